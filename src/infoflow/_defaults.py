@@ -1,0 +1,20 @@
+"""Package-wide defaults, kept in one place so every module agrees."""
+
+DEFAULT_K = 4
+"""KSG neighbour count (JIDT's default; sklearn and ennemi use 3)."""
+
+DEFAULT_JITTER = 1e-10
+"""Scale of the Gaussian jitter added to standardised data before KSG, against ties."""
+
+DEFAULT_SEED = 0
+"""Seed used when the caller gives none, so identical calls give identical numbers."""
+
+DEFAULT_BINS = 30
+"""Equal-width bins for the binning estimator (Shwartz-Ziv & Tishby 2017 used 30)."""
+
+DEFAULT_ALPHA = 0.05
+DEFAULT_SURROGATES = 100
+DEFAULT_LAGS = (1, 2, 3)
+
+ROLES = ("input", "hidden", "output")
+ACTIVITY_DIMS = ("epoch", "time", "neuron")

@@ -1,0 +1,98 @@
+"""Atomic file writes and loading of saved results (used by train, flow, report and cli).
+
+Every result file is written to a temporary sibling and renamed into place, so a crash never
+leaves a half-written file under the final name.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+
+def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def atomic_write_text(path: str | os.PathLike, text: str) -> Path:
+    return atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def atomic_write_json(path: str | os.PathLike, obj: Any) -> Path:
+    return atomic_write_text(path, json.dumps(obj, indent=2, sort_keys=False, default=_json_default) + "\n")
+
+
+def _json_default(o: Any) -> Any:
+    import numpy as np
+
+    if isinstance(o, np.generic):
+        return o.item()
+    if isinstance(o, np.ndarray):
+        return o.tolist()
+    if isinstance(o, Path):
+        return str(o)
+    raise TypeError(f"not JSON serialisable: {type(o).__name__}")
+
+
+def save_dataset(ds, path: str | os.PathLike) -> Path:
+    """Write an xarray Dataset/DataArray atomically: ``.nc`` -> netCDF (scipy engine), ``.zarr`` -> zarr store.
+
+    The data go to a temporary sibling first, then are renamed into place (a directory for zarr).
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.parent / f".{path.name}.tmp-{os.getpid()}"
+    if tmp.exists():
+        shutil.rmtree(tmp) if tmp.is_dir() else tmp.unlink()
+    try:
+        if path.suffix == ".zarr":
+            ds.to_zarr(tmp, mode="w")
+        elif path.suffix == ".nc":
+            ds.to_netcdf(tmp, engine="scipy")
+        else:
+            raise ValueError(f"save_dataset: unknown file type {path.suffix!r}; use .nc or .zarr.")
+        if path.exists():
+            old = path.parent / f".{path.name}.old-{os.getpid()}"
+            os.replace(path, old)
+            os.replace(tmp, path)
+            shutil.rmtree(old) if old.is_dir() else old.unlink()
+        else:
+            os.replace(tmp, path)
+    except BaseException:
+        if tmp.exists():
+            shutil.rmtree(tmp) if tmp.is_dir() else tmp.unlink()
+        raise
+    return path
+
+
+def load_dataset(path: str | os.PathLike):
+    """Open a Dataset written by :func:`save_dataset` (fully loaded into memory)."""
+    import xarray as xr
+
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"{path} does not exist.")
+    try:
+        if path.suffix == ".zarr" or path.is_dir():
+            ds = xr.open_zarr(path)
+        else:
+            ds = xr.open_dataset(path, engine="scipy")
+        return ds.load()
+    except (OSError, ValueError, KeyError) as exc:
+        raise ValueError(f"could not read {path}: it is corrupt or not an infoflow file ({exc}).") from None

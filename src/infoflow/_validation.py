@@ -1,0 +1,287 @@
+"""Every check of user input lives here (scikit-learn style): public functions validate once
+at entry and private kernels trust what they get.
+
+Users do not import this module; they meet its errors: :class:`InvalidParameterError` for bad
+arguments, ``ValueError`` for bad data, :class:`InfoflowWarning` for suspicious but computable input.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import inspect
+import numbers
+import warnings
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+import numpy as np
+
+from infoflow._defaults import ACTIVITY_DIMS, ROLES
+
+
+class InvalidParameterError(ValueError, TypeError):
+    """A function argument has the wrong type or value (catchable as ValueError or TypeError)."""
+
+
+class InfoflowWarning(UserWarning):
+    """Input that can be computed on but probably should not be (constant neuron, many ties...)."""
+
+
+# --------------------------------------------------------------------------- parameter constraints
+class Interval:
+    """Numeric constraint ``low <= value <= high`` (either bound may be None), optionally integer."""
+
+    def __init__(self, kind: type, low: float | None, high: float | None, closed: str = "both"):
+        self.kind, self.low, self.high, self.closed = kind, low, high, closed
+
+    def is_satisfied_by(self, value: Any) -> bool:
+        if isinstance(value, bool):
+            return False
+        if self.kind is int and not isinstance(value, numbers.Integral):
+            return False
+        if self.kind is float and not isinstance(value, numbers.Real):
+            return False
+        lo_ok = self.low is None or (value >= self.low if self.closed in ("both", "left") else value > self.low)
+        hi_ok = self.high is None or (value <= self.high if self.closed in ("both", "right") else value < self.high)
+        return bool(lo_ok and hi_ok)
+
+    def __str__(self) -> str:
+        lb = "[" if self.closed in ("both", "left") else "("
+        rb = "]" if self.closed in ("both", "right") else ")"
+        lo = "-inf" if self.low is None else self.low
+        hi = "inf" if self.high is None else self.high
+        return f"{'an int' if self.kind is int else 'a float'} in the range {lb}{lo}, {hi}{rb}"
+
+
+class Options:
+    """Constraint: value is one of a closed set (strings compared exactly, lowercase)."""
+
+    def __init__(self, *values: Any):
+        self.values = values
+
+    def is_satisfied_by(self, value: Any) -> bool:
+        return any(value == v and type(value) is type(v) for v in self.values)
+
+    def __str__(self) -> str:
+        return "one of {" + ", ".join(repr(v) for v in self.values) + "}"
+
+
+class InstanceOf:
+    def __init__(self, *types: type):
+        self.types = types
+
+    def is_satisfied_by(self, value: Any) -> bool:
+        return isinstance(value, self.types) and not (isinstance(value, bool) and bool not in self.types)
+
+    def __str__(self) -> str:
+        return "an instance of " + " or ".join(t.__name__ for t in self.types)
+
+
+class NoneOK:
+    def is_satisfied_by(self, value: Any) -> bool:
+        return value is None
+
+    def __str__(self) -> str:
+        return "None"
+
+
+class Anything:
+    """For data arguments, which are checked by the check_* functions instead."""
+
+    def is_satisfied_by(self, value: Any) -> bool:
+        return True
+
+    def __str__(self) -> str:
+        return "anything"
+
+
+def _suggest(value: Any, constraint: Any) -> str:
+    if isinstance(constraint, Options) and isinstance(value, str):
+        close = difflib.get_close_matches(value, [str(v) for v in constraint.values], n=1)
+        if close:
+            return f" Did you mean {close[0]!r}?"
+    return ""
+
+
+def check_param(func_name: str, name: str, value: Any, constraints: Iterable[Any]) -> None:
+    """Raise InvalidParameterError unless `value` satisfies at least one constraint."""
+    constraints = list(constraints)
+    if any(c.is_satisfied_by(value) for c in constraints):
+        return
+    hint = "".join(_suggest(value, c) for c in constraints)
+    allowed = " or ".join(str(c) for c in constraints)
+    raise InvalidParameterError(
+        f"{func_name}: parameter {name!r} must be {allowed}; got {value!r}.{hint}"
+    )
+
+
+def validate_params(constraints: Mapping[str, Iterable[Any]]) -> Callable:
+    """Decorator checking every named argument against its constraints before the call.
+
+    The constraints dict must name every parameter of the function (a test checks this), so a
+    new keyword cannot slip in unvalidated.
+    """
+
+    def decorator(func: Callable) -> Callable:
+        sig = inspect.signature(func)
+        missing = set(sig.parameters) - set(constraints)
+        extra = set(constraints) - set(sig.parameters)
+        if missing or extra:
+            raise RuntimeError(f"validate_params on {func.__name__}: missing {missing}, extra {extra}")
+
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            try:
+                bound = sig.bind(*args, **kwargs)
+            except TypeError as exc:
+                raise InvalidParameterError(f"{func.__name__}: {exc}") from None
+            bound.apply_defaults()
+            for name, value in bound.arguments.items():
+                if sig.parameters[name].kind is inspect.Parameter.VAR_KEYWORD:
+                    if value:
+                        unknown = ", ".join(sorted(value))
+                        raise InvalidParameterError(f"{func.__name__}: unknown option(s) {unknown}.")
+                    continue
+                check_param(func.__name__, name, value, constraints[name])
+            return func(*args, **kwargs)
+
+        wrapper.__infoflow_constraints__ = dict(constraints)  # read by the public-API test
+        return wrapper
+
+    return decorator
+
+
+# --------------------------------------------------------------------------- data checks
+def check_seed(seed: int | None | np.random.Generator) -> np.random.Generator:
+    """Turn an int / None / Generator into a Generator (None -> fresh entropy)."""
+    if isinstance(seed, np.random.Generator):
+        return seed
+    if seed is None or (isinstance(seed, numbers.Integral) and not isinstance(seed, bool) and seed >= 0):
+        return np.random.default_rng(seed)
+    raise InvalidParameterError(f"seed must be a non-negative int, None or a numpy Generator; got {seed!r}.")
+
+
+def check_array(x: Any, *, name: str, func: str, ndim: tuple[int, ...] = (1, 2), min_samples: int = 1,
+                allow_nan: bool = False) -> np.ndarray:
+    """Return `x` as a float64 C-contiguous array, checking dimensionality, length and finiteness."""
+    try:
+        arr = np.asarray(getattr(x, "values", x), dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{func}: {name} must be numeric; could not convert it ({exc}).") from None
+    if arr.ndim not in ndim:
+        raise ValueError(f"{func}: {name} must have {' or '.join(map(str, ndim))} dimensions; got shape {arr.shape}.")
+    if arr.shape[0] < min_samples:
+        raise ValueError(f"{func}: {name} has {arr.shape[0]} samples; at least {min_samples} are needed.")
+    if not allow_nan:
+        bad = ~np.isfinite(arr)
+        if bad.any():
+            first = np.argwhere(bad)[0]
+            kind = "NaN" if np.isnan(arr[tuple(first)]) else "infinite"
+            raise ValueError(
+                f"{func}: {name} has {int(bad.sum())} NaN/inf values (first: {kind} at index {tuple(int(i) for i in first)}). "
+                "Remove or interpolate them first."
+            )
+    return np.ascontiguousarray(arr)
+
+
+def warn_constant(arr: np.ndarray, *, name: str, func: str) -> None:
+    """Warn (not fail) for constant or heavily tied columns of a 2-D (n, d) array."""
+    a = arr.reshape(arr.shape[0], -1)
+    for j in range(a.shape[1]):
+        col = a[:, j]
+        if np.ptp(col) == 0:
+            warnings.warn(f"{func}: {name} column {j} is constant; its information is 0 and estimates there are "
+                          "only noise. Drop it, or silence with warnings.filterwarnings('ignore', category=InfoflowWarning).",
+                          InfoflowWarning, stacklevel=3)
+        elif len(col) > 20:
+            n_unique = len(np.unique(col))
+            if n_unique < 0.1 * len(col):
+                warnings.warn(f"{func}: {name} column {j} has only {n_unique} distinct values in {len(col)} samples; "
+                              "ties are broken by the seeded jitter (see the pitfalls docs).",
+                              InfoflowWarning, stacklevel=3)
+
+
+def check_activity(activity: Any, *, func: str, roles: Iterable[str] | None = None,
+                   drop_nan: bool = False, min_time: int = 2):
+    """Validate a recording and return it as a DataArray with dims ("epoch", "time", "neuron").
+
+    Accepts an xarray DataArray with dims (time, neuron) or (epoch, time, neuron) and a ``role``
+    coordinate on ``neuron``, or a NumPy array of shape (time, neuron) / (epoch, time, neuron) plus
+    `roles`. Data become float64; NaN/inf raise unless ``drop_nan=True`` (then those time steps are
+    dropped from every neuron of that epoch; the epoch must keep ``min_time`` steps).
+    """
+    import xarray as xr
+
+    if isinstance(activity, xr.Dataset):
+        if "activity" not in activity:
+            raise ValueError(f"{func}: the Dataset has no 'activity' variable; variables are {list(activity.data_vars)}.")
+        activity = activity["activity"]
+    if isinstance(activity, xr.DataArray):
+        da = activity
+        dims = tuple(da.dims)
+        if dims == ("time", "neuron"):
+            da = da.expand_dims(epoch=[0])
+        elif set(dims) == set(ACTIVITY_DIMS):
+            da = da.transpose(*ACTIVITY_DIMS)
+        else:
+            raise ValueError(f"{func}: activity must have dims (time, neuron) or (epoch, time, neuron); got {dims}.")
+        if roles is not None:
+            da = da.assign_coords(role=("neuron", _check_roles(roles, da.sizes["neuron"], func)))
+        elif "role" not in da.coords:
+            raise ValueError(f"{func}: activity has no 'role' coordinate on 'neuron'. Pass roles=[...] "
+                             "with one of 'input', 'hidden', 'output' per neuron.")
+        else:
+            _check_roles(list(da["role"].values), da.sizes["neuron"], func)
+    else:
+        arr = np.asarray(activity)
+        if arr.ndim == 2:
+            arr = arr[None]
+        if arr.ndim != 3:
+            raise ValueError(f"{func}: activity must be 2-D (time, neuron) or 3-D (epoch, time, neuron); got shape {arr.shape}.")
+        n_neuron = arr.shape[2]
+        role_list = _check_roles(roles if roles is not None else ["hidden"] * n_neuron, n_neuron, func)
+        da = xr.DataArray(arr, dims=ACTIVITY_DIMS, name="activity",
+                          coords={"epoch": np.arange(arr.shape[0]), "time": np.arange(arr.shape[1]),
+                                  "neuron": [f"n{i}" for i in range(n_neuron)], "role": ("neuron", role_list)})
+    try:
+        values = np.ascontiguousarray(np.asarray(da.values, dtype=np.float64))
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{func}: activity must be numeric ({exc}).") from None
+    bad = ~np.isfinite(values)
+    if bad.any() and not drop_nan:
+        e, t, n = np.argwhere(bad)[0]
+        raise ValueError(f"{func}: activity has {int(bad.sum())} NaN/inf values (first: epoch {int(e)}, time {int(t)}, "
+                         f"neuron {da['neuron'].values[n]!r}). Pass drop_nan=True to drop those steps.")
+    if values.shape[1] < min_time:
+        raise ValueError(f"{func}: activity has {values.shape[1]} time steps; at least {min_time} are needed.")
+    return da.copy(data=values)
+
+
+def _check_roles(roles: Iterable[str], n_neuron: int, func: str) -> list[str]:
+    roles = [str(r) for r in roles]
+    if len(roles) != n_neuron:
+        raise ValueError(f"{func}: {len(roles)} roles given for {n_neuron} neurons; give one role per neuron.")
+    unknown = sorted(set(roles) - set(ROLES))
+    if unknown:
+        raise ValueError(f"{func}: unknown role(s) {unknown}; roles must be one of {list(ROLES)}.")
+    return roles
+
+
+def check_lags(lags: Any, *, n_time: int, func: str) -> tuple[int, ...]:
+    """Validate a lag or sequence of lags (non-negative ints, shorter than the series)."""
+    if isinstance(lags, numbers.Integral) and not isinstance(lags, bool):
+        lags = (int(lags),)
+    try:
+        out = tuple(int(v) for v in lags)
+    except TypeError:
+        raise InvalidParameterError(f"{func}: lags must be an int or a sequence of ints; got {lags!r}.") from None
+    if not out:
+        raise InvalidParameterError(f"{func}: lags must not be empty.")
+    for v, orig in zip(out, lags):
+        if isinstance(orig, bool) or v != orig or v < 0:
+            raise InvalidParameterError(f"{func}: lags must be non-negative ints; got {orig!r}.")
+        if v >= n_time - 1:
+            raise InvalidParameterError(f"{func}: lag {v} leaves no samples in a series of {n_time} steps; "
+                                        "use shorter lags or record longer epochs.")
+    return out
