@@ -1,0 +1,1 @@
+"""infoflow.bottleneck (under construction in this commit series)."""

@@ -1,0 +1,1 @@
+"""infoflow.data (under construction in this commit series)."""

@@ -1,0 +1,1 @@
+"""infoflow.dynamics (under construction in this commit series)."""

@@ -1,0 +1,1 @@
+"""infoflow.estimators (under construction in this commit series)."""

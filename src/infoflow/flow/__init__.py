@@ -1,0 +1,1 @@
+"""infoflow.flow (under construction in this commit series)."""

@@ -1,0 +1,1 @@
+"""infoflow.models (under construction in this commit series)."""

@@ -1,0 +1,1 @@
+"""infoflow.report (under construction in this commit series)."""

@@ -1,0 +1,1 @@
+"""infoflow.structure (under construction in this commit series)."""

@@ -1,0 +1,1 @@
+"""infoflow.train (under construction in this commit series)."""
