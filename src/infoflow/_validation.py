@@ -86,6 +86,16 @@ class NoneOK:
         return "None"
 
 
+class CallableOK:
+    """Constraint: value is callable (e.g. a ``callback(done, total)``)."""
+
+    def is_satisfied_by(self, value: Any) -> bool:
+        return callable(value)
+
+    def __str__(self) -> str:
+        return "a callable"
+
+
 class Anything:
     """For data arguments, which are checked by the check_* functions instead."""
 
