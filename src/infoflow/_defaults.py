@@ -12,6 +12,9 @@ DEFAULT_SEED = 0
 DEFAULT_BINS = 30
 """Equal-width bins for the binning estimator (Shwartz-Ziv & Tishby 2017 used 30)."""
 
+DEFAULT_BANDWIDTH = 0.1
+"""Variance of the Gaussian noise added by the KDE estimator (Saxe et al. 2018 used 0.1)."""
+
 DEFAULT_ALPHA = 0.05
 DEFAULT_SURROGATES = 100
 DEFAULT_LAGS = (1, 2, 3)

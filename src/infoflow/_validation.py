@@ -295,3 +295,21 @@ def check_lags(lags: Any, *, n_time: int, func: str) -> tuple[int, ...]:
             raise InvalidParameterError(f"{func}: lag {v} leaves no samples in a series of {n_time} steps; "
                                         "use shorter lags or record longer epochs.")
     return out
+
+
+def check_method_options(func: str, method: str, given: Mapping[str, Any],
+                         used_by: Mapping[str, Iterable[str]]) -> None:
+    """Raise InvalidParameterError for a method-specific keyword set for a method that ignores it.
+
+    `given` maps keyword -> value, where None (or the keyword's neutral default, which the caller
+    maps to None) means "not set"; `used_by` maps keyword -> the methods that read it.
+    """
+    for name, value in given.items():
+        if value is None:
+            continue
+        methods = tuple(used_by[name])
+        if method not in methods:
+            allowed = " or ".join(repr(m) for m in methods)
+            raise InvalidParameterError(
+                f"{func}: {name}={value!r} is only used by method={allowed}; method={method!r} ignores it. "
+                f"Leave {name} unset, or use method={allowed}.")

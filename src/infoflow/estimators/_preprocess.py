@@ -1,0 +1,108 @@
+"""Preprocessing shared by the estimator families: turning validated recordings into aligned samples.
+
+Place in the pipeline: between the public functions (``_api``, ``pairwise``) and the family modules
+(``ksg``, ``gcmi``, ``gaussian``, ``binning``, ``kde``). Users do not import it.
+
+Everything here works on whole recordings shaped (epoch, time, channel), *before* pairs are formed:
+
+* :func:`standardise_and_jitter` (KSG): scale each channel to unit sd and add seeded Gaussian jitter,
+  drawn once per recording so a pair's value never depends on batching or chunking (STYLE 4).
+* :func:`copula_normalise` (Gaussian copula): ranks -> standard normal scores, once per channel.
+* :func:`lagged_pairs` / :func:`te_embedding`: cut each epoch separately, so no lagged pair and no
+  history ever spans two epochs, then stack the epochs.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import special, stats
+
+
+def standardise_and_jitter(arr: np.ndarray, *, jitter: float, rng: np.random.Generator) -> np.ndarray:
+    """Standardise each channel of an (epoch, time, channel) array and add Gaussian jitter.
+
+    Standardisation pools all epochs and times of a channel. A constant channel is only centred
+    (its sd is 0), so the jitter alone breaks its ties. The jitter has sd `jitter` relative to the
+    unit sd and is drawn from `rng` in one call for the whole array.
+    """
+    flat = arr.reshape(-1, arr.shape[-1])
+    mean = flat.mean(axis=0)
+    sd = flat.std(axis=0)
+    sd = np.where(sd > 0, sd, 1.0)
+    out = (arr - mean) / sd
+    if jitter > 0:
+        out = out + jitter * rng.standard_normal(out.shape)
+    return np.ascontiguousarray(out, dtype=np.float64)
+
+
+def copula_normalise(arr: np.ndarray) -> np.ndarray:
+    """Map each channel of an (epoch, time, channel) array to standard normal scores via its ranks.
+
+    Ranks pool all epochs and times of a channel; ties get their *average* rank (deterministic,
+    independent of sample order), so tied values map to the same score. Scores are
+    ``Phi^-1(rank / (n + 1))`` (Ince et al. 2017, doi:10.1002/hbm.23471).
+    """
+    flat = arr.reshape(-1, arr.shape[-1])
+    ranks = stats.rankdata(flat, method="average", axis=0)
+    scores = special.ndtri(ranks / (flat.shape[0] + 1.0))
+    return np.ascontiguousarray(scores.reshape(arr.shape), dtype=np.float64)
+
+
+def usable_steps_mi(n_time: int, lag: int) -> int:
+    """Number of (t, t + lag) pairs inside one epoch of `n_time` steps."""
+    return n_time - lag
+
+
+def te_start(lag: int, history: int) -> int:
+    """First time index t whose target history t-history+1.. and source t+1-lag both exist."""
+    return max(history - 1, lag - 1)
+
+
+def usable_steps_te(n_time: int, lag: int, history: int) -> int:
+    """Number of target steps t+1 inside one epoch for which the whole TE embedding exists."""
+    return n_time - 1 - te_start(lag, history)
+
+
+def lagged_pairs(x: np.ndarray, y: np.ndarray, lag: int, cond: np.ndarray | None = None):
+    """Align ``x(t)`` with ``y(t + lag)`` (and ``cond(t + lag)``) epoch by epoch, then stack epochs.
+
+    Parameters are (epoch, time, channel) arrays with the same epoch and time sizes. Returns 2-D
+    (n_samples, channel) arrays; pairs never straddle two epochs.
+    """
+    n_time = x.shape[1]
+    xs = x[:, : n_time - lag].reshape(-1, x.shape[2])
+    ys = y[:, lag:].reshape(-1, y.shape[2])
+    cs = None if cond is None else cond[:, lag:].reshape(-1, cond.shape[2])
+    return (np.ascontiguousarray(xs), np.ascontiguousarray(ys),
+            None if cs is None else np.ascontiguousarray(cs))
+
+
+def te_embedding(x: np.ndarray, y: np.ndarray, lag: int, history: int, cond: np.ndarray | None = None):
+    """Transfer-entropy embedding per epoch: source, target future, target history (+ condition).
+
+    For each epoch and each t with a full embedding: source ``x(t + 1 - lag)``, future
+    ``y(t + 1)``, history ``y(t), ..., y(t - history + 1)`` and condition ``cond(t + 1)``.
+
+    Returns
+    -------
+    src : (n, N) ; fut : (n, M) ; hist : (M, n, history) ; cnd : (n, C) or None
+        With n = n_epoch * usable_steps_te(n_time, lag, history).
+    """
+    n_time = x.shape[1]
+    t0 = te_start(lag, history)
+    ts = np.arange(t0, n_time - 1)
+    src = x[:, ts + 1 - lag].reshape(-1, x.shape[2])
+    fut = y[:, ts + 1].reshape(-1, y.shape[2])
+    # hist[j, s, h] = y_j(t_s - h): one conditioning block per target column
+    hist = np.stack([y[:, ts - h] for h in range(history)], axis=-1)  # (E, T', M, history)
+    hist = np.moveaxis(hist, 2, 0).reshape(y.shape[2], -1, history)
+    cnd = None if cond is None else cond[:, ts + 1].reshape(-1, cond.shape[2])
+    return (np.ascontiguousarray(src), np.ascontiguousarray(fut), np.ascontiguousarray(hist),
+            None if cnd is None else np.ascontiguousarray(cnd))
+
+
+def target_times(n_time: int, lag: int, history: int | None) -> np.ndarray:
+    """Time indices of the target sample of each usable step (MI: t + lag; TE: t + 1)."""
+    if history is None:
+        return np.arange(lag, n_time)
+    return np.arange(te_start(lag, history) + 1, n_time)
