@@ -1,1 +1,11 @@
-"""infoflow.flow (under construction in this commit series)."""
+"""infoflow.flow: all-pairs information flow between neurons, with surrogate significance.
+
+Pipeline position: after :mod:`infoflow.estimators` (whose family kernels it calls on prepared
+arrays), before structure / bottleneck / dynamics, which read the Dataset it returns (``flow.nc``).
+Work runs in-process or on dask.distributed (imported lazily, only when a cluster is used).
+"""
+
+from infoflow.flow._api import information_flow
+from infoflow.flow._graph import to_networkx, write_graphml
+
+__all__ = ["information_flow", "to_networkx", "write_graphml"]
