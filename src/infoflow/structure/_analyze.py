@@ -1,0 +1,117 @@
+"""One call for the whole structure stage, returning a JSON-safe dict (``structure.json``).
+
+Pipeline place: **structure** -> ``cli`` (``infoflow structure RUN_DIR``) and ``report``.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from infoflow import __version__
+from infoflow._defaults import DEFAULT_ALPHA, DEFAULT_SEED
+from infoflow._validation import (Anything, CallableOK, InstanceOf, Interval, NoneOK, Options, check_seed,
+                                  validate_params)
+from infoflow.structure._direction import _json, directedness
+from infoflow.structure._input import WEIGHTS
+from infoflow.structure._layers import CRITERIA, layers, layers_by_epoch
+from infoflow.structure._null import NULLS
+from infoflow.structure._progression import METHODS, progression
+
+
+def _has_epochs(flow) -> bool:
+    dims = getattr(flow, "dims", {})
+    return "epoch" in dims and dict(getattr(flow, "sizes", {})).get("epoch", 1) > 1
+
+
+@validate_params({
+    "flow": [Anything()],
+    "weight": [Options(*WEIGHTS)],
+    "null": [Options(*NULLS)],
+    "n_null": [Interval(int, 1, None)],
+    "alpha": [Interval(float, 0, 1, closed="neither")],
+    "max_layers": [Interval(int, 1, None)],
+    "criterion": [Options(*CRITERIA)],
+    "roles": [NoneOK(), InstanceOf(list, tuple, np.ndarray)],
+    "seed": [NoneOK(), Interval(int, 0, None)],
+    "callback": [NoneOK(), CallableOK()],
+})
+def analyze_structure(flow, *, weight="te", null="rewire", n_null=199, alpha=DEFAULT_ALPHA, max_layers=8,
+                      criterion="gap", roles=None, seed=DEFAULT_SEED, callback=None) -> dict:
+    """Progression (all methods), directedness and layers of a flow network, as a JSON-safe dict.
+
+    Parameters
+    ----------
+    flow : xarray.Dataset, xarray.DataArray or array-like of shape (N, N)
+        Usually ``flow.nc`` of a run. With an ``epoch`` dim the last epoch is analysed, epoch 0
+        serves as a reference null, and the layering of every epoch is tracked.
+    weight, null, n_null, alpha, max_layers, criterion, roles, seed
+        As for :func:`directedness` and :func:`layers`.
+    callback : callable(done, total) or None, default=None
+
+    Returns
+    -------
+    dict
+        ``neurons``, ``roles``, ``progression`` {method: values}, ``progression_normalization``,
+        ``trophic_incoherence``, ``directedness`` (:meth:`DirectednessResult.to_dict`),
+        ``layers`` (:meth:`LayersResult.to_dict`), ``epochs`` (per-epoch ``n_layers``, ``f0``,
+        ``pvalue``, ``ari``; only with several epochs), ``settings``, ``notes``. NaN is None.
+    """
+    multi = _has_epochs(flow)
+    n_epochs = int(flow.sizes["epoch"]) if multi else 1
+    total = 2 * n_null + (n_epochs * n_null if multi else 0)
+    gens = check_seed(seed).spawn(3)
+
+    def offset(start):
+        return None if callback is None else (lambda d, t: callback(start + d, total))
+
+    notes: list[str] = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        progs = {}
+        for m in METHODS:
+            p = progression(flow, m, roles=roles, weight=weight)
+            if getattr(p, "ndim", 1) == 2:
+                p = p[-1]
+            progs[m] = p
+        d = directedness(flow, null=null, n_null=n_null, seed=gens[0], roles=roles, weight=weight,
+                         callback=None if callback is None else (lambda a, t: callback(min(a, n_null), total)))
+        lay = layers(flow, null=null, n_null=n_null, alpha=alpha, max_layers=max_layers, criterion=criterion,
+                     seed=gens[1], roles=roles, weight=weight, callback=offset(n_null))
+        by_epoch = None
+        if multi:
+            by_epoch = layers_by_epoch(flow, null=null, n_null=n_null, alpha=alpha, max_layers=max_layers,
+                                       criterion=criterion, seed=int(gens[2].integers(2**31)), roles=roles,
+                                       weight=weight, callback=offset(2 * n_null))
+    for w in caught:
+        text = str(w.message)
+        if text not in notes:
+            notes.append(text)
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    first = progs["trophic"]
+    neurons = [str(n) for n in first["neuron"].values] if hasattr(first, "coords") else lay.neurons
+    role_list = (list(map(str, first["role"].values)) if hasattr(first, "coords") and "role" in first.coords
+                 else (list(map(str, roles)) if roles is not None else None))
+    out = {
+        "infoflow_version": __version__,
+        "units": "progression is dimensionless; F0 and fractions are ratios",
+        "neurons": list(neurons),
+        "roles": role_list,
+        "progression": {m: np.asarray(getattr(p, "values", p), dtype=float).tolist() for m, p in progs.items()},
+        "progression_normalization": {m: (p.attrs["normalization"] if hasattr(p, "attrs") else "see progression()")
+                                      for m, p in progs.items()},
+        "trophic_incoherence": d.f0,
+        "directedness": d.to_dict(),
+        "layers": lay.to_dict(),
+        "settings": {"weight": weight, "null": null, "n_null": n_null, "alpha": alpha, "max_layers": max_layers,
+                     "criterion": criterion, "seed": seed if seed is not None else "none"},
+        "notes": notes + [n for n in (*d.notes, *lay.notes) if n not in notes],
+    }
+    if by_epoch is not None:
+        out["epochs"] = {
+            "epoch": [e.item() if hasattr(e, "item") else e for e in by_epoch["epoch"].values],
+            **{v: by_epoch[v].values.tolist() for v in ("n_layers", "f0", "pvalue", "ari")},
+            "layer": by_epoch["layer"].values.tolist(),
+        }
+    return _json(out)

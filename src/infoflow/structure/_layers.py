@@ -1,0 +1,422 @@
+"""Layers: group neurons by progression, choose how many layers there are against a null, and
+measure how flow runs within, across and past layers; how layering changes over training.
+
+Pipeline place: ``flow`` -> **structure** -> ``report``; users call
+:func:`infoflow.structure.layers` and :func:`infoflow.structure.layers_by_epoch`.
+
+Clustering is 1-D k-means solved *exactly* by dynamic programming over the sorted values
+(Wang & Song 2011, "Ckmeans.1d.dp"; Bellman 1973): on a line an optimal cluster is a contiguous run
+of sorted points, so O(k n^2) work gives the global optimum. That is preferred over
+``scipy.cluster.vq.kmeans2``, whose random restarts can miss it and would make the layer count
+depend on the seed as well as on the null. scikit-learn is not a dependency.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from infoflow._defaults import DEFAULT_ALPHA, DEFAULT_SEED
+from infoflow._validation import (Anything, CallableOK, InfoflowWarning, InstanceOf, Interval, NoneOK, Options,
+                                  check_seed, validate_params)
+from infoflow.structure._direction import _json
+from infoflow.structure._input import WEIGHTS, read_flow
+from infoflow.structure._null import NULLS, null_graphs, null_raw
+from infoflow.structure._progression import (METHODS, hodge_potential, incoherence, normalise, raw_progression,
+                                             spring_rank, trophic_levels)
+
+CRITERIA = ("gap", "bic")
+_FLOOR = 1e-12  # relative within-cluster variance below this counts as perfectly clustered
+
+
+def kmeans_1d(x: np.ndarray, k_max: int) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Exact 1-D k-means for k = 1..k_max on sorted ``x``.
+
+    Returns the within-cluster sums of squares (k_max,) and, for each k, the start index of each
+    cluster in the sorted array.
+    """
+    n = x.size
+    s1 = np.concatenate(([0.0], np.cumsum(x)))
+    s2 = np.concatenate(([0.0], np.cumsum(x * x)))
+    i = np.arange(n + 1)[:, None]
+    j = np.arange(n + 1)[None, :]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cost = s2[j] - s2[i] - (s1[j] - s1[i]) ** 2 / (j - i)
+    cost = np.where(j > i, np.maximum(cost, 0.0), np.inf)
+    d = cost[0].copy()
+    back = []
+    wss = [d[n]]
+    for _ in range(2, k_max + 1):
+        tot = d[:, None] + cost
+        arg = np.argmin(tot, axis=0)
+        d = tot[arg, np.arange(n + 1)]
+        back.append(arg)
+        wss.append(d[n])
+    starts = [np.array([0])]
+    for k in range(2, k_max + 1):
+        bounds, end = [], n
+        for level in range(k - 2, -1, -1):
+            end = back[level][end]
+            bounds.append(end)
+        starts.append(np.array([0, *reversed(bounds)]))
+    return np.array(wss), starts
+
+
+def _log_ratio(x: np.ndarray, k_max: int) -> np.ndarray:
+    """log(W_k / W_1) for k = 1..k_max (NaN beyond the number of distinct values)."""
+    xs = np.sort(x)
+    out = np.full(k_max, np.nan)
+    kk = min(k_max, len(np.unique(xs)))
+    if kk < 1:
+        return out
+    wss, _ = kmeans_1d(xs, kk)
+    if wss[0] <= 0:
+        out[0] = 0.0
+        return out
+    out[:kk] = np.log(np.maximum(wss / wss[0], _FLOOR))
+    return out
+
+
+def _bic(x: np.ndarray, k_max: int) -> np.ndarray:
+    """BIC of a 1-D Gaussian mixture with a shared variance fitted by hard (k-means) assignment."""
+    xs = np.sort(x)
+    n = xs.size
+    kk = min(k_max, len(np.unique(xs)))
+    out = np.full(k_max, np.nan)
+    wss, starts = kmeans_1d(xs, kk)
+    floor = _FLOOR * max(np.var(xs), 1e-300)
+    for k in range(1, kk + 1):
+        sizes = np.diff(np.append(starts[k - 1], n))
+        var = max(wss[k - 1] / n, floor)
+        loglik = float(np.sum(sizes * np.log(sizes / n)) - 0.5 * n * np.log(2 * np.pi * var) - 0.5 * n)
+        out[k - 1] = -2 * loglik + (2 * k) * np.log(n)  # k means + (k-1) weights + 1 variance
+    return out
+
+
+def adjusted_rand_index(a, b) -> float:
+    """Adjusted Rand index of two labellings (Hubert & Arabie 1985); 1 when both are one cluster."""
+    a, b = np.asarray(a), np.asarray(b)
+    if a.size != b.size:
+        raise ValueError(f"adjusted_rand_index: labellings have {a.size} and {b.size} items; give equal lengths.")
+    if a.size < 2:
+        return 1.0
+    _, ai = np.unique(a, return_inverse=True)
+    _, bi = np.unique(b, return_inverse=True)
+    cont = np.zeros((ai.max() + 1, bi.max() + 1))
+    np.add.at(cont, (ai, bi), 1)
+
+    def comb2(v):
+        return (v * (v - 1) / 2).sum()
+
+    index = comb2(cont)
+    sa, sb = comb2(cont.sum(axis=1)), comb2(cont.sum(axis=0))
+    expected = sa * sb / comb2(np.array([a.size]))
+    top = 0.5 * (sa + sb)
+    if top == expected:
+        return 1.0
+    return float((index - expected) / (top - expected))
+
+
+def flow_fractions(w: np.ndarray, assignment: np.ndarray) -> dict[str, float]:
+    """Fractions of total flow within a layer, to the next (l -> l+1), skipping forward (l -> l+2 or more),
+    back one layer and skipping back; over neurons with a layer (assignment >= 0)."""
+    ok = assignment >= 0
+    sub = w[np.ix_(ok, ok)]
+    lab = assignment[ok]
+    step = lab[None, :] - lab[:, None]
+    total = sub.sum()
+    names = ("within_fraction", "forward_fraction", "skip_forward_fraction", "backward_fraction",
+             "skip_backward_fraction")
+    if total <= 0:
+        return dict.fromkeys(names, float("nan"))
+    masks = (step == 0, step == 1, step >= 2, step == -1, step <= -2)
+    return {n: float((sub * m).sum() / total) for n, m in zip(names, masks)}
+
+
+@dataclass(frozen=True)
+class LayersResult:
+    """Layers found in the progression of a flow network.
+
+    ``assignment`` gives each neuron's layer (0 = most upstream; -1 = no progression, e.g. no
+    significant flow). Fractions are of the total significant flow among assigned neurons.
+    ``gap``/``gap_sd``/``bic`` are per candidate layer count 1..max_layers (None where the count
+    exceeds the distinct values). ``pvalue`` tests "more than one layer" against the null.
+    """
+
+    n_layers: int
+    neurons: tuple[str, ...]
+    assignment: tuple[int, ...]
+    progression: tuple[float, ...]
+    centres: tuple[float, ...]
+    method: str
+    criterion: str
+    null: str
+    n_null: int
+    seed: int | None
+    pvalue: float
+    gap: tuple[float, ...]
+    gap_sd: tuple[float, ...]
+    bic: tuple[float, ...]
+    n_layers_bic: int
+    within_fraction: float
+    forward_fraction: float
+    skip_forward_fraction: float
+    backward_fraction: float
+    skip_backward_fraction: float
+    f0: float
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def across_fraction(self) -> float:
+        return 1.0 - self.within_fraction if math.isfinite(self.within_fraction) else float("nan")
+
+    @property
+    def skip_fraction(self) -> float:
+        return self.skip_forward_fraction + self.skip_backward_fraction
+
+    def to_dict(self) -> dict:
+        """JSON-safe dict (NaN becomes None)."""
+        d = asdict(self)
+        d["across_fraction"] = self.across_fraction
+        d["skip_fraction"] = self.skip_fraction
+        return _json(d)
+
+
+def _null_progressions(fi, method, null, n_null, rng, alpha):
+    if method == "trophic":
+        for g in null_graphs(fi.graph, null, n_null, rng):
+            yield trophic_levels(g)[0]
+    else:
+        for r in null_raw(fi.raw, null, n_null, rng):
+            yield hodge_potential(r - r.T, r + r.T)[0] if method == "hodge" else spring_rank(r, alpha)[0]
+
+
+def _select(x, null_iter, *, k_max, criterion, alpha, callback, n_null):
+    """Choose the number of layers; returns (k, pvalue, gap, gap_sd, bic, k_bic)."""
+    obs = _log_ratio(x, k_max)
+    bic = _bic(x, k_max)
+    k_bic = int(np.nanargmin(bic)) + 1
+    null = np.full((n_null, k_max), np.nan)
+    for b, h in enumerate(null_iter):
+        hf = h[np.isfinite(h)]
+        if hf.size >= 2:
+            null[b] = _log_ratio(hf, k_max)
+        if callback is not None:
+            callback(b + 1, n_null)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns where k exceeds distinct values
+        mean = np.nanmean(null, axis=0)
+        sd = np.nanstd(null, axis=0, ddof=1) * np.sqrt(1 + 1 / max(n_null, 1))
+    gap = mean - obs
+    valid = np.isfinite(gap)
+    valid[0] = True
+    gap[0], sd[0] = 0.0, 0.0
+    if criterion == "bic":
+        k_hat = k_bic
+    else:
+        # Dudoit & Fridlyand (2002) "globalSEmax": the smallest k whose gap is within one SE of the largest.
+        g = np.where(valid, gap, -np.inf)
+        best = int(np.argmax(g))
+        k_hat = int(np.flatnonzero(g >= g[best] - np.nan_to_num(sd[best]))[0]) + 1
+    # Is there more than one layer at all? Max standardised gap over k >= 2 against the same statistic of
+    # each null draw: one test for all k, so a random network reports one layer at rate <= alpha.
+    scale = np.where(sd > 0, sd, np.inf)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        t_obs = np.nanmax(np.where(valid, gap / scale, np.nan)[1:]) if k_max > 1 else np.nan
+        z_null = (mean[None, :] - null) / scale[None, :]
+        t_null = np.nanmax(z_null[:, 1:], axis=1) if k_max > 1 else np.full(n_null, np.nan)
+    if np.isfinite(t_obs):
+        ok = np.isfinite(t_null)
+        pvalue = float((1 + np.sum(t_null[ok] >= t_obs)) / (ok.sum() + 1))
+    else:
+        pvalue = float("nan")
+    if criterion == "gap" and not (pvalue <= alpha):
+        k_hat = 1
+    return k_hat, pvalue, gap, np.where(valid, sd, np.nan), bic, k_bic
+
+
+def _assign(x, k):
+    """Layer of each value (0 = lowest), and the centres."""
+    order = np.argsort(x, kind="stable")
+    xs = x[order]
+    _, starts = kmeans_1d(xs, k)
+    bounds = np.append(starts[k - 1], xs.size)
+    lab = np.empty(x.size, dtype=int)
+    centres = []
+    for c in range(k):
+        lab[order[bounds[c]:bounds[c + 1]]] = c
+        centres.append(float(xs[bounds[c]:bounds[c + 1]].mean()))
+    return lab, centres
+
+
+def _layers_one(fi, *, method, criterion, max_layers, null, n_null, alpha, seed, rng, callback, func):
+    notes = []
+    h, _, _ = raw_progression(fi, method)
+    hn, _ = normalise(h, fi.roles)
+    finite = np.isfinite(hn)
+    x = hn[finite]
+    f0 = incoherence(fi.graph, trophic_levels(fi.graph)[0])
+    nan_k = (float("nan"),) * max_layers
+    if (~finite).any():
+        notes.append(f"{func}: {int((~finite).sum())} neuron(s) without progression (no significant flow) get layer -1.")
+    if x.size < 3 or np.ptp(x) <= 0:
+        msg = f"{func}: {x.size} neuron(s) with distinct progression; one layer reported."
+        notes.append(msg)
+        warnings.warn(msg, InfoflowWarning, stacklevel=3)
+        assignment = np.where(finite, 0, -1)
+        centres = (float(x.mean()),) if x.size else ()
+        return LayersResult(1, tuple(fi.neurons), tuple(int(a) for a in assignment), tuple(float(v) for v in hn),
+                            centres, method, criterion, null, n_null, seed, float("nan"), nan_k, nan_k, nan_k, 1,
+                            **flow_fractions(fi.graph, assignment), f0=f0, notes=tuple(notes))
+    k_max = min(max_layers, x.size)
+    k, pvalue, gap, sd, bic, k_bic = _select(x, _null_progressions(fi, method, null, n_null, rng, 0.1), k_max=k_max,
+                                             criterion=criterion, alpha=alpha, callback=callback, n_null=n_null)
+    lab, centres = _assign(x, k)
+    assignment = np.full(hn.size, -1)
+    assignment[finite] = lab
+    pad = (float("nan"),) * (max_layers - k_max)
+    return LayersResult(int(k), tuple(fi.neurons), tuple(int(a) for a in assignment), tuple(float(v) for v in hn),
+                        tuple(centres), method, criterion, null, n_null, seed, pvalue,
+                        tuple(float(g) for g in gap) + pad, tuple(float(s) for s in sd) + pad,
+                        tuple(float(b) for b in bic) + pad, k_bic, **flow_fractions(fi.graph, assignment), f0=f0,
+                        notes=tuple(notes))
+
+
+_CONSTRAINTS = {
+    "flow": [Anything()],
+    "method": [Options(*METHODS)],
+    "criterion": [Options(*CRITERIA)],
+    "max_layers": [Interval(int, 1, None)],
+    "null": [Options(*NULLS)],
+    "n_null": [Interval(int, 1, None)],
+    "alpha": [Interval(float, 0, 1, closed="neither")],
+    "seed": [NoneOK(), Interval(int, 0, None), InstanceOf(np.random.Generator)],
+    "roles": [NoneOK(), InstanceOf(list, tuple, np.ndarray)],
+    "significant": [NoneOK(), Anything()],
+    "weight": [Options(*WEIGHTS)],
+    "epoch": [NoneOK(), InstanceOf(int, str)],
+    "callback": [NoneOK(), CallableOK()],
+}
+
+
+@validate_params(_CONSTRAINTS)
+def layers(flow, *, method="trophic", criterion="gap", max_layers=8, null="rewire", n_null=99, alpha=DEFAULT_ALPHA,
+           seed=DEFAULT_SEED, roles=None, significant=None, weight="te", epoch=None, callback=None) -> LayersResult:
+    """Group neurons into layers by progression and describe how flow runs between them.
+
+    Parameters
+    ----------
+    flow : xarray.Dataset, xarray.DataArray or array-like of shape (N, N)
+        As for :func:`progression`; with an ``epoch`` dim the last epoch unless ``epoch`` is given.
+    method : {"trophic", "hodge", "springrank"}, default="trophic"
+        Progression that is clustered.
+    criterion : {"gap", "bic"}, default="gap"
+        ``"gap"``: gap statistic against progressions of null graphs from ``null``, smallest count
+        within one SE of the best (Dudoit & Fridlyand 2002), accepted only if a single max-gap test
+        over all counts rejects "one layer" at ``alpha``; a random network so reports one layer.
+        ``"bic"``: BIC of a shared-variance 1-D Gaussian mixture, with no null (it can find
+        several layers in a random network).
+    max_layers : int, default=8
+        Largest count considered (also capped by the number of neurons).
+    null : {"rewire", "weights", "flip"}, default="rewire"
+        Null model, as in :func:`directedness`; for ``"hodge"``/``"springrank"`` it acts on the
+        complete raw matrix, where ``"rewire"`` reduces to permuting weights.
+    n_null : int, default=99
+        Null draws.
+    alpha : float, default=0.05
+        Level of the "more than one layer" test.
+    seed : int, Generator or None, default=0
+    roles, significant, weight
+        As for :func:`progression`.
+    epoch : int, str or None, default=None
+    callback : callable(done, total) or None, default=None
+        Progress over null draws.
+
+    Returns
+    -------
+    LayersResult
+        ``n_layers``, per-neuron ``assignment`` (0 upstream ... n_layers-1; -1 none), ``centres``,
+        the flow fractions within / forward / skipping forward / backward / skipping back,
+        ``pvalue``, the per-count ``gap``, ``gap_sd`` and ``bic``; ``.to_dict()`` is JSON-safe.
+
+    References
+    ----------
+    Tibshirani, Walther & Hastie (2001) doi:10.1111/1467-9868.00293. Dudoit & Fridlyand (2002)
+    doi:10.1186/gb-2002-3-7-research0036. Wang & Song (2011) Ckmeans.1d.dp, R Journal 3(2):29,
+    doi:10.32614/RJ-2011-015. Schwarz (1978) doi:10.1214/aos/1176344136.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> w = np.zeros((9, 9))
+    >>> for a in range(6):
+    ...     w[a, (a // 3 + 1) * 3:(a // 3 + 2) * 3] = 1.0
+    >>> layers(w + 0.01 * rng.random((9, 9)), n_null=49).n_layers
+    3
+    """
+    func = "layers"
+    rng = check_seed(seed)
+    fi = read_flow(flow, weight=weight, roles=roles, significant=significant, func=func, epoch=epoch)
+    return _layers_one(fi, method=method, criterion=criterion, max_layers=max_layers, null=null, n_null=n_null,
+                       alpha=alpha, seed=seed if isinstance(seed, int) else None, rng=rng, callback=callback,
+                       func=func)
+
+
+@validate_params(_CONSTRAINTS)
+def layers_by_epoch(flow, *, method="trophic", criterion="gap", max_layers=8, null="rewire", n_null=99,
+                    alpha=DEFAULT_ALPHA, seed=DEFAULT_SEED, roles=None, significant=None, weight="te", epoch=None,
+                    callback=None):
+    """How layering changes over training: :func:`layers` on every epoch of the flow.
+
+    Parameters are those of :func:`layers` (``epoch`` must be None: every epoch is analysed); each
+    epoch uses a generator spawned from ``seed``, so epochs are independent and reproducible.
+
+    Returns
+    -------
+    xarray.Dataset
+        ``n_layers (epoch)``, ``f0 (epoch)`` trophic incoherence, ``pvalue (epoch)``,
+        ``ari (epoch)`` adjusted Rand index of the layer assignment with the previous epoch over
+        neurons assigned in both (NaN for the first epoch), ``layer (epoch, neuron)`` (-1: none).
+    """
+    import xarray as xr
+
+    func = "layers_by_epoch"
+    if epoch is not None:
+        from infoflow._validation import InvalidParameterError
+
+        raise InvalidParameterError(f"{func}: epoch must be None (every epoch is analysed); use layers(epoch=...) "
+                                    "for one epoch.")
+    items = read_flow(flow, weight=weight, roles=roles, significant=significant, func=func, allow_epochs=True)
+    if not isinstance(items, list):
+        items = [(0, items)]
+    base = check_seed(seed)
+    gens = base.spawn(len(items))
+    results = []
+    for e, ((lab, fi), g) in enumerate(zip(items, gens)):
+        cb = None if callback is None else (lambda d, t, e=e: callback(e * t + d, len(items) * t))
+        results.append(_layers_one(fi, method=method, criterion=criterion, max_layers=max_layers, null=null,
+                                   n_null=n_null, alpha=alpha, seed=seed if isinstance(seed, int) else None, rng=g,
+                                   callback=cb, func=func))
+    assign = np.array([r.assignment for r in results])
+    ari = [float("nan")]
+    for a, b in zip(assign[:-1], assign[1:]):
+        both = (a >= 0) & (b >= 0)
+        ari.append(adjusted_rand_index(a[both], b[both]) if both.sum() >= 2 else float("nan"))
+    fi = items[-1][1]
+    coords = {"epoch": [lab for lab, _ in items], "neuron": fi.neurons}
+    if fi.roles is not None:
+        coords["role"] = ("neuron", fi.roles)
+    return xr.Dataset(
+        {"n_layers": ("epoch", [r.n_layers for r in results], {"long_name": "number of layers", "units": "1"}),
+         "f0": ("epoch", [r.f0 for r in results], {"long_name": "trophic incoherence F0", "units": "1"}),
+         "pvalue": ("epoch", [r.pvalue for r in results], {"long_name": "p-value of more than one layer", "units": "1"}),
+         "ari": ("epoch", ari, {"long_name": "adjusted Rand index with the previous epoch", "units": "1"}),
+         "layer": (("epoch", "neuron"), assign, {"long_name": "layer (0 upstream, -1 none)", "units": "1"})},
+        coords=coords,
+        attrs={"method": method, "criterion": criterion, "null": null, "n_null": int(n_null), "alpha": float(alpha),
+               "weight": weight, "seed": seed if isinstance(seed, int) else "none"})
