@@ -1,0 +1,51 @@
+"""Seeding of every random source used in training (train layer)."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import torch
+
+from infoflow._validation import Interval, check_param
+
+
+def seed_everything(seed: int, *, deterministic: bool = True) -> None:
+    """Seed Python's ``random``, NumPy's global generator and torch (CPU and CUDA).
+
+    Parameters
+    ----------
+    seed : int
+        Non-negative seed.
+    deterministic : bool, default=True
+        Also call ``torch.use_deterministic_algorithms(True)``: free on CPU for these models; on
+        CUDA it may slow some kernels (cuBLAS needs ``CUBLAS_WORKSPACE_CONFIG=:4096:8``).
+
+    Notes
+    -----
+    Same seed, same numbers on the same machine, torch build and thread count; never expect equal
+    weights on CPU and GPU (pytorch docs, "Reproducibility").
+    """
+    check_param("seed_everything", "seed", seed, [Interval(int, 0, 2**63 - 1)])
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)
+    if deterministic:
+        torch.use_deterministic_algorithms(True, warn_only=True)
+
+
+def rng_state() -> dict:
+    """Snapshot of the global random states (stored in checkpoints for exact resume)."""
+    state = {"python": random.getstate(), "numpy": np.random.get_state(), "torch": torch.get_rng_state()}
+    if torch.cuda.is_available():
+        state["cuda"] = torch.cuda.get_rng_state_all()
+    return state
+
+
+def set_rng_state(state: dict) -> None:
+    """Restore a snapshot taken by :func:`rng_state`."""
+    random.setstate(state["python"])
+    np.random.set_state(state["numpy"])
+    torch.set_rng_state(state["torch"])
+    if "cuda" in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(state["cuda"])
