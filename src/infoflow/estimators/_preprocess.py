@@ -42,10 +42,17 @@ def copula_normalise(arr: np.ndarray) -> np.ndarray:
     independent of sample order), so tied values map to the same score. Scores are
     ``Phi^-1(rank / (n + 1))`` (Ince et al. 2017, doi:10.1002/hbm.23471).
     """
-    flat = arr.reshape(-1, arr.shape[-1])
-    ranks = stats.rankdata(flat, method="average", axis=0)
-    scores = special.ndtri(ranks / (flat.shape[0] + 1.0))
-    return np.ascontiguousarray(scores.reshape(arr.shape), dtype=np.float64)
+    # channels as contiguous rows: sorting along the last axis is several times faster
+    rows = np.ascontiguousarray(arr.reshape(-1, arr.shape[-1]).T)
+    n = rows.shape[1]
+    order = np.argsort(rows, axis=1)
+    ranks = np.empty(rows.shape)
+    np.put_along_axis(ranks, order, np.arange(1.0, n + 1.0)[None, :], axis=1)
+    tied = (np.diff(np.take_along_axis(rows, order, axis=1), axis=1) == 0).any(axis=1)
+    if tied.any():  # average ranks only where needed: rankdata is slower than one argsort
+        ranks[tied] = stats.rankdata(rows[tied], method="average", axis=1)
+    scores = special.ndtri(ranks / (n + 1.0))
+    return np.ascontiguousarray(scores.T.reshape(arr.shape), dtype=np.float64)
 
 
 def usable_steps_mi(n_time: int, lag: int) -> int:

@@ -85,41 +85,58 @@ def _centre(a: np.ndarray) -> np.ndarray:
 
 def pairwise_mi(X: np.ndarray, Y: np.ndarray, *, bias_correct: bool = False) -> np.ndarray:
     """I(X_i; Y_j) for every column pair from ONE matrix product: -1/2 ln(1 - r_ij^2)."""
-    n = X.shape[0]
-    xc, yc = _centre(X), _centre(Y)
-    nx = np.sqrt((xc * xc).sum(axis=0))
-    ny = np.sqrt((yc * yc).sum(axis=0))
+    r = _corr(X, Y)
     with np.errstate(divide="ignore", invalid="ignore"):
-        r = (xc.T @ yc) / np.outer(nx, ny)
         mi = -0.5 * np.log1p(-np.minimum(r * r, 1.0))
     if bias_correct:
-        mi += 2 * _bias_term(1, n) - _bias_term(2, n)
+        mi += 2 * _bias_term(1, X.shape[0]) - _bias_term(2, X.shape[0])
     return mi
+
+
+def _corr(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Correlation of every column of `a` with every column of `b` (one matrix product)."""
+    ac, bc = _centre(a), _centre(b)
+    na = np.sqrt((ac * ac).sum(axis=0))
+    nb = np.sqrt((bc * bc).sum(axis=0))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return (ac.T @ bc) / np.outer(na, nb)
 
 
 def pairwise_cmi(X: np.ndarray, Y: np.ndarray, Z: np.ndarray, *, bias_correct: bool = False) -> np.ndarray:
     """I(X_i; Y_j | Z_j) for every pair via partial correlations, vectorised over pairs.
 
-    Z[j] (n, dz) is the conditioning set of target column j. Each Z[j] is orthonormalised once
-    (QR); X_i residuals are never formed: <rx, ry> = <x, ry> because ry is orthogonal to Z[j],
-    and |rx|^2 = |x|^2 - |Q^T x|^2. Cost O(M n dz N) and memory O(M n dz).
+    Z[j] (n, dz) is the conditioning set of target column j. With dz = 1 (TE with history 1) the
+    first-order partial correlation ``(r_xy - r_xz r_yz) / sqrt((1 - r_xz^2)(1 - r_yz^2))`` needs
+    three correlation matrices. Otherwise each Z[j] is orthonormalised once (batched QR); X_i
+    residuals are never formed: <rx, ry> = <x, ry> because ry is orthogonal to Z[j], and
+    |rx|^2 = |x|^2 - |Q^T x|^2. Cost O(M n dz N), memory O(M n dz).
     """
     n, dz = X.shape[0], Z.shape[2]
-    xc, yc = _centre(X), _centre(Y)
-    zc = Z - Z.mean(axis=1, keepdims=True)
-    q, rz = np.linalg.qr(zc)  # (M, n, dz), batched
-    # a rank-deficient Z[j] (e.g. a constant column) gets an arbitrary Q column from QR; zero it
-    # so it removes no signal
-    diag = np.abs(np.diagonal(rz, axis1=1, axis2=2))  # (M, dz)
-    keep = diag > 1e-12 * np.maximum(diag.max(axis=1, keepdims=True), 1e-300)
-    q = q * keep[:, None, :]
-    ry = yc.T - np.einsum("mnd,md->mn", q, np.einsum("mnd,mn->md", q, yc.T))  # (M, n)
-    qx = np.einsum("mnd,nk->mdk", q, xc)  # (M, dz, N)
-    rx2 = (xc * xc).sum(axis=0)[None, :] - (qx * qx).sum(axis=1)  # (M, N)
-    cov = (xc.T @ ry.T)  # (N, M)
-    ry2 = (ry * ry).sum(axis=1)  # (M,)
+    if dz == 1:
+        zm = np.ascontiguousarray(Z[:, :, 0].T)  # (n, M): column j conditions target j
+        r_xy, r_xz = _corr(X, Y), _corr(X, zm)
+        yc, zc = _centre(Y), _centre(zm)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r_yz = (yc * zc).sum(axis=0) / np.sqrt((yc * yc).sum(axis=0) * (zc * zc).sum(axis=0))
+            r = (r_xy - r_xz * r_yz[None, :]) / np.sqrt((1 - r_xz**2) * (1 - r_yz[None, :] ** 2))
+    else:
+        xc, yc = _centre(X), _centre(Y)
+        zc = Z - Z.mean(axis=1, keepdims=True)
+        q, rz = np.linalg.qr(zc)  # (M, n, dz), batched
+        # a rank-deficient Z[j] (e.g. a constant column) gets an arbitrary Q column from QR; zero
+        # it so it removes no signal
+        diag = np.abs(np.diagonal(rz, axis1=1, axis2=2))  # (M, dz)
+        keep = diag > 1e-12 * np.maximum(diag.max(axis=1, keepdims=True), 1e-300)
+        q = q * keep[:, None, :]
+        qt = np.swapaxes(q, 1, 2)  # (M, dz, n)
+        ry = yc.T - (q @ (qt @ yc.T[:, :, None]))[:, :, 0]  # (M, n)
+        qx = qt @ xc  # (M, dz, N), batched BLAS
+        rx2 = (xc * xc).sum(axis=0)[None, :] - (qx * qx).sum(axis=1)  # (M, N)
+        cov = xc.T @ ry.T  # (N, M)
+        ry2 = (ry * ry).sum(axis=1)  # (M,)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r = cov / np.sqrt(np.maximum(rx2.T, 0.0) * ry2[None, :])
     with np.errstate(divide="ignore", invalid="ignore"):
-        r = cov / np.sqrt(np.maximum(rx2.T, 0.0) * ry2[None, :])
         cmi = -0.5 * np.log1p(-np.minimum(r * r, 1.0))
     if bias_correct:
         cmi += 2 * _bias_term(1 + dz, n) - _bias_term(2 + dz, n) - _bias_term(dz, n)
