@@ -62,12 +62,17 @@ def load_csv(path, *, value_columns, time_column=None, fill=None) -> xr.DataArra
     if path.is_dir():
         raise ValueError(f"{func}: {str(path)!r} is a directory; give the path of a CSV file.")
     try:
-        df = pd.read_csv(path, dtype=str, keep_default_na=False, comment="#", skipinitialspace=True)
+        # Blank lines are kept (an empty cell of a one-column file is a missing value), except at the end.
+        df = pd.read_csv(path, dtype=str, keep_default_na=False, comment="#", skipinitialspace=True,
+                         skip_blank_lines=False)
     except pd.errors.EmptyDataError:
         raise ValueError(f"{func}: {str(path)!r} is empty; it needs a header row and data rows.") from None
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise ValueError(f"{func}: could not parse {str(path)!r} as CSV; it is corrupt or not a CSV file "
                          f"({str(exc).strip()}).") from None
+    blank = df.apply(lambda col: col.str.strip().eq("")).all(axis=1).to_numpy()
+    n_rows = len(df) - (np.argmin(blank[::-1]) if not blank.all() else len(df))
+    df = df.iloc[:n_rows]
     available = [str(c) for c in df.columns]
     for col in columns + ([time_column] if time_column is not None else []):
         if col not in available:

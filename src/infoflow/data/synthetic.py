@@ -150,7 +150,9 @@ def coupled_ar(n_time, *, coupling=0.5, a_x=0.5, a_y=0.5, noise_x=1.0, noise_y=1
 
 def _edge_attrs(adj: np.ndarray, names: list[str], weights: np.ndarray | None = None) -> dict:
     src, tgt = np.nonzero(adj)
-    attrs = {"edges": [f"{names[i]}->{names[j]}" for i, j in zip(src, tgt)],
+    # One string, not a list of strings: netCDF3 (the scipy engine infoflow saves with) cannot store
+    # string lists, and analysis results keep their input's attrs.
+    attrs = {"edges": ", ".join(f"{names[i]}->{names[j]}" for i, j in zip(src, tgt)),
              "edge_source": [int(i) for i in src], "edge_target": [int(j) for j in tgt]}
     if weights is not None:
         attrs["edge_weight"] = [float(weights[i, j]) for i, j in zip(src, tgt)]
@@ -183,7 +185,8 @@ def var_network(n_time, weights, *, lag=1, noise=1.0, n_epoch=1, seed=DEFAULT_SE
     -------
     activity : DataArray of shape (n_epoch, n_time, N)
         Dims ("epoch", "time", "neuron"), neurons ``n0..n{N-1}``, ``role`` = "hidden"; attrs
-        ``edges`` ("n0->n2", ...), ``edge_source``, ``edge_target``, ``edge_weight``, ``lag``,
+        ``edges`` (one string "n0->n2, n1->n2, ..."; ``.split(", ")`` for a list), ``edge_source``,
+        ``edge_target``, ``edge_weight`` (flat lists aligned with the edges), ``lag``,
         ``noise``, ``seed``, ``weights`` (row-major flat list).
     """
     func = "var_network"
@@ -269,14 +272,15 @@ def delay_chain(n_time, *, n_layers=4, units_per_layer=3, delay=1, gain=0.8, noi
     activity : DataArray of shape (n_epoch, n_time, n_layers * units_per_layer)
         Dims ("epoch", "time", "neuron"), neuron ids ``n0, n1, ...`` layer by layer; coords
         ``role`` (input / hidden / output) and ``layer`` (true layer index). Attrs: ``edges``
-        ("n0->n3", ...), ``edge_source``, ``edge_target``, ``edge_weight`` (flat lists, netCDF
-        safe), ``delay``, ``gain``, ``noise``, ``seed``. :func:`chain_adjacency` gives the matrix.
+        (one string "n0->n3, n0->n4, ..."; ``.split(", ")`` for a list), ``edge_source``,
+        ``edge_target``, ``edge_weight`` (flat lists aligned with the edges; all netCDF3 safe),
+        ``delay``, ``gain``, ``noise``, ``seed``. :func:`chain_adjacency` gives the matrix.
 
     Examples
     --------
     >>> from infoflow.data import delay_chain
     >>> act = delay_chain(500, n_layers=3, units_per_layer=2)
-    >>> act.dims, act.role.values.tolist(), act.attrs["edges"][:2]
+    >>> act.dims, act.role.values.tolist(), act.attrs["edges"].split(", ")[:2]
     (('epoch', 'time', 'neuron'), ['input', 'input', 'hidden', 'hidden', 'output', 'output'], ['n0->n2', 'n0->n3'])
     """
     rng = check_seed(seed)
