@@ -146,6 +146,7 @@ _REGISTRY: dict[str, DatasetInfo] = {
 }
 
 
+@validate_params({})
 def list_datasets() -> list[DatasetInfo]:
     """List the bundled real datasets.
 

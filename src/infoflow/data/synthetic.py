@@ -15,6 +15,7 @@ Every generator takes ``seed=`` (default 0, through ``np.random.default_rng``): 
 from __future__ import annotations
 
 import math
+import numbers
 
 import numpy as np
 import xarray as xr
@@ -30,6 +31,11 @@ __all__ = ["coupled_ar", "coupled_ar_theory", "var_network", "delay_chain", "cha
 _SEED = [Interval(int, 0, None), NoneOK(), InstanceOf(np.random.Generator)]
 _REAL = [Interval(float, None, None)]
 _NTIME = [Interval(int, 2, None)]
+
+
+def _seed_attr(seed) -> int | str:
+    """Seed as a netCDF-safe attr: the int, or "none" for None / a Generator."""
+    return int(seed) if isinstance(seed, numbers.Integral) else "none"
 
 
 def _check_ar(name: str, a: float, func: str) -> None:
@@ -216,7 +222,7 @@ def var_network(n_time, weights, *, lag=1, noise=1.0, n_epoch=1, seed=DEFAULT_SE
     names = [f"n{i}" for i in range(n)]
     adj = (w != 0) & ~np.eye(n, dtype=bool)
     attrs = {"long_name": "VAR network activity", "units": "a.u.", "system": "var_network", "lag": int(lag),
-             "noise": float(noise), "seed": int(seed) if isinstance(seed, int) else "none",
+             "noise": float(noise), "seed": _seed_attr(seed),
              "weights": [float(v) for v in w.ravel()], **_edge_attrs(adj, names, w)}
     return xr.DataArray(x, dims=ACTIVITY_DIMS, name="activity",
                         coords={"epoch": np.arange(n_epoch), "time": np.arange(n_time), "neuron": names,
@@ -308,7 +314,7 @@ def delay_chain(n_time, *, n_layers=4, units_per_layer=3, delay=1, gain=0.8, noi
     roles = ["input" if lay == 0 else "output" if lay == n_layers - 1 else "hidden" for lay in layers]
     attrs = {"long_name": "delay-chain activity", "units": "a.u.", "system": "delay_chain", "delay": int(delay),
              "gain": float(gain), "noise": float(noise), "driver_ar": float(driver_ar), "n_layers": int(n_layers),
-             "units_per_layer": int(u), "seed": int(seed) if isinstance(seed, int) else "none",
+             "units_per_layer": int(u), "seed": _seed_attr(seed),
              **_edge_attrs(adj, names, wmat)}
     return xr.DataArray(x, dims=ACTIVITY_DIMS, name="activity",
                         coords={"epoch": np.arange(n_epoch), "time": np.arange(n_time), "neuron": names,
@@ -371,7 +377,7 @@ def lorenz(n_time, *, dt=0.01, subsample=10, sigma=10.0, rho=28.0, beta=8.0 / 3.
     attrs = {"long_name": "Lorenz-63 state", "units": "a.u.", "system": "lorenz", "dt": float(dt),
              "subsample": int(subsample), "sample_interval": float(dt * subsample), "sigma": float(sigma),
              "rho": float(rho), "beta": float(beta), "noise": float(noise),
-             "seed": int(seed) if isinstance(seed, int) else "none"}
+             "seed": _seed_attr(seed)}
     return _series(out, ["x", "y", "z"], attrs)
 
 
@@ -428,5 +434,5 @@ def mackey_glass(n_time, *, tau=17, beta=0.2, gamma=0.1, exponent=10.0, dt=0.1, 
     attrs = {"long_name": "Mackey-Glass series", "units": "a.u.", "system": "mackey_glass", "tau": float(tau),
              "beta": float(beta), "gamma": float(gamma), "exponent": float(exponent), "dt": float(dt),
              "subsample": int(subsample), "sample_interval": float(dt * subsample), "noise": float(noise),
-             "seed": int(seed) if isinstance(seed, int) else "none"}
+             "seed": _seed_attr(seed)}
     return _series(out, ["x"], attrs)
