@@ -1,0 +1,1 @@
+"""infoflow.pipeline: `infoflow run` end to end (train -> flow -> structure -> dynamics -> report)."""
