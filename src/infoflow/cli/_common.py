@@ -98,7 +98,7 @@ def print_summary(title: str, rows: dict[str, Any], started: float | None = None
     """Print the closing key/value table of a command (output path should be the last row)."""
     table = Table(title=title, show_header=False, title_justify="left")
     table.add_column("key", style="bold")
-    table.add_column("value")
+    table.add_column("value", overflow="fold")  # paths are folded, never cut with an ellipsis
     items = list(rows.items())
     if started is not None:
         items.insert(max(len(items) - 1, 0), ("wall time", f"{time.perf_counter() - started:.1f} s"))
