@@ -19,8 +19,6 @@ import numbers
 
 import numpy as np
 import xarray as xr
-from scipy.linalg import solve_discrete_lyapunov
-from scipy.signal import lfilter
 
 from infoflow._defaults import ACTIVITY_DIMS, DEFAULT_SEED
 from infoflow._validation import Anything, InstanceOf, Interval, InvalidParameterError, NoneOK, check_seed, validate_params
@@ -31,6 +29,36 @@ __all__ = ["coupled_ar", "coupled_ar_theory", "var_network", "delay_chain", "cha
 _SEED = [Interval(int, 0, None), NoneOK(), InstanceOf(np.random.Generator)]
 _REAL = [Interval(float, None, None)]
 _NTIME = [Interval(int, 2, None)]
+
+
+# scipy.signal is avoided on purpose: it takes seconds to import and pulls in scipy.stats, which
+# fails when torch is blocked (the torch-free import test of the analysis packages).
+def _ar1(drive: np.ndarray, a: float, first: np.ndarray | float) -> np.ndarray:
+    """Run ``out[t] = a * out[t-1] + drive[t]`` along axis 0 with ``out[0] = first`` (drive[0] unused)."""
+    if drive.ndim == 1:
+        out = [float(first)]
+        prev = out[0]
+        for d in drive[1:].tolist():
+            prev = a * prev + d
+            out.append(prev)
+        return np.asarray(out)
+    out = np.empty_like(drive)
+    out[0] = first
+    for t in range(1, drive.shape[0]):
+        out[t] = a * out[t - 1] + drive[t]
+    return out
+
+
+def _stationary_cov(a: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """Solve ``S = a S a.T + q`` (spectral radius of a < 1) by the doubling algorithm."""
+    s, ak = q.copy(), a.copy()
+    for _ in range(100):
+        step = ak @ s @ ak.T
+        s = s + step
+        ak = ak @ ak
+        if np.abs(step).max() <= 1e-15 * np.abs(s).max():
+            break
+    return s
 
 
 def _seed_attr(seed) -> int | str:
@@ -143,12 +171,8 @@ def coupled_ar(n_time, *, coupling=0.5, a_x=0.5, a_y=0.5, noise_x=1.0, noise_y=1
     cov0 = np.array([[info["var_x"], info["cov_xy"]], [info["cov_xy"], info["var_y"]]])
     x0, y0 = rng.multivariate_normal(np.zeros(2), cov0)
     e = rng.standard_normal((2, n_time - 1))
-    x = np.empty(n_time)
-    y = np.empty(n_time)
-    x[0], y[0] = x0, y0
-    # Direct-form IIR: out[t] = a * out[t-1] + drive[t], with the state seeded by the first sample.
-    x[1:] = lfilter([1.0], [1.0, -a_x], noise_x * e[0], zi=[a_x * x0])[0]
-    y[1:] = lfilter([1.0], [1.0, -a_y], coupling * x[:-1] + noise_y * e[1], zi=[a_y * y0])[0]
+    x = _ar1(np.concatenate([[0.0], noise_x * e[0]]), a_x, x0)
+    y = _ar1(np.concatenate([[0.0], coupling * x[:-1] + noise_y * e[1]]), a_y, y0)
     info.update(coupling=float(coupling), a_x=float(a_x), a_y=float(a_y), noise_x=float(noise_x),
                 noise_y=float(noise_y), n_time=int(n_time))
     return x, y, info
@@ -210,7 +234,7 @@ def var_network(n_time, weights, *, lag=1, noise=1.0, n_epoch=1, seed=DEFAULT_SE
                                     "explodes. Scale the weights down (e.g. by 0.5 / radius).")
     rng = check_seed(seed)
     n = w.shape[0]
-    sigma = solve_discrete_lyapunov(w.T, noise**2 * np.eye(n))  # stationary covariance of X_t
+    sigma = _stationary_cov(w.T, noise**2 * np.eye(n))  # stationary covariance of X_t
     chol = np.linalg.cholesky(sigma + 1e-12 * np.eye(n))
     x = np.empty((n_epoch, n_time, n))
     for e in range(n_epoch):
@@ -299,8 +323,7 @@ def delay_chain(n_time, *, n_layers=4, units_per_layer=3, delay=1, gain=0.8, noi
     x = np.full((n_epoch, total, n), np.nan)
     drive = rng.standard_normal((n_epoch, total, u)) * math.sqrt(1 - driver_ar**2)
     first = rng.standard_normal((n_epoch, u))  # stationary start of each unit-variance driver
-    x[:, 0, :u] = first
-    x[:, 1:, :u] = lfilter([1.0], [1.0, -driver_ar], drive[:, 1:], axis=1, zi=(driver_ar * first)[:, None, :])[0]
+    x[:, :, :u] = _ar1(drive.transpose(1, 0, 2), driver_ar, first).transpose(1, 0, 2)
     for layer in range(1, n_layers):
         src = slice((layer - 1) * u, layer * u)
         tgt = slice(layer * u, (layer + 1) * u)
