@@ -21,7 +21,7 @@ def save_figure(fig, stem: str | os.PathLike, formats: tuple[str, ...] = ("png",
     paths = []
     for fmt in formats:
         buf = io.BytesIO()
-        fig.savefig(buf, format=fmt, dpi=130, bbox_inches="tight")
+        fig.savefig(buf, format=fmt, dpi=110)
         paths.append(atomic_write_bytes(Path(f"{stem}.{fmt}"), buf.getvalue()))
     return paths
 

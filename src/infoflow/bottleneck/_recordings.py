@@ -18,7 +18,7 @@ def as_recordings(recordings: Any, *, func: str, require: Sequence[str]) -> tupl
     """Return (datasets, seeds) for one recording Dataset or a sequence of them (one per seed)."""
     if isinstance(recordings, xr.Dataset):
         recs = [recordings]
-    elif isinstance(recordings, Iterable) and not isinstance(recordings, (str, bytes, xr.DataArray)):
+    elif isinstance(recordings, Iterable) and not isinstance(recordings, (str, bytes, xr.DataArray, np.ndarray)):
         recs = list(recordings)
     else:
         raise ValueError(f"{func}: expected a recording xarray.Dataset or a list of them (one per seed); "
@@ -62,6 +62,6 @@ def hidden_activity(ds: xr.Dataset, *, func: str) -> xr.DataArray:
     if bad.any():
         e, t, n = np.argwhere(bad)[0]
         raise ValueError(f"{func}: hidden activity has {int(bad.sum())} NaN/inf values (first: epoch "
-                         f"{int(hidden['epoch'].values[e])}, time {int(t)}, neuron {hidden['neuron'].values[n]!r}). "
+                         f"{int(hidden['epoch'].values[e])}, time {int(t)}, neuron {str(hidden['neuron'].values[n])!r}). "
                          "Re-record the run or drop the broken epochs with .isel(epoch=...).")
     return hidden.copy(data=values)

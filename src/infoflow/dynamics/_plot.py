@@ -23,7 +23,7 @@ def _save(fig, stem: str | os.PathLike) -> list[Path]:
     paths = []
     for fmt in ("png", "svg"):
         buf = io.BytesIO()
-        fig.savefig(buf, format=fmt, dpi=130, bbox_inches="tight")
+        fig.savefig(buf, format=fmt, dpi=110)
         paths.append(atomic_write_bytes(Path(f"{stem}.{fmt}"), buf.getvalue()))
     return paths
 
