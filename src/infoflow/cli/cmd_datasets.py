@@ -14,7 +14,8 @@ def datasets_command() -> None:
     from infoflow.data import list_datasets
 
     table = Table(title="Bundled datasets (hourly)", title_justify="left")
-    for column in ("name", "hours", "channels", "station", "source"):
+    table.add_column("name", no_wrap=True)  # the name is what users type: never broken
+    for column in ("hours", "channels", "station", "licence"):
         table.add_column(column, overflow="fold")
     for info in list_datasets():
         table.add_row(info.name, str(info.n_hours), ", ".join(info.channels), info.station, info.licence)
