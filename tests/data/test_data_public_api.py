@@ -65,3 +65,15 @@ def test_out_of_range_values(name, param, value):
     func = getattr(data, name)
     with pytest.raises(InvalidParameterError, match=repr(param)):
         func(**{**VALID[name], param: value})
+
+
+def test_imports_without_torch_and_scipy_stats():
+    """infoflow.data stays light: importable where torch is blocked, and without scipy.stats."""
+    import subprocess
+    import sys
+
+    code = ("import sys; sys.modules['torch'] = None; import infoflow.data; "
+            "print('scipy.stats' in sys.modules, 'torch' in sys.modules and sys.modules['torch'] is not None)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["False", "False"]
