@@ -58,11 +58,12 @@ def entropy(x: np.ndarray, *, bias_correct: bool = False) -> float:
 def _combine(terms: list[tuple[int, np.ndarray]], n: int, bias_correct: bool) -> float:
     """Sum of +-1/2 ln det C over blocks (the 2 pi e constants cancel in MI and CMI)."""
     total = 0.0
-    for sign, block in terms:
-        h = _half_logdet_cov(block)
-        if bias_correct:
-            h += _bias_term(block.shape[1], n)
-        total += sign * h
+    with np.errstate(invalid="ignore"):  # a singular block gives -inf - -inf = nan, reported as such
+        for sign, block in terms:
+            h = _half_logdet_cov(block)
+            if bias_correct:
+                h += _bias_term(block.shape[1], n)
+            total += sign * h
     return float(total)
 
 
