@@ -92,18 +92,23 @@ def test_unknown_channel_lists_and_suggests():
         load_dataset("greensboro", channels=3)
 
 
-@pytest.mark.parametrize("name", ["seattle_2010", "san_francisco_2010"])
-def test_noaa_series_are_smoothed_not_observations(name):
+@pytest.mark.parametrize("name,rep_stated,ac1_stated", [("seattle_2010", 0.06, 0.91), ("san_francisco_2010", 0.05, 0.89)])
+def test_noaa_series_are_smoothed_not_observations(name, rep_stated, ac1_stated):
     """The finding stated in the descriptions: NOAA '2010' series behave like smoothed normals."""
-    repeat, ac1, daily = _smoothness(load_dataset(name).values[:, 0])
+    da = load_dataset(name)
+    repeat, ac1, daily = _smoothness(da.values[:, 0])
     assert repeat < 0.15 and ac1 > 0.8 and daily < 0.3
-    assert "appears smoothed/interpolated" in load_dataset(name).attrs["description"]
+    assert round(repeat, 2) == rep_stated and round(ac1, 2) == ac1_stated  # the numbers the description quotes
+    assert "appears smoothed/interpolated" in da.attrs["description"]
+    assert f"lag-1 autocorrelation {ac1_stated}" in da.attrs["description"]
 
 
 @pytest.mark.parametrize("name", ["greensboro", "sand_point"])
 def test_tmy3_series_are_weather_like(name):
     repeat, ac1, daily = _smoothness(load_dataset(name).values[:, 0])
     assert repeat > 0.8 and ac1 < 0.7 and daily > 1.0
+    stated = {"greensboro": (0.96, 0.52), "sand_point": (1.29, 0.05)}[name]  # quoted in the NOAA descriptions
+    assert (round(repeat, 2), round(ac1, 2)) == stated
 
 
 def test_netcdf_round_trip(tmp_path):

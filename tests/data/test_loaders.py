@@ -140,3 +140,11 @@ def test_from_numpy_bad_inputs():
         from_numpy(np.column_stack([x[:, 0], np.ones(50)]), channel_names=["a", "k"])
     with pytest.raises(ValueError, match="too small"):
         from_numpy([1.0])
+
+
+def test_time_zones_become_utc_and_mixed_formats_fail(tmp_path):
+    text = "t,a\n2020-01-01T00:00+01:00,1\n2020-01-01T01:00+01:00,2\n2020-01-01T02:00+01:00,3\n"
+    da = load_csv(_write(tmp_path, text), value_columns="a", time_column="t")
+    assert str(da.time.values[0])[:16] == "2019-12-31T23:00"
+    with pytest.raises(ValueError, match="share the format"):
+        load_csv(_write(tmp_path, "t,a\n2020-01-01,1\n2020/01/02,2\n"), value_columns="a", time_column="t")

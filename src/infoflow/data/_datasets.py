@@ -133,7 +133,7 @@ _REGISTRY: dict[str, DatasetInfo] = {
             description=(
                 "Hourly air temperature, San Francisco (CA, USA), labelled calendar year 2010, local clock time; "
                 "converted from deg F to degC. "
-                + _SMOOTH_FINDING.format(rep="0.06", ac1="0.89", daily="0.06")
+                + _SMOOTH_FINDING.format(rep="0.05", ac1="0.89", daily="0.06")
                 + "The raw file skips 2010-03-14 03:00 (DST change); that one hour is filled by linear "
                 "interpolation so the time axis is regular (8760 h)."
             ),

@@ -32,7 +32,8 @@ def load_csv(path, *, value_columns, time_column=None, fill=None) -> xr.DataArra
     value_columns : str or sequence of str
         Columns to use as channels, in this order; the first is the forecasting target.
     time_column : str or None, default=None
-        Column of time stamps (anything :func:`pandas.to_datetime` parses), strictly increasing.
+        Column of time stamps (anything :func:`pandas.to_datetime` parses), strictly increasing;
+        stamps with a UTC offset are converted to naive UTC.
         None: the time coordinate is the row index 0, 1, 2, ...
     fill : {None, "interpolate"}, default=None
         None: missing, NaN or infinite values raise. ``"interpolate"``: interior gaps are filled
@@ -93,12 +94,19 @@ def load_csv(path, *, value_columns, time_column=None, fill=None) -> xr.DataArra
     if time_column is None:
         time = np.arange(len(df))
     else:
-        stamps = pd.to_datetime(df[time_column].str.strip(), errors="coerce")
+        try:
+            stamps = pd.to_datetime(df[time_column].str.strip(), errors="coerce")
+        except (ValueError, TypeError) as exc:  # e.g. stamps with and without a UTC offset
+            raise ValueError(f"{func}: could not parse time column {time_column!r} ({exc}). Give every time "
+                             "stamp the same format, or pass time_column=None.") from None
         bad = stamps.isna().to_numpy()
         if bad.any():
             row = int(np.flatnonzero(bad)[0])
             raise ValueError(f"{func}: time column {time_column!r} has unparsable time stamp "
-                             f"{df[time_column].iloc[row]!r} at data row {row}. Fix it, or pass time_column=None.")
+                             f"{df[time_column].iloc[row]!r} at data row {row} (all stamps must share the format of the "
+                             "first). Fix it, or pass time_column=None.")
+        if getattr(stamps.dt, "tz", None) is not None:
+            stamps = stamps.dt.tz_convert("UTC").dt.tz_localize(None)  # one naive axis, in UTC
         time = stamps.to_numpy()
         steps = np.diff(time)
         if (steps <= np.timedelta64(0)).any():

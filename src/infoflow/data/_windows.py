@@ -85,7 +85,7 @@ def chronological_split(series, fractions=(0.7, 0.1, 0.2)) -> Split:
     return Split(**parts)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # eq=False: array fields make field-wise == ambiguous
 class Standardiser:
     """Per-channel z-scoring with mean and standard deviation of the TRAINING block only.
 
@@ -268,7 +268,7 @@ def persistence_mse(values, target_channel=0, horizon=1, *, window=24) -> float:
     return float(np.mean((future - last[:, None]) ** 2))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class PreparedData:
     """Everything the training stage needs from one series (built by :func:`prepare`).
 
