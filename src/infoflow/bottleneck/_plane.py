@@ -268,7 +268,8 @@ def information_plane(recordings: Any, /, *, estimators: Sequence[str] = ("binni
         "target_groups": int(groups) if "kde" in ests else "none", "seed": int(seed), "n_samples": int(prepared[0][1].shape[0]),
         "n_channel_x": int(prepared[0][1].shape[1]), "n_warnings": int(n_warn),
         "max_samples": "none" if max_samples is None else int(max_samples),
-        "compression_criterion": COMPRESSION_CRITERION,
+        "compression_criterion": COMPRESSION_CRITERION, "compression_rel_drop": 0.05,
+        "compression_noise_factor": 3.0,
         "neuron_corr_ci": "Pearson r across hidden neurons, 95% Fisher-z interval",
         "infoflow_version": __version__,
     })
@@ -292,7 +293,7 @@ def _add_neuron_corr(plane: xr.Dataset) -> xr.Dataset:
 
 
 def _add_verdict(plane: xr.Dataset) -> xr.Dataset:
-    verdict = _dataset_verdict(plane, rel_drop=0.05, noise_factor=2.0)
+    verdict = _dataset_verdict(plane, rel_drop=0.05, noise_factor=3.0)
     ests = [str(e) for e in plane["estimator"].values]
     seeds = [int(s) for s in plane["seed"].values]
 

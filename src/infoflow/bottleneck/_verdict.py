@@ -17,11 +17,21 @@ from infoflow._defaults import DEFAULT_SEED
 from infoflow._validation import Anything, InstanceOf, Interval, NoneOK, Options, check_seed, validate_params
 
 COMPRESSION_CRITERION = (
-    "e* = epoch of max I(X;T); e_end = epoch of min I(X;T) after e*. sigma = 1.4826*MAD(second differences)/sqrt(6) "
-    "of a curve (robust SD of its epoch-to-epoch noise; second differences cancel a linear trend). Compression iff e* is "
-    "not the last epoch, I_X(e*) - I_X(e_end) > max(rel_drop*|I_X(e*)|, noise_factor*sigma_X), and "
-    "I_Y(e_end) >= I_Y(e*) - max(rel_drop*|I_Y(e*)|, noise_factor*sigma_Y)."
+    "Curves are smoothed by a centred 3-epoch running mean (S). e* = epoch of max S(I_X); e_end = epoch of min S(I_X) "
+    "after e*. sigma = 1.4826*MAD(second differences)/sqrt(6) of the raw curve (robust SD of its epoch-to-epoch "
+    "noise; second differences cancel a linear trend). Compression iff e* is not the last epoch, "
+    "S(I_X)(e*) - S(I_X)(e_end) > max(rel_drop*|S(I_X)(e*)|, noise_factor*sigma_X), and "
+    "S(I_Y)(e_end) >= S(I_Y)(e*) - max(rel_drop*|S(I_Y)(e*)|, noise_factor*sigma_Y)."
 )
+
+
+def _smooth3(c: np.ndarray) -> np.ndarray:
+    """Centred 3-point running mean; the end points average their two available values."""
+    if c.size < 3:
+        return c.copy()
+    s = np.convolve(c, np.ones(3), mode="same")
+    cnt = np.convolve(np.ones(c.size), np.ones(3), mode="same")
+    return s / cnt
 
 
 def noise_level(curve: np.ndarray) -> float:
@@ -43,7 +53,7 @@ def _curve_verdict(i_x: np.ndarray, i_y: np.ndarray, epochs: np.ndarray, rel_dro
                    noise_factor: float) -> dict[str, Any]:
     ok = np.isfinite(i_x) & np.isfinite(i_y)
     i_x, i_y, epochs = i_x[ok], i_y[ok], epochs[ok]
-    out: dict[str, Any] = {"compression": False, "turning_epoch": None, "end_epoch": None, "fitting_phase": False,
+    out: dict[str, Any] = {"compression": False, "turning_epoch": None, "peak_epoch": None, "end_epoch": None, "fitting_phase": False,
                            "i_x_max": None, "i_x_drop": None, "i_x_threshold": None,
                            "i_y_change": None, "i_y_tolerance": None,
                            "noise_x": None, "noise_y": None, "n_epochs": int(i_x.size), "reason": ""}
@@ -51,8 +61,10 @@ def _curve_verdict(i_x: np.ndarray, i_y: np.ndarray, epochs: np.ndarray, rel_dro
         out["reason"] = f"only {i_x.size} finite epochs; at least 3 are needed"
         return out
     sx, sy = noise_level(i_x), noise_level(i_y)
+    # judge smoothed curves: a single noisy epoch must not make or break the verdict
+    i_x, i_y = _smooth3(i_x), _smooth3(i_y)
     top = int(np.argmax(i_x))
-    out.update(noise_x=sx, noise_y=sy, turning_epoch=int(epochs[top]), i_x_max=float(i_x[top]),
+    out.update(noise_x=sx, noise_y=sy, peak_epoch=int(epochs[top]), i_x_max=float(i_x[top]),
                fitting_phase=bool(top > 0))
     if top == i_x.size - 1:
         out["reason"] = "I(X;T) is largest at the last epoch: no fall after the peak"
@@ -69,10 +81,9 @@ def _curve_verdict(i_x: np.ndarray, i_y: np.ndarray, epochs: np.ndarray, rel_dro
         out["reason"] = f"I(X;T) falls by {drop:.4g} nats but I(T;Y) falls too ({dy:.4g} < -{tol:.4g})"
     else:
         out["compression"] = True
+        out["turning_epoch"] = out["peak_epoch"]
         out["reason"] = (f"I(X;T) falls by {drop:.4g} nats (> {thr:.4g}) from epoch {out['turning_epoch']} to "
                          f"{out['end_epoch']} while I(T;Y) changes by {dy:+.4g} (>= -{tol:.4g})")
-    if not out["compression"]:
-        out["turning_epoch"] = None
     return out
 
 
@@ -83,7 +94,7 @@ def _curve_verdict(i_x: np.ndarray, i_y: np.ndarray, epochs: np.ndarray, rel_dro
     "noise_factor": [Interval(float, 0, None)],
 })
 def compression_verdict(i_x: Any, i_y: Any = None, /, *, epochs: Any = None, rel_drop: float = 0.05,
-                        noise_factor: float = 2.0) -> dict[str, Any]:
+                        noise_factor: float = 3.0) -> dict[str, Any]:
     """Decide whether a compression phase appears in an information-plane trajectory.
 
     Parameters
@@ -97,25 +108,27 @@ def compression_verdict(i_x: Any, i_y: Any = None, /, *, epochs: Any = None, rel
         Epoch labels; None means 0..n_epoch-1 (or the Dataset's ``epoch`` coordinate).
     rel_drop : float in [0, 1), default=0.05
         Smallest relative fall of I(X;T) that counts, and the relative fall of I(T;Y) tolerated.
-    noise_factor : float, default=2.0
+    noise_factor : float, default=3.0
         Multiple of a curve's noise level (see Notes) that a fall must also exceed.
 
     Returns
     -------
     verdict : dict
         For curves: ``compression`` (bool), ``turning_epoch`` (epoch of max I(X;T) when compression
-        is found, else None), ``end_epoch``, ``fitting_phase`` (I(X;T) rose before its peak), the
+        is found, else None), ``peak_epoch`` (epoch of max I(X;T) in any case), ``end_epoch``, ``fitting_phase`` (I(X;T) rose before its peak), the
         measured ``i_x_drop``/``i_y_change`` and thresholds in nats, ``noise_x``/``noise_y``,
         ``reason`` (one sentence) and ``criterion``. For a Dataset: ``{estimator: {"mean": verdict of
         the seed-mean curves, "seeds": {seed: verdict}, "n_seeds_compressing": int, "regulariser": str}}``.
 
     Notes
     -----
-    Criterion (recorded in every verdict): let e* be the epoch of maximal I(X;T) and e_end the epoch
-    of minimal I(X;T) after it. A compression phase is found iff e* is not the last epoch,
+    Criterion (recorded in every verdict): both curves are smoothed by a centred 3-epoch running
+    mean; let e* be the epoch of maximal smoothed I(X;T) and e_end the epoch of its minimum after
+    e*. A compression phase is found iff e* is not the last epoch,
     I_X(e*) - I_X(e_end) > max(rel_drop*|I_X(e*)|, noise_factor*sigma_X) and
     I_Y(e_end) >= I_Y(e*) - max(rel_drop*|I_Y(e*)|, noise_factor*sigma_Y), where sigma is
-    1.4826*MAD of the curve's second differences / sqrt(6), a robust SD of epoch-to-epoch noise.
+    1.4826*MAD of the raw curve's second differences / sqrt(6), a robust SD of epoch-to-epoch
+    noise. A difference of two smoothed points has SD sigma*sqrt(2/3), so noise_factor=3 is ~3.7 SD.
     The verdict inherits the estimator's regulariser: binning and saturation artefacts can create or
     hide compression (Saxe et al. 2018), so compare estimators.
 
@@ -127,9 +140,9 @@ def compression_verdict(i_x: Any, i_y: Any = None, /, *, epochs: Any = None, rel
 
     Examples
     --------
-    >>> v = compression_verdict([1.0, 2.0, 3.0, 2.0, 1.5], [0.1, 0.3, 0.4, 0.45, 0.45])
+    >>> v = compression_verdict([1.0, 2.0, 3.0, 4.0, 3.0, 2.0, 1.5], [0.1, 0.3, 0.4, 0.45, 0.45, 0.45, 0.46])
     >>> v["compression"], v["turning_epoch"]
-    (True, 2)
+    (True, 3)
     """
     if isinstance(i_x, xr.Dataset):
         if i_y is not None:
