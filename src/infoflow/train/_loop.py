@@ -65,7 +65,8 @@ class RunResult:
     runs: tuple[SeedRun, ...] = field(default_factory=tuple)
 
     def __getattr__(self, name: str) -> Any:
-        if name in SeedRun.__dataclass_fields__ and self.runs:
+        # only reached for names the dataclass lacks; never for "runs" itself (safe while unpickling)
+        if name != "runs" and name in SeedRun.__dataclass_fields__ and self.runs:
             return getattr(self.runs[0], name)
         raise AttributeError(name)
 
@@ -126,6 +127,8 @@ def train(config: TrainConfig | None = None, /, *, out_dir: str | Path, resume: 
     config = base.replace(**options) if options else base
     if not isinstance(out_dir, (str, Path)):
         raise InvalidParameterError(f"train: out_dir must be a path; got {out_dir!r}.")
+    if not isinstance(resume, bool):
+        raise InvalidParameterError(f"train: resume must be True or False; got {resume!r}.")
     if callback is not None and not callable(callback):
         raise InvalidParameterError(f"train: callback must be callable(done, total); got {callback!r}.")
     out_dir = Path(out_dir)
@@ -142,8 +145,9 @@ def train(config: TrainConfig | None = None, /, *, out_dir: str | Path, resume: 
 
         runs.append(_train_seed(config, prepared, seed, run_dir, resume=resume, callback=seed_callback))
     if len(config.seeds) > 1:
-        atomic_write_json(out_dir / "config.json", {**config.to_dict(), "dataset": prepared.dataset,
-                                                    "data_fingerprint": prepared.fingerprint})
+        atomic_write_json(out_dir / "config.json", {**config.to_dict(), "dataset_label": prepared.dataset,
+                                                    "data_fingerprint": prepared.fingerprint,
+                                                    "run_dirs": [str(r.run_dir) for r in runs]})
     return RunResult(out_dir=out_dir, runs=tuple(runs))
 
 
