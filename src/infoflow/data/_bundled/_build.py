@@ -1,4 +1,4 @@
-"""Build-time script (not shipped, not imported): extract the bundled CSVs from the raw files.
+"""Build-time script (never imported or run by the package): extract the bundled CSVs from the raw files.
 
 Run once by a developer from the repository root with the raw files of SOURCES.md at hand:
 ``python src/infoflow/data/_bundled/_build.py /path/to/datasets``. It copies only the columns the
