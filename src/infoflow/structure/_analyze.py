@@ -38,7 +38,7 @@ def _has_epochs(flow) -> bool:
     "callback": [NoneOK(), CallableOK()],
 })
 def analyze_structure(flow, *, weight="te", null="rewire", n_null=199, alpha=DEFAULT_ALPHA, max_layers=8,
-                      criterion="gap", roles=None, seed=DEFAULT_SEED, callback=None) -> dict:
+                      criterion="silhouette", roles=None, seed=DEFAULT_SEED, callback=None) -> dict:
     """Progression (all methods), directedness and layers of a flow network, as a JSON-safe dict.
 
     Parameters

@@ -169,7 +169,7 @@ _CONSTRAINTS = {
     "n_null": [Interval(int, 1, None)],
     "seed": [NoneOK(), Interval(int, 0, None), InstanceOf(np.random.Generator)],
     "method": [Options(*METHODS)],
-    "reference": [Options("auto", "none"), Anything()],
+    "reference": [Anything()],  # "auto" | "none" | matrices: checked by resolve_reference
     "roles": [NoneOK(), InstanceOf(list, tuple, np.ndarray)],
     "significant": [NoneOK(), Anything()],
     "weight": [Options(*WEIGHTS)],
@@ -247,7 +247,7 @@ def directedness(flow, *, null="rewire", n_null=199, seed=DEFAULT_SEED, method="
     n_edges = int((w > 0).sum())
     if n_edges == 0:
         msg = f"{func}: the flow graph has no significant edge; direction is undefined (NaN)."
-        warnings.warn(msg, InfoflowWarning, stacklevel=2)
+        warnings.warn(msg, InfoflowWarning, stacklevel=3)
         notes.append(msg)
     f0, down = _stats(w)
     total = n_null + sum(r[1].shape[0] for r in refs)

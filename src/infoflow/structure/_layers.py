@@ -28,7 +28,7 @@ from infoflow.structure._null import NULLS, null_graphs, null_raw
 from infoflow.structure._progression import (METHODS, hodge_potential, incoherence, normalise, raw_progression,
                                              spring_rank, trophic_levels)
 
-CRITERIA = ("gap", "bic")
+CRITERIA = ("silhouette", "gap", "bic")
 _FLOOR = 1e-12  # relative within-cluster variance below this counts as perfectly clustered
 
 
@@ -142,7 +142,7 @@ class LayersResult:
 
     ``assignment`` gives each neuron's layer (0 = most upstream; -1 = no progression, e.g. no
     significant flow). Fractions are of the total significant flow among assigned neurons.
-    ``gap``/``gap_sd``/``bic`` are per candidate layer count 1..max_layers (None where the count
+    ``gap``/``gap_sd``/``bic``/``silhouette`` are per candidate layer count 1..max_layers (None where the count
     exceeds the distinct values). ``pvalue`` tests "more than one layer" against the null.
     """
 
@@ -160,6 +160,7 @@ class LayersResult:
     gap: tuple[float, ...]
     gap_sd: tuple[float, ...]
     bic: tuple[float, ...]
+    silhouette: tuple[float, ...]
     n_layers_bic: int
     within_fraction: float
     forward_fraction: float
@@ -194,11 +195,51 @@ def _null_progressions(fi, method, null, n_null, rng, alpha):
             yield hodge_potential(r - r.T, r + r.T)[0] if method == "hodge" else spring_rank(r, alpha)[0]
 
 
-def _select(x, null_iter, *, k_max, criterion, alpha, callback, n_null):
+def _resolved(x: np.ndarray, k_max: int, resolution: float) -> np.ndarray:
+    """Which counts k = 1..k_max give layers whose adjacent centres are >= resolution * range apart."""
+    xs = np.sort(x)
+    kk = min(k_max, len(np.unique(xs)))
+    ok = np.zeros(k_max, dtype=bool)
+    ok[0] = True
+    span = xs[-1] - xs[0]
+    _, starts = kmeans_1d(xs, kk)
+    for k in range(2, kk + 1):
+        bounds = np.append(starts[k - 1], xs.size)
+        centres = np.array([xs[a:b].mean() for a, b in zip(bounds[:-1], bounds[1:])])
+        ok[k - 1] = np.diff(centres).min() >= resolution * span
+    return ok
+
+
+def _silhouettes(x: np.ndarray, k_max: int) -> np.ndarray:
+    """Mean silhouette width (Rousseeuw 1987) of the optimal k-cluster partition, k = 1..k_max (NaN for k=1)."""
+    xs = np.sort(x)
+    kk = min(k_max, len(np.unique(xs)))
+    out = np.full(k_max, np.nan)
+    _, starts = kmeans_1d(xs, kk)
+    dist = np.abs(xs[:, None] - xs[None, :])
+    for k in range(2, kk + 1):
+        lab = np.zeros(xs.size, dtype=int)
+        lab[starts[k - 1][1:]] = 1
+        lab = np.cumsum(lab)
+        sizes = np.bincount(lab, minlength=k)
+        sums = np.stack([dist[:, lab == c].sum(axis=1) for c in range(k)], axis=1)
+        own = sizes[lab]
+        a = np.where(own > 1, sums[np.arange(xs.size), lab] / np.maximum(own - 1, 1), 0.0)
+        other = sums / sizes[None, :]
+        other[np.arange(xs.size), lab] = np.inf
+        b = other.min(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            sil = np.where(own > 1, (b - a) / np.maximum(a, b), 0.0)  # singletons score 0 (Rousseeuw)
+        out[k - 1] = float(np.nan_to_num(sil).mean())
+    return out
+
+
+def _select(x, null_iter, *, k_max, criterion, alpha, callback, n_null, resolution):
     """Choose the number of layers; returns (k, pvalue, gap, gap_sd, bic, k_bic)."""
     obs = _log_ratio(x, k_max)
     bic = _bic(x, k_max)
-    k_bic = int(np.nanargmin(bic)) + 1
+    allowed = _resolved(x, k_max, resolution)
+    k_bic = int(np.nanargmin(np.where(allowed, bic, np.nan))) + 1
     null = np.full((n_null, k_max), np.nan)
     for b, h in enumerate(null_iter):
         hf = h[np.isfinite(h)]
@@ -214,11 +255,17 @@ def _select(x, null_iter, *, k_max, criterion, alpha, callback, n_null):
     valid = np.isfinite(gap)
     valid[0] = True
     gap[0], sd[0] = 0.0, 0.0
+    sil = _silhouettes(x, k_max)
     if criterion == "bic":
         k_hat = k_bic
+    elif criterion == "silhouette":
+        cand = np.where(allowed, sil, np.nan)
+        k_hat = int(np.nanargmax(cand)) + 1 if np.isfinite(cand).any() else 1
     else:
         # Dudoit & Fridlyand (2002) "globalSEmax": the smallest k whose gap is within one SE of the largest.
-        g = np.where(valid, gap, -np.inf)
+        # Only counts whose layers are resolved: within-layer spread can be tiny, and on a log scale
+        # splitting a tight layer of 3 neurons in two always looks like a large improvement.
+        g = np.where(valid & allowed, gap, -np.inf)
         best = int(np.argmax(g))
         k_hat = int(np.flatnonzero(g >= g[best] - np.nan_to_num(sd[best]))[0]) + 1
     # Is there more than one layer at all? Max standardised gap over k >= 2 against the same statistic of
@@ -234,9 +281,9 @@ def _select(x, null_iter, *, k_max, criterion, alpha, callback, n_null):
         pvalue = float((1 + np.sum(t_null[ok] >= t_obs)) / (ok.sum() + 1))
     else:
         pvalue = float("nan")
-    if criterion == "gap" and not (pvalue <= alpha):
+    if not (pvalue <= alpha):
         k_hat = 1
-    return k_hat, pvalue, gap, np.where(valid, sd, np.nan), bic, k_bic
+    return k_hat, pvalue, gap, np.where(valid, sd, np.nan), bic, k_bic, sil
 
 
 def _assign(x, k):
@@ -253,7 +300,7 @@ def _assign(x, k):
     return lab, centres
 
 
-def _layers_one(fi, *, method, criterion, max_layers, null, n_null, alpha, seed, rng, callback, func):
+def _layers_one(fi, *, method, criterion, max_layers, null, n_null, alpha, resolution, seed, rng, callback, func):
     notes = []
     h, _, _ = raw_progression(fi, method)
     hn, _ = normalise(h, fi.roles)
@@ -262,19 +309,22 @@ def _layers_one(fi, *, method, criterion, max_layers, null, n_null, alpha, seed,
     f0 = incoherence(fi.graph, trophic_levels(fi.graph)[0])
     nan_k = (float("nan"),) * max_layers
     if (~finite).any():
-        notes.append(f"{func}: {int((~finite).sum())} neuron(s) without progression (no significant flow) get layer -1.")
+        msg = f"{func}: {int((~finite).sum())} neuron(s) without progression (no significant flow) get layer -1."
+        notes.append(msg)
+        warnings.warn(msg, InfoflowWarning, stacklevel=4)
     if x.size < 3 or np.ptp(x) <= 0:
         msg = f"{func}: {x.size} neuron(s) with distinct progression; one layer reported."
         notes.append(msg)
-        warnings.warn(msg, InfoflowWarning, stacklevel=3)
+        warnings.warn(msg, InfoflowWarning, stacklevel=4)
         assignment = np.where(finite, 0, -1)
         centres = (float(x.mean()),) if x.size else ()
         return LayersResult(1, tuple(fi.neurons), tuple(int(a) for a in assignment), tuple(float(v) for v in hn),
-                            centres, method, criterion, null, n_null, seed, float("nan"), nan_k, nan_k, nan_k, 1,
+                            centres, method, criterion, null, n_null, seed, float("nan"), nan_k, nan_k, nan_k, nan_k, 1,
                             **flow_fractions(fi.graph, assignment), f0=f0, notes=tuple(notes))
     k_max = min(max_layers, x.size)
-    k, pvalue, gap, sd, bic, k_bic = _select(x, _null_progressions(fi, method, null, n_null, rng, 0.1), k_max=k_max,
-                                             criterion=criterion, alpha=alpha, callback=callback, n_null=n_null)
+    k, pvalue, gap, sd, bic, k_bic, sil = _select(x, _null_progressions(fi, method, null, n_null, rng, 0.1), k_max=k_max,
+                                             criterion=criterion, alpha=alpha, callback=callback, n_null=n_null,
+                                             resolution=resolution)
     lab, centres = _assign(x, k)
     assignment = np.full(hn.size, -1)
     assignment[finite] = lab
@@ -282,7 +332,7 @@ def _layers_one(fi, *, method, criterion, max_layers, null, n_null, alpha, seed,
     return LayersResult(int(k), tuple(fi.neurons), tuple(int(a) for a in assignment), tuple(float(v) for v in hn),
                         tuple(centres), method, criterion, null, n_null, seed, pvalue,
                         tuple(float(g) for g in gap) + pad, tuple(float(s) for s in sd) + pad,
-                        tuple(float(b) for b in bic) + pad, k_bic, **flow_fractions(fi.graph, assignment), f0=f0,
+                        tuple(float(b) for b in bic) + pad, tuple(float(v) for v in sil) + pad, k_bic, **flow_fractions(fi.graph, assignment), f0=f0,
                         notes=tuple(notes))
 
 
@@ -294,6 +344,7 @@ _CONSTRAINTS = {
     "null": [Options(*NULLS)],
     "n_null": [Interval(int, 1, None)],
     "alpha": [Interval(float, 0, 1, closed="neither")],
+    "resolution": [Interval(float, 0, 1, closed="left")],
     "seed": [NoneOK(), Interval(int, 0, None), InstanceOf(np.random.Generator)],
     "roles": [NoneOK(), InstanceOf(list, tuple, np.ndarray)],
     "significant": [NoneOK(), Anything()],
@@ -304,8 +355,8 @@ _CONSTRAINTS = {
 
 
 @validate_params(_CONSTRAINTS)
-def layers(flow, *, method="trophic", criterion="gap", max_layers=8, null="rewire", n_null=99, alpha=DEFAULT_ALPHA,
-           seed=DEFAULT_SEED, roles=None, significant=None, weight="te", epoch=None, callback=None) -> LayersResult:
+def layers(flow, *, method="trophic", criterion="silhouette", max_layers=8, null="rewire", n_null=99, alpha=DEFAULT_ALPHA,
+           resolution=0.05, seed=DEFAULT_SEED, roles=None, significant=None, weight="te", epoch=None, callback=None) -> LayersResult:
     """Group neurons into layers by progression and describe how flow runs between them.
 
     Parameters
@@ -314,12 +365,14 @@ def layers(flow, *, method="trophic", criterion="gap", max_layers=8, null="rewir
         As for :func:`progression`; with an ``epoch`` dim the last epoch unless ``epoch`` is given.
     method : {"trophic", "hodge", "springrank"}, default="trophic"
         Progression that is clustered.
-    criterion : {"gap", "bic"}, default="gap"
-        ``"gap"``: gap statistic against progressions of null graphs from ``null``, smallest count
-        within one SE of the best (Dudoit & Fridlyand 2002), accepted only if a single max-gap test
-        over all counts rejects "one layer" at ``alpha``; a random network so reports one layer.
-        ``"bic"``: BIC of a shared-variance 1-D Gaussian mixture, with no null (it can find
-        several layers in a random network).
+    criterion : {"silhouette", "gap", "bic"}, default="silhouette"
+        How the count is chosen among 2..max_layers: largest mean silhouette width (Rousseeuw
+        1987); gap statistic against progressions of the null graphs, smallest count within one
+        SE of the best (Dudoit & Fridlyand 2002); or BIC of a shared-variance 1-D Gaussian mixture.
+        Whatever the criterion, more than one layer is reported only if a single test over all
+        counts (largest standardised gap against the same statistic of each null draw) rejects
+        "one layer" at ``alpha``, so a random network reports one layer at rate <= alpha.
+        ``n_layers_bic`` always gives BIC's own, untested choice for comparison.
     max_layers : int, default=8
         Largest count considered (also capped by the number of neurons).
     null : {"rewire", "weights", "flip"}, default="rewire"
@@ -329,6 +382,9 @@ def layers(flow, *, method="trophic", criterion="gap", max_layers=8, null="rewir
         Null draws.
     alpha : float, default=0.05
         Level of the "more than one layer" test.
+    resolution : float, default=0.05
+        Layers whose centres are closer than this fraction of the progression range are not told
+        apart: counts that would need it are not considered (by either criterion).
     seed : int, Generator or None, default=0
     roles, significant, weight
         As for :func:`progression`.
@@ -341,10 +397,12 @@ def layers(flow, *, method="trophic", criterion="gap", max_layers=8, null="rewir
     LayersResult
         ``n_layers``, per-neuron ``assignment`` (0 upstream ... n_layers-1; -1 none), ``centres``,
         the flow fractions within / forward / skipping forward / backward / skipping back,
-        ``pvalue``, the per-count ``gap``, ``gap_sd`` and ``bic``; ``.to_dict()`` is JSON-safe.
+        ``pvalue``, the per-count ``gap``, ``gap_sd``, ``bic`` and ``silhouette``; ``.to_dict()``
+        is JSON-safe.
 
     References
     ----------
+    Rousseeuw (1987) doi:10.1016/0377-0427(87)90125-7.
     Tibshirani, Walther & Hastie (2001) doi:10.1111/1467-9868.00293. Dudoit & Fridlyand (2002)
     doi:10.1186/gb-2002-3-7-research0036. Wang & Song (2011) Ckmeans.1d.dp, R Journal 3(2):29,
     doi:10.32614/RJ-2011-015. Schwarz (1978) doi:10.1214/aos/1176344136.
@@ -363,13 +421,13 @@ def layers(flow, *, method="trophic", criterion="gap", max_layers=8, null="rewir
     rng = check_seed(seed)
     fi = read_flow(flow, weight=weight, roles=roles, significant=significant, func=func, epoch=epoch)
     return _layers_one(fi, method=method, criterion=criterion, max_layers=max_layers, null=null, n_null=n_null,
-                       alpha=alpha, seed=seed if isinstance(seed, int) else None, rng=rng, callback=callback,
+                       alpha=alpha, resolution=resolution, seed=seed if isinstance(seed, int) else None, rng=rng, callback=callback,
                        func=func)
 
 
 @validate_params(_CONSTRAINTS)
-def layers_by_epoch(flow, *, method="trophic", criterion="gap", max_layers=8, null="rewire", n_null=99,
-                    alpha=DEFAULT_ALPHA, seed=DEFAULT_SEED, roles=None, significant=None, weight="te", epoch=None,
+def layers_by_epoch(flow, *, method="trophic", criterion="silhouette", max_layers=8, null="rewire", n_null=99,
+                    alpha=DEFAULT_ALPHA, resolution=0.05, seed=DEFAULT_SEED, roles=None, significant=None, weight="te", epoch=None,
                     callback=None):
     """How layering changes over training: :func:`layers` on every epoch of the flow.
 
@@ -400,7 +458,7 @@ def layers_by_epoch(flow, *, method="trophic", criterion="gap", max_layers=8, nu
     for e, ((lab, fi), g) in enumerate(zip(items, gens)):
         cb = None if callback is None else (lambda d, t, e=e: callback(e * t + d, len(items) * t))
         results.append(_layers_one(fi, method=method, criterion=criterion, max_layers=max_layers, null=null,
-                                   n_null=n_null, alpha=alpha, seed=seed if isinstance(seed, int) else None, rng=g,
+                                   n_null=n_null, alpha=alpha, resolution=resolution, seed=seed if isinstance(seed, int) else None, rng=g,
                                    callback=cb, func=func))
     assign = np.array([r.assignment for r in results])
     ari = [float("nan")]

@@ -226,7 +226,9 @@ def progression(flow, method="trophic", *, roles=None, significant=None, weight=
 
     Notes
     -----
-    Each weakly connected component is solved separately with its own gauge (min 0); values in
+    Trophic levels and SpringRank count edges: a strong feed-forward edge is one level whatever its
+    size. A HodgeRank step equals the net flow itself (nats), so layers joined by weak flow sit
+    close together; prefer ``"trophic"`` for counting layers. Each weakly connected component is solved separately with its own gauge (min 0); values in
     different components are not comparable, which a warning says. The solve is one sparse
     Laplacian system, so relabelling neurons permutes the result and nothing else.
 
@@ -264,15 +266,17 @@ def progression(flow, method="trophic", *, roles=None, significant=None, weight=
     fi = items[-1][1]
     if any(isolated):
         names = sorted({n for iso in isolated for n in iso})
+        fix = ("check the flow matrix" if method != "trophic" else
+               "use method='hodge' (raw flow), a larger alpha for significance, or longer recordings")
         msg = (f"{func}: {len(names)} neuron(s) have no significant flow ({', '.join(names[:5])}"
-               f"{'...' if len(names) > 5 else ''}); their progression is NaN. Use method='hodge', or more samples.")
+               f"{'...' if len(names) > 5 else ''}); their progression is NaN. To place them, {fix}.")
         notes.append(msg)
-        warnings.warn(msg, InfoflowWarning, stacklevel=2)
+        warnings.warn(msg, InfoflowWarning, stacklevel=3)
     if max(comps) > 1:
         msg = (f"{func}: the flow graph has {max(comps)} weakly connected components; progression is "
                "comparable only within a component (each has min 0).")
         notes.append(msg)
-        warnings.warn(msg, InfoflowWarning, stacklevel=2)
+        warnings.warn(msg, InfoflowWarning, stacklevel=3)
     arr = np.array(values)
     is_epochs = isinstance(data, list)
     if not fi.labelled and not isinstance(flow, (xr.DataArray, xr.Dataset)):

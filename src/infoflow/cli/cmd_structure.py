@@ -1,0 +1,94 @@
+"""``infoflow structure RUN_DIR``: direction, progression and layers of a run's flow network.
+
+Pipeline place: **cli** over :func:`infoflow.structure.analyze_structure`; reads ``RUN_DIR/flow.nc``
+(written by ``infoflow flow``), writes ``RUN_DIR/structure.json`` and ``RUN_DIR/figures/``.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from enum import Enum
+from pathlib import Path
+
+import typer
+
+from infoflow._io import atomic_write_json, load_dataset
+from infoflow.cli._common import app, handle_errors, print_summary, progress_callback
+
+
+class Weight(str, Enum):
+    te = "te"
+    flow = "flow"
+    net_flow = "net_flow"
+
+
+class Null(str, Enum):
+    rewire = "rewire"
+    weights = "weights"
+    flip = "flip"
+
+
+class Criterion(str, Enum):
+    gap = "gap"
+    bic = "bic"
+
+
+def _p(x) -> str:
+    return "n/a" if x is None else f"{x:.3g}"
+
+
+@app.command("structure")
+@handle_errors
+def structure(
+    run_dir: Path = typer.Argument(..., help="Run folder holding flow.nc (from `infoflow flow`)."),
+    weight: Weight = typer.Option(Weight.te, help="Flow variable used as edge weight."),
+    null: Null = typer.Option(Null.rewire, help="Null model for the direction and layer tests."),
+    n_null: int = typer.Option(199, "--n-null", min=1, help="Null draws."),
+    alpha: float = typer.Option(0.05, help="Level of the 'more than one layer' test."),
+    max_layers: int = typer.Option(8, "--max-layers", min=1, help="Largest layer count considered."),
+    criterion: Criterion = typer.Option(Criterion.gap, help="Layer-count criterion."),
+    seed: int = typer.Option(0, min=0, help="Seed of the null draws."),
+    figures: bool = typer.Option(True, "--figures/--no-figures", help="Write PNG+SVG figures to RUN_DIR/figures."),
+) -> None:
+    """Direction of flow, progression of each neuron and layers, tested against null models."""
+    from infoflow.structure import analyze_structure, plot_flow_graph, plot_progression_histogram, save_figure
+
+    started = time.perf_counter()
+    flow_path = Path(run_dir) / "flow.nc"
+    if not flow_path.exists():
+        raise FileNotFoundError(f"{flow_path} does not exist: run `infoflow flow {run_dir}` first.")
+    ds = load_dataset(flow_path)
+    with warnings.catch_warnings(record=True) as caught, progress_callback("null models") as callback:
+        warnings.simplefilter("always")
+        result = analyze_structure(ds, weight=weight.value, null=null.value, n_null=n_null, alpha=alpha,
+                                   max_layers=max_layers, criterion=criterion.value, seed=seed, callback=callback)
+    written = []
+    if figures:
+        import matplotlib.pyplot as plt
+
+        fig_dir = Path(run_dir) / "figures"
+        for method in result["progression"]:
+            fig = plot_progression_histogram(result, method=method)
+            written += save_figure(fig, fig_dir / f"progression_histogram_{method}")
+            plt.close(fig)
+        fig = plot_flow_graph(ds, result["progression"]["trophic"], weight=weight.value)
+        written += save_figure(fig, fig_dir / "flow_graph")
+        plt.close(fig)
+    out = atomic_write_json(Path(run_dir) / "structure.json", result)
+    d, lay = result["directedness"], result["layers"]
+    rows = {
+        "neurons": len(result["neurons"]),
+        "epochs": len(result["epochs"]["epoch"]) if "epochs" in result else 1,
+        "weight / null": f"{weight.value} / {null.value} x {n_null}",
+        "trophic incoherence F0": f"{_p(d['f0'])} (p = {_p(d['f0_pvalue'])})",
+        "downhill fraction": f"{_p(d['downhill_fraction'])} (p = {_p(d['downhill_pvalue'])})",
+        "layers": f"{lay['n_layers']} (p = {_p(lay['pvalue'])}; BIC says {lay['n_layers_bic']})",
+        "flow within / skipping layers": f"{_p(lay['within_fraction'])} / {_p(lay['skip_fraction'])}",
+    }
+    for t in d["role_tests"]:
+        rows[f"{t['earlier']} < {t['later']}"] = f"p = {_p(t['pvalue'])}, Cliff's delta = {_p(t['cliffs_delta'])}"
+    rows["warnings"] = len(caught)
+    rows["figures"] = f"{len(written)} files in {Path(run_dir) / 'figures'}" if written else "none"
+    rows["output"] = str(out)
+    print_summary("infoflow structure", rows, started=started)
