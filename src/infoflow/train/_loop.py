@@ -131,6 +131,8 @@ def train(config: TrainConfig | None = None, /, *, out_dir: str | Path, resume: 
         raise InvalidParameterError(f"train: resume must be True or False; got {resume!r}.")
     if callback is not None and not callable(callback):
         raise InvalidParameterError(f"train: callback must be callable(done, total); got {callback!r}.")
+    if config.device == "cuda" and not torch.cuda.is_available():
+        raise InvalidParameterError("train: device='cuda' but no CUDA device is available; use device='cpu'.")
     out_dir = Path(out_dir)
     prepared = prepare(config, data)
     total = config.epochs * len(config.seeds)
@@ -178,8 +180,6 @@ def _train_seed(config: TrainConfig, prepared: Prepared, seed: int, run_dir: Pat
     atomic_write_json(run_dir / "config.json", cfg_dict)
 
     device = torch.device(config.device)
-    if device.type == "cuda" and not torch.cuda.is_available():
-        raise InvalidParameterError("train: device='cuda' but no CUDA device is available; use device='cpu'.")
     threads_before = torch.get_num_threads()
     torch.set_num_threads(config.num_threads)
     try:
