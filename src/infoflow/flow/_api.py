@@ -360,7 +360,10 @@ def _one_epoch(ex, da, label, cond, spec, *, names, measure, surrogates, block_s
                      for b in blocks]
         gc = ex.gather([gc_obs_f, *gc_null_f])
         gc_obs, gc_null = gc[0][0], np.concatenate(gc[1:])
-        p_screen = sig.pvalues(np.nanmax(gc_obs, axis=0), np.nanmax(gc_null, axis=1), kind=null)["pvalue"]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN diagonal
+            gc_peak, gc_null_peak = np.nanmax(gc_obs, axis=0), np.nanmax(gc_null, axis=1)
+        p_screen = sig.pvalues(gc_peak, gc_null_peak, kind=null)["pvalue"]
         mask = np.nan_to_num(p_screen, nan=1.0) <= screen_threshold
         out["pvalue_screen"], out["screened"] = p_screen, mask
     null_f = [ex.submit(_engine.null_block, prep, spec, measure, b, mask=mask, count=True) for b in blocks]
@@ -376,8 +379,10 @@ def _one_epoch(ex, da, label, cond, spec, *, names, measure, surrogates, block_s
     peak = sig.pvalues(peak_obs, peak_null, kind=null)
     p = peak["pvalue"]
     if mask is not None:
-        p = np.where(mask | ~np.isfinite(p), p, 1.0)
-        per_lag["pvalue"] = np.where(mask[None] | ~np.isfinite(per_lag["pvalue"]), per_lag["pvalue"], 1.0)
+        # Pairs that failed the screen were not tested with KSG: p = 1 (self-pairs stay NaN).
+        off = ~np.eye(n_neuron, dtype=bool)
+        p = np.where(mask | ~off, p, 1.0)
+        per_lag["pvalue"] = np.where(mask[None] | ~off[None], per_lag["pvalue"], 1.0)
     adjusted, significant = sig.fdr(p, alpha)
     out.update(pvalue=p, pvalue_lag=per_lag["pvalue"], pvalue_adjusted=adjusted, significant=significant,
                null_mean=peak["null_mean"], null_std=peak["null_std"], z=peak["z"])
@@ -401,8 +406,13 @@ def _netcdf_attrs(attrs: dict) -> dict:
             out[key] = int(val)
         elif isinstance(val, (str, numbers.Integral, numbers.Real)):
             out[key] = val
-        elif isinstance(val, (list, tuple)) and val and all(isinstance(v, (str, numbers.Real)) for v in val):
-            out[key] = list(val)
+        elif isinstance(val, (list, tuple, np.ndarray)) and len(val):
+            vals = list(val)
+            if all(isinstance(v, (numbers.Real, np.number)) and not isinstance(v, bool) for v in vals):
+                out[key] = vals
+            elif all(isinstance(v, str) for v in vals):
+                # netCDF-3 (scipy engine, used by save_dataset) has no string-list attributes.
+                out[key] = ", ".join(vals)
     return out
 
 
