@@ -107,7 +107,7 @@ def test_record_bad_inputs():
         record(gru, torch.randn(10, 3))
     with pytest.raises(ValueError, match="NaN"):
         record(gru, np.full((10, 2), np.nan))
-    with pytest.raises(InvalidParameterError, match="nn.Module"):
+    with pytest.raises(InvalidParameterError, match="instance of Module"):
         record(lambda x: x, torch.randn(10, 2))
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from infoflow._validation import Interval, Options, check_param
+from infoflow._validation import Interval, NoneOK, Options, validate_params
 from infoflow.models._base import INITS, NONLINEARITIES, RecurrentModel
 from infoflow.models._fully_recurrent import FullyRecurrentNet
 from infoflow.models._standard import StandardRNN
@@ -10,6 +10,12 @@ from infoflow.models._standard import StandardRNN
 ARCHITECTURES = ("fully_recurrent", "elman", "gru", "lstm")
 
 
+@validate_params({
+    "arch": [Options(*ARCHITECTURES)], "n_channels": [Interval(int, 1, None)], "n_units": [Interval(int, 1, None)],
+    "n_input_units": [Interval(int, 1, None)], "n_output_units": [Interval(int, 1, None)],
+    "nonlinearity": [Options(*NONLINEARITIES)], "init": [Options(*INITS)],
+    "gain": [Interval(float, 0, None, closed="neither")], "seed": [Interval(int, 0, None), NoneOK()],
+})
 def build_model(arch: str = "fully_recurrent", *, n_channels: int = 1, n_units: int = 32, n_input_units: int = 2,
                 n_output_units: int = 1, nonlinearity: str = "tanh", init: str = "orthogonal",
                 gain: float = 1.0, seed: int | None = None) -> RecurrentModel:
@@ -49,16 +55,6 @@ def build_model(arch: str = "fully_recurrent", *, n_channels: int = 1, n_units: 
     ((3, 5, 1), (3, 5, 8), ('input', 'input', 'hidden'))
     """
     f = "build_model"
-    check_param(f, "arch", arch, [Options(*ARCHITECTURES)])
-    check_param(f, "n_channels", n_channels, [Interval(int, 1, None)])
-    check_param(f, "n_units", n_units, [Interval(int, 1, None)])
-    check_param(f, "n_input_units", n_input_units, [Interval(int, 1, None)])
-    check_param(f, "n_output_units", n_output_units, [Interval(int, 1, None)])
-    check_param(f, "nonlinearity", nonlinearity, [Options(*NONLINEARITIES)])
-    check_param(f, "init", init, [Options(*INITS)])
-    check_param(f, "gain", gain, [Interval(float, 0, None, closed="neither")])
-    if seed is not None:
-        check_param(f, "seed", seed, [Interval(int, 0, None)])
     _check_arch_options(arch, n_units, n_input_units, n_output_units, nonlinearity, func=f)
     if seed is not None:
         import torch

@@ -15,13 +15,17 @@ import torch
 import xarray as xr
 from torch import nn
 
-from infoflow._validation import InvalidParameterError
+from infoflow._validation import Anything, InstanceOf, InvalidParameterError, NoneOK, validate_params
 from infoflow.models import RecurrentModel
 from infoflow.train._recording import activity_dataset
 
 _TORCH_RNNS = (nn.RNN, nn.GRU, nn.LSTM)
 
 
+@validate_params({"model": [InstanceOf(nn.Module)], "inputs": [Anything()],
+                  "roles": [InstanceOf(list, tuple), NoneOK()], "neuron_ids": [InstanceOf(list, tuple), NoneOK()],
+                  "readout": [InstanceOf(nn.Module), NoneOK()], "cell_state": [InstanceOf(bool)],
+                  "include_inputs": [InstanceOf(bool)]})
 def record(model: nn.Module, inputs: Any, *, roles: Sequence[str] | None = None,
            neuron_ids: Sequence[str] | None = None, readout: nn.Module | None = None,
            cell_state: bool = False, include_inputs: bool = True) -> xr.Dataset:
@@ -72,13 +76,6 @@ def record(model: nn.Module, inputs: Any, *, roles: Sequence[str] | None = None,
     (('epoch', 'time', 'neuron'), 9, ['input', 'hidden'])
     """
     func = "record"
-    if not isinstance(model, nn.Module):
-        raise InvalidParameterError(f"{func}: model must be a torch.nn.Module; got {type(model).__name__}.")
-    if readout is not None and not isinstance(readout, nn.Module):
-        raise InvalidParameterError(f"{func}: readout must be a torch.nn.Module or None; got {type(readout).__name__}.")
-    for name, value in (("cell_state", cell_state), ("include_inputs", include_inputs)):
-        if not isinstance(value, bool):
-            raise InvalidParameterError(f"{func}: parameter {name!r} must be a bool; got {value!r}.")
     if cell_state and not isinstance(model, nn.LSTM):
         raise InvalidParameterError(f"{func}: cell_state=True needs an nn.LSTM; got {type(model).__name__}.")
     x = _as_input(inputs, model, func)

@@ -8,6 +8,7 @@ any module returning hidden states) in the same format. Users import these from 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ import xarray as xr
 
 from infoflow import __version__
 from infoflow._defaults import ACTIVITY_DIMS
-from infoflow._validation import InvalidParameterError, check_activity
+from infoflow._validation import InstanceOf, NoneOK, check_activity, validate_params
 from infoflow.models import GROUPS
 
 _LOSS_NAMES = {"train_loss": "training", "val_loss": "validation", "test_loss": "test"}
@@ -66,6 +67,8 @@ def _strings(values: Sequence[Any]) -> np.ndarray:
     return np.array([str(v) for v in values], dtype=object)
 
 
+@validate_params({"path": [InstanceOf(str, os.PathLike)], "roles": [InstanceOf(list, tuple), NoneOK()],
+                  "neuron_ids": [InstanceOf(list, tuple), NoneOK()]})
 def load_recording(path: str | Path, *, roles: Sequence[str] | None = None,
                    neuron_ids: Sequence[str] | None = None) -> xr.Dataset:
     """Read a recording: a run folder, ``recording.zarr``, a ``.nc`` file, or a user's activity array.

@@ -7,9 +7,10 @@ import random
 import numpy as np
 import torch
 
-from infoflow._validation import Interval, check_param
+from infoflow._validation import InstanceOf, Interval, validate_params
 
 
+@validate_params({"seed": [Interval(int, 0, 2**63 - 1)], "deterministic": [InstanceOf(bool)]})
 def seed_everything(seed: int, *, deterministic: bool = True) -> None:
     """Seed Python's ``random``, NumPy's global generator and torch (CPU and CUDA).
 
@@ -26,7 +27,6 @@ def seed_everything(seed: int, *, deterministic: bool = True) -> None:
     Same seed, same numbers on the same machine, torch build and thread count; never expect equal
     weights on CPU and GPU (pytorch docs, "Reproducibility").
     """
-    check_param("seed_everything", "seed", seed, [Interval(int, 0, 2**63 - 1)])
     random.seed(seed)
     np.random.seed(seed % 2**32)
     torch.manual_seed(seed)
