@@ -1,0 +1,146 @@
+"""learning_indicators, lead_lag (planted lead), indicator_correlations, participation_ratio."""
+
+from __future__ import annotations
+
+import importlib.util
+import inspect
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import xarray as xr
+
+from infoflow._validation import InvalidParameterError
+from infoflow.dynamics import (indicator_correlations, lead_lag, learning_indicators, load_run, participation_ratio,
+                               plot_indicators)
+
+
+def _synthetic():
+    name = "infoflow_tests_synthetic"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, Path(__file__).parent / "synthetic.py")
+        mod = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(mod)
+        sys.modules[name] = mod
+    return sys.modules[name]
+
+
+S = _synthetic()
+
+
+def test_participation_ratio_counts_dimensions(rng):
+    assert participation_ratio(rng.standard_normal((5000, 6))) == pytest.approx(6, rel=0.05)
+    line = rng.standard_normal(500)[:, None] * np.array([[1.0, 2.0, -1.0]])
+    assert participation_ratio(line) == pytest.approx(1.0)
+    # eigenvalues (4, 1): (5^2) / (16 + 1)
+    two = rng.standard_normal((20000, 2)) * np.array([2.0, 1.0])
+    assert participation_ratio(two) == pytest.approx(25 / 17, rel=0.03)
+
+
+def test_lead_lag_recovers_a_planted_lead(rng):
+    x = np.cumsum(rng.standard_normal(120))
+    loss = np.r_[np.zeros(3), x[:-3]] + 0.2 * rng.standard_normal(120)  # moves 3 epochs after x
+    r = lead_lag(x, loss, max_lag=5)
+    assert r["best_lag"] == 3 and r["leads"] and r["significant"]
+    assert r["lags"] == list(range(-5, 6)) and r["band"][5] == pytest.approx(1.959963984540054 / np.sqrt(119))
+    # swapping the roles: the loss now lags... i.e. the indicator follows
+    r2 = lead_lag(loss, x, max_lag=5)
+    assert r2["best_lag"] == -3 and not r2["leads"] and "follow" in r2["interpretation"]
+
+
+def test_lead_lag_pools_seeds_and_permutation_band(rng):
+    x = np.cumsum(rng.standard_normal((3, 30)), axis=1)
+    loss = np.concatenate([np.zeros((3, 1)), x[:, :-1]], axis=1) + 0.2 * rng.standard_normal((3, 30))
+    r = lead_lag(x, loss, max_lag=3)
+    assert r["best_lag"] == 1 and r["leads"] and r["n_pairs"][3] == 3 * 29
+    p = lead_lag(x, loss, max_lag=3, band="permutation", n_surrogates=60, seed=1)
+    assert p["best_lag"] == 1 and p["leads"] and p["band_kind"] == "permutation"
+    assert all(0 < b < 0.6 for b in p["band"])
+
+
+def test_independent_series_show_no_strong_lead(rng):
+    x = np.cumsum(rng.standard_normal(200))
+    y = np.cumsum(rng.standard_normal(200))
+    r = lead_lag(x, y, max_lag=3)
+    # 4.5/sqrt(n) is a > 4-sigma bound per lag: a false alarm here is a bug, not bad luck
+    assert np.nanmax(np.abs(r["xcorr"])) < 4.5 / np.sqrt(199)
+
+
+def test_lead_lag_errors_and_short_series():
+    with pytest.raises(ValueError, match="same shape"):
+        lead_lag(np.arange(5.0), np.arange(6.0))
+    with pytest.raises(InvalidParameterError, match="band"):
+        lead_lag(np.arange(5.0), np.arange(5.0), band="bootstrap")
+    r = lead_lag([1.0, 2.0, 3.0], [3.0, 2.0, 1.0])
+    assert r["best_lag"] is None and "too few" in r["interpretation"]
+
+
+def test_learning_indicators_layout_and_values(tmp_path):
+    recs = [S.make_recording(s, n_epoch=6, n_time=150) for s in (0, 1)]
+    ind = learning_indicators(recs)
+    assert ind["entropy_sum"].dims == ("seed", "epoch")
+    for v in ("entropy_sum", "total_correlation", "participation_ratio", "mi_target", "train_loss", "val_loss"):
+        assert v in ind and np.isfinite(ind[v]).all(), v
+    assert (ind["entropy_sum"] <= 5 * np.log(30) + 1e-9).all()  # 5 units, <= ln(30) nats each
+    assert (ind["total_correlation"] > 0).all()  # units share one input: positively dependent
+    assert ((ind["participation_ratio"] >= 1) & (ind["participation_ratio"] <= 5)).all()
+    assert ind["entropy_sum"].attrs["units"] == "nat"
+    assert ind.attrs["tc_method"] == "gaussian" and ind.attrs["entropy_method"] == "binning"
+    np.testing.assert_allclose(ind["val_loss"].sel(seed=1), recs[1]["val_loss"])
+    ind.to_netcdf(tmp_path / "ind.nc", engine="scipy")
+    assert sorted(p.suffix for p in plot_indicators(ind, tmp_path / "ind")) == [".png", ".svg"]
+
+
+def test_total_correlation_gaussian_and_copula_agree_on_gaussian_units(rng):
+    # 3 units with correlation 0.6 pairwise: TC = -1/2 ln det(R)
+    c = np.full((3, 3), 0.6) + 0.4 * np.eye(3)
+    h = rng.multivariate_normal(np.zeros(3), c, size=3000)
+    ds = S.gaussian_channel_recording(n=3000, noise_sds=(1.0, 1.0, 1.0))
+    ds["activity"] = (("epoch", "time", "neuron"), h[None])
+    tc = -0.5 * np.log(np.linalg.det(c))
+    g = learning_indicators(ds, tc_method="gaussian")
+    gc = learning_indicators(ds, tc_method="gaussian_copula")
+    # sampling SD of the estimate at n=3000 is ~0.015; the two estimators see the same sample
+    assert float(g["total_correlation"].squeeze()) == pytest.approx(tc, abs=0.06)
+    assert float(gc["total_correlation"].squeeze()) == pytest.approx(float(g["total_correlation"].squeeze()), abs=0.02)
+
+
+def test_flow_and_structure_files_are_read(tmp_path):
+    S.write_run(tmp_path, seeds=None, n_epoch=4, n_time=60)
+    ep = np.array([1, 3])
+    te = np.stack([np.full((2, 2), 0.1), np.full((2, 2), 0.3)])
+    flow = xr.Dataset({"te": (("epoch", "source", "target"), te),
+                       "significant": (("epoch", "source", "target"), np.array([[[1, 0], [0, 0]], [[1, 1], [0, 1]]]))},
+                      coords={"epoch": ep, "source": ["h0", "h1"], "target": ["h0", "h1"]})
+    flow.to_netcdf(tmp_path / "flow.nc", engine="scipy")
+    (tmp_path / "structure.json").write_text(json.dumps(
+        {"per_epoch": [{"epoch": 0, "n_layers": 2, "trophic_coherence": 0.5, "note": "x"},
+                       {"epoch": 2, "n_layers": 3, "trophic_coherence": 0.7}]}))
+    ind = learning_indicators(load_run(tmp_path))
+    np.testing.assert_allclose(ind["flow_te_mean"].squeeze(), [np.nan, 0.1, np.nan, 0.3])
+    np.testing.assert_allclose(ind["flow_significant_fraction"].squeeze(), [np.nan, 0.25, np.nan, 0.75])
+    np.testing.assert_allclose(ind["structure_n_layers"].squeeze(), [2, np.nan, 3, np.nan])
+    assert "structure_note" not in ind
+    assert "flow_te_mean" not in learning_indicators(load_run(tmp_path), read_files=False)
+
+
+def test_indicator_correlations_flags_a_tracking_indicator(rng):
+    recs = [S.make_recording(s, n_epoch=30, n_time=40) for s in (0, 1, 2)]
+    ind = learning_indicators(recs)
+    ind["tracker"] = ind["val_loss"] * 2 + 0.001 * rng.standard_normal(ind["val_loss"].shape)
+    ind["noise"] = (("seed", "epoch"), rng.standard_normal(ind["val_loss"].shape))
+    res = indicator_correlations(ind)
+    assert res["tracker"]["tracks_level"] and res["tracker"]["spearman_mean"] > 0.95
+    assert res["tracker"]["lead_lag"]["best_lag"] == 0
+    assert res["tracker"]["across_seeds"]["n_seeds"] == 3
+    assert not res["noise"]["tracks_level"]
+    assert "val_loss" not in res and "train_loss" not in res
+    with pytest.raises(ValueError, match="no variable 'loss'"):
+        indicator_correlations(ind, target="loss")
+
+
+def test_constraints_cover_the_signature():
+    for func in (learning_indicators, lead_lag, indicator_correlations):
+        assert set(func.__infoflow_constraints__) == set(inspect.signature(func).parameters)
