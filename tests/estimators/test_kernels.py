@@ -1,0 +1,138 @@
+"""Each compiled kernel of ``infoflow.estimators._kernels`` against its brute-force twin in
+``tests/reference.py``, on small arrays with and without ties and Theiler windows."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from infoflow.estimators import _kernels as K
+from infoflow.estimators import ksg
+import reference as ref  # tests/ is on sys.path (rootdir conftest, prepend import mode)
+
+
+def _data(rng, n, d, ties):
+    a = rng.standard_normal((n, d))
+    a[:, 1:] += 0.7 * a[:, :1]  # some dependence, so the grid is not uniform
+    return np.round(a, 1) if ties else a  # rounding to 0.1 gives many exact ties
+
+
+def _sorted(col):
+    return ksg._sort_rows(np.ascontiguousarray(col))
+
+
+@pytest.mark.parametrize("ties", [False, True])
+def test_one_dimensional_searches_equal_brute_force(rng, ties):
+    s = np.sort(_data(rng, 300, 1, ties)[:, 0])
+    for r in range(0, 300, 7):
+        for t in (0.0, 0.05, 0.3, 5.0):
+            q = s[r]
+            n_in = ref.count_sorted(s, q, t)
+            assert K._count_1d(s, r, q, t) == n_in
+            hi, lo = K._gallop_hi(s, r, q, t), K._gallop_lo(s, r, q, t)
+            assert hi - lo + 1 == n_in
+            assert K._search_hi(s, r, 300, q, t) == hi
+            assert K._search_lo(s, 0, r, q, t) == lo
+
+
+@pytest.mark.parametrize("G", [1, 5, 12])
+def test_build_grid_puts_points_in_their_cells_in_first_coordinate_order(rng, G):
+    a = _data(rng, 200, 3, True)
+    (s1, r1, o1), (_, r2, _) = _sorted(a[:, 0]), _sorted(a[:, 1])
+    cs = np.empty(G * G + 1, dtype=np.int64)
+    gc, gi = np.empty((200, 3)), np.empty(200, dtype=np.int64)
+    K.build_grid(r1, r2, o1, np.ascontiguousarray(a.T), G, cs, gc, gi)
+    cells = ref.grid_cells(r1, r2, G)
+    assert np.array_equal(np.diff(cs), np.bincount(cells, minlength=G * G))
+    assert sorted(gi) == list(range(200))
+    assert np.array_equal(gc, a[gi])
+    for c in range(G * G):
+        members = gi[cs[c]:cs[c + 1]]
+        assert np.all(cells[members] == c)
+        assert np.all(np.diff(r1[members]) > 0)  # sorted by the first coordinate within a cell
+    assert np.array_equal(K.cell_bounds(200, G), [(c * 200 + G - 1) // G for c in range(G + 1)])
+
+
+def _grid_for(a, G):
+    """Grid on coordinates 0 and 1 of ``a`` (n, D), as the CMI kernel builds it."""
+    n = len(a)
+    (s1, r1, o1), (s2, r2, _) = _sorted(a[:, 0]), _sorted(a[:, 1])
+    cs = np.empty(G * G + 1, dtype=np.int64)
+    gc, gi = np.empty_like(a), np.empty(n, dtype=np.int64)
+    K.build_grid(r1, r2, o1, np.ascontiguousarray(a.T), G, cs, gc, gi)
+    return s1, r1, s2, r2, cs, gc, gi, K.cell_bounds(n, G)
+
+
+@pytest.mark.parametrize("ties", [False, True])
+@pytest.mark.parametrize("D", [2, 3])
+@pytest.mark.parametrize("w", [0, 3])
+def test_knn_searches_equal_reference(rng, ties, D, w):
+    a = _data(rng, 250, D, ties)
+    want = ref.kth_distance(a, 4, w)
+    for G in (1, 7, 11):
+        s1, r1, s2, r2, cs, gc, gi, bs = _grid_for(a, G)
+        topk = np.empty(4)
+        for i in range(len(a)):
+            q = a[i].copy()
+            assert K.knn_grid(i, w, 4, r1[i], r2[i], G, bs, s1, s2, q, cs, gc, gi, topk) == want[i]
+            assert K._knn_block(i, w, 4, r1[i], r2[i], G, bs, s1, s2, q, cs, gc, gi, topk) == want[i]
+
+
+@pytest.mark.parametrize("ties", [False, True])
+@pytest.mark.parametrize("dims", [[0, 1], [0, 1, 2]])
+def test_box_counts_equal_reference(rng, ties, dims):
+    a = _data(rng, 250, 3, ties)
+    eps = ref.kth_distance(a, 4)
+    want = ref.count_inside(a[:, dims], eps) + 1  # the kernel counts the point itself
+    dims = np.array(dims, dtype=np.int64)
+    for G in (1, 6, 11):
+        s1, r1, s2, r2, cs, gc, gi, _ = _grid_for(a, G)
+        for i in range(len(a)):
+            t = np.nextafter(eps[i], 0.0)
+            assert K.count_grid(r1[i], r2[i], G, s1, s2, a[i].copy(), t, dims, cs, gc) == want[i]
+
+
+@pytest.mark.parametrize("ties", [False, True])
+@pytest.mark.parametrize("w", [0, 2, 5])
+def test_mi_pair_equals_reference(rng, ties, w):
+    a = _data(rng, 300, 2, ties)
+    x, y = a[:, 0].copy(), a[:, 1].copy()
+    want_local = ref.ksg_mi_local(x, y, 4, w)
+    psi = ksg._psi_table(300)
+    for G in (1, 4, 9, 17):
+        local = np.empty(300)
+        got = K.mi_pair(x, *_sorted(x), y, *_sorted(y)[:2], 4, w, psi, G, local)
+        np.testing.assert_allclose(local, want_local, rtol=0, atol=1e-12)
+        assert abs(got - want_local.mean()) < 1e-10
+
+
+@pytest.mark.parametrize("ties", [False, True])
+@pytest.mark.parametrize("dz", [1, 2])
+@pytest.mark.parametrize("w", [0, 3])
+def test_cmi_pair_equals_reference(rng, ties, dz, w):
+    a = _data(rng, 250, 2 + dz, ties)
+    x, y, z = a[:, 0].copy(), a[:, 1].copy(), a[:, 2:]
+    want = ref.ksg_cmi(x, y, z, 4, w)
+    zt = np.ascontiguousarray(z.T)
+    for G in (1, 5, 11):
+        got = K.cmi_pair(x, *_sorted(x), y, *_sorted(y), zt, *_sorted(zt), 4, w, ksg._psi_table(250), G,
+                         np.empty(0))
+        assert abs(got - want) < 1e-10
+
+
+@pytest.mark.parametrize("k", [1, 3, 6])
+def test_other_k_equal_reference(rng, k):
+    a = _data(rng, 200, 3, False)
+    assert abs(ksg.mutual_information(a[:, 0], a[:, 1], k=k) - ref.ksg_mi(a[:, 0], a[:, 1], k)) < 1e-10
+    assert abs(ksg.conditional_mutual_information(a[:, 0], a[:, 1], a[:, 2], k=k)
+               - ref.ksg_cmi(a[:, 0], a[:, 1], a[:, 2], k)) < 1e-10
+
+
+def test_all_pairs_kernels_equal_reference_loop(rng):
+    X = _data(rng, 150, 3, False)
+    Y = _data(rng, 150, 2, True)
+    np.testing.assert_allclose(ksg.pairwise_mi(X, Y, theiler=1), ref.pairwise(ref.ksg_mi, X, Y, 4, 1),
+                               rtol=0, atol=1e-10)
+    Z = np.stack([_data(rng, 150, 2, False) for _ in range(2)])
+    want = np.array([[ref.ksg_cmi(X[:, i], Y[:, j], Z[j], 4, 1) for j in range(2)] for i in range(3)])
+    np.testing.assert_allclose(ksg.pairwise_cmi(X, Y, Z, theiler=1), want, rtol=0, atol=1e-10)
