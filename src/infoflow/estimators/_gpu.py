@@ -20,6 +20,7 @@ import math
 from typing import Any
 
 import numpy as np
+from scipy import special
 
 from infoflow._validation import InvalidParameterError
 
@@ -78,6 +79,9 @@ def _ksg_pairwise(torch, X, Y, Z, k: int, theiler: int, dev):
     n, N = X.shape
     M = Y.shape[1]
     inf = torch.tensor(math.inf, dtype=torch.float64, device=dev)
+    # digamma of integer counts from a float64 table (scipy), as the CPU kernels do: torch's
+    # vectorised digamma differs by ~1e-8 between code paths, which would make tiles matter
+    psi = torch.as_tensor(special.digamma(np.arange(n + 2, dtype=np.float64)), device=dev)
     acc = torch.zeros((N, M), dtype=torch.float64, device=dev)
     tile = _row_tile(n, M * (1 if Z is None else Z.shape[2]))
     for s in range(0, n, tile):
@@ -96,18 +100,15 @@ def _ksg_pairwise(torch, X, Y, Z, k: int, theiler: int, dev):
             if Z is None:
                 nx = ((dx < eps) & inside).sum(-1)
                 ny = ((dy < eps) & inside).sum(-1)
-                acc[i] += (torch.special.digamma(nx + 1.0) + torch.special.digamma(ny + 1.0)).sum(-1)
+                acc[i] += (psi[nx + 1] + psi[ny + 1]).sum(-1)
             else:
                 nxz = ((torch.maximum(dx, dz) < eps) & inside).sum(-1)
                 nyz = ((dyz < eps) & inside).sum(-1)
                 nz = ((dz < eps) & inside).sum(-1)
-                acc[i] += (torch.special.digamma(nxz + 1.0) + torch.special.digamma(nyz + 1.0)
-                           - torch.special.digamma(nz + 1.0)).sum(-1)
-    psi_k = float(torch.special.digamma(torch.tensor(float(k), dtype=torch.float64)))
+                acc[i] += (psi[nxz + 1] + psi[nyz + 1] - psi[nz + 1]).sum(-1)
     if Z is None:
-        psi_n = float(torch.special.digamma(torch.tensor(float(n), dtype=torch.float64)))
-        return psi_k + psi_n - acc / n
-    return psi_k - acc / n
+        return float(special.digamma(k) + special.digamma(n)) - acc / n
+    return float(special.digamma(k)) - acc / n
 
 
 def pairwise_mi(X: np.ndarray, Y: np.ndarray, *, est: Any, device: str) -> np.ndarray:
