@@ -8,11 +8,18 @@ the input, the last ``n_output_units`` carry the forecast, the rest are hidden. 
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import torch
 from torch import nn
 
 from infoflow.models._base import RecurrentModel, activation, init_recurrent_
+
+
+class _Fused(NamedTuple):
+    rnn: nn.RNN
+    eye: torch.Tensor
+    zeros: torch.Tensor
 
 
 class FullyRecurrentNet(RecurrentModel):
@@ -99,19 +106,50 @@ class FullyRecurrentNet(RecurrentModel):
         states : Tensor of shape (batch, time, n_units)
             Activity of every unit at every step, in ``neuron_ids`` order.
         """
-        batch, n_time, _ = x.shape
         n = self.weight_rec.shape[0]
         # Input drive of every unit: U x_t on the input units, zero elsewhere (bias added once here).
         drive = torch.nn.functional.pad(x @ self.weight_in.T, (0, n - self.n_in)) + self.bias
-        h = x.new_zeros(batch, n) if h0 is None else h0
+        if self.nonlinearity in ("tanh", "relu"):
+            states = self._run_fused(drive, h0)
+        else:
+            states = self._run_loop(drive, h0)
+        prediction = states[..., n - self.n_out:] * self.readout_weight + self.readout_bias
+        return prediction, states
+
+    def _run_loop(self, drive: torch.Tensor, h0: torch.Tensor | None) -> torch.Tensor:
+        """Reference recursion h_t = f(W h_{t-1} + drive_t), one Python step per time step."""
+        batch, n_time, n = drive.shape
+        h = drive.new_zeros(batch, n) if h0 is None else h0
         w_t = self.weight_rec.T
         states = []
         for t in range(n_time):
             h = self._f(torch.addmm(drive[:, t], h, w_t))
             states.append(h)
-        states_t = torch.stack(states, dim=1)
-        prediction = states_t[..., n - self.n_out:] * self.readout_weight + self.readout_bias
-        return prediction, states_t
+        return torch.stack(states, dim=1)
+
+    def _run_fused(self, drive: torch.Tensor, h0: torch.Tensor | None) -> torch.Tensor:
+        """The same recursion through torch's compiled ``nn.RNN`` kernel (about 1.5x faster).
+
+        ``nn.RNN`` computes f(W_ih z_t + b_ih + W_hh h_{t-1} + b_hh); with z = drive, W_ih = I and
+        zero b_hh it is exactly our update, and gradients flow to W, U and b as in the loop.
+        """
+        n = drive.shape[-1]
+        fused = self._fused_rnn(n, drive.device, drive.dtype)
+        params = {"weight_ih_l0": fused.eye, "weight_hh_l0": self.weight_rec, "bias_ih_l0": fused.zeros,
+                  "bias_hh_l0": fused.zeros}
+        hx = None if h0 is None else h0[None]
+        states, _ = torch.func.functional_call(fused.rnn, params, (drive, hx))
+        return states
+
+    def _fused_rnn(self, n: int, device, dtype):
+        # Kept outside the module tree (no registered parameters): only its kernel is used.
+        key = (n, str(device), dtype)
+        cache = self.__dict__.setdefault("_fused_cache", {})
+        if key not in cache:
+            rnn = nn.RNN(n, n, nonlinearity=self.nonlinearity, batch_first=True).to(device=device, dtype=dtype)
+            rnn.requires_grad_(False)
+            cache[key] = _Fused(rnn, torch.eye(n, device=device, dtype=dtype), torch.zeros(n, device=device, dtype=dtype))
+        return cache[key]
 
     def parameter_groups(self) -> dict[str, list[nn.Parameter]]:
         """Parameters by role: input weights, recurrent weights, read-out weights, biases."""
