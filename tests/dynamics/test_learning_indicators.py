@@ -123,6 +123,13 @@ def test_flow_and_structure_files_are_read(tmp_path):
     np.testing.assert_allclose(ind["flow_significant_fraction"].squeeze(), [np.nan, 0.25, np.nan, 0.75])
     np.testing.assert_allclose(ind["structure_n_layers"].squeeze(), [2, np.nan, 3, np.nan])
     assert "structure_note" not in ind
+    # the columnar layout analyze_structure writes
+    (tmp_path / "structure.json").write_text(json.dumps(
+        {"epochs": {"epoch": [1, 2, 3], "n_layers": [2, 3, 3], "f0": [0.5, None, 0.2], "layer": [[0, 1], [0, 1], [1, 1]]}}))
+    ind = learning_indicators(load_run(tmp_path))
+    np.testing.assert_allclose(ind["structure_f0"].squeeze(), [np.nan, 0.5, np.nan, 0.2])
+    np.testing.assert_allclose(ind["structure_n_layers"].squeeze(), [np.nan, 2, 3, 3])
+    assert "structure_layer" not in ind
     assert "flow_te_mean" not in learning_indicators(load_run(tmp_path), read_files=False)
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import typer
 
-from infoflow.cli._common import app, console, handle_errors, print_summary, progress_callback
+from infoflow.cli._common import app, handle_errors, print_summary, progress_callback
 
 
 @app.command()
@@ -32,6 +32,7 @@ def dynamics(
     max_lag: int = typer.Option(3, "--max-lag", help="Lags (epochs) of the lead/lag analysis."),
     seeds: int | None = typer.Option(None, help="Use only the first N seed_* runs (default: all)."),
     seed: int = typer.Option(0, help="Seed of the added noise."),
+    figures: bool = typer.Option(True, "--figures/--no-figures", help="Write PNG+SVG figures to RUN_DIR/figures."),
     out: Path | None = typer.Option(None, help="Output JSON (default RUN_DIR/dynamics.json)."),
 ) -> None:
     """Information plane, indicators of learning and drift/diffusion phases of a trained run."""
@@ -51,10 +52,10 @@ def dynamics(
                                   callback=cb)
     plane_path = save_dataset(plane, run_dir / "information_plane.nc")
     fig_dir = run_dir / "figures"
-    figs = [str(p) for p in plot_information_plane(plane, fig_dir / "information_plane")]
+    figs = [str(p) for p in plot_information_plane(plane, fig_dir / "information_plane")] if figures else []
     with progress_callback("indicators") as cb:
         result = analyze_dynamics(recs, plane=plane, target=target, max_lag=max_lag, max_samples=max_samples,
-                                  figures_dir=fig_dir, callback=cb)
+                                  figures_dir=fig_dir if figures else None, callback=cb)
     result["figures"] = figs + result["figures"]
     result["settings"]["run_dir"] = str(run_dir)
     result["settings"]["information_plane_file"] = str(plane_path)
@@ -73,7 +74,7 @@ def dynamics(
         f"indicators tracking {target}": ", ".join(tracking) or "none",
         f"indicators leading {target}": ", ".join(leading) or "none",
         "estimator warnings": plane.attrs["n_warnings"] + result["settings"]["indicator_warnings"],
-        "figures": str(fig_dir),
+        "figures": str(fig_dir) if figures else "not written (--no-figures)",
+        "information plane data": str(plane_path),
         "output": str(path),
     }, started)
-    console.print(f"information plane data: {plane_path}", highlight=False)

@@ -67,34 +67,45 @@ def _epoch_series_from_flow(path: Path, epochs: np.ndarray) -> dict[str, np.ndar
 
 
 def _epoch_series_from_structure(path: Path, epochs: np.ndarray) -> dict[str, np.ndarray]:
-    """Numeric per-epoch fields of structure.json: any list of records that carry an "epoch" key."""
+    """Numeric per-epoch fields of structure.json, in either layout it may use: columns
+    (``{"epoch": [...], "n_layers": [...], ...}``, as analyze_structure writes under "epochs") or a
+    list of records that each carry an "epoch" key. NaN where an epoch is absent."""
     try:
         doc = json.loads(path.read_text())
     except (OSError, ValueError):
         return {}
-    records: list[dict] = []
+    out: dict[str, np.ndarray] = {}
+    pos = {int(e): i for i, e in enumerate(epochs)}
+
+    def _put(key: str, epoch: Any, val: Any) -> None:
+        if isinstance(val, bool) or not isinstance(val, (int, float, type(None))):
+            return
+        try:
+            i = pos.get(int(epoch))
+        except (TypeError, ValueError):
+            return
+        if i is not None:
+            out.setdefault(f"structure_{key}", np.full(len(epochs), np.nan))[i] = np.nan if val is None else float(val)
 
     def _walk(obj: Any) -> None:
         if isinstance(obj, list) and obj and all(isinstance(r, dict) and "epoch" in r for r in obj):
-            records.extend(obj)
+            for rec in obj:
+                for key, val in rec.items():
+                    if key != "epoch":
+                        _put(key, rec["epoch"], val)
+        elif isinstance(obj, dict) and isinstance(obj.get("epoch"), list):
+            ep = obj["epoch"]
+            for key, col in obj.items():
+                if key != "epoch" and isinstance(col, list) and len(col) == len(ep):
+                    if all(v is None or (isinstance(v, (int, float)) and not isinstance(v, bool)) for v in col):
+                        for e, v in zip(ep, col):
+                            _put(key, e, v)
         elif isinstance(obj, dict):
             for v in obj.values():
                 _walk(v)
 
     _walk(doc)
-    out: dict[str, np.ndarray] = {}
-    pos = {int(e): i for i, e in enumerate(epochs)}
-    for rec in records:
-        try:
-            i = pos.get(int(rec["epoch"]))
-        except (TypeError, ValueError):
-            continue
-        if i is None:
-            continue
-        for key, val in rec.items():
-            if key != "epoch" and isinstance(val, (int, float)) and not isinstance(val, bool):
-                out.setdefault(f"structure_{key}", np.full(len(epochs), np.nan))[i] = float(val)
-    return out
+    return {k: v for k, v in out.items() if np.isfinite(v).any()}
 
 
 @validate_params({
