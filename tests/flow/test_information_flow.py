@@ -320,3 +320,14 @@ def test_every_parameter_is_validated():
                       ("callback", 3), ("screen_threshold", 0.0), ("jitter", -1.0)]:
         with pytest.raises(InvalidParameterError, match=name):
             information_flow(np.zeros((10, 2)), **{name: bad})
+
+
+def test_matrices_permute_with_neuron_order():
+    x = _independent_ar(5, n=700, n_neuron=4)
+    x[1:, 3] += 0.6 * x[:-1, 1]
+    perm = [2, 0, 3, 1]
+    a = information_flow(x, lags=(1, 2), surrogates=5, **GC)
+    b = information_flow(x[:, perm], lags=(1, 2), surrogates=5, **GC)
+    for name in ("mi", "te", "net_flow"):
+        np.testing.assert_allclose(b[name].values, a[name].values[np.ix_(perm, perm)], rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(b["tdmi"].values, a["tdmi"].values[:, perm][:, :, perm], rtol=1e-9, atol=1e-12)

@@ -117,8 +117,9 @@ def information_flow(activity, /, *, lags=DEFAULT_LAGS, method="ksg", measure="t
     screen_threshold : float, default=0.1
         Lenient, uncorrected p-value a pair needs in the screen to be tested with KSG.
     null : {"fit", "empirical"}, default="fit"
-        "fit": p-value from a normal distribution fitted to the surrogate statistics (can go below
-        1/(surrogates+1), so FDR over many pairs is possible); "empirical": (1 + #exceeding)/(S + 1).
+        "fit": above the top 20% of the surrogates, p-value from an exponential tail fitted to them
+        (can go below 1/(surrogates+1), so FDR over many pairs is possible); below, the empirical
+        p-value. "empirical": (1 + #exceeding)/(S + 1). The ``null_model`` attr says which was used.
     min_shift : int or None, default=None
         Smallest circular shift; None: 5 autocorrelation times of the slowest neuron (estimated per
         epoch, recorded in ``autocorr_time`` and the ``min_shift`` attr).
@@ -175,7 +176,13 @@ def information_flow(activity, /, *, lags=DEFAULT_LAGS, method="ksg", measure="t
     targets stay in place. When the peak over lags is tested, each surrogate contributes its own
     peak over the same lags, so selecting the lag is paid for. With S surrogates an empirical
     p-value is at least 1/(S+1): with S=100 and 156 pairs, BH at 0.05 would need 31 pairs at that
-    floor, hence the default normal fit (``null`` attr records which was used).
+    floor, hence the default tail fit (``null`` attr records which was used). A normal fit would be
+    anti-conservative there: MI/TE nulls are right-skewed (2n I is about chi-square), more so for a
+    maximum over lags; the exponential tail is heavier. FDR is Benjamini-Hochberg over the
+    ordered pairs of each epoch separately.
+
+    With ``screen=True`` the observed KSG estimates are still computed for every pair (that is
+    one of S + 1 estimates); only the KSG surrogates are restricted to pairs that pass.
 
     Bivariate measures flag indirect paths (a -> b -> c shows a -> c at the summed lag) and common
     drivers: every neuron sees the input's daily cycle, so use `condition_on_input`. TDMI - MI can be
@@ -486,7 +493,10 @@ def _assemble(da, labels, results, *, spec, measure, surrogates, alpha, null, sc
         "long_name": "information flow between neuron pairs", "units": "nat", "estimator": spec.method,
         "theiler": spec.theiler, "jitter": float(jitter), "seed": int(seed), "surrogates": int(surrogates),
         "surrogate_kind": "circular time shift of the source",
-        "min_shift": int(max(r["min_shift"] for r in results)), "null": null, "alpha": float(alpha), "fdr": "bh",
+        "min_shift": int(max(r["min_shift"] for r in results)), "null": null,
+        "null_model": ("exponential (GPD shape 0) tail fitted to the top 20% of surrogates; empirical below it"
+                       if null == "fit" else "empirical rank, (1 + #exceeding) / (surrogates + 1)"),
+        "alpha": float(alpha), "fdr": "bh",
         "measure": measure, "tested": f"peak over lags of {measure}", "lags": lags, "history": spec.history,
         "condition_on_input": int(condition_on_input), "screen": int(screen),
         "n_samples": int(da.sizes["time"]), "n_epochs_analysed": len(labels),

@@ -1,6 +1,6 @@
 """Surrogate significance for the flow engine (flow layer; users do not import this module).
 
-Circular time-shift surrogates, the minimum shift, p-values (empirical or from a normal fit to
+Circular time-shift surrogates, the minimum shift, p-values (empirical, or an exponential tail fitted to
 the surrogate statistics) and Benjamini-Hochberg FDR across pairs.
 """
 

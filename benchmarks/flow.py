@@ -1,0 +1,157 @@
+"""Benchmark: the full significance-tested flow matrix (issue 4), time and memory, one table.
+
+Target workload: 64 neurons x 10,000 steps, lags 1..3, 100 circular-shift surrogates, KSG TE, on a
+2-worker dask LocalCluster (2 cores). That is 4,032 ordered pairs x 3 lags x 101 estimates of a
+3-D KSG CMI at n = 10,000: far too long to run casually, so this script
+
+1. times the KSG kernels at the target length (one all-pairs block, here and per pair);
+2. runs a *scaled* end-to-end job through ``information_flow`` on the LocalCluster (all pairs of
+   `--scaled-neurons` neurons, full length, all lags, `--scaled-surrogates` surrogates), with and
+   without Gaussian-copula screening, and reports the measured wall time next to the time the
+   kernel model predicts for it (checks the extrapolation);
+3. runs the full-size job with ``method="gaussian_copula"`` (cheap): its wall time and the share
+   of pairs that pass the screen at the full size;
+4. extrapolates the full KSG job and the screened KSG job from 1-3 and prints one table,
+   marking every extrapolated figure as such. Memory: peak RSS of this process and of each worker.
+
+Run: ``.venv/bin/python benchmarks/flow.py`` (about 10-20 min on 2 idle cores; ``--quick`` for a
+smoke run). Not collected by pytest; no test asserts on time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import time
+
+import numpy as np
+
+
+def _rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def _worker_rss_mb() -> float:
+    import resource as res
+
+    return res.getrusage(res.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def activity(n_neuron: int, n_time: int, seed: int = 0):
+    """A layered delay chain (4 layers), the kind of directed structure the flow matrix should find."""
+    from infoflow.data import delay_chain
+
+    units = max(n_neuron // 4, 1)
+    return delay_chain(n_time, n_layers=4, units_per_layer=units, delay=1, seed=seed)
+
+
+def kernel_costs(n_time: int, n_src: int = 8, n_tgt: int = 8) -> dict[str, float]:
+    """Seconds per pair of the KSG CMI (TE, history 1) and MI at this length, single thread."""
+    from infoflow.estimators import ksg
+
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((n_time, n_src))
+    y = rng.standard_normal((n_time, n_tgt))
+    z = rng.standard_normal((n_tgt, n_time, 1))
+    ksg.pairwise_cmi(x[:200], y[:200], z[:, :200], n_jobs=1)  # compile / load the numba cache
+    ksg.pairwise_mi(x[:200], y[:200], n_jobs=1)
+    t0 = time.perf_counter()
+    ksg.pairwise_cmi(x, y, z, n_jobs=1)
+    t1 = time.perf_counter()
+    ksg.pairwise_mi(x, y, n_jobs=1)
+    t2 = time.perf_counter()
+    return {"cmi": (t1 - t0) / (n_src * n_tgt), "mi": (t2 - t1) / (n_src * n_tgt)}
+
+
+def predicted_seconds(n_neuron: int, n_lags: int, n_surrogates: int, cost: dict, workers: int,
+                      measure: str = "te", pair_fraction: float = 1.0) -> float:
+    """Kernel model: every (pair, lag) estimate of the observed data and of each surrogate."""
+    per_pair = n_lags * cost["cmi"] if measure == "te" else (n_lags + 1) * cost["mi"]
+    pairs = n_neuron * n_neuron  # the all-pairs kernel computes the diagonal too
+    observed = pairs * (n_lags * cost["cmi"] + (n_lags + 1) * cost["mi"])  # te + tdmi + mi, all pairs
+    return (observed + pairs * pair_fraction * n_surrogates * per_pair) / workers
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--neurons", type=int, default=64)
+    ap.add_argument("--steps", type=int, default=10_000)
+    ap.add_argument("--surrogates", type=int, default=100)
+    ap.add_argument("--lags", type=int, default=3)
+    ap.add_argument("--scaled-neurons", type=int, default=8)
+    ap.add_argument("--scaled-surrogates", type=int, default=8)
+    ap.add_argument("--quick", action="store_true", help="tiny sizes, to check the script runs")
+    args = ap.parse_args()
+    if args.quick:
+        args.neurons, args.steps, args.surrogates, args.scaled_neurons, args.scaled_surrogates = 16, 2000, 20, 4, 4
+    lags = tuple(range(1, args.lags + 1))
+
+    from distributed import Client, LocalCluster
+
+    from infoflow.flow import information_flow
+
+    rows: list[tuple[str, str, str]] = []
+    cost = kernel_costs(args.steps)
+    rows.append(("KSG CMI (TE) per pair, 1 thread", f"{cost['cmi'] * 1e3:.1f} ms", f"n={args.steps}"))
+    rows.append(("KSG MI per pair, 1 thread", f"{cost['mi'] * 1e3:.1f} ms", f"n={args.steps}"))
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                      dashboard_address=None) as cluster, Client(cluster) as client:
+        workers = len(client.scheduler_info()["workers"])
+        # Warm-up: every worker loads the numba kernels once, outside the timings.
+        warm = activity(4, 400)
+        for method in ("ksg", "gaussian_copula"):
+            information_flow(warm, method=method, lags=lags, surrogates=4, block_size=1, scheduler=client)
+        # --- scaled KSG run, full length, all lags
+        small = activity(args.scaled_neurons, args.steps)
+        n_small = small.sizes["neuron"]
+        kw = {"lags": lags, "surrogates": args.scaled_surrogates, "scheduler": client}
+        t0 = time.perf_counter()
+        full_small = information_flow(small, method="ksg", **kw)
+        t_small = time.perf_counter() - t0
+        pred_small = predicted_seconds(n_small, len(lags), args.scaled_surrogates, cost, workers)
+        rows.append((f"KSG scaled: {n_small} neurons x {args.steps} x {len(lags)} lags x {args.scaled_surrogates} surr.",
+                     f"{t_small:.1f} s measured", f"model {pred_small:.1f} s; {int(full_small.significant.sum())} sig."))
+        t0 = time.perf_counter()
+        scr_small = information_flow(small, method="ksg", screen=True, **kw)
+        t_scr = time.perf_counter() - t0
+        frac_small = float(scr_small["screened"].values.sum()) / (n_small * (n_small - 1))
+        agree = int((scr_small.significant.values == full_small.significant.values).sum())
+        rows.append(("  same, screen=True", f"{t_scr:.1f} s measured",
+                     f"{frac_small:.0%} pairs pass; speed-up {t_small / t_scr:.2f}x; "
+                     f"{agree}/{n_small ** 2} decisions agree"))
+
+        # --- full-size Gaussian-copula run (cheap): time, and the screen pass rate at full size
+        big = activity(args.neurons, args.steps)
+        n_big = big.sizes["neuron"]
+        t0 = time.perf_counter()
+        gc = information_flow(big, method="gaussian_copula", lags=lags, surrogates=args.surrogates, scheduler=client)
+        t_gc = time.perf_counter() - t0
+        p_gc = gc["pvalue"].values
+        off = ~np.eye(n_big, dtype=bool)
+        frac = float(np.mean(p_gc[off] <= 0.1))
+        rows.append((f"Gaussian copula full: {n_big} x {args.steps} x {len(lags)} lags x {args.surrogates} surr.",
+                     f"{t_gc:.1f} s measured", f"{int(gc.significant.sum())} significant pairs"))
+        worker_rss = client.run(_worker_rss_mb)
+
+    # --- extrapolations for the full KSG job
+    full = predicted_seconds(n_big, len(lags), args.surrogates, cost, workers)
+    screened = predicted_seconds(n_big, len(lags), args.surrogates, cost, workers, pair_fraction=frac) + t_gc
+    flow_only = predicted_seconds(n_big, len(lags), args.surrogates, cost, workers, measure="flow")
+    rows.append((f"KSG full TE job ({n_big} x {args.steps}, {len(lags)} lags, {args.surrogates} surr.)",
+                 f"{full / 3600:.2f} h EXTRAPOLATED", f"{workers} workers, kernel model"))
+    rows.append(("  with screen=True", f"{screened / 3600:.2f} h EXTRAPOLATED",
+                 f"{frac:.0%} pairs pass the screen (measured at full size); speed-up {full / screened:.1f}x"))
+    rows.append(("  measure='flow' instead of TE (MI only)", f"{flow_only / 3600:.2f} h EXTRAPOLATED",
+                 "TDMI - MI needs 4 KSG MIs per pair per surrogate"))
+    rows.append(("peak RSS, this process", f"{_rss_mb():.0f} MB", ""))
+    rows.append(("peak RSS, per worker", ", ".join(f"{v:.0f} MB" for v in worker_rss.values()), ""))
+
+    width = max(len(r[0]) for r in rows)
+    print(f"{'quantity':<{width}}  {'value':<22}  note")
+    for name, value, note in rows:
+        print(f"{name:<{width}}  {value:<22}  {note}")
+
+
+if __name__ == "__main__":
+    main()
