@@ -30,6 +30,7 @@ class Null(str, Enum):
 
 
 class Criterion(str, Enum):
+    silhouette = "silhouette"
     gap = "gap"
     bic = "bic"
 
@@ -47,7 +48,7 @@ def structure(
     n_null: int = typer.Option(199, "--n-null", min=1, help="Null draws."),
     alpha: float = typer.Option(0.05, help="Level of the 'more than one layer' test."),
     max_layers: int = typer.Option(8, "--max-layers", min=1, help="Largest layer count considered."),
-    criterion: Criterion = typer.Option(Criterion.gap, help="Layer-count criterion."),
+    criterion: Criterion = typer.Option(Criterion.silhouette, help="How the layer count is chosen (always behind the null test)."),
     seed: int = typer.Option(0, min=0, help="Seed of the null draws."),
     figures: bool = typer.Option(True, "--figures/--no-figures", help="Write PNG+SVG figures to RUN_DIR/figures."),
 ) -> None:
