@@ -19,8 +19,10 @@ def seed_everything(seed: int, *, deterministic: bool = True) -> None:
     seed : int
         Non-negative seed.
     deterministic : bool, default=True
-        Also call ``torch.use_deterministic_algorithms(True)``: free on CPU for these models; on
-        CUDA it may slow some kernels (cuBLAS needs ``CUBLAS_WORKSPACE_CONFIG=:4096:8``).
+        Where CUDA is available, also call ``torch.use_deterministic_algorithms(True)`` (it may slow
+        some kernels; cuBLAS needs ``CUBLAS_WORKSPACE_CONFIG=:4096:8``). On CPU-only machines it is
+        skipped: the CPU kernels these models use are deterministic already, and the call would
+        import torch's compiler stack (seconds and hundreds of MB) for nothing.
 
     Notes
     -----
@@ -30,7 +32,7 @@ def seed_everything(seed: int, *, deterministic: bool = True) -> None:
     random.seed(seed)
     np.random.seed(seed % 2**32)
     torch.manual_seed(seed)
-    if deterministic:
+    if deterministic and torch.cuda.is_available():
         torch.use_deterministic_algorithms(True, warn_only=True)
 
 
