@@ -152,7 +152,7 @@ def test_too_few_neurons_and_neurons_without_flow():
     assert any("layer -1" in n for n in res.notes)
 
 
-def test_layers_by_epoch_tracks_training():
+def test_layers_by_epoch_tracks_training(tmp_path):
     rng = np.random.default_rng(4)
     noise = rng.random((9, 9))
     stack = np.stack([noise, layered_dag(3, 3, rng), layered_dag(3, 3, rng)])
@@ -164,6 +164,11 @@ def test_layers_by_epoch_tracks_training():
     assert out["layer"].dims == ("epoch", "neuron") and list(out["role"].values) == roles_for(3, 3)
     again = layers_by_epoch(ds, n_null=29, seed=1)
     assert again.equals(out)
+    out.to_netcdf(tmp_path / "layers.nc", engine="scipy")  # attrs are netCDF-safe
+    import xarray as xr
+
+    back = xr.open_dataset(tmp_path / "layers.nc", engine="scipy")
+    assert back["n_layers"].values.tolist() == [1, 3, 3] and back.attrs["criterion"] == "silhouette"
     with pytest.raises(InvalidParameterError, match="epoch must be None"):
         layers_by_epoch(ds, epoch=1)
     assert layers(ds, n_null=29, epoch=0).n_layers == 1
@@ -179,3 +184,10 @@ def test_bad_parameters():
         layers(w, alpha=1.5)
     with pytest.raises(InvalidParameterError, match="resolution"):
         layers(w, resolution=1.0)
+
+
+def test_too_few_null_draws_warn():
+    w = layered_dag(3, 3, np.random.default_rng(0))
+    with pytest.warns(InfoflowWarning, match="n_null >= 19"):
+        res = layers(w, n_null=9)
+    assert res.n_layers == 1 and res.pvalue == pytest.approx(0.1)

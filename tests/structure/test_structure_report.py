@@ -61,7 +61,7 @@ def test_figures_and_their_data(tmp_path, chain_ds):
     assert sorted(p.suffix for p in paths) == [".json", ".png", ".svg"]
     assert all(p.stat().st_size > 0 for p in paths)
     plt.close(fig)
-    out = analyze_structure(chain_ds, n_null=9)
+    out = analyze_structure(chain_ds, n_null=19)
     fig = plot_progression_histogram(out, method="hodge")
     assert fig.infoflow_data["method"] == "hodge"
     plt.close(fig)

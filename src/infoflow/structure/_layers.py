@@ -308,6 +308,11 @@ def _layers_one(fi, *, method, criterion, max_layers, null, n_null, alpha, resol
                             centres, method, criterion, null, n_null, seed, float("nan"), nan_k, nan_k, nan_k, nan_k, 1,
                             **flow_fractions(fi.graph, assignment), f0=f0, notes=tuple(notes))
     k_max = min(max_layers, x.size)
+    if 1.0 / (n_null + 1) > alpha:
+        msg = (f"{func}: with n_null={n_null} the smallest p-value is 1/{n_null + 1} > alpha={alpha}, so more than "
+               f"one layer can never be reported. Use n_null >= {int(np.ceil(1 / alpha)) - 1}.")
+        notes.append(msg)
+        warnings.warn(msg, InfoflowWarning, stacklevel=4)
     k, pvalue, gap, sd, bic, k_bic, sil = _select(x, _null_progressions(fi, method, null, n_null, rng, 0.1), k_max=k_max,
                                              criterion=criterion, alpha=alpha, callback=callback, n_null=n_null,
                                              resolution=resolution)

@@ -82,6 +82,9 @@ def plot_progression_histogram(result, method="trophic", *, bins=20, ax=None):
             color=[_ROLE_COLOURS[g] for g in groups], label=groups)
     ax.set_xlabel(f"progression ({method}{', ' + norm if norm else ''})")
     ax.set_ylabel("neurons")
+    from matplotlib.ticker import MaxNLocator
+
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     if roles is not None:
         ax.legend(frameon=False)
     fig.infoflow_data = {"method": method, "bin_edges": edges.tolist(),
