@@ -12,6 +12,7 @@ import xarray as xr
 from infoflow.flow import information_flow
 
 distributed = pytest.importorskip("distributed")
+pytestmark = pytest.mark.slow  # a real 2-process LocalCluster: seconds to start and stop
 
 
 @pytest.fixture(scope="module")

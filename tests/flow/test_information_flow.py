@@ -331,3 +331,17 @@ def test_matrices_permute_with_neuron_order():
     for name in ("mi", "te", "net_flow"):
         np.testing.assert_allclose(b[name].values, a[name].values[np.ix_(perm, perm)], rtol=1e-9, atol=1e-12)
     np.testing.assert_allclose(b["tdmi"].values, a["tdmi"].values[:, perm][:, :, perm], rtol=1e-9, atol=1e-12)
+
+
+def test_distributed_is_imported_lazily():
+    """The in-process path never starts dask.distributed (xarray itself may import dask core)."""
+    import subprocess
+    import sys
+
+    code = ("import sys, numpy as np; import infoflow.flow as f; "
+            "f.information_flow(np.random.default_rng(0).standard_normal((300, 2)), lags=1, surrogates=4, "
+            "method='gaussian_copula', scheduler='inprocess'); "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('distributed', 'torch')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
