@@ -209,9 +209,8 @@ def as_recording(a: Any, *, name: str, func: str, channels: bool = True) -> Reco
             raise ValueError(f"{func}: {name} must have dims {shape}; got {dims}.")
         da = da.transpose(*[d for d in want if d in dims])
         if channels:
-            ids = [str(v) for v in (da["neuron"].values if "neuron" in da.coords else range(da.sizes["neuron"]))]
-            if "neuron" not in da.coords:
-                ids = [f"n{i}" for i in range(da.sizes["neuron"])]
+            if "neuron" in da.coords:
+                ids = [str(v) for v in da["neuron"].values]
             if "role" in da.coords:
                 roles = [str(r) for r in da["role"].values]
         attrs = dict(da.attrs)
@@ -396,7 +395,8 @@ def pairwise_mutual_information(X, Y=None, /, *, lag: int = 0, condition=None, m
 
     Notes
     -----
-    Values may be slightly negative: estimator noise, never clipped. The Theiler window counts
+    Values may be slightly negative: estimator noise, never clipped. Ties: KSG breaks them with the
+    seeded jitter; the Gaussian copula gives tied values their average rank. The Theiler window counts
     rows of the pooled samples, so it also excludes a few neighbours across epoch boundaries
     (conservative). Time-delayed MI of autocorrelated activity mixes shared history with transfer;
     transfer entropy conditions it out.
