@@ -135,7 +135,7 @@ def test_outputs_upstream_are_not_flipped_by_normalisation():
     np.testing.assert_allclose(plain, [0, 1 / 3, 2 / 3, 1])
 
 
-def test_disconnected_graph_and_isolated_neuron_warn():
+def test_disconnected_graph_and_isolated_neuron_warn(tmp_path):
     w = np.zeros((7, 7))
     w[0, 1] = w[1, 2] = 1.0  # component A
     w[3, 4] = 1.0  # component B; neurons 5 and 6 isolated
@@ -148,7 +148,8 @@ def test_disconnected_graph_and_isolated_neuron_warn():
     with pytest.warns(InfoflowWarning):
         da = progression(flow_dataset(w, significant=w > 0))
     assert da.attrs["n_components"] == 2
-    assert da.attrs["isolated"] == ["h5", "h6"]
+    assert da.attrs["isolated"] == "h5, h6"
+    da.to_netcdf(tmp_path / "p.nc", engine="scipy")
 
 
 def test_single_neuron_and_empty_graph_do_not_crash():

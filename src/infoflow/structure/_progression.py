@@ -221,7 +221,7 @@ def progression(flow, method="trophic", *, roles=None, significant=None, weight=
     progression : ndarray of shape (N,) or (n_epoch, N), or DataArray
         Dimensionless; ndarray for array input, else a DataArray with dims ``neuron`` (or
         ``epoch, neuron``), coord ``role`` and attrs ``method``, ``normalization``, ``weight``,
-        ``n_components``, ``isolated`` and, for ``"trophic"``, ``trophic_incoherence``. Neurons with
+        ``n_components``, ``isolated`` (comma-separated ids or "none"), ``notes`` and, for ``"trophic"``, ``trophic_incoherence``. Neurons with
         no significant flow have NaN (``"trophic"``/``"springrank"``), with an InfoflowWarning.
 
     Notes
@@ -285,8 +285,9 @@ def progression(flow, method="trophic", *, roles=None, significant=None, weight=
     attrs.update({
         "long_name": f"progression ({method})", "units": "1", "method": method, "weight": weight,
         "normalization": norm_rules[-1], "n_components": int(max(comps)),
-        "isolated": sorted({n for iso in isolated for n in iso}) or "none",
-        "notes": notes or "none",
+        # netCDF3 (scipy engine) stores no lists of strings: join them
+        "isolated": ", ".join(sorted({n for iso in isolated for n in iso})) or "none",
+        "notes": " | ".join(notes) or "none",
     })
     if method == "springrank":
         attrs["alpha"] = float(alpha)
