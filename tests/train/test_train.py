@@ -246,3 +246,16 @@ def test_bad_options_raise(series, tmp_path, options, match):
 def test_bad_data_raise(bad, match, tmp_path):
     with pytest.raises(ValueError, match=match):
         train(data=bad, out_dir=tmp_path, **TINY)
+
+
+@pytest.mark.parametrize("options", [{"horizon": 2}, {"nonlinearity": "sigmoid"}, {"arch": "lstm", "horizon": 2},
+                                     {"probe_split": "val"}])
+def test_other_configurations_train(series, tmp_path, options):
+    res = train(data=series, out_dir=tmp_path, **{**TINY, "epochs": 1, **options})
+    ds = load_recording(res.run_dir)
+    assert np.isfinite(ds.activity.values).all() and np.isfinite(ds.test_loss.values).all()
+    horizon = options.get("horizon", 1)
+    assert [str(r) for r in ds.role.values].count("output") == horizon
+    assert ds.attrs["horizon"] == horizon and ds.attrs["probe_split"] == options.get("probe_split", "test")
+    if "probe_split" in options:
+        assert ds.sizes["time"] == round(0.1 * 400)
