@@ -1,1 +1,10 @@
-"""infoflow.report (under construction in this commit series)."""
+"""infoflow.report: the HTML report and ``summary.json`` of a run folder.
+
+Pipeline place: after structure / bottleneck / dynamics; reads their saved files and never
+recomputes. Users call :func:`write_report` (or ``infoflow run`` / ``infoflow analyze`` do).
+"""
+
+from infoflow.report._write import write_report
+from infoflow.report._summary import build_summary
+
+__all__ = ["write_report", "build_summary"]

@@ -1,0 +1,286 @@
+"""``infoflow run``: data -> training (several seeds) -> flow -> structure -> bottleneck/dynamics -> report.
+
+Pipeline place: the top library layer (only ``cli`` sits above it). Each stage is a call into its
+own package; this module only decides what to compute, where to write it and what to skip on a
+re-run (see :mod:`infoflow.pipeline._stages`).
+
+What runs by default, and why (budget: about ten minutes on two CPU cores)
+---------------------------------------------------------------------------
+* Three seeds of the fully recurrent network (the dynamics need a spread).
+* For every seed, a Gaussian-copula flow at a grid of epochs (``track_every``), with circular-shift
+  surrogates: cheap, and it traces how direction and layering change over training.
+* For seed 0, the full flow at epoch 0 and the last epoch with the estimator of choice (KSG by
+  default, with Gaussian-copula screening), which the report's direction/layer answers rest on;
+  epoch 0 is the reference the MEASURED notes call for (the untrained network already shows much
+  of the pattern, because the output unit receives no input directly).
+* The information plane under several estimators, the learning indicators and gradient phases.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import time
+import tomllib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from infoflow._io import atomic_write_json, load_dataset, save_dataset
+from infoflow._validation import InvalidParameterError
+from infoflow.pipeline._stages import run_stage
+
+ProgressFn = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """Every option of ``infoflow run`` (also the keys of its TOML config file)."""
+
+    # data and training (passed to infoflow.train.TrainConfig)
+    dataset: str = "greensboro"
+    csv: str | None = None
+    value_columns: tuple[str, ...] | None = None
+    time_column: str | None = None
+    fill: str | None = None
+    channels: tuple[str, ...] = ("temperature",)
+    arch: str = "fully_recurrent"
+    n_units: int = 32
+    epochs: int = 60
+    lr: float = 3e-3
+    batch_size: int = 128
+    seeds: tuple[int, ...] = (0, 1, 2)
+    # flow and significance
+    flow_method: str = "ksg"
+    measure: str = "te"
+    lags: tuple[int, ...] = (1, 2, 3)
+    surrogates: int = 100
+    alpha: float = 0.05
+    screen: bool = True
+    condition_on_input: bool = False
+    theiler: int = 0
+    track_method: str = "gaussian_copula"
+    track_every: int = 5
+    track_surrogates: int = 50
+    scheduler: str | None = None
+    # structure
+    n_null: int = 199
+    # bottleneck
+    ip_estimators: tuple[str, ...] = ("binning", "kde", "gaussian_copula")
+    ip_window: int = 24
+    # bookkeeping
+    quick: bool = False
+
+    @classmethod
+    def quick_options(cls, **overrides: Any) -> "RunOptions":
+        """A first look in about a minute: fewer units, epochs, seeds and surrogates, copula flow."""
+        base = dict(n_units=16, epochs=12, seeds=(0, 1), flow_method="gaussian_copula", surrogates=50,
+                    track_every=3, track_surrogates=20, n_null=99, ip_estimators=("binning", "gaussian_copula"),
+                    quick=True)
+        base.update(overrides)
+        return cls(**base)
+
+    def train_options(self) -> dict[str, Any]:
+        keys = ("dataset", "csv", "value_columns", "time_column", "fill", "channels", "arch", "n_units", "epochs",
+                "lr", "batch_size", "seeds")
+        return {k: getattr(self, k) for k in keys}
+
+
+OPTION_NAMES = tuple(f.name for f in dataclasses.fields(RunOptions))
+
+
+def options_from_toml(path: str | Path, **overrides: Any) -> RunOptions:
+    """Read a TOML config (top level or a ``[run]`` table) into :class:`RunOptions`.
+
+    Unknown keys are an error that suggests the closest valid key; values go through the same
+    validation as keyword options.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"config file {path} does not exist.")
+    try:
+        data = tomllib.loads(path.read_text("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ValueError(f"config file {path} is not valid TOML: {exc}") from None
+    data = data.get("run", data)
+    quick = bool(data.pop("quick", False) or overrides.pop("quick", False))
+    merged = {**data, **{k: v for k, v in overrides.items() if v is not None}}
+    return make_options(quick=quick, **merged)
+
+
+def make_options(*, quick: bool = False, **values: Any) -> RunOptions:
+    """Build validated :class:`RunOptions` (lists become tuples; unknown names are errors)."""
+    for key in values:
+        if key not in OPTION_NAMES:
+            close = difflib.get_close_matches(key, OPTION_NAMES, n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            raise InvalidParameterError(f"run: unknown option {key!r}.{hint}")
+    clean = {k: (tuple(v) if isinstance(v, list) else v) for k, v in values.items()}
+    opts = RunOptions.quick_options(**clean) if quick else RunOptions(**clean)
+    _check_options(opts)
+    return opts
+
+
+def _check_options(o: RunOptions) -> None:
+    from infoflow._validation import Interval, Options, check_param
+
+    check_param("run", "n_units", o.n_units, [Interval(int, 3, None)])
+    check_param("run", "epochs", o.epochs, [Interval(int, 1, None)])
+    check_param("run", "surrogates", o.surrogates, [Interval(int, 0, None)])
+    check_param("run", "track_surrogates", o.track_surrogates, [Interval(int, 0, None)])
+    check_param("run", "track_every", o.track_every, [Interval(int, 1, None)])
+    check_param("run", "alpha", o.alpha, [Interval(float, 0, 1, closed="neither")])
+    check_param("run", "flow_method", o.flow_method, [Options("ksg", "gaussian_copula", "gaussian")])
+    check_param("run", "track_method", o.track_method, [Options("ksg", "gaussian_copula", "gaussian")])
+    check_param("run", "measure", o.measure, [Options("te", "flow")])
+    if not o.seeds:
+        raise InvalidParameterError("run: seeds must name at least one seed.")
+    if not o.lags or any((not isinstance(v, int)) or v < 1 for v in o.lags):
+        raise InvalidParameterError(f"run: lags must be positive ints; got {o.lags!r}.")
+
+
+@dataclass
+class RunReport:
+    """What :func:`run_pipeline` did: the folder, which stages ran or were skipped, timings."""
+
+    run_dir: Path
+    ran: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)
+    summary: dict[str, Any] = field(default_factory=dict)
+
+
+def tracked_epochs(n_epochs: int, every: int) -> list[int]:
+    """Epoch grid for the per-epoch flow: 0, every, 2*every, ..., always ending at the last epoch."""
+    grid = list(range(0, n_epochs + 1, every))
+    if grid[-1] != n_epochs:
+        grid.append(n_epochs)
+    return grid
+
+
+def run_pipeline(out_dir: str | Path, options: RunOptions | None = None, *,
+                 progress: ProgressFn | None = None, force: bool = False) -> RunReport:
+    """Run every stage into `out_dir`, skipping stages whose inputs and options are unchanged.
+
+    Parameters
+    ----------
+    out_dir : path
+        Run folder; ``seed_<s>/`` sub-folders hold each seed's training run.
+    options : RunOptions or None
+        None means the defaults (see the module docstring).
+    progress : callable(stage, done, total) or None
+        Called as each stage advances (the CLI draws one bar per stage).
+    force : bool, default=False
+        Recompute every stage even when up to date.
+
+    Returns
+    -------
+    RunReport
+    """
+    # Imports here: the pipeline is the one place that pulls in every stage (torch included).
+    from infoflow.bottleneck import information_plane
+    from infoflow.dynamics import analyze_dynamics
+    from infoflow.flow import information_flow
+    from infoflow.report import write_report
+    from infoflow.structure import analyze_structure
+    from infoflow.train import TrainConfig, load_recording, train
+
+    o = options or RunOptions()
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    report = RunReport(run_dir=out)
+    seed_dirs = [out / f"seed_{s}" for s in o.seeds]
+    recordings = [d / "recording.zarr" for d in seed_dirs]
+    primary = seed_dirs[0]
+    atomic_write_json(out / "run_options.json", dataclasses.asdict(o))
+
+    def cb(stage: str) -> Callable[[int, int], None] | None:
+        return None if progress is None else (lambda done, total: progress(stage, done, total))
+
+    def stage(name: str, options: dict[str, Any], inputs: list[Path], outputs: list[Path],
+              compute: Callable[[], Any]) -> None:
+        if force:
+            for p in outputs:
+                _remove(p)
+        if progress is not None:
+            progress(name, 0, 0)
+        t0 = time.perf_counter()
+        ran = run_stage(out, name, options=options, inputs=inputs, outputs=outputs, compute=compute)
+        (report.ran if ran else report.skipped).append(name)
+        report.seconds[name] = round(time.perf_counter() - t0, 2)
+
+    # 1. training (train() resumes an interrupted run from its checkpoints)
+    train_opts = o.train_options()
+    stage("train", train_opts, [], recordings,
+          lambda: train(TrainConfig(**train_opts), out_dir=out, resume=True, callback=cb("train")))
+
+    # 2. flow: tracked over epochs for every seed (cheap estimator), full test on seed 0
+    track_opts = dict(method=o.track_method, surrogates=o.track_surrogates, lags=o.lags, alpha=o.alpha,
+                      measure=o.measure, condition_on_input=o.condition_on_input, theiler=o.theiler,
+                      epochs=tracked_epochs(o.epochs, o.track_every))
+    for d, rec in zip(seed_dirs, recordings):
+        def compute_track(d=d, rec=rec):
+            ds = information_flow(load_recording(rec), seed=0, scheduler=o.scheduler, callback=cb("flow over epochs"),
+                                  **track_opts)
+            save_dataset(ds, d / "flow_epochs.nc")
+        stage(f"flow_epochs[{d.name}]", track_opts, [rec], [d / "flow_epochs.nc"], compute_track)
+
+    flow_opts = dict(method=o.flow_method, surrogates=o.surrogates, lags=o.lags, alpha=o.alpha, measure=o.measure,
+                     condition_on_input=o.condition_on_input, theiler=o.theiler,
+                     screen=bool(o.screen and o.flow_method == "ksg"), epochs=[0, o.epochs])
+
+    def compute_flow():
+        ds = information_flow(load_recording(recordings[0]), seed=0, scheduler=o.scheduler, callback=cb("flow"),
+                              **flow_opts)
+        save_dataset(ds, primary / "flow.nc")
+    stage("flow", flow_opts, [recordings[0]], [primary / "flow.nc"], compute_flow)
+
+    # 3. structure: the full flow of seed 0, and the tracked flow of every seed
+    struct_opts = dict(n_null=o.n_null, alpha=o.alpha, weight=o.measure)
+    stage("structure", struct_opts, [primary / "flow.nc"], [primary / "structure.json"],
+          lambda: atomic_write_json(primary / "structure.json",
+                                    analyze_structure(load_dataset(primary / "flow.nc"), seed=0, callback=cb("structure"),
+                                                      **struct_opts)))
+    track_struct_opts = dict(struct_opts, n_null=min(o.n_null, 99))
+    for d in seed_dirs:
+        stage(f"structure_epochs[{d.name}]", track_struct_opts, [d / "flow_epochs.nc"], [d / "structure_epochs.json"],
+              lambda d=d: atomic_write_json(d / "structure_epochs.json",
+                                            analyze_structure(load_dataset(d / "flow_epochs.nc"), seed=0,
+                                                              **track_struct_opts)))
+
+    # 4. information plane (all seeds) and dynamics
+    ip_opts = dict(estimators=o.ip_estimators, window=o.ip_window)
+
+    def compute_plane():
+        plane = information_plane([load_recording(r) for r in recordings], callback=cb("information plane"), **ip_opts)
+        save_dataset(plane, out / "information_plane.nc")
+    stage("bottleneck", ip_opts, recordings, [out / "information_plane.nc"], compute_plane)
+
+    dyn_opts: dict[str, Any] = {}
+    stage("dynamics", dyn_opts, [*recordings, out / "information_plane.nc"], [out / "dynamics.json"],
+          lambda: atomic_write_json(out / "dynamics.json",
+                                    analyze_dynamics(out, plane=load_dataset(out / "information_plane.nc"),
+                                                     figures_dir=out / "figures", callback=cb("dynamics"))))
+
+    # 5. report (always re-rendered: cheap, and it reads only saved files)
+    inputs = [out / "run_options.json", primary / "flow.nc", primary / "structure.json", out / "dynamics.json",
+              out / "information_plane.nc", *[d / "structure_epochs.json" for d in seed_dirs]]
+    stage("report", {}, inputs, [out / "report.html", out / "summary.json"], lambda: write_report(out))
+    report.summary = load_json(out / "summary.json")
+    return report
+
+
+def load_json(path: Path) -> dict[str, Any]:
+    import json
+
+    return json.loads(Path(path).read_text("utf-8"))
+
+
+def _remove(path: Path) -> None:
+    import shutil
+
+    if path.is_dir():
+        shutil.rmtree(path)
+    elif path.exists():
+        path.unlink()

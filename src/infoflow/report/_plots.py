@@ -1,0 +1,227 @@
+"""The report's figures, drawn from saved results only (flow.nc, structure JSON, metrics, planes).
+
+Figures that a stage already draws (gradient SNR and indicators from ``infoflow.dynamics``, the
+information plane from ``infoflow.bottleneck``, progression plots from ``infoflow.structure``) are
+reused; this module adds the ones that combine stages.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from infoflow.report._figures import save_figure
+from infoflow.report._summary import read_metrics
+
+ROLE_COLOURS = {"input": "#1f77b4", "hidden": "#7f7f7f", "output": "#d62728"}
+
+
+def _plt():
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def loss_curves(seeds: list[Path], fig_dir: Path) -> list[str]:
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(6.5, 3.6))
+    persistence = None
+    for i, d in enumerate(seeds):
+        if not (d / "metrics.csv").exists():
+            continue
+        m = read_metrics(d / "metrics.csv")
+        ep = [r["epoch"] for r in m]
+        ax.plot(ep, [r["train_loss"] for r in m], color="C0", alpha=.7, label="train" if i == 0 else None)
+        ax.plot(ep, [r["val_loss"] for r in m], color="C1", alpha=.7, label="validation" if i == 0 else None)
+        ax.plot(ep, [r["test_loss"] for r in m], color="C2", alpha=.7, label="test" if i == 0 else None)
+        persistence = m[-1].get("persistence_test_loss", persistence)
+    if persistence is None:
+        plt.close(fig)
+        return []
+    ax.axhline(persistence, color="k", ls="--", lw=1, label="persistence (test)")
+    ax.set_yscale("log")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("MSE (standardised units)")
+    ax.legend(fontsize=8)
+    ax.set_title("Losses, one line per seed")
+    return [save_figure(fig, fig_dir, "losses", "Training, validation and test MSE per epoch (every seed) against the "
+                        "persistence baseline (predict the last value).")]
+
+
+def flow_heatmap(flow, fig_dir: Path, measure: str) -> list[str]:
+    """Flow matrix of the last analysed epoch, neurons grouped by role, significant pairs marked."""
+    plt = _plt()
+    ds = flow.isel(epoch=-1) if "epoch" in flow.dims else flow
+    var = "te" if measure == "te" else "flow"
+    mat = ds[var]
+    if "lag" in mat.dims:
+        mat = mat.max("lag")
+    order = np.argsort([{"input": 0, "hidden": 1, "output": 2}[str(r)] for r in ds["source_role"].values], kind="stable")
+    values = np.asarray(mat.values, float)[np.ix_(order, order)]
+    sig = np.asarray(ds["significant"].values, bool)[np.ix_(order, order)]
+    labels = [str(n) for n in ds["source"].values[order]]
+    roles = [str(r) for r in ds["source_role"].values[order]]
+    fig, ax = plt.subplots(figsize=(6.8, 5.8))
+    im = ax.imshow(values, cmap="viridis", interpolation="nearest")
+    ys, xs = np.nonzero(sig)
+    ax.scatter(xs, ys, s=6, c="white", marker="o", linewidths=0, label="significant")
+    ax.set_xticks(range(len(labels)), labels, rotation=90, fontsize=6)
+    ax.set_yticks(range(len(labels)), labels, fontsize=6)
+    for tick, role in zip(ax.get_xticklabels(), roles):
+        tick.set_color(ROLE_COLOURS.get(role, "k"))
+    for tick, role in zip(ax.get_yticklabels(), roles):
+        tick.set_color(ROLE_COLOURS.get(role, "k"))
+    ax.set_xlabel("target neuron")
+    ax.set_ylabel("source neuron")
+    name = "transfer entropy" if var == "te" else "TDMI - MI (peak over lags)"
+    fig.colorbar(im, ax=ax, label=f"{name} (nats)")
+    ax.set_title(f"{name}, epoch {int(ds['epoch']) if 'epoch' in ds.coords else ''}")
+    ax.legend(loc="upper right", fontsize=7, markerscale=2)
+    return [save_figure(fig, fig_dir, "flow_matrix",
+                        f"{name} from each source (row) to each target (column) in nats, neurons grouped by role "
+                        "(blue input, grey hidden, red output); white dots mark pairs significant after FDR control.")]
+
+
+def flow_graph(flow, structure: dict[str, Any], fig_dir: Path, measure: str) -> list[str]:
+    from infoflow.structure import plot_flow_graph
+
+    plt = _plt()
+    ds = flow.isel(epoch=-1) if "epoch" in flow.dims else flow
+    prog = np.asarray(structure["progression"]["trophic"], float)
+    fig, ax = plt.subplots(figsize=(6.8, 5.5))
+    plot_flow_graph(ds, prog, weight=measure, ax=ax)
+    ax.set_title("Significant flows, neurons placed by trophic level")
+    return [save_figure(fig, fig_dir, "flow_graph", "Directed graph of significant flows; the vertical position of "
+                        "each neuron is its trophic level (inputs' mean 0, outputs' mean 1).")]
+
+
+def progression_histograms(structure: dict[str, Any], fig_dir: Path) -> list[str]:
+    from infoflow.structure import plot_progression_histogram
+
+    plt = _plt()
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+    for ax, method in zip(axes, ("trophic", "hodge")):
+        plot_progression_histogram(structure, method, ax=ax)
+        ax.set_title(f"progression: {method}")
+    return [save_figure(fig, fig_dir, "progression_histograms",
+                        "Progression of each neuron along the network by role, by trophic level of the significant-flow "
+                        "graph (left) and the HodgeRank potential of the net flow (right).")]
+
+
+def f0_over_training(tracked: list[dict[str, Any]], structure: dict[str, Any] | None, fig_dir: Path) -> list[str]:
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(6.5, 3.6))
+    drew = False
+    for i, s in enumerate(tracked):
+        if "epochs" not in s:
+            continue
+        ax.plot(s["epochs"]["epoch"], s["epochs"]["f0"], marker="o", ms=3, color="C0", alpha=.8,
+                label="F0, tracked estimator (each seed)" if i == 0 else None)
+        drew = True
+    if structure is not None:
+        d = structure["directedness"]
+        null = next((n for n in d.get("nulls", []) if n.get("kind") == "rewire"), None)
+        if null and null.get("f0_mean") is not None:
+            ax.axhline(null["f0_mean"], color="grey", ls="--", label="rewired null mean")
+            if null.get("f0_sd") is not None:
+                ax.axhspan(null["f0_mean"] - 2 * null["f0_sd"], null["f0_mean"] + 2 * null["f0_sd"], color="grey",
+                           alpha=.15)
+        if d.get("f0") is not None:
+            ax.axhline(d["f0"], color="C3", label="F0, full estimator (seed 0, last epoch)")
+        drew = True
+    if not drew:
+        plt.close(fig)
+        return []
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("trophic incoherence F0")
+    ax.set_ylim(0, 1.05)
+    ax.legend(fontsize=7)
+    return [save_figure(fig, fig_dir, "f0_over_training", "Trophic incoherence F0 (0 = perfectly layered, 1 = no "
+                        "direction) over training for every seed, against the rewired-network null (mean, band +-2 SD).")]
+
+
+def layers_figure(structure: dict[str, Any], tracked: list[dict[str, Any]], fig_dir: Path) -> list[str]:
+    plt = _plt()
+    lay = structure["layers"]
+    prog = np.asarray(lay["progression"], float)
+    assign = np.asarray(lay["assignment"])
+    roles = structure.get("roles") or ["hidden"] * len(prog)
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+    ax = axes[0]
+    rng = np.random.default_rng(0)  # horizontal jitter for readability only
+    for r in ("input", "hidden", "output"):
+        idx = [i for i, x in enumerate(roles) if x == r]
+        if idx:
+            ax.scatter(assign[idx] + rng.uniform(-.15, .15, len(idx)), prog[idx], c=ROLE_COLOURS[r], label=r, s=18)
+    ax.set_xlabel("layer")
+    ax.set_ylabel("progression (trophic)")
+    ax.set_xticks(range(int(lay["n_layers"])))
+    ax.legend(fontsize=7)
+    ax.set_title(f"{lay['n_layers']} layer(s)")
+    ax = axes[1]
+    fr = {k: lay.get(k) or 0.0 for k in ("within_fraction", "forward_fraction", "backward_fraction",
+                                          "skip_forward_fraction", "skip_backward_fraction")}
+    ax.bar(range(len(fr)), list(fr.values()), color="C0")
+    ax.set_xticks(range(len(fr)), [k.replace("_fraction", "").replace("_", " ") for k in fr], rotation=20, fontsize=8)
+    ax.set_ylabel("fraction of total flow")
+    ax.set_title("where the flow goes")
+    figs = [save_figure(fig, fig_dir, "layers", "Neurons by layer and progression (left); fraction of the flow that stays "
+                        "within a layer, moves forward or backward, or skips layers (right).")]
+    counts = [(s["epochs"]["epoch"], s["epochs"]["n_layers"]) for s in tracked if "epochs" in s]
+    if counts:
+        fig, ax = plt.subplots(figsize=(6.5, 3.2))
+        for i, (ep, n) in enumerate(counts):
+            ax.step(ep, n, where="mid", alpha=.8, label=f"seed {i}")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel("number of layers")
+        ax.legend(fontsize=7)
+        figs.append(save_figure(fig, fig_dir, "layers_over_training",
+                                "Number of layers found at each tracked epoch, per seed (tracked estimator)."))
+    return figs
+
+
+def information_planes(plane, fig_dir: Path) -> list[str]:
+    from infoflow.bottleneck import plot_information_plane
+
+    paths = plot_information_plane(plane, fig_dir / "information_plane")
+    png = next((Path(p) for p in paths if str(p).endswith(".png")), None)
+    blocks = []
+    if png is not None:
+        blocks.append(embed_png(png, "Information plane: I(X;T) against I(T;Y) of the hidden population, one panel per "
+                                "estimator, points coloured by epoch (nats; each panel's regulariser in its title)."))
+    blocks += neuron_scatter(plane, fig_dir)
+    return blocks
+
+
+def neuron_scatter(plane, fig_dir: Path) -> list[str]:
+    if "I_X_neuron" not in plane:
+        return []
+    plt = _plt()
+    ests = [str(e) for e in plane["estimator"].values]
+    fig, axes = plt.subplots(1, len(ests), figsize=(4.2 * len(ests), 3.6), squeeze=False)
+    for ax, est in zip(axes[0], ests):
+        sub = plane.sel(estimator=est).isel(epoch=-1)
+        for s in range(sub.sizes.get("seed", 1)):
+            one = sub.isel(seed=s) if "seed" in sub.dims else sub
+            ax.scatter(one["I_X_neuron"].values, one["I_Y_neuron"].values, s=14, alpha=.7, label=f"seed {s}")
+        ax.set_xlabel("I(h;X) (nats)")
+        ax.set_ylabel("I(h;Y) (nats)")
+        ax.set_title(est)
+    axes[0][0].legend(fontsize=7)
+    return [save_figure(fig, fig_dir, "neuron_ix_iy", "Each hidden neuron's information about the input history, "
+                        "I(h;X), against its information about the target, I(h;Y), at the last epoch (nats).")]
+
+
+def embed_png(png: Path, caption: str) -> str:
+    import base64
+    import html
+
+    b64 = base64.b64encode(Path(png).read_bytes()).decode("ascii")
+    cap = html.escape(caption)
+    return (f'<figure id="fig-{html.escape(Path(png).stem)}"><img alt="{cap}" src="data:image/png;base64,{b64}">'
+            f"<figcaption>{cap}</figcaption></figure>")

@@ -1,0 +1,322 @@
+"""Build ``summary.json`` from a run folder's saved results: one answer per research question.
+
+Pipeline place: **report**, reading what train / flow / structure / bottleneck / dynamics wrote.
+Nothing is recomputed here; every number the HTML states comes from this dict, so the page and
+``summary.json`` always agree. Keys are the same every run; a missing stage gives its section the
+answer ``"unavailable"`` and a note instead of numbers.
+
+Decision rules (stated in the report's Methods table too)
+---------------------------------------------------------
+* Q1 direction: "yes" when trophic incoherence F0 is lower and the downhill fraction higher than
+  under the rewired null (both p < alpha); "no" when neither is; otherwise "inconclusive".
+* Q2 layers: "yes" when more than one layer is found and the layering beats its null (p < alpha);
+  "no" when one layer is found; otherwise "inconclusive".
+* Q3 bottleneck: "yes" when a compression phase appears under every information-plane estimator,
+  "no" under none, "inconclusive" when the estimators disagree (the Saxe et al. 2018 situation).
+* Q4 indicators: "yes" when some indicator tracks the validation loss with the same sign in every
+  seed and its changes lead the loss's; "inconclusive" when one tracks the loss but none leads;
+  "no" otherwise.
+* Q5 phases: "yes" when a drift-to-diffusion transition is detected on all parameters together
+  (seed mean); "no" otherwise.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+from infoflow import __version__
+
+ALPHA_DEFAULT = 0.05
+
+
+def _read_json(path: Path) -> dict[str, Any] | None:
+    try:
+        return json.loads(Path(path).read_text("utf-8"))
+    except FileNotFoundError:
+        return None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ValueError(f"report: {path} is corrupt ({exc}); re-run its stage.") from None
+
+
+def read_metrics(path: Path) -> list[dict[str, float]]:
+    """metrics.csv as a list of rows (numbers as floats)."""
+    with open(path, newline="") as fh:
+        return [{k: float(v) for k, v in row.items()} for row in csv.DictReader(fh)]
+
+
+def seed_dirs(run_dir: Path) -> list[Path]:
+    dirs = sorted((p for p in Path(run_dir).glob("seed_*") if p.is_dir()),
+                  key=lambda p: int(p.name.split("_")[1]) if p.name.split("_")[1].isdigit() else 0)
+    return dirs or [Path(run_dir)]
+
+
+def _mean(values: list[float]) -> float | None:
+    vals = [v for v in values if v is not None and not (isinstance(v, float) and math.isnan(v))]
+    return sum(vals) / len(vals) if vals else None
+
+
+def _sd(values: list[float]) -> float | None:
+    vals = [v for v in values if v is not None]
+    if len(vals) < 2:
+        return None
+    m = sum(vals) / len(vals)
+    return math.sqrt(sum((v - m) ** 2 for v in vals) / (len(vals) - 1))
+
+
+def _r(x: Any, digits: int = 4) -> Any:
+    """Round floats for display-stable JSON (the HTML shows the same rounded values)."""
+    if isinstance(x, float):
+        return None if math.isnan(x) else round(x, digits)
+    return x
+
+
+def _unavailable(why: str) -> dict[str, Any]:
+    return {"answer": "unavailable", "sentence": why, "table": {}, "notes": [why]}
+
+
+def build_summary(run_dir: str | Path) -> dict[str, Any]:
+    """Collect every number the report states into one JSON-safe dict (see module docstring)."""
+    run_dir = Path(run_dir)
+    seeds = seed_dirs(run_dir)
+    options = _read_json(run_dir / "run_options.json") or {}
+    alpha = float(options.get("alpha", ALPHA_DEFAULT))
+    summary: dict[str, Any] = {
+        "infoflow_version": __version__,
+        "run": {"name": run_dir.name, "path": str(run_dir.resolve()), "seeds": [p.name for p in seeds]},
+        "setup": _setup(run_dir, seeds, options),
+        "q1_direction": _direction(seeds, alpha),
+        "q2_layers": _layers(seeds, alpha),
+    }
+    dyn = _read_json(run_dir / "dynamics.json")
+    summary["q3_bottleneck"] = _bottleneck(dyn) if dyn else _unavailable(
+        "No training history (dynamics.json) for this run: the bottleneck needs per-epoch recordings.")
+    summary["q4_indicators"] = _indicators(dyn, alpha) if dyn else _unavailable(
+        "No training history (dynamics.json): indicators of learning need per-epoch recordings and losses.")
+    summary["q5_phases"] = _phases(dyn) if dyn else _unavailable(
+        "No gradient statistics (dynamics.json): drift and diffusion need the per-minibatch gradients of training.")
+    summary["methods"] = _methods(seeds[0], options, dyn, alpha)
+    return summary
+
+
+# ----------------------------------------------------------------------------------------- sections
+def _setup(run_dir: Path, seeds: list[Path], options: dict[str, Any]) -> dict[str, Any]:
+    cfg = _read_json(seeds[0] / "config.json") or _read_json(run_dir / "config.json") or {}
+    rows: dict[str, Any] = {
+        "dataset": cfg.get("dataset_label", cfg.get("dataset", "user recording")),
+        "architecture": cfg.get("arch", "n/a"),
+        "units": cfg.get("n_units", "n/a"),
+        "seeds": len(seeds),
+    }
+    finals, persist, best = [], [], []
+    for d in seeds:
+        if (d / "metrics.csv").exists():
+            m = read_metrics(d / "metrics.csv")
+            finals.append(m[-1]["test_loss"])
+            persist.append(m[-1].get("persistence_test_loss", float("nan")))
+            best.append(min(r["val_loss"] for r in m))
+    if finals:
+        rows["epochs"] = int(read_metrics(seeds[0] / "metrics.csv")[-1]["epoch"])
+        rows["test MSE (standardised), mean over seeds"] = _r(_mean(finals))
+        rows["test MSE, SD over seeds"] = _r(_sd(finals))
+        rows["persistence baseline test MSE"] = _r(_mean(persist))
+        rows["beats persistence"] = bool(_mean(finals) < _mean(persist))
+    else:
+        rows["training"] = "none (user-supplied recording)"
+    return rows
+
+
+def _structure_files(seeds: list[Path]) -> tuple[dict | None, list[dict]]:
+    main = _read_json(seeds[0] / "structure.json")
+    tracked = [s for s in (_read_json(d / "structure_epochs.json") for d in seeds) if s]
+    return main, tracked
+
+
+def _direction(seeds: list[Path], alpha: float) -> dict[str, Any]:
+    st, tracked = _structure_files(seeds)
+    if st is None:
+        return _unavailable("No structure.json: run the flow and structure stages first.")
+    d = st["directedness"]
+    f0, p_f0 = d.get("f0"), d.get("f0_pvalue")
+    down, p_down = d.get("downhill_fraction"), d.get("downhill_pvalue")
+    null = next((n for n in d.get("nulls", []) if n.get("kind") == "rewire"), {})
+    epoch0 = next((n for n in d.get("nulls", []) if n.get("kind") == "epoch0"), {})
+    f0_epoch0 = epoch0.get("f0_mean", epoch0.get("f0"))
+    sig = [p is not None and p < alpha for p in (p_f0, p_down)]
+    answer = "yes" if all(sig) else ("no" if not any(sig) else "inconclusive")
+    tests = {f"{t['later']} after {t['earlier']}": t for t in d.get("role_tests", [])}
+    last_f0 = [s["epochs"]["f0"][-1] for s in tracked if "epochs" in s]
+    first_f0 = [s["epochs"]["f0"][0] for s in tracked if "epochs" in s]
+    sentence = (f"Trophic incoherence F0 = {_fmt(f0)} (0 = perfectly layered, 1 = no direction) against "
+                f"{_fmt(null.get('f0_mean'))} for rewired networks (p = {_fmt(p_f0)}); {_fmt(100 * down if down is not None else None)}% "
+                f"of the flow runs downhill (null {_fmt(100 * null['downhill_mean'] if null.get('downhill_mean') is not None else None)}%, "
+                f"p = {_fmt(p_down)}).")
+    if f0_epoch0 is not None:
+        sentence += (f" The untrained network (epoch 0) already has F0 = {_fmt(f0_epoch0)}, so "
+                     + ("training made the flow more directed." if f0 is not None and f0 < f0_epoch0 else
+                        "much of the direction is there before training."))
+    table: dict[str, Any] = {
+        "F0 (trained, seed 0)": _r(f0), "F0 p-value (rewired null)": _r(p_f0), "F0 null mean": _r(null.get("f0_mean")),
+        "F0 at epoch 0": _r(f0_epoch0), "downhill fraction": _r(down), "downhill p-value": _r(p_down),
+        "edges tested": d.get("n_edges"),
+    }
+    if last_f0:
+        table["F0 at last epoch, tracked estimator, mean over seeds"] = _r(_mean(last_f0))
+        table["F0 at last epoch, SD over seeds"] = _r(_sd(last_f0))
+        table["F0 at epoch 0, tracked estimator, mean over seeds"] = _r(_mean(first_f0))
+    for name, t in tests.items():
+        table[f"{name}: p-value (Mann-Whitney)"] = _r(t.get("pvalue"))
+        table[f"{name}: effect size (Cliff's delta)"] = _r(t.get("cliffs_delta"))
+    return {"answer": answer, "sentence": sentence, "table": table, "notes": list(st.get("notes", []))}
+
+
+def _layers(seeds: list[Path], alpha: float) -> dict[str, Any]:
+    st, tracked = _structure_files(seeds)
+    if st is None:
+        return _unavailable("No structure.json: run the flow and structure stages first.")
+    lay = st["layers"]
+    n, p = lay.get("n_layers"), lay.get("pvalue")
+    if n is not None and n > 1 and p is not None and p < alpha:
+        answer = "yes"
+    elif n == 1:
+        answer = "no"
+    else:
+        answer = "inconclusive"
+    sentence = (f"{n} layer{'s' if n != 1 else ''} found by clustering the neurons' progression "
+                f"(p = {_fmt(p)} against rewired networks); {_fmt(100 * lay['within_fraction'] if lay.get('within_fraction') is not None else None)}% "
+                f"of the flow stays within a layer, {_fmt(100 * lay['skip_fraction'] if lay.get('skip_fraction') is not None else None)}% skips a layer.")
+    table = {"number of layers": n, "layering p-value": _r(p), "layers by BIC": lay.get("n_layers_bic"),
+             "within-layer flow fraction": _r(lay.get("within_fraction")),
+             "forward flow fraction": _r(lay.get("forward_fraction")),
+             "backward flow fraction": _r(lay.get("backward_fraction")),
+             "layer-skipping flow fraction": _r(lay.get("skip_fraction"))}
+    counts = [s["epochs"]["n_layers"] for s in tracked if "epochs" in s]
+    if counts:
+        table["layers over tracked epochs (seed 0)"] = ", ".join(str(c) for c in counts[0])
+        table["layers at last epoch, per seed"] = ", ".join(str(c[-1]) for c in counts)
+    return {"answer": answer, "sentence": sentence, "table": table, "notes": list(lay.get("notes", []))}
+
+
+def _bottleneck(dyn: dict[str, Any]) -> dict[str, Any]:
+    comp = dyn.get("compression") or {}
+    if not comp:
+        return _unavailable("The information plane was not computed for this run.")
+    verdicts = {est: bool(v.get("compression")) for est, v in comp.items()}
+    if all(verdicts.values()):
+        answer = "yes"
+    elif not any(verdicts.values()):
+        answer = "no"
+    else:
+        answer = "inconclusive"
+    parts = [f"{est} ({comp[est].get('regulariser')}): {'compression' if v else 'no compression'}"
+             for est, v in verdicts.items()]
+    corr = dyn.get("neuron_correlation") or {}
+    sentence = "Compression phase (I(X;T) falling while I(T;Y) holds): " + "; ".join(parts) + "."
+    table: dict[str, Any] = {}
+    for est, v in comp.items():
+        table[f"{est}: compression"] = bool(v.get("compression"))
+        table[f"{est}: seeds compressing"] = f"{v.get('seeds_compressing')} of {v.get('n_seeds')}"
+        table[f"{est}: turning epoch"] = v.get("turning_epoch")
+    for est, c in corr.items():
+        lows, highs = list((c.get("low_seed") or {}).values()), list((c.get("high_seed") or {}).values())
+        table[f"{est}: corr. across neurons of I(h;X) and I(h;Y), mean r"] = _r(c.get("r_mean"))
+        table[f"{est}: 95% CI of r (widest over seeds)"] = (f"[{_fmt(min(lows) if lows else None)}, "
+                                                            f"{_fmt(max(highs) if highs else None)}]")
+    if corr:
+        r_vals = [c.get("r_mean") for c in corr.values() if c.get("r_mean") is not None]
+        if r_vals and min(r_vals) > 0:
+            sentence += (" Neurons that carry more about the input also carry more about the target (r > 0 under every "
+                         "estimator): a positive correlation does not by itself contradict a bottleneck, which is a "
+                         "statement about the population over training, not across neurons.")
+    notes = [f"{est}: {v.get('criterion')}" for est, v in list(comp.items())[:1]]
+    notes.append("I(X;T) of a deterministic network is infinite for continuous inputs; each value depends on its "
+                 "regulariser (shown beside each estimator).")
+    return {"answer": answer, "sentence": sentence, "table": table, "notes": notes}
+
+
+def _indicators(dyn: dict[str, Any], alpha: float) -> dict[str, Any]:
+    corr = dyn.get("indicator_correlations") or {}
+    if not corr:
+        return _unavailable("No indicator correlations were computed.")
+    tracking = [n for n, c in corr.items() if c.get("tracks_level")]
+    leading = [n for n, c in corr.items() if c.get("leads")]
+    if tracking and leading and set(tracking) & set(leading):
+        answer = "yes"
+    elif tracking or leading:
+        answer = "inconclusive"
+    else:
+        answer = "no"
+    sentence = (f"{len(tracking)} of {len(corr)} indicators track the validation loss with the same sign in every seed"
+                f"{' (' + ', '.join(tracking) + ')' if tracking else ''}; "
+                f"{len(leading)} move before it{' (' + ', '.join(leading) + ')' if leading else ''}.")
+    table: dict[str, Any] = {}
+    for name, c in corr.items():
+        ll = c.get("lead_lag") or {}
+        table[name] = (f"Spearman r with val. loss {_fmt(_r(c.get('spearman_mean')))} (mean over seeds); "
+                       f"same sign in every seed: {'yes' if c.get('same_sign_all_seeds') else 'no'}; "
+                       f"{ll.get('interpretation', 'no lead/lag analysis')}")
+    return {"answer": answer, "sentence": sentence, "table": table,
+            "notes": [f"Lead/lag: cross-correlation of first differences, band {dyn.get('settings', {}).get('lead_lag_band')}."]}
+
+
+def _phases(dyn: dict[str, Any]) -> dict[str, Any]:
+    raw = dyn.get("phase_transition") or {}
+    pt = {g: v for g, v in raw.items() if isinstance(v, dict)}
+    if not pt:
+        return _unavailable("No gradient statistics were recorded.")
+    overall = pt.get("all", {})
+    epoch = overall.get("transition_epoch")
+    answer = "yes" if epoch is not None else "no"
+    ratios = [v for v in (overall.get("snr_ratio_seed") or {}).values() if v is not None]
+    if epoch is not None:
+        sentence = (f"Gradient signal-to-noise falls from a drift phase to a diffusion phase at epoch {_fmt(epoch)} "
+                    f"(seed mean; SNR before/after ratio {_fmt(_mean(ratios))}).")
+    else:
+        sentence = "No drift-to-diffusion transition was detected in the gradient signal-to-noise ratio."
+    comparison = dyn.get("comparison") or {}
+    table: dict[str, Any] = {}
+    for group, v in pt.items():
+        table[f"{group}: transition epoch (seed mean)"] = v.get("transition_epoch")
+        per_seed = v.get("transition_epoch_seed") or {}
+        table[f"{group}: transition epoch per seed"] = ", ".join(_fmt(x) for x in per_seed.values())
+    for est, c in comparison.items():
+        table[f"vs information-plane turning point ({est})"] = c.get("note") or _fmt(c.get("difference"))
+    notes = [f"Criterion: {raw['criterion']}"] if raw.get("criterion") else []
+    return {"answer": answer, "sentence": sentence, "table": table, "notes": notes}
+
+
+def _methods(primary: Path, options: dict[str, Any], dyn: dict[str, Any] | None, alpha: float) -> dict[str, Any]:
+    rows: dict[str, Any] = {"units": "nats", "alpha (FDR, tests)": alpha}
+    try:
+        from infoflow._io import load_dataset
+
+        attrs = load_dataset(primary / "flow.nc").attrs
+        for key in ("estimator", "k", "measure", "surrogates", "null", "min_shift", "theiler", "history",
+                    "condition_on_input", "screen", "n_samples"):
+            if key in attrs:
+                rows[f"flow: {key}"] = attrs[key] if not hasattr(attrs[key], "item") else attrs[key].item()
+    except (FileNotFoundError, ValueError):
+        rows["flow"] = "not computed"
+    for key in ("track_method", "track_every", "track_surrogates", "n_null", "ip_estimators", "ip_window"):
+        if key in options:
+            rows[f"run: {key}"] = options[key]
+    if dyn:
+        settings = dyn.get("settings", {})
+        for key in ("entropy_method", "tc_method", "mi_method", "lead_lag_band"):
+            if key in settings:
+                rows[f"dynamics: {key}"] = settings[key]
+    rows["decision rules"] = ("see infoflow.report._summary: Q1 F0 and downhill fraction vs rewired null; Q2 layers vs null; "
+                              "Q3 compression under each estimator; Q4 tracking and leading the validation loss; "
+                              "Q5 changepoint in gradient SNR")
+    return rows
+
+
+def _fmt(x: Any) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "n/a"
+    if isinstance(x, float):
+        return f"{x:.3g}"
+    return str(x)
