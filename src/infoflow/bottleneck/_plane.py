@@ -17,7 +17,7 @@ import xarray as xr
 from infoflow import __version__
 from infoflow._defaults import DEFAULT_BANDWIDTH, DEFAULT_BINS, DEFAULT_K, DEFAULT_SEED
 from infoflow._validation import (Anything, InfoflowWarning, InstanceOf, Interval, NoneOK, validate_params)
-from infoflow.bottleneck._recordings import as_recordings, hidden_activity
+from infoflow.bottleneck._recordings import as_recordings, count_tied_units, hidden_activity
 from infoflow.bottleneck._verdict import COMPRESSION_CRITERION, _dataset_verdict, neuron_correlation
 
 ESTIMATORS = ("binning", "kde", "ksg", "gaussian_copula")
@@ -219,8 +219,11 @@ def information_plane(recordings: Any, /, *, estimators: Sequence[str] = ("binni
             if noise_sd > 0:
                 # one stream per (recording, epoch): numbers do not depend on which estimators run
                 t = t + noise_sd * np.random.default_rng([seed, i, int(ep_labels[e])]).standard_normal(t.shape)
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always", InfoflowWarning)
+            n_warn += count_tied_units(t, func=func)
+            # the estimators would repeat the tie warnings for every call (and for tied input
+            # channels, e.g. temperatures recorded to 0.1 degree); they are counted once above
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", InfoflowWarning)
                 for j, est in enumerate(ests):
                     kw = opts[est][0]
                     ix[e, j] = float(mutual_information(x_hist, t, method=est, **kw))
@@ -230,10 +233,6 @@ def information_plane(recordings: Any, /, *, estimators: Sequence[str] = ("binni
                             h = np.ascontiguousarray(t[:, n])
                             ixn[e, j, n] = float(mutual_information(x_hist, h, method=est, **kw))
                             iyn[e, j, n] = _mi_target(mutual_information, h, y, y_groups, est, kw)
-            n_warn += sum(issubclass(w.category, InfoflowWarning) for w in caught)
-            for w in caught:
-                if not issubclass(w.category, InfoflowWarning):
-                    warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
             done += 1
             if callback is not None:
                 callback(done, total)
@@ -245,9 +244,9 @@ def information_plane(recordings: Any, /, *, estimators: Sequence[str] = ("binni
             parts["I_Y_neuron"] = (("epoch", "estimator", "neuron"), iyn)
         per_rec.append(xr.Dataset(parts, coords=coords))
     if n_warn:
-        warnings.warn(f"{func}: the estimators warned {n_warn} times (constant or heavily tied columns, e.g. saturated "
-                      "or dead units, or discrete input channels); the count is in the result's attrs['n_warnings'].",
-                      InfoflowWarning, stacklevel=2)
+        warnings.warn(f"{func}: {n_warn} (recording, epoch, hidden unit) combinations are constant or heavily tied "
+                      "(saturated or dead units); their information is unreliable. The count is in attrs['n_warnings'].",
+                      InfoflowWarning, stacklevel=3)
 
     plane = xr.concat(per_rec, dim=xr.DataArray(seeds, dims="seed", name="seed"), join="outer")
     plane = plane.assign_coords(regulariser=("estimator", [opts[e][1] for e in ests]))

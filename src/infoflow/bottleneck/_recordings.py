@@ -7,6 +7,7 @@ own twin: the two packages sit on one import layer and cannot share code.)
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -65,3 +66,14 @@ def hidden_activity(ds: xr.Dataset, *, func: str) -> xr.DataArray:
                          f"{int(hidden['epoch'].values[e])}, time {int(t)}, neuron {str(hidden['neuron'].values[n])!r}). "
                          "Re-record the run or drop the broken epochs with .isel(epoch=...).")
     return hidden.copy(data=values)
+
+
+def count_tied_units(t: np.ndarray, *, func: str) -> int:
+    """How many columns of `t` (n, units) are constant or heavily tied, by the shared rule of
+    ``infoflow._validation.warn_constant`` (its warnings are counted here, not shown)."""
+    from infoflow._validation import InfoflowWarning, warn_constant
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", InfoflowWarning)
+        warn_constant(t, name="hidden activity", func=func)
+    return sum(issubclass(w.category, InfoflowWarning) for w in caught)

@@ -24,7 +24,7 @@ from infoflow import __version__
 from infoflow._defaults import DEFAULT_BINS, DEFAULT_SEED
 from infoflow._validation import (Anything, InfoflowWarning, InstanceOf, Interval, NoneOK, Options, check_seed,
                                   validate_params)
-from infoflow.dynamics._recordings import as_recordings, hidden_activity
+from infoflow.dynamics._recordings import as_recordings, count_tied_units, hidden_activity
 
 LOSSES = ("train_loss", "val_loss", "test_loss")
 
@@ -186,14 +186,14 @@ def learning_indicators(recordings: Any, /, *, entropy_method: str = "binning", 
                                                   "mi_target")}
         for e in range(n_ep):
             t = np.ascontiguousarray(hidden.values[e][rows])
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always", InfoflowWarning)
+            n_warn += count_tied_units(t, func=func)
+            with warnings.catch_warnings():  # counted once above instead of once per estimator call
+                warnings.simplefilter("ignore", InfoflowWarning)
                 res["entropy_sum"][e] = sum(float(entropy(t[:, i], method=entropy_method, **ent_kw))
                                             for i in range(t.shape[1]))
                 res["total_correlation"][e] = _total_correlation(t, tc_method, entropy, mutual_information)
                 res["participation_ratio"][e] = participation_ratio(t)
                 res["mi_target"][e] = float(mutual_information(t, y, method=mi_method, **mi_kw))
-            n_warn += sum(issubclass(w.category, InfoflowWarning) for w in caught)
             done += 1
             if callback is not None:
                 callback(done, total)
@@ -215,9 +215,9 @@ def learning_indicators(recordings: Any, /, *, entropy_method: str = "binning", 
                     break
         per.append(xr.Dataset(data, coords={"epoch": ep}))
     if n_warn:
-        warnings.warn(f"{func}: the estimators warned {n_warn} times (constant or heavily tied units, e.g. saturated "
-                      "or dead neurons); entropies of such units are unreliable. Count in attrs['n_warnings'].",
-                      InfoflowWarning, stacklevel=2)
+        warnings.warn(f"{func}: {n_warn} (recording, epoch, hidden unit) combinations are constant or heavily tied "
+                      "(saturated or dead units); their entropies are unreliable. The count is in attrs['n_warnings'].",
+                      InfoflowWarning, stacklevel=3)
     out = xr.concat(per, dim=xr.DataArray(seeds, dims="seed", name="seed"), join="outer")
     labels = {"entropy_sum": ("sum of hidden-neuron entropies", "nat"),
               "total_correlation": ("total correlation of hidden units", "nat"),
