@@ -90,3 +90,16 @@ def test_default_out_name():
     from infoflow.cli.cmd_train import default_out
 
     assert str(default_out("greensboro", "gru", (0, 1))) == "runs/greensboro-gru-seed0-1"
+
+
+def test_train_csv_gap_needs_fill(tmp_path):
+    t = np.arange(300)
+    values = [f"{v:.4f}" for v in np.sin(2 * np.pi * t / 24)]
+    values[100] = ""  # one missing hour
+    path = tmp_path / "gap.csv"
+    path.write_text("temp\n" + "\n".join(values) + "\n")
+    result = _invoke(["train", "--csv", str(path), "--value-column", "temp", "--out", str(tmp_path / "a"), *TINY])
+    assert result.exit_code == 2 and "fill" in result.output
+    result = _invoke(["train", "--csv", str(path), "--value-column", "temp", "--fill", "interpolate",
+                      "--out", str(tmp_path / "b"), *TINY])
+    assert result.exit_code == 0, result.output
