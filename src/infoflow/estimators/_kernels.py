@@ -361,61 +361,72 @@ def mi_pair(x, sx, rx, ox, y, sy, ry, k, w, psi, G, local):
     q = np.empty(2)
     d0 = np.zeros(1, dtype=np.int64)
     d1 = np.ones(1, dtype=np.int64)
+    maxq = 1
+    for c in range(G * G):
+        maxq = max(maxq, cs[c + 1] - cs[c])
+    T = np.empty((k, maxq))
+    dv = np.empty(maxq)
     want_local = local.shape[0] == n
     base = psi[k] + psi[n]
     acc = 0.0
-    # queries in cell order: consecutive points share their block and sorted-array neighbourhoods
-    for p in range(n):
-        i = gidx[p]
-        q1 = gx[p]
-        q2 = gy[p]
-        r1 = rx[i]
-        r2 = ry[i]
-        c1 = r1 * G // n
-        c2 = r2 * G // n
+    for cell in range(G * G):
+        p0 = cs[cell]
+        mq = cs[cell + 1] - p0
+        if mq == 0:
+            continue
+        c1 = cell // G
+        c2 = cell - c1 * G
         a1 = max(c1 - 1, 0)
         b1 = min(c1 + 1, G - 1)
         a2 = max(c2 - 1, 0)
         b2 = min(c2 + 1, G - 1)
-        for m in range(k):
-            topk[m] = _INF
+        # all queries of one cell share their 3 x 3 block: scan it once for all of them, the inner
+        # loops running over queries so the branch-free insertion vectorises
+        T[:, :mq] = _INF
         for c in range(a1, b1 + 1):
             for pp in range(cs[c * G + a2], cs[c * G + b2 + 1]):
-                d = max(abs(gx[pp] - q1), abs(gy[pp] - q2))
-                if abs(gidx[pp] - i) <= w:
-                    d = _INF
-                for m in range(k):  # branch-free insertion into the sorted k smallest
-                    lo_ = min(topk[m], d)
-                    d = max(topk[m], d)
-                    topk[m] = lo_
-        kth = topk[k - 1]
-        bound = _INF
-        if a1 > 0:
-            bound = min(bound, q1 - sx[bs[a1] - 1])
-        if b1 < G - 1:
-            bound = min(bound, sx[bs[b1 + 1]] - q1)
-        if a2 > 0:
-            bound = min(bound, q2 - sy[bs[a2] - 1])
-        if b2 < G - 1:
-            bound = min(bound, sy[bs[b2 + 1]] - q2)
-        if kth <= bound:
-            t = np.nextafter(kth, 0.0)
-            nx = _search_hi(sx, r1, bs[b1 + 1], q1, t) - _search_lo(sx, bs[a1], r1, q1, t)
-            ny = _search_hi(sy, r2, bs[b2 + 1], q2, t) - _search_lo(sy, bs[a2], r2, q2, t)
-        else:
-            q[0] = q1
-            q[1] = q2
-            kth = knn_grid(i, w, k, r1, r2, G, bs, sx, sy, q, cs, gc, gidx, topk)
-            t = np.nextafter(kth, 0.0)
-            nx = _count_1d(sx, r1, q1, t) - 1
-            ny = _count_1d(sy, r2, q2, t) - 1
-        if w > 0:
-            nx -= _window_count(C, d0, i, w, t)
-            ny -= _window_count(C, d1, i, w, t)
-        v = psi[nx + 1] + psi[ny + 1]
-        acc += v
-        if want_local:
-            local[i] = base - v
+                px = gx[pp]
+                py = gy[pp]
+                pj = gidx[pp]
+                for j in range(mq):
+                    d = max(abs(px - gx[p0 + j]), abs(py - gy[p0 + j]))
+                    dv[j] = _INF if abs(pj - gidx[p0 + j]) <= w else d
+                for m in range(k):
+                    for j in range(mq):
+                        lo_ = min(T[m, j], dv[j])
+                        dv[j] = max(T[m, j], dv[j])
+                        T[m, j] = lo_
+        xlo = sx[bs[a1] - 1] if a1 > 0 else -_INF
+        xhi = sx[bs[b1 + 1]] if b1 < G - 1 else _INF
+        ylo = sy[bs[a2] - 1] if a2 > 0 else -_INF
+        yhi = sy[bs[b2 + 1]] if b2 < G - 1 else _INF
+        for j in range(mq):
+            p = p0 + j
+            i = gidx[p]
+            q1 = gx[p]
+            q2 = gy[p]
+            r1 = rx[i]
+            r2 = ry[i]
+            kth = T[k - 1, j]
+            bound = min(min(q1 - xlo, xhi - q1), min(q2 - ylo, yhi - q2))
+            if kth <= bound:
+                t = np.nextafter(kth, 0.0)
+                nx = _search_hi(sx, r1, bs[b1 + 1], q1, t) - _search_lo(sx, bs[a1], r1, q1, t)
+                ny = _search_hi(sy, r2, bs[b2 + 1], q2, t) - _search_lo(sy, bs[a2], r2, q2, t)
+            else:
+                q[0] = q1
+                q[1] = q2
+                kth = knn_grid(i, w, k, r1, r2, G, bs, sx, sy, q, cs, gc, gidx, topk)
+                t = np.nextafter(kth, 0.0)
+                nx = _count_1d(sx, r1, q1, t) - 1
+                ny = _count_1d(sy, r2, q2, t) - 1
+            if w > 0:
+                nx -= _window_count(C, d0, i, w, t)
+                ny -= _window_count(C, d1, i, w, t)
+            v = psi[nx + 1] + psi[ny + 1]
+            acc += v
+            if want_local:
+                local[i] = base - v
     return base - acc / n
 
 
