@@ -167,12 +167,15 @@ def test_resume_is_bitwise_identical_and_runs_are_deterministic(series, tmp_path
 
     with pytest.raises(_Stop):
         train(data=series, out_dir=tmp_path / "cut", callback=interrupt, **TINY)
-    assert not (tmp_path / "cut" / "recording.zarr").exists()
+    partial = load_recording(tmp_path / "cut")  # a valid recording of the checkpointed epochs
+    assert partial.attrs["complete"] == 0 and partial.epoch.values.tolist() == [0, 1, 2]
+    np.testing.assert_array_equal(partial.activity.values, load_recording(full.run_dir).activity.values[:3])
     assert len(list((tmp_path / "cut" / "checkpoints").glob("*.pt"))) == 3
     with pytest.raises(FileExistsError, match="resume"):
         train(data=series, out_dir=tmp_path / "cut", **TINY)
     resumed = train(data=series, out_dir=tmp_path / "cut", resume=True, **TINY)
     _identical_runs(full.run_dir, resumed.run_dir)
+    assert load_recording(resumed.run_dir).attrs["complete"] == 1
 
     other = train(data=series, out_dir=tmp_path / "other", **{**TINY, "seeds": (1,)})
     assert not np.array_equal(load_recording(other.run_dir).activity.values, load_recording(full.run_dir).activity.values)

@@ -236,44 +236,60 @@ def _train_seed_inner(config, prepared, seed, run_dir, existing, device, callbac
         _save_checkpoint(ckpt_dir, 0, model, optimiser, shuffle, early, pieces[-1])
     _write_metrics(run_dir / "metrics.csv", pieces, persistence)
 
-    epoch = start_epoch
-    for epoch in range(max(start_epoch, 1), config.epochs + 1):
-        if early["stopped"]:
-            break
-        model.train()
-        stats.reset()
-        x_tr, y_tr = tensors["train"]
-        order = torch.randperm(n_train, generator=shuffle).to(device)
-        for b in range(n_batches):
-            idx = order[b * config.batch_size:(b + 1) * config.batch_size]
-            optimiser.zero_grad(set_to_none=False)
-            pred, _ = model(x_tr[idx])
-            loss = torch.mean((pred[:, read_idx, :] - y_tr[idx]) ** 2)
-            loss.backward()
-            stats.update()
-            optimiser.step()
-        piece = _evaluate(model, tensors, read_idx, probe_x, epoch=epoch, grads=stats.finish(), n_batches=n_batches)
-        pieces.append(piece)
-        if config.patience is not None:
-            if piece["val_loss"] < early["best_val"]:
-                early.update(best_val=piece["val_loss"], best_epoch=epoch, bad_epochs=0)
-            else:
-                early["bad_epochs"] += 1
-                early["stopped"] = early["bad_epochs"] >= config.patience
-        _save_checkpoint(ckpt_dir, epoch, model, optimiser, shuffle, early, piece)
-        _write_metrics(run_dir / "metrics.csv", pieces, persistence)
-        callback(epoch, config.epochs)
-
     meta = {"model": model.describe(), "arch": config.arch, "n_units": int(config.n_units),
             "dataset": prepared.dataset, "train_seed": int(seed), "probe_split": config.probe_split,
             "target_offset": int(offset), "window": int(config.window), "horizon": int(config.horizon),
             "nonlinearity": config.nonlinearity, "lr": float(config.lr), "batch_size": int(config.batch_size),
             "persistence_test_loss": persistence, "standardiser_mean": [float(v) for v in prepared.mean],
             "standardiser_std": [float(v) for v in prepared.std], "infoflow_version": __version__}
-    ds = assemble_recording(pieces, neuron_ids=model.neuron_ids, roles=model.roles,
-                            inputs=probe[: probe.shape[0] - offset], target=probe_target,
-                            channel_names=prepared.channel_names, n_batches=n_batches, attrs=meta)
-    recording_path = save_dataset(ds, run_dir / "recording.zarr")
+
+    def write_recording(saved: list[dict[str, Any]], complete: bool) -> Path:
+        ds = assemble_recording(saved, neuron_ids=model.neuron_ids, roles=model.roles,
+                                inputs=probe[: probe.shape[0] - offset], target=probe_target,
+                                channel_names=prepared.channel_names, n_batches=n_batches,
+                                attrs={**meta, "complete": int(complete)})
+        return save_dataset(ds, run_dir / "recording.zarr")
+
+    n_saved = len(pieces)  # pieces that have a checkpoint
+    try:
+        for epoch in range(max(start_epoch, 1), config.epochs + 1):
+            if early["stopped"]:
+                break
+            model.train()
+            stats.reset()
+            x_tr, y_tr = tensors["train"]
+            order = torch.randperm(n_train, generator=shuffle).to(device)
+            for b in range(n_batches):
+                idx = order[b * config.batch_size:(b + 1) * config.batch_size]
+                optimiser.zero_grad(set_to_none=False)
+                pred, _ = model(x_tr[idx])
+                loss = torch.mean((pred[:, read_idx, :] - y_tr[idx]) ** 2)
+                loss.backward()
+                stats.update()
+                optimiser.step()
+            piece = _evaluate(model, tensors, read_idx, probe_x, epoch=epoch, grads=stats.finish(),
+                              n_batches=n_batches)
+            pieces.append(piece)
+            if config.patience is not None:
+                if piece["val_loss"] < early["best_val"]:
+                    early.update(best_val=piece["val_loss"], best_epoch=epoch, bad_epochs=0)
+                else:
+                    early["bad_epochs"] += 1
+                    early["stopped"] = early["bad_epochs"] >= config.patience
+            _save_checkpoint(ckpt_dir, epoch, model, optimiser, shuffle, early, piece)
+            n_saved = len(pieces)
+            _write_metrics(run_dir / "metrics.csv", pieces, persistence)
+            callback(epoch, config.epochs)
+    except BaseException:
+        # Interrupted (Ctrl-C, a callback, an error): leave a valid recording of the checkpointed
+        # epochs, marked complete=0; resume=True replaces it. Never mask the original exception.
+        try:
+            write_recording(pieces[:n_saved], complete=False)
+        except Exception:  # noqa: BLE001, S110 - best effort only
+            pass
+        raise
+
+    recording_path = write_recording(pieces, complete=True)
     final = pieces[-1]
     if config.patience is None:
         best = min(range(len(pieces)), key=lambda i: pieces[i]["val_loss"])
