@@ -106,7 +106,8 @@ def train(config: TrainConfig | None = None, /, *, out_dir: str | Path, resume: 
     -----
     Early stopping (``patience``) stops training but keeps the last weights; ``best_epoch`` says
     where validation loss was lowest. Files: ``config.json``, ``metrics.csv`` (epoch 0 = before
-    training), ``checkpoints/epoch_XXXX.pt``, ``recording.zarr`` (see docs/design.md).
+    training), ``checkpoints/epoch_XXXX.pt``, ``recording.zarr`` (see docs/design.md). An interrupted
+    run leaves a valid recording of the epochs checkpointed so far (attr ``complete=0``).
 
     Examples
     --------
