@@ -5,6 +5,7 @@ rnn-infoflow[bench]``); a missing peer is skipped with a note. Usage::
 
     python benchmarks/estimators.py            # 32 channels x 10,000 samples
     python benchmarks/estimators.py --big      # also 128 channels (slow peers extrapolated)
+    python benchmarks/estimators.py --big --big-te   # and the 128-channel TE matrix (minutes)
     python benchmarks/estimators.py --quick    # small smoke run (1,000 samples, 8 channels)
 
 Tasks: the lag-1 time-delayed MI matrix (all N x N ordered pairs, diagonal included) with KSG and
@@ -244,6 +245,7 @@ def print_table() -> None:
 def main(argv=None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--big", action="store_true", help="also 128 channels (peers on a pair subset)")
+    ap.add_argument("--big-te", action="store_true", help="with --big: also the 128-channel TE matrix")
     ap.add_argument("--quick", action="store_true", help="smoke run: 1,000 samples, 8 channels")
     ap.add_argument("--n", type=int, default=10_000, help="samples per channel")
     ap.add_argument("--te-peer-pairs", type=int, default=48, help="pairs the slow TE peers run")
@@ -261,7 +263,8 @@ def main(argv=None) -> None:
         Hb = tanh_system(128, n + 1, seed=1)
         bench_tdmi(Hb, 256)
         bench_gcmi(Hb)
-        bench_te(Hb, args.te_peer_pairs)
+        if args.big_te:  # infoflow's full 128 x 128 TE matrix takes minutes on 2 cores
+            bench_te(Hb, args.te_peer_pairs)
     print_table()
     for note in dict.fromkeys(NOTES):
         print("note:", note)

@@ -151,6 +151,18 @@ def test_pairwise_mi_equals_single_calls_and_any_thread_count(rng):
     assert np.array_equal(one, np.array(single))  # element by element, bitwise
 
 
+def test_concurrent_calls_from_threads_agree(rng):
+    # Dask runs blocks of pairs on threads: concurrent kernel calls must be safe and identical
+    from concurrent.futures import ThreadPoolExecutor
+
+    H = _recording(rng, 800, 4)
+    X, Y = np.ascontiguousarray(H[:-1]), np.ascontiguousarray(H[1:])
+    want = ksg.pairwise_mi(X, Y)
+    with ThreadPoolExecutor(3) as pool:
+        got = list(pool.map(lambda nj: ksg.pairwise_mi(X, Y, n_jobs=nj), [1, 2, None, 1, 2, None]))
+    assert all(np.array_equal(g, want) for g in got)
+
+
 @pytest.mark.parametrize("dz", [1, 2])
 def test_pairwise_cmi_equals_single_calls_and_any_thread_count(rng, dz):
     H = _recording(rng, 1_500, 4)

@@ -23,6 +23,7 @@ Kozachenko & Leonenko (1987), Sample estimate of the entropy of a random vector,
 
 from __future__ import annotations
 
+import threading
 from contextlib import contextmanager
 
 import numba
@@ -76,6 +77,24 @@ def _grid_cmi(n: int) -> int:
 
 
 CMI_POINTS_PER_CELL = 4.0
+
+
+_WORKQUEUE_LOCK = threading.Lock()
+
+
+def _run_parallel(kernel, *args) -> None:
+    """Call a ``prange`` kernel. numba's fallback "workqueue" threading layer must not be entered
+    from two threads at once (Dask threads may call us concurrently), so calls are serialised
+    there; the OpenMP and TBB layers are thread-safe and run unlocked."""
+    try:
+        layer = numba.threading_layer()
+    except ValueError:  # no parallel kernel has run yet, the layer is not chosen
+        layer = None
+    if layer in (None, "workqueue"):
+        with _WORKQUEUE_LOCK:
+            kernel(*args)
+    else:
+        kernel(*args)
 
 
 @contextmanager
@@ -286,7 +305,8 @@ def pairwise_mi(X: np.ndarray, Y: np.ndarray, *, k: int = DEFAULT_K, theiler: in
     out = np.empty((Xt.shape[0], Yt.shape[0]))
     with _threads(n_jobs):
         n = Xt.shape[1]
-        _kernels.pairwise_mi(Xt, SX, RX, OX, Yt, SY, RY, k, theiler, _psi_table(n), _grid_mi(n), out)
+        _run_parallel(_kernels.pairwise_mi, Xt, SX, RX, OX, Yt, SY, RY, k, theiler, _psi_table(n),
+                      _grid_mi(n), out)
     return out
 
 
@@ -318,6 +338,6 @@ def pairwise_cmi(X: np.ndarray, Y: np.ndarray, Z: np.ndarray, *, k: int = DEFAUL
     SZ, RZ, OZ = _sort_rows(Zt)
     out = np.empty((Xt.shape[0], Yt.shape[0]))
     with _threads(n_jobs):
-        _kernels.pairwise_cmi(Xt, SX, RX, OX, Yt, SY, RY, OY, Zt, SZ, RZ, OZ, k, theiler,
-                              _psi_table(Xt.shape[1]), _grid_cmi(Xt.shape[1]), out)
+        _run_parallel(_kernels.pairwise_cmi, Xt, SX, RX, OX, Yt, SY, RY, OY, Zt, SZ, RZ, OZ, k, theiler,
+                      _psi_table(Xt.shape[1]), _grid_cmi(Xt.shape[1]), out)
     return out
