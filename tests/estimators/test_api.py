@@ -168,7 +168,7 @@ def test_local_te_averages_to_value(rng, method):
 def test_local_te_ksg_is_close_to_value(rng):
     x, y = coupled_ar(rng, 2000)
     loc = transfer_entropy(x, y, return_local=True)
-    assert abs(loc.mean() - transfer_entropy(x, y)) < 0.03
+    assert abs(loc.mean() - transfer_entropy(x, y)) < 0.05
 
 
 # ----------------------------------------------------------------------------- numerics

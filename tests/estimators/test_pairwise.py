@@ -57,7 +57,8 @@ def test_pairwise_conditional_mi_equals_single(rng, method):
         if method in ("ksg", "gaussian_copula"):
             # the engine standardises / ranks each channel once over the whole recording, the
             # single call its slice
-            one = pairwise_mutual_information(X[:, [i]], X[:, [j]], lag=1, condition=c, method=method)[0, 0]
+            one = pairwise_mutual_information(X[:, [i]], None if i == j else X[:, [j]], lag=1, condition=c,
+                                              method=method)[0, 0]
             assert mat[i, j] == pytest.approx(one, abs=TOL[method])
             assert mat[i, j] == pytest.approx(ref, abs=0.03)
         else:
@@ -155,7 +156,7 @@ def test_condition_strips_a_common_driver(rng):
     X = np.column_stack([c + 0.5 * rng.standard_normal(n), c + 0.5 * rng.standard_normal(n)])
     mi = pairwise_mutual_information(X, method="gaussian_copula")
     cmi = pairwise_mutual_information(X, condition=c, method="gaussian_copula")
-    assert mi[0, 1] > 0.5
+    assert mi[0, 1] > 0.4  # rho = 0.8: -1/2 ln(1 - 0.64) = 0.51
     assert abs(cmi[0, 1]) < 0.01
 
 
