@@ -45,6 +45,8 @@ def test_lead_lag_recovers_a_planted_lead(rng):
     r = lead_lag(x, loss, max_lag=5)
     assert r["best_lag"] == 3 and r["leads"] and r["significant"]
     assert r["lags"] == list(range(-5, 6)) and r["band"][5] == pytest.approx(1.959963984540054 / np.sqrt(119))
+    # Sidak over 11 lags: Phi^-1(1/2 + 0.95^(1/11)/2) = 2.8302
+    assert r["band_familywise"][5] == pytest.approx(2.8302 / np.sqrt(119), rel=1e-3)
     # swapping the roles: the loss now lags... i.e. the indicator follows
     r2 = lead_lag(loss, x, max_lag=5)
     assert r2["best_lag"] == -3 and not r2["leads"] and "follow" in r2["interpretation"]
@@ -58,6 +60,7 @@ def test_lead_lag_pools_seeds_and_permutation_band(rng):
     p = lead_lag(x, loss, max_lag=3, band="permutation", n_surrogates=60, seed=1)
     assert p["best_lag"] == 1 and p["leads"] and p["band_kind"] == "permutation"
     assert all(0 < b < 0.6 for b in p["band"])
+    assert all(fw >= b for fw, b in zip(p["band_familywise"], p["band"]))
 
 
 def test_independent_series_show_no_strong_lead(rng):

@@ -123,7 +123,8 @@ def test_dataset_layout_verdict_and_netcdf_roundtrip(tmp_path):
     assert list(p["neuron"].values) == [f"h{i}" for i in range(5)]
     assert p.attrs["units"] == "nat" and p.attrs["window"] == 4 and p.attrs["n_samples"] == 117
     assert p["I_X"].attrs["units"] == "nat"
-    for v in ("compression", "turning_epoch", "compression_seed", "neuron_corr", "neuron_corr_low"):
+    for v in ("compression", "turning_epoch", "peak_epoch", "fitting_phase", "compression_reason", "compression_seed",
+              "neuron_corr", "neuron_corr_low"):
         assert v in p
     assert np.all((p["neuron_corr_low"] <= p["neuron_corr"]) & (p["neuron_corr"] <= p["neuron_corr_high"]))
     verdict = compression_verdict(p)
@@ -133,6 +134,7 @@ def test_dataset_layout_verdict_and_netcdf_roundtrip(tmp_path):
     back = xr.open_dataset(tmp_path / "plane.nc", engine="scipy").load()
     xr.testing.assert_allclose(back["I_X"], p["I_X"])
     assert list(back["regulariser"].values) == list(p["regulariser"].values)
+    assert list(back["compression_reason"].values) == list(p["compression_reason"].values)
     paths = plot_information_plane(p, tmp_path / "figures" / "information_plane")
     assert sorted(x.suffix for x in paths) == [".png", ".svg"] and all(x.stat().st_size > 1000 for x in paths)
 

@@ -132,7 +132,8 @@ def information_plane(recordings: Any, /, *, estimators: Sequence[str] = ("binni
     plane : Dataset
         ``I_X``, ``I_Y`` (seed, epoch, estimator): population I(X;T), I(T;Y); ``regulariser``
         (estimator) coordinate: the bin count, KDE noise variance or k behind each number;
-        ``compression``, ``turning_epoch`` (estimator) and ``compression_seed``,
+        ``compression``, ``turning_epoch``, ``peak_epoch``, ``fitting_phase``,
+        ``compression_reason`` (estimator) and ``compression_seed``,
         ``turning_epoch_seed`` (seed, estimator): the verdict of :func:`compression_verdict`
         (turning epoch NaN when no compression). With ``per_neuron``: ``I_X_neuron``,
         ``I_Y_neuron`` (seed, epoch, estimator, neuron) and ``neuron_corr``, ``neuron_corr_low``,
@@ -303,6 +304,13 @@ def _add_verdict(plane: xr.Dataset) -> xr.Dataset:
                             {"long_name": "compression phase on the seed-mean curve (1 yes, 0 no)", "units": "1"})
     plane["turning_epoch"] = ("estimator", [_ep(verdict[e]["mean"]) for e in ests],
                               {"long_name": "epoch of max I(X;T) before compression (NaN: none)", "units": "epoch"})
+    plane["peak_epoch"] = ("estimator", [np.nan if verdict[e]["mean"]["peak_epoch"] is None
+                                         else float(verdict[e]["mean"]["peak_epoch"]) for e in ests],
+                           {"long_name": "epoch of max (smoothed) seed-mean I(X;T)", "units": "epoch"})
+    plane["fitting_phase"] = ("estimator", [int(verdict[e]["mean"]["fitting_phase"]) for e in ests],
+                              {"long_name": "I(X;T) rose before its peak (1 yes, 0 no)", "units": "1"})
+    plane["compression_reason"] = ("estimator", [verdict[e]["mean"]["reason"] for e in ests],
+                                   {"long_name": "one-sentence reason for the compression verdict"})
     plane["compression_seed"] = (("seed", "estimator"),
                                  [[int(verdict[e]["seeds"][s]["compression"]) for e in ests] for s in seeds],
                                  {"long_name": "compression phase per seed (1 yes, 0 no)", "units": "1"})

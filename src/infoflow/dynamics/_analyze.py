@@ -65,6 +65,9 @@ def _plane_summary(plane: xr.Dataset) -> tuple[dict, dict, dict, dict[str, float
             turning[est] = tp
             comp[est] = {"compression": bool(int(sub["compression"].values)), "turning_epoch": tp,
                          "regulariser": reg,
+                         "peak_epoch": float(sub["peak_epoch"].values) if "peak_epoch" in sub else None,
+                         "fitting_phase": bool(int(sub["fitting_phase"].values)) if "fitting_phase" in sub else None,
+                         "reason": str(sub["compression_reason"].values) if "compression_reason" in sub else "",
                          "seeds_compressing": int(sub["compression_seed"].sum()), "n_seeds": int(plane.sizes["seed"]),
                          "turning_epoch_seed": dict(zip(map(str, plane["seed"].values),
                                                         sub["turning_epoch_seed"].values)),
@@ -198,7 +201,8 @@ def analyze_dynamics(source: Any, /, *, plane: xr.Dataset | None = None, target:
         "seeds": [int(s) for s in ind["seed"].values], "n_epochs": len(epochs), "epochs": rows,
         "information_plane": traj, "compression": comp, "neuron_correlation": ncorr,
         "phase_transition": transition, "comparison": comparison, "indicator_correlations": corr,
-        "settings": {"target": target, "max_lag": max_lag, "lead_lag_band": "analytic +-1.96/sqrt(n_pairs) (95%)",
+        "settings": {"target": target, "max_lag": max_lag, "lead_lag_band": ("analytic 95% white-noise band q/sqrt(n_pairs); significance uses the "
+                                           "family-wise Sidak q over the 2*max_lag+1 lags (2.68 for max_lag=3)"),
                      "entropy_method": entropy_method, "tc_method": tc_method, "mi_method": mi_method,
                      "bins": ind.attrs["bins"], "max_samples": ind.attrs["max_samples"],
                      "band_across_seeds": "mean and sample SD (also min/max in trajectories)",

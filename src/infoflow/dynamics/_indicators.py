@@ -267,11 +267,12 @@ def _corr(x: np.ndarray, y: np.ndarray) -> float:
     "max_lag": [Interval(int, 0, None)],
     "confidence": [Interval(float, 0, 1, closed="neither")],
     "band": [Options("analytic", "permutation")],
+    "familywise": [InstanceOf(bool)],
     "n_surrogates": [Interval(int, 10, None)],
     "seed": [Interval(int, 0, None), NoneOK()],
 })
 def lead_lag(indicator: Any, loss: Any, /, *, max_lag: int = 3, confidence: float = 0.95, band: str = "analytic",
-             n_surrogates: int = 500, seed: int | None = DEFAULT_SEED) -> dict[str, Any]:
+             familywise: bool = True, n_surrogates: int = 500, seed: int | None = DEFAULT_SEED) -> dict[str, Any]:
     """Does the indicator move before the loss? Cross-correlation of first differences at lags.
 
     Parameters
@@ -286,14 +287,19 @@ def lead_lag(indicator: Any, loss: Any, /, *, max_lag: int = 3, confidence: floa
         "analytic": +-q/sqrt(n_pairs(lag)), q the normal quantile (q = 1.96 at 95 %), the white-noise
         band. "permutation": the `confidence` quantile of |r| when the indicator's differences are
         shuffled within each seed (`n_surrogates` shuffles, seeded).
+    familywise : bool, default=True
+        Judge significance against the family-wise band, which allows for picking the best of the
+        2*max_lag+1 lags: analytic, Sidak q = Phi^-1(1/2 + confidence^(1/m)/2) (2.68 for m = 7 at
+        95 %); permutation, the `confidence` quantile of max-over-lags |r|. False: the pointwise band.
     n_surrogates : int, default=500
     seed : int or None, default=0
 
     Returns
     -------
     result : dict
-        ``lags``, ``xcorr`` (r at each lag), ``band`` (half-width at each lag), ``n_pairs``,
-        ``best_lag`` (lag of largest |r|), ``best_corr``, ``significant`` (|best r| > band),
+        ``lags``, ``xcorr`` (r at each lag), ``band`` (pointwise half-width at each lag),
+        ``band_familywise``, ``n_pairs``, ``best_lag`` (lag of largest |r|), ``best_corr``,
+        ``significant`` (|best r| beyond the family-wise band, or the pointwise one),
         ``leads`` (significant and best_lag > 0), ``interpretation`` (one sentence).
 
     Notes
@@ -317,37 +323,45 @@ def lead_lag(indicator: Any, loss: Any, /, *, max_lag: int = 3, confidence: floa
         raise ValueError(f"lead_lag: indicator has shape {a.shape} and loss {b.shape}; both must be (n_epoch,) or "
                          "(n_seed, n_epoch) with the same shape.")
     lags = list(range(-max_lag, max_lag + 1))
+    m = len(lags)
+    # pointwise band, and the family-wise one that allows for taking the best of m lags (Sidak)
     q = float(stats.norm.ppf(0.5 + confidence / 2))
-    xc, half, npairs = [], [], []
-    rng = check_seed(seed) if band == "permutation" else None
-    for lag in lags:
-        x, y = _diff_pairs(a, b, lag)
-        r = _corr(x, y)
-        xc.append(r)
-        npairs.append(int(x.size))
-        if band == "analytic":
-            half.append(q / math.sqrt(x.size) if x.size > 0 else float("nan"))
-        else:
-            null = []
-            for _ in range(n_surrogates):
-                shuffled = np.array([np.r_[row[:1], row[0] + np.cumsum(rng.permutation(np.diff(row)))]
-                                     if np.isfinite(row).all() else row for row in a])
-                null.append(abs(_corr(*_diff_pairs(shuffled, b, lag))))
-            null = np.asarray(null)
-            null = null[np.isfinite(null)]
-            half.append(float(np.quantile(null, confidence)) if null.size else float("nan"))
+    q_fw = float(stats.norm.ppf(0.5 + confidence ** (1.0 / m) / 2))
+    pairs = [_diff_pairs(a, b, lag) for lag in lags]
+    xc = [_corr(x, y) for x, y in pairs]
+    npairs = [int(x.size) for x, _ in pairs]
+    if band == "analytic":
+        half = [q / math.sqrt(n) if n > 0 else float("nan") for n in npairs]
+        half_fw = [q_fw / math.sqrt(n) if n > 0 else float("nan") for n in npairs]
+    else:
+        rng = check_seed(seed)
+        null = np.full((n_surrogates, m), np.nan)
+        for s_ in range(n_surrogates):
+            # shuffle the indicator's differences within each seed, rebuild its levels
+            shuffled = np.array([np.r_[row[:1], row[0] + np.cumsum(rng.permutation(np.diff(row)))]
+                                 if np.isfinite(row).all() else row for row in a])
+            null[s_] = [abs(_corr(*_diff_pairs(shuffled, b, lag))) for lag in lags]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns for too-short series
+            half = list(np.nanquantile(null, confidence, axis=0))
+            fw = np.nanmax(null, axis=1)
+            fw = fw[np.isfinite(fw)]
+        half_fw = [float(np.quantile(fw, confidence)) if fw.size else float("nan")] * m
     xca = np.asarray(xc)
-    out: dict[str, Any] = {"lags": lags, "xcorr": xc, "band": half, "n_pairs": npairs, "band_kind": band,
-                           "confidence": float(confidence), "best_lag": None, "best_corr": None,
-                           "significant": False, "leads": False, "interpretation": ""}
+    thr = half_fw if familywise else half
+    out: dict[str, Any] = {"lags": lags, "xcorr": xc, "band": [float(v) for v in half],
+                           "band_familywise": [float(v) for v in half_fw], "n_pairs": npairs, "band_kind": band,
+                           "familywise": bool(familywise), "confidence": float(confidence), "best_lag": None,
+                           "best_corr": None, "significant": False, "leads": False, "interpretation": ""}
     if not np.isfinite(xca).any():
         out["interpretation"] = "too few epochs (or a constant series) for a lead/lag analysis"
         return out
     i = int(np.nanargmax(np.abs(xca)))
-    sig = bool(abs(xca[i]) > half[i])
+    sig = bool(abs(xca[i]) > thr[i])
     out.update(best_lag=lags[i], best_corr=float(xca[i]), significant=sig, leads=bool(sig and lags[i] > 0))
     if not sig:
-        out["interpretation"] = (f"no lag clears the {100 * confidence:g}% {band} band (largest |r| = {abs(xca[i]):.2f} "
+        kind = "family-wise " if familywise else ""
+        out["interpretation"] = (f"no lag clears the {100 * confidence:g}% {kind}{band} band (largest |r| = {abs(xca[i]):.2f} "
                                  f"at lag {lags[i]}): no evidence that it moves with or before the loss")
     elif lags[i] > 0:
         out["interpretation"] = f"changes precede loss changes by {lags[i]} epoch(s) (r = {xca[i]:.2f})"
@@ -375,7 +389,7 @@ def indicator_correlations(indicators: xr.Dataset, /, *, target: str = "val_loss
     target : str, default="val_loss"
         Variable the indicators are compared with.
     max_lag : int, default=3
-        Lags of the lead/lag analysis (:func:`lead_lag`, analytic 95 % band).
+        Lags of the lead/lag analysis (:func:`lead_lag`, analytic 95 % family-wise band).
     min_abs_corr : float, default=0.5
         Smallest |Spearman r| (mean across seeds) for the "tracks_level" verdict.
 
