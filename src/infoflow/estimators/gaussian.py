@@ -97,8 +97,8 @@ def pairwise_mi(X: np.ndarray, Y: np.ndarray, *, bias_correct: bool = False) -> 
 def _corr(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Correlation of every column of `a` with every column of `b` (one matrix product)."""
     ac, bc = _centre(a), _centre(b)
-    na = np.sqrt((ac * ac).sum(axis=0))
-    nb = np.sqrt((bc * bc).sum(axis=0))
+    na = np.sqrt(np.einsum("ij,ij->j", ac, ac))
+    nb = np.sqrt(np.einsum("ij,ij->j", bc, bc))
     with np.errstate(divide="ignore", invalid="ignore"):
         return (ac.T @ bc) / np.outer(na, nb)
 
@@ -115,10 +115,15 @@ def pairwise_cmi(X: np.ndarray, Y: np.ndarray, Z: np.ndarray, *, bias_correct: b
     n, dz = X.shape[0], Z.shape[2]
     if dz == 1:
         zm = np.ascontiguousarray(Z[:, :, 0].T)  # (n, M): column j conditions target j
-        r_xy, r_xz = _corr(X, Y), _corr(X, zm)
-        yc, zc = _centre(Y), _centre(zm)
+        xc, yc = _centre(X), _centre(Y)
+        # TE with Y = X, lag 1, history 1: the targets' pasts are the sources themselves
+        zc = xc if zm.shape == X.shape and np.array_equal(zm, X) else _centre(zm)
+        nx, ny = np.sqrt(np.einsum("ij,ij->j", xc, xc)), np.sqrt(np.einsum("ij,ij->j", yc, yc))
+        nz = nx if zc is xc else np.sqrt(np.einsum("ij,ij->j", zc, zc))
         with np.errstate(divide="ignore", invalid="ignore"):
-            r_yz = (yc * zc).sum(axis=0) / np.sqrt((yc * yc).sum(axis=0) * (zc * zc).sum(axis=0))
+            r_xy = (xc.T @ yc) / np.outer(nx, ny)
+            r_xz = (xc.T @ zc) / np.outer(nx, nz)
+            r_yz = np.einsum("ij,ij->j", yc, zc) / (ny * nz)
             r = (r_xy - r_xz * r_yz[None, :]) / np.sqrt((1 - r_xz**2) * (1 - r_yz[None, :] ** 2))
     else:
         xc, yc = _centre(X), _centre(Y)
