@@ -98,3 +98,25 @@ def test_same_inputs_same_output():
 
 def test_constraints_cover_the_signature():
     assert set(analyze_dynamics.__infoflow_constraints__) == set(inspect.signature(analyze_dynamics).parameters)
+
+
+def test_bottleneck_and_dynamics_run_without_torch(tmp_path):
+    import subprocess
+
+    S.write_run(tmp_path, seeds=None, n_epoch=3, n_time=40)
+    # a finder that makes `import torch` fail as on a machine without it (the sys.modules['torch'] =
+    # None sentinel is not usable here: scipy.stats probes sys.modules['torch'].Tensor on import)
+    code = ("import sys\n"
+            "class NoTorch:\n"
+            "    def find_spec(self, name, path=None, target=None):\n"
+            "        if name.split('.')[0] == 'torch':\n"
+            "            raise ImportError('torch is not installed')\n"
+            "sys.meta_path.insert(0, NoTorch())\n"
+            "from infoflow.dynamics import analyze_dynamics, load_run\n"
+            "from infoflow.bottleneck import information_plane\n"
+            f"recs = load_run({str(tmp_path)!r})\n"
+            "plane = information_plane(recs, estimators=('binning', 'gaussian_copula'), window=2)\n"
+            "print(sorted(analyze_dynamics(recs, plane=plane)['compression']), 'torch' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "['binning', 'gaussian_copula'] False"
