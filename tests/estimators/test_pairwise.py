@@ -247,3 +247,12 @@ def test_shape_errors(rng):
 def test_device_refused_for_other_methods(rng):
     with pytest.raises(InvalidParameterError, match="device"):
         pairwise_mutual_information(rng.standard_normal((50, 2)), method="binning", device="cpu")
+
+
+def test_condition_dataarray_any_dim_order(rng):
+    act = activity(rng)
+    inputs = xr.DataArray(rng.standard_normal((2, 120)), dims=("channel", "time"))
+    a = pairwise_transfer_entropy(act, condition=inputs, method="gaussian")
+    b = pairwise_transfer_entropy(act.values, condition=inputs.values.T, method="gaussian")
+    assert np.array_equal(a.values, b, equal_nan=True)
+    assert a.attrs["conditioned"] == 1

@@ -232,6 +232,9 @@ def as_condition(c: Any, *, n_epoch: int, n_time: int, func: str) -> np.ndarray 
     """Validate `condition`: (time,), (time, C) [same for every epoch] or (epoch, time, C)."""
     if c is None:
         return None
+    dims = getattr(c, "dims", None)
+    if dims is not None and "time" in dims:  # a DataArray: put epoch, time first, channels last
+        c = c.transpose(*[d for d in ("epoch", "time") if d in dims], ...)
     arr = check_array(c, name="condition", func=func, ndim=(1, 2, 3))
     if arr.ndim == 1:
         arr = arr[:, None]
