@@ -78,3 +78,22 @@ def test_cuda_equals_cpu_engine(rng, method, tol):
         ref = func(X, condition=c, method=method)
         out = func(X, condition=c, method=method, device="cuda")
         np.testing.assert_allclose(out, ref, atol=tol, equal_nan=True)
+
+
+def test_torch_ksg_equals_brute_force_reference(rng):
+    """The torch engine pinned to the independent brute-force twins of tests/reference.py."""
+    import reference as ref
+
+    from infoflow.estimators import _gpu
+    from infoflow.estimators._pairwise import resolve_estimator
+
+    X = rng.standard_normal((90, 2))
+    Y = rng.standard_normal((90, 2)) + X
+    Z = rng.standard_normal((2, 90, 2))
+    est = resolve_estimator("t", "ksg", k=3, theiler=2)
+    mi = _gpu.pairwise_mi(X, Y, est=est, device="cpu")
+    cmi = _gpu.pairwise_cmi(X, Y, Z, est=est, device="cpu")
+    for i in range(2):
+        for j in range(2):
+            assert mi[i, j] == pytest.approx(ref.ksg_mi(X[:, i], Y[:, j], 3, 2), abs=1e-12)
+            assert cmi[i, j] == pytest.approx(ref.ksg_cmi(X[:, i], Y[:, j], Z[j], 3, 2), abs=1e-12)
