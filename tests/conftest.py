@@ -35,3 +35,22 @@ def pytest_generate_tests(metafunc):
 @pytest.fixture
 def rng(global_random_seed):
     return np.random.default_rng(global_random_seed)
+
+
+TINY_RUN_OPTIONS = dict(n_units=6, epochs=3, seeds=(0, 1), flow_method="gaussian_copula", surrogates=20, lags=(1, 2),
+                        track_every=1, track_surrogates=10, n_null=19,
+                        ip_estimators=("binning", "gaussian_copula"))
+
+
+@pytest.fixture(scope="session")
+def tiny_options():
+    return dict(TINY_RUN_OPTIONS)
+
+
+@pytest.fixture(scope="session")
+def tiny_run(tmp_path_factory):
+    """One tiny end-to-end `infoflow run` shared by the pipeline, report and CLI tests (~30 s)."""
+    from infoflow.pipeline import make_options, run_pipeline
+
+    out = tmp_path_factory.mktemp("run")
+    return out, run_pipeline(out, make_options(**TINY_RUN_OPTIONS))

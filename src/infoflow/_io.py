@@ -10,6 +10,7 @@ import json
 import os
 import shutil
 import tempfile
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -62,7 +63,9 @@ def save_dataset(ds, path: str | os.PathLike) -> Path:
         shutil.rmtree(tmp) if tmp.is_dir() else tmp.unlink()
     try:
         if path.suffix == ".zarr":
-            ds.to_zarr(tmp, mode="w")
+            # Zarr format 2 with consolidated metadata: readable by every zarr/xarray version, and
+            # format 3 warns that consolidation is not part of its spec.
+            ds.to_zarr(tmp, mode="w", zarr_format=2, consolidated=True)
         elif path.suffix == ".nc":
             ds.to_netcdf(tmp, engine="scipy")
         else:
@@ -90,7 +93,10 @@ def load_dataset(path: str | os.PathLike):
         raise FileNotFoundError(f"{path} does not exist.")
     try:
         if path.suffix == ".zarr" or path.is_dir():
-            ds = xr.open_zarr(path)
+            with warnings.catch_warnings():
+                # stores written by older infoflow versions (zarr format 3) warn about consolidation
+                warnings.filterwarnings("ignore", message="Consolidated metadata")
+                ds = xr.open_zarr(path)
         else:
             ds = xr.open_dataset(path, engine="scipy")
         return ds.load()

@@ -190,7 +190,8 @@ def run_pipeline(out_dir: str | Path, options: RunOptions | None = None, *,
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     report = RunReport(run_dir=out)
-    seed_dirs = [out / f"seed_{s}" for s in o.seeds]
+    # train() writes a single seed straight into out_dir and several into seed_<s>/ folders
+    seed_dirs = [out / f"seed_{s}" for s in o.seeds] if len(o.seeds) > 1 else [out]
     recordings = [d / "recording.zarr" for d in seed_dirs]
     primary = seed_dirs[0]
     atomic_write_json(out / "run_options.json", dataclasses.asdict(o))
@@ -224,7 +225,7 @@ def run_pipeline(out_dir: str | Path, options: RunOptions | None = None, *,
             ds = information_flow(load_recording(rec), seed=0, scheduler=o.scheduler, callback=cb("flow over epochs"),
                                   **track_opts)
             save_dataset(ds, d / "flow_epochs.nc")
-        stage(f"flow_epochs[{d.name}]", track_opts, [rec], [d / "flow_epochs.nc"], compute_track)
+        stage(f"flow_epochs({d.name})", track_opts, [rec], [d / "flow_epochs.nc"], compute_track)
 
     flow_opts = dict(method=o.flow_method, surrogates=o.surrogates, lags=o.lags, alpha=o.alpha, measure=o.measure,
                      condition_on_input=o.condition_on_input, theiler=o.theiler,
@@ -244,7 +245,7 @@ def run_pipeline(out_dir: str | Path, options: RunOptions | None = None, *,
                                                       **struct_opts)))
     track_struct_opts = dict(struct_opts, n_null=min(o.n_null, 99))
     for d in seed_dirs:
-        stage(f"structure_epochs[{d.name}]", track_struct_opts, [d / "flow_epochs.nc"], [d / "structure_epochs.json"],
+        stage(f"structure_epochs({d.name})", track_struct_opts, [d / "flow_epochs.nc"], [d / "structure_epochs.json"],
               lambda d=d: atomic_write_json(d / "structure_epochs.json",
                                             analyze_structure(load_dataset(d / "flow_epochs.nc"), seed=0,
                                                               **track_struct_opts)))
@@ -284,3 +285,72 @@ def _remove(path: Path) -> None:
         shutil.rmtree(path)
     elif path.exists():
         path.unlink()
+
+
+def analyze_recording(recording: Any, out_dir: str | Path, *, roles: Any = None, method: str = "ksg",
+                      lags: tuple[int, ...] = (1, 2, 3), surrogates: int = 100, alpha: float = 0.05,
+                      measure: str = "te", screen: bool = True, n_null: int = 199, scheduler: str | None = None,
+                      seed: int = 0, progress: ProgressFn | None = None) -> RunReport:
+    """Flow, structure and report for a recording a user brings (no training history needed).
+
+    Parameters
+    ----------
+    recording : path, xarray Dataset/DataArray or ndarray
+        An activity file (.npy/.npz/.csv/.nc/.zarr, or a run folder), a recording from
+        :func:`infoflow.train.record`, or an array of shape (time, neuron) / (epoch, time, neuron).
+    out_dir : path
+        Where ``flow.nc``, ``structure.json``, ``summary.json`` and ``report.html`` go.
+    roles : sequence of {"input", "hidden", "output"} or None
+        One per neuron; needed unless the recording has a ``role`` coordinate.
+    method, lags, surrogates, alpha, measure, screen, scheduler, seed
+        As for :func:`infoflow.flow.information_flow`.
+    n_null : int, default=199
+        Null networks for the structure tests.
+
+    Returns
+    -------
+    RunReport
+        Sections needing training history (bottleneck, indicators, gradient phases) are marked
+        unavailable in the report, with a note.
+    """
+    import xarray as xr
+
+    from infoflow.flow import information_flow
+    from infoflow.report import write_report
+    from infoflow.structure import analyze_structure
+    from infoflow.train import load_recording
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    report = RunReport(run_dir=out)
+    if isinstance(recording, (str, Path)):
+        rec = load_recording(recording, roles=roles)
+    elif isinstance(recording, (xr.Dataset, xr.DataArray)):
+        rec = recording
+    else:
+        rec = xr.Dataset({"activity": (("epoch", "time", "neuron") if getattr(recording, "ndim", 0) == 3
+                                       else ("time", "neuron"), recording)})
+    act = rec["activity"] if isinstance(rec, xr.Dataset) else rec
+    epochs: Any = "all"
+    if "epoch" in act.dims and act.sizes["epoch"] > 1:
+        epochs = [int(act["epoch"].values[0]), int(act["epoch"].values[-1])]
+    flow_opts = dict(method=method, lags=tuple(lags), surrogates=surrogates, alpha=alpha, measure=measure,
+                     screen=bool(screen and method == "ksg"), epochs=epochs)
+    atomic_write_json(out / "run_options.json", {**flow_opts, "n_null": n_null, "alpha": alpha, "measure": measure})
+    t0 = time.perf_counter()
+    if progress is not None:
+        progress("flow", 0, 0)
+    ds = information_flow(rec, roles=roles if "role" not in act.coords else None, seed=seed, scheduler=scheduler,
+                          callback=None if progress is None else (lambda d, t: progress("flow", d, t)), **flow_opts)
+    save_dataset(ds, out / "flow.nc")
+    report.seconds["flow"] = round(time.perf_counter() - t0, 2)
+    t0 = time.perf_counter()
+    if progress is not None:
+        progress("structure", 0, 0)
+    atomic_write_json(out / "structure.json", analyze_structure(ds, n_null=n_null, alpha=alpha, weight=measure,
+                                                                seed=seed))
+    report.seconds["structure"] = round(time.perf_counter() - t0, 2)
+    write_report(out)
+    report.ran = ["flow", "structure", "report"]
+    report.summary = load_json(out / "summary.json")
+    return report

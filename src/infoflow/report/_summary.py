@@ -108,7 +108,7 @@ def _setup(run_dir: Path, seeds: list[Path], options: dict[str, Any]) -> dict[st
     rows: dict[str, Any] = {
         "dataset": cfg.get("dataset_label", cfg.get("dataset", "user recording")),
         "architecture": cfg.get("arch", "n/a"),
-        "units": cfg.get("n_units", "n/a"),
+        "network units": cfg.get("n_units", "n/a"),
         "seeds": len(seeds),
     }
     finals, persist, best = [], [], []
@@ -221,7 +221,8 @@ def _bottleneck(dyn: dict[str, Any]) -> dict[str, Any]:
         table[f"{est}: seeds compressing"] = f"{v.get('seeds_compressing')} of {v.get('n_seeds')}"
         table[f"{est}: turning epoch"] = v.get("turning_epoch")
     for est, c in corr.items():
-        lows, highs = list((c.get("low_seed") or {}).values()), list((c.get("high_seed") or {}).values())
+        lows = [v for v in (c.get("low_seed") or {}).values() if v is not None]
+        highs = [v for v in (c.get("high_seed") or {}).values() if v is not None]
         table[f"{est}: corr. across neurons of I(h;X) and I(h;Y), mean r"] = _r(c.get("r_mean"))
         table[f"{est}: 95% CI of r (widest over seeds)"] = (f"[{_fmt(min(lows) if lows else None)}, "
                                                             f"{_fmt(max(highs) if highs else None)}]")

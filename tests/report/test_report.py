@@ -1,0 +1,77 @@
+import html
+import json
+import re
+
+import pytest
+
+from browser import CHROMIUM, body_attr, load_in_browser
+from infoflow.report import build_summary, write_report
+from infoflow.report._render import SECTION_TITLES, _fmt
+
+SECTIONS = tuple(SECTION_TITLES)
+
+
+def _tables(page: str) -> list[tuple[str, str]]:
+    return [(html.unescape(k), html.unescape(v)) for k, v in re.findall(r"<tr><th>(.*?)</th><td>(.*?)</td></tr>", page)]
+
+
+def test_report_numbers_equal_summary(tiny_run):
+    out, _ = tiny_run
+    summary = json.loads((out / "summary.json").read_text())
+    page = (out / "report.html").read_text()
+    rows = dict(_tables(page))
+    expected = {**{k: _fmt(v) for k, v in summary["setup"].items()},
+                **{k: _fmt(v) for sec in SECTIONS for k, v in summary[sec]["table"].items()}}
+    assert expected, "the summary has numbers to show"
+    for key, value in expected.items():
+        assert rows[key] == value, key
+    for sec in SECTIONS:
+        assert summary[sec]["sentence"] in html.unescape(page)
+        assert f'id="{sec}"' in page
+
+
+def test_report_states_units_and_has_every_figure(tiny_run):
+    out, _ = tiny_run
+    page = (out / "report.html").read_text()
+    assert "<b>nats</b>" in page.split("<section", 1)[0]
+    for stem in ("losses", "flow_matrix", "flow_graph", "progression_histograms", "f0_over_training", "layers",
+                 "information_plane", "neuron_ix_iy", "indicators", "gradient_snr"):
+        assert f'id="fig-{stem}"' in page, stem
+        assert (out / "figures" / f"{stem}.png").exists()
+    assert page.count("<figcaption>") >= 10
+
+
+def test_summary_is_rebuilt_identically(tiny_run):
+    out, _ = tiny_run
+    saved = json.loads((out / "summary.json").read_text())
+    rebuilt = build_summary(out)
+    rebuilt["figures"] = saved["figures"]
+    assert json.loads(json.dumps(rebuilt)) == saved
+
+
+def test_missing_stages_are_marked_unavailable(tmp_path):
+    (tmp_path / "empty").mkdir()
+    write_report(tmp_path / "empty")
+    s = json.loads((tmp_path / "empty" / "summary.json").read_text())
+    assert all(s[k]["answer"] == "unavailable" and s[k]["notes"] for k in SECTIONS)
+    with pytest.raises(FileNotFoundError):
+        write_report(tmp_path / "nope")
+
+
+def test_corrupt_result_file_gives_clear_error(tmp_path):
+    (tmp_path / "dynamics.json").write_text("{not json")
+    with pytest.raises(ValueError, match="dynamics.json is corrupt"):
+        build_summary(tmp_path)
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(CHROMIUM is None, reason="headless Chromium is not installed (.ci/run installs it)")
+def test_report_renders_in_chromium(tiny_run):
+    out, _ = tiny_run
+    dom, console = load_in_browser(out / "report.html")
+    assert console == [], console
+    assert body_attr(dom, "data-errors") == "0"
+    n_images = int(body_attr(dom, "data-images"))
+    assert n_images >= 10 and body_attr(dom, "data-images-broken") == "0"
+    for sec in ("setup", *SECTIONS, "methods"):
+        assert f'id="{sec}"' in dom
