@@ -223,3 +223,11 @@ def test_epochs_are_separate_sequences_for_te():
     assert ours == pytest.approx(conditional_mutual_information(src, fut, past, method="gaussian"), abs=1e-12)
     naive = transfer_entropy(x.ravel(), y.ravel(), method="gaussian")
     assert abs(naive - ours) > 0.05
+
+
+@pytest.mark.parametrize("method", ["ksg", "gaussian_copula"])
+def test_float32_input_is_computed_in_float64(rng, method):
+    x, y = gaussian_pair(rng, 500, 0.5)
+    x32, y32 = x.astype(np.float32), y.astype(np.float32)
+    assert mutual_information(x32, y32, method=method) == mutual_information(
+        x32.astype(np.float64), y32.astype(np.float64), method=method)
