@@ -79,6 +79,22 @@ def test_knn_searches_equal_reference(rng, ties, D, w):
 
 
 @pytest.mark.parametrize("ties", [False, True])
+@pytest.mark.parametrize("w", [0, 3])
+def test_recording_knn_search_gives_subspace_counts(rng, ties, w):
+    a = _data(rng, 250, 4, ties)  # layout (x, z0, y, z1): the search skips y (position 2) when recording
+    eps = ref.kth_distance(a, 4, w)
+    want = ref.count_inside(a[:, [0, 1, 3]], eps, w)
+    rec = np.empty(250)
+    for G in (1, 6, 11):
+        s1, r1, s2, r2, cs, gc, gi, bs = _grid_for(a, G)
+        for i in range(len(a)):
+            kth, m = K.knn_grid_rec(i, w, 4, r1[i], r2[i], G, bs, s1, s2, a[i].copy(), cs, gc, gi,
+                                    np.empty(4), 2, rec)
+            assert kth == eps[i]
+            assert np.sum(rec[:m] <= np.nextafter(kth, 0.0)) == want[i]
+
+
+@pytest.mark.parametrize("ties", [False, True])
 @pytest.mark.parametrize("dims", [[0, 1], [0, 1, 2]])
 def test_box_counts_equal_reference(rng, ties, dims):
     a = _data(rng, 250, 3, ties)

@@ -217,6 +217,81 @@ def knn_grid(i, w, k, r1i, r2i, G, bs, s1, s2, q, cell_start, gc, gidx, topk):
 
 
 @njit(cache=True, nogil=True)
+def knn_grid_rec(i, w, k, r1i, r2i, G, bs, s1, s2, q, cell_start, gc, gidx, topk, skip, rec):
+    """:func:`knn_grid` that also records, for every admissible point it scans, the max-norm distance
+    over all coordinates except position ``skip``; returns (k-th distance, number recorded).
+
+    Every point closer than the final k-th distance on those coordinates is scanned (cells and rings
+    are only skipped when their gap is at least the current k-th distance), so the count of
+    ``rec <= t`` equals the box count in that subspace: conditional MI gets its (x, z) count from
+    the joint search without a second pass.
+    """
+    n = s1.shape[0]
+    D = q.shape[0]
+    for m in range(k):
+        topk[m] = _INF
+    kth = _INF
+    nrec = 0
+    ci1 = r1i * G // n
+    ci2 = r2i * G // n
+    q1 = q[0]
+    q2 = q[1]
+    for ring in range(G):
+        lo1 = ci1 - ring
+        hi1 = ci1 + ring
+        lo2 = ci2 - ring
+        hi2 = ci2 + ring
+        a1 = lo1 if lo1 > 0 else 0
+        b1 = hi1 if hi1 < G - 1 else G - 1
+        a2 = lo2 if lo2 > 0 else 0
+        b2 = hi2 if hi2 < G - 1 else G - 1
+        for c1 in range(a1, b1 + 1):
+            g1 = _cell_gap(c1, ci1, q1, s1, bs)
+            if g1 >= kth:
+                continue
+            edge1 = c1 == lo1 or c1 == hi1
+            step = 1 if edge1 else hi2 - lo2
+            c2 = lo2
+            while c2 <= hi2:
+                if c2 >= a2 and c2 <= b2:
+                    g2 = _cell_gap(c2, ci2, q2, s2, bs)
+                    if g2 < kth:
+                        c = c1 * G + c2
+                        for p in range(cell_start[c], cell_start[c + 1]):
+                            if abs(gidx[p] - i) <= w:
+                                continue
+                            dsub = 0.0
+                            for dd in range(D):
+                                if dd != skip:
+                                    dsub = max(dsub, abs(gc[p, dd] - q[dd]))
+                            rec[nrec] = dsub
+                            nrec += 1
+                            d = max(dsub, abs(gc[p, skip] - q[skip]))
+                            if d < kth:
+                                m = k - 1
+                                while m > 0 and topk[m - 1] > d:
+                                    topk[m] = topk[m - 1]
+                                    m -= 1
+                                topk[m] = d
+                                kth = topk[k - 1]
+                if step == 0:
+                    break
+                c2 += step
+        bound = _INF
+        if lo1 > 0:
+            bound = min(bound, q1 - s1[bs[lo1] - 1])
+        if hi1 < G - 1:
+            bound = min(bound, s1[bs[hi1 + 1]] - q1)
+        if lo2 > 0:
+            bound = min(bound, q2 - s2[bs[lo2] - 1])
+        if hi2 < G - 1:
+            bound = min(bound, s2[bs[hi2 + 1]] - q2)
+        if kth <= bound or bound == _INF:
+            break
+    return kth, nrec
+
+
+@njit(cache=True, nogil=True)
 def _knn_block(i, w, k, r1i, r2i, G, bs, s1, s2, q, cell_start, gc, gidx, topk):
     """As :func:`knn_grid`, trying first the 3 x 3 block of cells around the query with a branch-free
     scan; the block's answer is exact when the k-th distance does not exceed the distance to the
@@ -475,14 +550,10 @@ def cmi_pair(x, sx, rx, ox, y, sy, ry, oy, Z, sz, rz, oz, k, w, psi, G, local):
         startC = np.empty(1, dtype=np.int64)
         gC = np.empty((1, 1))
     # coordinate subsets of each count, as positions in the layouts above
-    dimsXZ = np.empty(1 + dz, dtype=np.int64)
-    dimsXZ[0] = 0
-    dimsXZ[1] = 1
-    for m in range(1, dz):
-        dimsXZ[1 + m] = 2 + m
     dimsYZ = np.arange(1 + dz)
     dimsZ = np.arange(dz)
     topk = np.empty(k)
+    rec = np.empty(n)
     qA = np.empty(D)
     qB = np.empty(1 + dz)
     qC = np.empty(dz)
@@ -497,16 +568,19 @@ def cmi_pair(x, sx, rx, ox, y, sy, ry, oy, Z, sz, rz, oz, k, w, psi, G, local):
             qB[dd] = CB[dd, i]
         for dd in range(dz):
             qC[dd] = CC[dd, i]
-        eps = _knn_block(i, w, k, rx[i], rz[0, i], G, bs, sx, sz[0], qA, startA, gA, iA, topk)
+        # the joint search scans every point of the (x, z) box, so it also gives n_xz
+        eps, nrec = knn_grid_rec(i, w, k, rx[i], rz[0, i], G, bs, sx, sz[0], qA, startA, gA, iA, topk,
+                                 2, rec)
         t = np.nextafter(eps, 0.0)
-        nxz = count_grid(rx[i], rz[0, i], G, sx, sz[0], qA, t, dimsXZ, startA, gA) - 1
+        nxz = 0
+        for u in range(nrec):
+            nxz += rec[u] <= t
         nyz = count_grid(ry[i], rz[0, i], G, sy, sz[0], qB, t, dimsYZ, startB, gB) - 1
         if dz == 1:
             nz = _count_1d(sz[0], rz[0, i], Z[0, i], t) - 1
         else:
             nz = count_grid(rz[0, i], rz[1, i], G, sz[0], sz[1], qC, t, dimsZ, startC, gC) - 1
         if w > 0:
-            nxz -= _window_count(CA, dimsXZ, i, w, t)
             nyz -= _window_count(CB, dimsYZ, i, w, t)
             nz -= _window_count(CC, dimsZ, i, w, t)
         v = psi[nxz + 1] + psi[nyz + 1] - psi[nz + 1]
