@@ -249,26 +249,32 @@ def main(argv=None) -> None:
     ap.add_argument("--quick", action="store_true", help="smoke run: 1,000 samples, 8 channels")
     ap.add_argument("--n", type=int, default=10_000, help="samples per channel")
     ap.add_argument("--te-peer-pairs", type=int, default=48, help="pairs the slow TE peers run")
-    ap.add_argument("--no-bias", action="store_true", help="skip the bias table")
+    ap.add_argument("--tasks", default="tdmi,gcmi,te,bias", help="comma list of tdmi, gcmi, te, bias")
     args = ap.parse_args(argv)
     n, N = (1_000, 8) if args.quick else (args.n, 32)
     import numba
     print(f"infoflow KSG benchmark: n={n}, k={K}, {numba.get_num_threads()} numba threads, "
           f"{os.cpu_count()} CPUs visible, python {sys.version.split()[0]}")
+    tasks = set(args.tasks.split(","))
     H = tanh_system(N, n + 1)
-    bench_tdmi(H, N * N)
-    bench_gcmi(H)
-    bench_te(H, args.te_peer_pairs)
+    if "tdmi" in tasks:
+        bench_tdmi(H, N * N)
+    if "gcmi" in tasks:
+        bench_gcmi(H)
+    if "te" in tasks:
+        bench_te(H, args.te_peer_pairs)
     if args.big:
         Hb = tanh_system(128, n + 1, seed=1)
-        bench_tdmi(Hb, 256)
-        bench_gcmi(Hb)
-        if args.big_te:  # infoflow's full 128 x 128 TE matrix takes minutes on 2 cores
+        if "tdmi" in tasks:
+            bench_tdmi(Hb, 256)
+        if "gcmi" in tasks:
+            bench_gcmi(Hb)
+        if "te" in tasks and args.big_te:  # infoflow's full 128 x 128 TE matrix takes minutes on 2 cores
             bench_te(Hb, args.te_peer_pairs)
     print_table()
     for note in dict.fromkeys(NOTES):
         print("note:", note)
-    if not args.no_bias:
+    if "bias" in tasks:
         sizes = {1_000: 20, 10_000: 5} if args.quick else {1_000: 100, 10_000: 20}
         print("\n".join(bench_bias(sizes)))
 
