@@ -69,6 +69,7 @@ class RunOptions:
     # bottleneck
     ip_estimators: tuple[str, ...] = ("binning", "kde", "gaussian_copula")
     ip_window: int = 24
+    ip_max_samples: int | None = 1000  # KDE is O(n^2) per neuron; a random subset keeps the stage to seconds
     # bookkeeping
     quick: bool = False
 
@@ -251,7 +252,7 @@ def run_pipeline(out_dir: str | Path, options: RunOptions | None = None, *,
                                                               **track_struct_opts)))
 
     # 4. information plane (all seeds) and dynamics
-    ip_opts = dict(estimators=o.ip_estimators, window=o.ip_window)
+    ip_opts = dict(estimators=o.ip_estimators, window=o.ip_window, max_samples=o.ip_max_samples)
 
     def compute_plane():
         plane = information_plane([load_recording(r) for r in recordings], callback=cb("information plane"), **ip_opts)
