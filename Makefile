@@ -14,7 +14,7 @@ $(STAMP): requirements.txt pyproject.toml
 install: $(STAMP)
 
 run: $(STAMP)
-	$(VENV)/bin/infoflow train --resume  # --resume: a re-run continues or reuses runs/greensboro-fully_recurrent-seed0
+	$(VENV)/bin/infoflow run runs/airport  # a re-run skips the stages that are already done
 
 test: $(STAMP)
 	$(VENV)/bin/lint-imports
