@@ -83,6 +83,7 @@ def loop_pairs(fn, pairs, N):
 def add(task, library, seconds, ref, got, note=""):
     diff = np.nanmax(np.abs(np.asarray(got) - ref)) if got is not None else np.nan
     ROWS.append((task, library, seconds, diff, note))
+    print(f"  done: {task} | {library}: {seconds:.2f} s", file=sys.stderr, flush=True)
 
 
 # ----------------------------------------------------------------------------- peers' KSG

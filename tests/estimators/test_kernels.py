@@ -33,6 +33,11 @@ def test_one_dimensional_searches_equal_brute_force(rng, ties):
             assert hi - lo + 1 == n_in
             assert K._search_hi(s, r, 300, q, t) == hi
             assert K._search_lo(s, 0, r, q, t) == lo
+            c16 = s[::16].copy()
+            for lim in (min(300, r + 40), 300):
+                assert K._hi16(s, c16, r, lim, q, t) == K._search_hi(s, r, lim, q, t)
+            for lo_lim in (max(0, r - 40), 0):
+                assert K._lo16(s, c16, lo_lim, r, q, t) == K._search_lo(s, lo_lim, r, q, t)
 
 
 @pytest.mark.parametrize("G", [1, 5, 12])
