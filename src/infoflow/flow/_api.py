@@ -15,7 +15,7 @@ import numpy as np
 
 from infoflow._defaults import (ACTIVITY_DIMS, DEFAULT_ALPHA, DEFAULT_JITTER, DEFAULT_K, DEFAULT_LAGS,
                                 DEFAULT_SEED, DEFAULT_SURROGATES)
-from infoflow._validation import (Anything, InstanceOf, Interval, InvalidParameterError, NoneOK,
+from infoflow._validation import (Anything, CallableOK, InstanceOf, Interval, InvalidParameterError, NoneOK,
                                   Options, check_activity, check_lags, validate_params, warn_constant)
 from infoflow.flow import _engine, _schedule
 from infoflow.flow import _significance as sig
@@ -23,14 +23,6 @@ from infoflow.flow import _significance as sig
 FUNC = "information_flow"
 METHODS = ("ksg", "gaussian_copula")
 MEASURES = ("te", "flow")
-
-
-class _Callable:
-    def is_satisfied_by(self, value: Any) -> bool:
-        return callable(value)
-
-    def __str__(self) -> str:
-        return "a callable(done, total)"
 
 
 class _Scheduler:
@@ -66,7 +58,7 @@ class _Scheduler:
     "jitter": [Interval(float, 0, None)],
     "scheduler": [_Scheduler()],
     "block_size": [Interval(int, 1, None), NoneOK()],
-    "callback": [_Callable(), NoneOK()],
+    "callback": [CallableOK(), NoneOK()],
 })
 def information_flow(activity, /, *, lags=DEFAULT_LAGS, method="ksg", measure="te", surrogates=DEFAULT_SURROGATES,
                      alpha=DEFAULT_ALPHA, history=1, condition_on_input=False, theiler=0, k=None, screen=False,
