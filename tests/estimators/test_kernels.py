@@ -80,7 +80,6 @@ def test_knn_searches_equal_reference(rng, ties, D, w):
         for i in range(len(a)):
             q = a[i].copy()
             assert K.knn_grid(i, w, 4, r1[i], r2[i], G, bs, s1, s2, q, cs, gc, gi, topk) == want[i]
-            assert K._knn_block(i, w, 4, r1[i], r2[i], G, bs, s1, s2, q, cs, gc, gi, topk) == want[i]
 
 
 @pytest.mark.parametrize("ties", [False, True])

@@ -292,49 +292,6 @@ def knn_grid_rec(i, w, k, r1i, r2i, G, bs, s1, s2, q, cell_start, gc, gidx, topk
 
 
 @njit(cache=True, nogil=True)
-def _knn_block(i, w, k, r1i, r2i, G, bs, s1, s2, q, cell_start, gc, gidx, topk):
-    """As :func:`knn_grid`, trying first the 3 x 3 block of cells around the query with a branch-free
-    scan; the block's answer is exact when the k-th distance does not exceed the distance to the
-    block's edge, otherwise the full ring search runs."""
-    n = s1.shape[0]
-    D = q.shape[0]
-    q1 = q[0]
-    q2 = q[1]
-    c1 = r1i * G // n
-    c2 = r2i * G // n
-    a1 = max(c1 - 1, 0)
-    b1 = min(c1 + 1, G - 1)
-    a2 = max(c2 - 1, 0)
-    b2 = min(c2 + 1, G - 1)
-    for m in range(k):
-        topk[m] = _INF
-    for c in range(a1, b1 + 1):
-        for pp in range(cell_start[c * G + a2], cell_start[c * G + b2 + 1]):
-            d = 0.0
-            for dd in range(D):
-                d = max(d, abs(gc[pp, dd] - q[dd]))
-            if abs(gidx[pp] - i) <= w:
-                d = _INF
-            for m in range(k):
-                lo_ = min(topk[m], d)
-                d = max(topk[m], d)
-                topk[m] = lo_
-    kth = topk[k - 1]
-    bound = _INF
-    if a1 > 0:
-        bound = min(bound, q1 - s1[bs[a1] - 1])
-    if b1 < G - 1:
-        bound = min(bound, s1[bs[b1 + 1]] - q1)
-    if a2 > 0:
-        bound = min(bound, q2 - s2[bs[a2] - 1])
-    if b2 < G - 1:
-        bound = min(bound, s2[bs[b2 + 1]] - q2)
-    if kth <= bound:
-        return kth
-    return knn_grid(i, w, k, r1i, r2i, G, bs, s1, s2, q, cell_start, gc, gidx, topk)
-
-
-@njit(cache=True, nogil=True)
 def count_grid(r1i, r2i, G, s1, s2, q, t, dims, cell_start, gc):
     """Points (self included) within ``t`` of ``q`` on every coordinate in ``dims`` (positions in
     ``gc``), which must start with the two grid coordinates 0 and 1; cells wholly inside the box are
@@ -552,8 +509,9 @@ def cmi_pair(x, sx, rx, ox, y, sy, ry, oy, Z, sz, rz, oz, k, w, psi, G, local):
     """Frenzel-Pompe conditional MI I(x; y | Z) for scalar ``x``, ``y`` and ``Z`` (dz, n).
 
     Sorted values / ranks / orders: ``sx, rx, ox`` of x; ``sy, ry, oy`` of y; ``sz, rz, oz`` (dz, n) of
-    each row of ``Z``. The joint search and the (x, z) counts use a grid on (x, z0); the (y, z) counts a
-    grid on (y, z0); the z counts a galloping search (dz == 1) or a grid on (z0, z1).
+    each row of ``Z``. The joint search uses a grid on (x, z0) and yields the (x, z) counts on the way
+    (:func:`knn_grid_rec`); the (y, z) counts use a grid on (y, z0); the z counts a galloping search
+    (dz == 1) or a grid on (z0, z1). Local values go to ``local`` when it has n elements.
     """
     n = x.shape[0]
     dz = Z.shape[0]
