@@ -413,7 +413,7 @@ def mi_pair(x, sx, rx, ox, y, sy, ry, k, w, psi, G, local):
     otherwise). Returns MI in nats.
 
     Fast path: the k nearest neighbours are first sought in the 3 x 3 block of cells around the
-    query; if the k-th distance is no larger than the distance to the block's edge it is exact, and
+    query; if the k-th distance is smaller than the distance to the block's edge it is exact, and
     the marginal counts are then confined to the block's rank range (short branch-free searches
     through an index of every 16th sorted value).
     Otherwise the full ring search and galloping counts are used.
@@ -435,11 +435,11 @@ def mi_pair(x, sx, rx, ox, y, sy, ry, k, w, psi, G, local):
     q = np.empty(2)
     d0 = np.zeros(1, dtype=np.int64)
     d1 = np.ones(1, dtype=np.int64)
-    maxq = 1
-    for c in range(G * G):
-        maxq = max(maxq, cs[c + 1] - cs[c])
-    T = np.empty((k, maxq))
-    dv = np.empty(maxq)
+    cap = 64
+    bxv = np.empty(cap)
+    byv = np.empty(cap)
+    biv = np.empty(cap, dtype=np.int64)
+    buf = np.empty(cap)
     want_local = local.shape[0] == n
     base = psi[k] + psi[n]
     acc = 0.0
@@ -454,22 +454,23 @@ def mi_pair(x, sx, rx, ox, y, sy, ry, k, w, psi, G, local):
         b1 = min(c1 + 1, G - 1)
         a2 = max(c2 - 1, 0)
         b2 = min(c2 + 1, G - 1)
-        # all queries of one cell share their 3 x 3 block: scan it once for all of them, the inner
-        # loops running over queries so the branch-free insertion vectorises
-        T[:, :mq] = _INF
+        # the queries of one cell share their 3 x 3 block: gather its points once, contiguously
+        mc = 0
+        for c in range(a1, b1 + 1):
+            mc += cs[c * G + b2 + 1] - cs[c * G + a2]
+        if mc > cap:
+            cap = 2 * mc
+            bxv = np.empty(cap)
+            byv = np.empty(cap)
+            biv = np.empty(cap, dtype=np.int64)
+            buf = np.empty(cap)
+        mc = 0
         for c in range(a1, b1 + 1):
             for pp in range(cs[c * G + a2], cs[c * G + b2 + 1]):
-                px = gx[pp]
-                py = gy[pp]
-                pj = gidx[pp]
-                for j in range(mq):
-                    d = max(abs(px - gx[p0 + j]), abs(py - gy[p0 + j]))
-                    dv[j] = _INF if abs(pj - gidx[p0 + j]) <= w else d
-                for m in range(k):
-                    for j in range(mq):
-                        lo_ = min(T[m, j], dv[j])
-                        dv[j] = max(T[m, j], dv[j])
-                        T[m, j] = lo_
+                bxv[mc] = gx[pp]
+                byv[mc] = gy[pp]
+                biv[mc] = gidx[pp]
+                mc += 1
         xlo = sx[bs[a1] - 1] if a1 > 0 else -_INF
         xhi = sx[bs[b1 + 1]] if b1 < G - 1 else _INF
         ylo = sy[bs[a2] - 1] if a2 > 0 else -_INF
@@ -481,9 +482,24 @@ def mi_pair(x, sx, rx, ox, y, sy, ry, k, w, psi, G, local):
             q2 = gy[p]
             r1 = rx[i]
             r2 = ry[i]
-            kth = T[k - 1, j]
+            # only block points closer than the block's edge can be exact neighbours: keep those
+            # (branch-free compaction), then select the k-th smallest among the few kept
             bound = min(min(q1 - xlo, xhi - q1), min(q2 - ylo, yhi - q2))
-            if kth <= bound:
+            cnt = 0
+            for u in range(mc):
+                d = max(abs(bxv[u] - q1), abs(byv[u] - q2))
+                buf[cnt] = d
+                cnt += (d < bound) & (abs(biv[u] - i) > w)
+            if cnt >= k:
+                for m in range(k):
+                    topk[m] = _INF
+                for u in range(cnt):
+                    d = buf[u]
+                    for m in range(k):
+                        lo_ = min(topk[m], d)
+                        d = max(topk[m], d)
+                        topk[m] = lo_
+                kth = topk[k - 1]
                 t = np.nextafter(kth, 0.0)
                 nx = _hi16(sx, cx16, r1, bs[b1 + 1], q1, t) - _lo16(sx, cx16, bs[a1], r1, q1, t)
                 ny = _hi16(sy, cy16, r2, bs[b2 + 1], q2, t) - _lo16(sy, cy16, bs[a2], r2, q2, t)
