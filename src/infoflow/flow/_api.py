@@ -486,7 +486,8 @@ def _assemble(da, labels, results, *, spec, measure, surrogates, alpha, null, sc
         "theiler": spec.theiler, "jitter": float(jitter), "seed": int(seed), "surrogates": int(surrogates),
         "surrogate_kind": "circular time shift of the source",
         "min_shift": int(max(r["min_shift"] for r in results)), "null": null,
-        "null_model": ("exponential (GPD shape 0) tail fitted to the top 20% of surrogates; empirical below it"
+        "null_model": ("exponential (GPD shape 0) tail fitted to the top 20% of surrogates, predictive (Lomax) form; "
+                       "empirical below it"
                        if null == "fit" else "empirical rank, (1 + #exceeding) / (surrogates + 1)"),
         "alpha": float(alpha), "fdr": "bh",
         "measure": measure, "tested": f"peak over lags of {measure}", "lags": lags, "history": spec.history,
