@@ -156,3 +156,21 @@ def test_all_pairs_kernels_equal_reference_loop(rng):
     Z = np.stack([_data(rng, 150, 2, False) for _ in range(2)])
     want = np.array([[ref.ksg_cmi(X[:, i], Y[:, j], Z[j], 4, 1) for j in range(2)] for i in range(3)])
     np.testing.assert_allclose(ksg.pairwise_cmi(X, Y, Z, theiler=1), want, rtol=0, atol=1e-10)
+
+
+@pytest.mark.parametrize("k", [1, 2, 4])
+@pytest.mark.parametrize("G", [1, 2, 3, 5])
+def test_coincident_points_equal_reference(k, G):
+    # k-th distance 0 (at least k exact duplicates): "strictly inside" then means "coincident", and
+    # duplicates spread over several quantile cells must still all be counted
+    a = np.r_[0.0, np.ones(19), 2.0 * np.ones(5)]
+    psi = ksg._psi_table(len(a))
+    local = np.empty(len(a))
+    K.mi_pair(a.copy(), *_sorted(a), a.copy(), *_sorted(a)[:2], k, 0, psi, G, local)
+    np.testing.assert_allclose(local, ref.ksg_mi_local(a, a, k, 0), rtol=0, atol=1e-12)
+    b = np.r_[1.0, np.zeros(19), 3.0 * np.ones(5)]
+    zt = b[None, :].copy()
+    for x, y in ((b, b), (a, b), (b, a)):
+        got = K.cmi_pair(x.copy(), *_sorted(x), y.copy(), *_sorted(y), zt, *_sorted(zt), k, 0, psi, G,
+                         np.empty(0))
+        assert abs(got - ref.ksg_cmi(x, y, b, k, 0)) < 1e-10

@@ -566,6 +566,11 @@ def cmi_pair(x, sx, rx, ox, y, sy, ry, oy, Z, sz, rz, oz, k, w, psi, G, local):
         startC = np.empty(1, dtype=np.int64)
         gC = np.empty((1, 1))
     # coordinate subsets of each count, as positions in the layouts above
+    dimsXZ = np.empty(1 + dz, dtype=np.int64)
+    dimsXZ[0] = 0
+    dimsXZ[1] = 1
+    for m in range(1, dz):
+        dimsXZ[1 + m] = 2 + m
     dimsYZ = np.arange(1 + dz)
     dimsZ = np.arange(dz)
     topk = np.empty(k)
@@ -588,9 +593,16 @@ def cmi_pair(x, sx, rx, ox, y, sy, ry, oy, Z, sz, rz, oz, k, w, psi, G, local):
         eps, nrec = knn_grid_rec(i, w, k, rx[i], rz[0, i], G, bs, sx, sz[0], qA, startA, gA, iA, topk,
                                  2, rec)
         t = np.nextafter(eps, 0.0)
-        nxz = 0
-        for u in range(nrec):
-            nxz += rec[u] <= t
+        if eps > 0.0:
+            nxz = 0
+            for u in range(nrec):
+                nxz += rec[u] <= t
+        else:
+            # k coincident neighbours: t == eps == 0 and unvisited points may sit at distance 0 too
+            # (the search stops at a zero gap), so count the (x, z) box directly
+            nxz = count_grid(rx[i], rz[0, i], G, sx, sz[0], qA, 0.0, dimsXZ, startA, gA) - 1
+            if w > 0:
+                nxz -= _window_count(CA, dimsXZ, i, w, 0.0)
         nyz = count_grid(ry[i], rz[0, i], G, sy, sz[0], qB, t, dimsYZ, startB, gB) - 1
         if dz == 1:
             nz = _count_1d(sz[0], rz[0, i], Z[0, i], t) - 1
