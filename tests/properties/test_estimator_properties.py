@@ -75,12 +75,7 @@ def _tied_example():
 _TIED_EXAMPLE = _tied_example()  # I(x;y) - I(y;x) = 0.0227 nats at the default seed
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "KSG jitter is drawn per argument position, not per variable: mutual_information(x, y) gives x the "
-    "first jitter column and (y, x) gives it the second, so on tied data, where the jitter breaks the "
-    "ties, I(X;Y) != I(Y;X) at the same seed (differences ~1e-2 nats at n=150; e.g. rng = "
-    "default_rng(1), x = rng.standard_normal(150), y = 0.6 x + rng.standard_normal(150), both rounded "
-    "to 0.1: I(x;y) - I(y;x) = 0.0227 nats). Fix: jitter that depends on the variable, not its position."))
+# Regression: jitter used to follow argument position, so I(X;Y) != I(Y;X) on tied data (~1e-2 nats).
 @given(xy=seeded_pair(min_n=60, ties=True))
 @example(xy=_TIED_EXAMPLE)
 def test_ksg_mi_is_symmetric_on_tied_data_with_default_jitter(xy):

@@ -7,10 +7,9 @@ exact wherever a channel's preprocessing does not depend on its column position:
 * Gaussian copula: ranks and scores are computed per channel, so equality is exact;
 * KSG with ``jitter=0``: the compiled kernel sees the same two columns, so equality is exact, ties
   included;
-* KSG with the default jitter: the jitter is ONE draw of shape (epoch, time, channel) for the whole
-  recording (STYLE 4), so column c gets every N-th draw *by position*; permuting the columns does
-  not permute the jitter. On tie-free data the 1e-10 jitter cannot reorder neighbours, so the
-  matrices still agree to rounding; on tied data they need not (see the symmetry xfail).
+* KSG with the default jitter: each channel's jitter is keyed by the recording's seed and the
+  channel's own values (``_preprocess.standardise_and_jitter``), so it follows the variable, not its
+  column position, and equality is exact on tied data too.
 """
 
 from __future__ import annotations
@@ -67,13 +66,13 @@ def test_ksg_matrices_permute_with_neuron_order_without_jitter(a, q, k, data):
     np.testing.assert_array_equal(mp, m[np.ix_(p, p)])
 
 
-@given(a=recording(ties=False), q=_QUANTITIES, data=st.data())
-def test_ksg_matrices_permute_with_neuron_order_on_tie_free_data(a, q, data):
+@given(a=recording(ties=True), q=_QUANTITIES, data=st.data())
+def test_ksg_matrices_permute_with_neuron_order_with_default_jitter(a, q, data):
     fn, kw = q
     p = _perm(data, a.shape[1])
     m, mp = _both(fn, a, p, **kw)
-    # the jitter is positional (module docstring), so bitwise equality is not promised here
-    np.testing.assert_allclose(mp, m[np.ix_(p, p)], rtol=0, atol=1e-12)
+    # jitter follows the variable (module docstring), so the permuted matrix is exact, ties included
+    np.testing.assert_array_equal(mp, m[np.ix_(p, p)])
 
 
 @given(a=recording(ties=True), method=st.sampled_from(["ksg", "gaussian_copula", "gaussian", "binning"]),

@@ -14,6 +14,8 @@ Everything here works on whole recordings shaped (epoch, time, channel), *before
 
 from __future__ import annotations
 
+import zlib
+
 import numpy as np
 from scipy import special, stats
 
@@ -23,7 +25,15 @@ def standardise_and_jitter(arr: np.ndarray, *, jitter: float, rng: np.random.Gen
 
     Standardisation pools all epochs and times of a channel. A constant channel is only centred
     (its sd is 0), so the jitter alone breaks its ties. The jitter has sd `jitter` relative to the
-    unit sd and is drawn from `rng` in one call for the whole array.
+    unit sd.
+
+    Each channel's jitter is drawn from a generator keyed by one draw from `rng` *and* a hash of the
+    channel's sample order (its stable argsort), so it belongs to the variable, not to its position:
+    I(X;Y) = I(Y;X) exactly, and a pairwise matrix of permuted channels is the permuted matrix, also
+    on tied data (where the jitter decides the neighbour order). The order is unchanged by shifting
+    or positively rescaling a channel, so KSG keeps its affine invariance. The jitter is still fixed
+    once per recording, before pairs are formed, so chunking or batching never changes a value
+    (STYLE section 4).
     """
     flat = arr.reshape(-1, arr.shape[-1])
     mean = flat.mean(axis=0)
@@ -31,7 +41,12 @@ def standardise_and_jitter(arr: np.ndarray, *, jitter: float, rng: np.random.Gen
     sd = np.where(sd > 0, sd, 1.0)
     out = (arr - mean) / sd
     if jitter > 0:
-        out = out + jitter * rng.standard_normal(out.shape)
+        base = int(rng.integers(0, 2**63 - 1))
+        noise = np.empty(out.shape)
+        for c in range(arr.shape[-1]):
+            key = zlib.crc32(np.argsort(arr[..., c], axis=None, kind="stable").tobytes())
+            noise[..., c] = np.random.default_rng([base, key]).standard_normal(arr.shape[:-1])
+        out = out + jitter * noise
     return np.ascontiguousarray(out, dtype=np.float64)
 
 
