@@ -15,7 +15,6 @@ __version__ = "0.1.0"
 # public name -> module that defines it; resolved on first attribute access
 _LAZY = {
     "record": "infoflow.train",
-    "train": "infoflow.train",
     "entropy": "infoflow.estimators",
     "mutual_information": "infoflow.estimators",
     "conditional_mutual_information": "infoflow.estimators",

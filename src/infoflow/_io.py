@@ -98,7 +98,11 @@ def load_dataset(path: str | os.PathLike):
                 warnings.filterwarnings("ignore", message="Consolidated metadata")
                 ds = xr.open_zarr(path)
         else:
-            ds = xr.open_dataset(path, engine="scipy")
+            try:
+                ds = xr.open_dataset(path, engine="scipy")
+            except (TypeError, ValueError, OSError):
+                # netCDF4/HDF5 files (a plain ds.to_netcdf() elsewhere): any engine xarray has
+                ds = xr.open_dataset(path)
         return ds.load()
-    except (OSError, ValueError, KeyError) as exc:
+    except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ValueError(f"could not read {path}: it is corrupt or not an infoflow file ({exc}).") from None

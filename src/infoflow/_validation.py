@@ -213,13 +213,13 @@ def warn_constant(arr: np.ndarray, *, name: str, func: str) -> None:
 
 
 def check_activity(activity: Any, *, func: str, roles: Iterable[str] | None = None,
-                   drop_nan: bool = False, min_time: int = 2):
+                   min_time: int = 2):
     """Validate a recording and return it as a DataArray with dims ("epoch", "time", "neuron").
 
     Accepts an xarray DataArray with dims (time, neuron) or (epoch, time, neuron) and a ``role``
     coordinate on ``neuron``, or a NumPy array of shape (time, neuron) / (epoch, time, neuron) plus
-    `roles`. Data become float64; NaN/inf raise unless ``drop_nan=True`` (then those time steps are
-    dropped from every neuron of that epoch; the epoch must keep ``min_time`` steps).
+    `roles`. Data become float64; NaN/inf raise an error naming the first bad value (a gap in a
+    recording breaks every lagged pair across it, so infoflow never drops steps silently).
     """
     import xarray as xr
 
@@ -259,10 +259,11 @@ def check_activity(activity: Any, *, func: str, roles: Iterable[str] | None = No
     except (TypeError, ValueError) as exc:
         raise ValueError(f"{func}: activity must be numeric ({exc}).") from None
     bad = ~np.isfinite(values)
-    if bad.any() and not drop_nan:
+    if bad.any():
         e, t, n = np.argwhere(bad)[0]
         raise ValueError(f"{func}: activity has {int(bad.sum())} NaN/inf values (first: epoch {int(e)}, time {int(t)}, "
-                         f"neuron {da['neuron'].values[n]!r}). Pass drop_nan=True to drop those steps.")
+                         f"neuron {str(da['neuron'].values[n])!r}). Remove or interpolate those steps before the analysis "
+                         "(for CSV input: infoflow.data.load_csv(..., fill='interpolate')).")
     if values.shape[1] < min_time:
         raise ValueError(f"{func}: activity has {values.shape[1]} time steps; at least {min_time} are needed.")
     return da.copy(data=values)

@@ -120,7 +120,7 @@ def flow(
         "epochs": ds.sizes.get("epoch", 1),
         "samples per pair": ds.attrs["n_samples"],
         "estimator": ds.attrs["estimator"] + (f" (k={ds.attrs['k']})" if "k" in ds.attrs else ""),
-        "measure tested": f"{ds.attrs['tested']}, lags {list(ds['lag'].values)}",
+        "measure tested": f"{ds.attrs['tested']}, lags {', '.join(str(int(v)) for v in ds['lag'].values)}",
         "surrogates / null": f"{ds.attrs['surrogates']} / {ds.attrs['null']} (min shift {ds.attrs['min_shift']})",
         f"significant at FDR {alpha}": n_sig,
         "screen": "gaussian_copula" if screen else "off",

@@ -36,7 +36,7 @@ class StageProgress:
 @handle_errors
 def run_command(
     out: Path = typer.Argument(Path("runs/airport"), help="Run folder (created; re-running skips finished stages)."),
-    config: Path | None = typer.Option(None, "--config", help="TOML file with run options (top level or [run])."),
+    config: Path | None = typer.Option(None, "--config", help="TOML file with run options (at top level or in a \\[run] table)."),
     quick: bool = typer.Option(False, "--quick", help="A first look in about a minute (fewer units, epochs, seeds)."),
     dataset: str | None = typer.Option(None, help="Bundled series (see `infoflow datasets`)."),
     csv: str | None = typer.Option(None, "--csv", help="Use this CSV file instead of a bundled series."),
@@ -45,7 +45,7 @@ def run_command(
     units: int | None = typer.Option(None, "--units", help="Units of the fully recurrent network."),
     epochs: int | None = typer.Option(None, "--epochs", help="Training epochs."),
     seeds: list[str] | None = typer.Option(None, "--seeds", help="Training seeds, e.g. 0,1,2."),
-    flow_method: str | None = typer.Option(None, "--flow-method", help="ksg | gaussian_copula | gaussian."),
+    flow_method: str | None = typer.Option(None, "--flow-method", help="ksg | gaussian_copula."),
     surrogates: int | None = typer.Option(None, "--surrogates", help="Circular-shift surrogates per pair."),
     lags: list[str] | None = typer.Option(None, "--lags", help="Lags in steps, e.g. 1,2,3."),
     alpha: float | None = typer.Option(None, "--alpha", help="FDR level of the significance tests."),
@@ -95,7 +95,7 @@ def analyze_command(
     roles: str | None = typer.Option(None, "--roles", help="One role per neuron, comma-separated "
                                      "(input/hidden/output), or a text file with one per line."),
     out: Path | None = typer.Option(None, "--out", help="Output folder (default: <activity>_infoflow)."),
-    method: str = typer.Option("ksg", "--method", help="ksg | gaussian_copula | gaussian."),
+    method: str = typer.Option("ksg", "--method", help="ksg | gaussian_copula."),
     surrogates: int = typer.Option(100, "--surrogates", help="Circular-shift surrogates per pair."),
     lags: list[str] | None = typer.Option(None, "--lags", help="Lags in steps, e.g. 1,2,3."),
     alpha: float = typer.Option(0.05, "--alpha", help="FDR level."),

@@ -132,8 +132,8 @@ def _check_options(o: RunOptions) -> None:
     check_param("run", "track_surrogates", o.track_surrogates, [Interval(int, 0, None)])
     check_param("run", "track_every", o.track_every, [Interval(int, 1, None)])
     check_param("run", "alpha", o.alpha, [Interval(float, 0, 1, closed="neither")])
-    check_param("run", "flow_method", o.flow_method, [Options("ksg", "gaussian_copula", "gaussian")])
-    check_param("run", "track_method", o.track_method, [Options("ksg", "gaussian_copula", "gaussian")])
+    check_param("run", "flow_method", o.flow_method, [Options("ksg", "gaussian_copula")])
+    check_param("run", "track_method", o.track_method, [Options("ksg", "gaussian_copula")])
     check_param("run", "measure", o.measure, [Options("te", "flow")])
     if not o.seeds:
         raise InvalidParameterError("run: seeds must name at least one seed.")
