@@ -202,7 +202,10 @@ def neuron_scatter(plane, fig_dir: Path) -> list[str]:
     if "I_X_neuron" not in plane:
         return []
     plt = _plt()
-    ests = [str(e) for e in plane["estimator"].values]
+    ests = [str(e) for e in plane["estimator"].values
+            if np.isfinite(plane["I_X_neuron"].sel(estimator=e).values).any()]
+    if not ests:
+        return []
     fig, axes = plt.subplots(1, len(ests), figsize=(4.2 * len(ests), 3.6), squeeze=False)
     for ax, est in zip(axes[0], ests):
         sub = plane.sel(estimator=est).isel(epoch=-1)

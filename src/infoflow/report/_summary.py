@@ -170,7 +170,33 @@ def _direction(seeds: list[Path], alpha: float) -> dict[str, Any]:
     for name, t in tests.items():
         table[f"{name}: p-value (Mann-Whitney)"] = _r(t.get("pvalue"))
         table[f"{name}: effect size (Cliff's delta)"] = _r(t.get("cliffs_delta"))
+    table.update(_ksg_agreement(seeds[0]))
     return {"answer": answer, "sentence": sentence, "table": table, "notes": list(st.get("notes", []))}
+
+
+def _ksg_agreement(primary: Path) -> dict[str, Any]:
+    """How well the KSG re-estimate of the last epoch's TE matrix agrees with the tested flow."""
+    if not (primary / "te_ksg.nc").exists() or not (primary / "flow.nc").exists():
+        return {}
+    import numpy as np
+    from scipy import stats
+
+    from infoflow._io import load_dataset
+
+    ksg = load_dataset(primary / "te_ksg.nc")
+    flow = load_dataset(primary / "flow.nc")
+    if "epoch" in flow.dims:
+        flow = flow.sel(epoch=int(ksg.attrs["epoch"]))
+    a = np.asarray(flow["te"].values, float)
+    b = np.asarray(ksg["te_ksg"].sel(source=flow["source"], target=flow["target"]).values, float)
+    ok = np.isfinite(a) & np.isfinite(b)
+    sig = np.asarray(flow["significant"].values, bool) & ok
+    rho = float(stats.spearmanr(a[ok], b[ok]).statistic) if ok.sum() > 2 else None
+    return {
+        "KSG vs tested estimator: Spearman r of TE over pairs (last epoch)": _r(rho),
+        "KSG TE, mean over significant pairs (nats)": _r(float(b[sig].mean())) if sig.any() else None,
+        "KSG TE, mean over other pairs (nats)": _r(float(b[ok & ~sig].mean())) if (ok & ~sig).any() else None,
+    }
 
 
 def _layers(seeds: list[Path], alpha: float) -> dict[str, Any]:
