@@ -27,13 +27,14 @@ def standardise_and_jitter(arr: np.ndarray, *, jitter: float, rng: np.random.Gen
     (its sd is 0), so the jitter alone breaks its ties. The jitter has sd `jitter` relative to the
     unit sd.
 
-    Each channel's jitter is drawn from a generator keyed by one draw from `rng` *and* a hash of the
-    channel's sample order (its stable argsort), so it belongs to the variable, not to its position:
-    I(X;Y) = I(Y;X) exactly, and a pairwise matrix of permuted channels is the permuted matrix, also
-    on tied data (where the jitter decides the neighbour order). The order is unchanged by shifting
-    or positively rescaling a channel, so KSG keeps its affine invariance. The jitter is still fixed
-    once per recording, before pairs are formed, so chunking or batching never changes a value
-    (STYLE section 4).
+    Each channel's jitter is drawn from a generator keyed by one draw from `rng`, a hash of the
+    channel's dense ranks after standardising (ties kept) and, among channels whose ranks are identical, their order of
+    appearance. So the jitter belongs to the variable, not to its position: I(X;Y) = I(Y;X)
+    exactly, and a pairwise matrix of permuted channels is the permuted matrix, also on tied data
+    (where the jitter decides the neighbour order). Ranks are unchanged by shifting or positively
+    rescaling a channel, so KSG keeps its affine invariance; identical channels (x and a copy of x)
+    still get different jitter, so their ties are broken. The jitter is fixed once per recording,
+    before pairs are formed, so chunking or batching never changes a value (STYLE section 4).
     """
     flat = arr.reshape(-1, arr.shape[-1])
     mean = flat.mean(axis=0)
@@ -43,9 +44,14 @@ def standardise_and_jitter(arr: np.ndarray, *, jitter: float, rng: np.random.Gen
     if jitter > 0:
         base = int(rng.integers(0, 2**63 - 1))
         noise = np.empty(out.shape)
+        seen: dict[int, int] = {}
         for c in range(arr.shape[-1]):
-            key = zlib.crc32(np.argsort(arr[..., c], axis=None, kind="stable").tobytes())
-            noise[..., c] = np.random.default_rng([base, key]).standard_normal(arr.shape[:-1])
+            # ranks of the standardised values: values that standardising merges (closer than
+            # rounding) count as one, so a*v + b ranks exactly like v
+            dense_ranks = np.unique(out[..., c], return_inverse=True)[1]
+            key = zlib.crc32(dense_ranks.astype(np.int64).tobytes())
+            seen[key] = seen.get(key, -1) + 1
+            noise[..., c] = np.random.default_rng([base, key, seen[key]]).standard_normal(arr.shape[:-1])
         out = out + jitter * noise
     return np.ascontiguousarray(out, dtype=np.float64)
 
