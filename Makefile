@@ -19,6 +19,8 @@ run: $(STAMP)
 test: $(STAMP)
 	$(VENV)/bin/lint-imports
 	$(PY) -m pytest -q
+	# the numba kernels once more as plain Python, so their bodies are exercised against the twins
+	NUMBA_DISABLE_JIT=1 $(PY) -m pytest -q -p no:cacheprovider tests/estimators/test_kernels.py
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache
