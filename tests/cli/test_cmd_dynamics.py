@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
-from pathlib import Path
 
 import pytest
 import xarray as xr
@@ -14,18 +11,7 @@ from typer.testing import CliRunner
 from infoflow.cli import app
 from infoflow.dynamics import OUTPUT_KEYS
 
-
-def _synthetic():
-    name = "infoflow_tests_synthetic"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, Path(__file__).parents[1] / "dynamics" / "synthetic.py")
-        mod = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(mod)
-        sys.modules[name] = mod
-    return sys.modules[name]
-
-
-S = _synthetic()
+import synthetic_recordings as S  # tests/ is on sys.path (rootdir conftest, prepend import mode)
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import inspect
 import json
 import sys
@@ -14,18 +13,7 @@ from infoflow._io import save_dataset
 from infoflow._validation import InvalidParameterError
 from infoflow.dynamics import OUTPUT_KEYS, analyze_dynamics, load_run
 
-
-def _synthetic():
-    name = "infoflow_tests_synthetic"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, Path(__file__).parent / "synthetic.py")
-        mod = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(mod)
-        sys.modules[name] = mod
-    return sys.modules[name]
-
-
-S = _synthetic()
+import synthetic_recordings as S  # tests/ is on sys.path (rootdir conftest, prepend import mode)
 
 
 def _plane(recs):

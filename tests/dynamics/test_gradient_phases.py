@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
 import inspect
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,18 +11,7 @@ import xarray as xr
 from infoflow._validation import InvalidParameterError
 from infoflow.dynamics import detect_transition, gradient_phases, gradient_snr
 
-
-def _synthetic():
-    name = "infoflow_tests_synthetic"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, Path(__file__).parent / "synthetic.py")
-        mod = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(mod)
-        sys.modules[name] = mod
-    return sys.modules[name]
-
-
-S = _synthetic()
+import synthetic_recordings as S  # tests/ is on sys.path (rootdir conftest, prepend import mode)
 
 
 def test_gradient_snr_hand_example():

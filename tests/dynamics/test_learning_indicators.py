@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import importlib.util
 import inspect
 import json
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,18 +13,7 @@ from infoflow._validation import InvalidParameterError
 from infoflow.dynamics import (indicator_correlations, lead_lag, learning_indicators, load_run, participation_ratio,
                                plot_indicators)
 
-
-def _synthetic():
-    name = "infoflow_tests_synthetic"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, Path(__file__).parent / "synthetic.py")
-        mod = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(mod)
-        sys.modules[name] = mod
-    return sys.modules[name]
-
-
-S = _synthetic()
+import synthetic_recordings as S  # tests/ is on sys.path (rootdir conftest, prepend import mode)
 
 
 def test_participation_ratio_counts_dimensions(rng):

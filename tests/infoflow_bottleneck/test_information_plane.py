@@ -12,10 +12,7 @@ upper bound whenever its noise variance <= s^2, and KDE I(T;Y) (Y in 30 quantile
 
 from __future__ import annotations
 
-import importlib.util
 import inspect
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -24,18 +21,7 @@ import xarray as xr
 from infoflow._validation import InvalidParameterError
 from infoflow.bottleneck import compression_verdict, information_plane, input_history, plot_information_plane
 
-
-def _synthetic():
-    name = "infoflow_tests_synthetic"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, Path(__file__).parents[1] / "dynamics" / "synthetic.py")
-        mod = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(mod)
-        sys.modules[name] = mod
-    return sys.modules[name]
-
-
-S = _synthetic()
+import synthetic_recordings as S  # tests/ is on sys.path (rootdir conftest, prepend import mode)
 
 
 def _oracle(s2, r2=0.25):

@@ -26,7 +26,12 @@ def save_figure(fig, figures_dir: Path, name: str, caption: str, *, dpi: int = 1
     plt.close(fig)
     atomic_write_bytes(figures_dir / f"{name}.png", png.getvalue())
     atomic_write_bytes(figures_dir / f"{name}.svg", svg.getvalue())
-    b64 = base64.b64encode(png.getvalue()).decode("ascii")
+    return figure_block(png.getvalue(), name, caption)
+
+
+def figure_block(png: bytes, name: str, caption: str) -> str:
+    """An HTML <figure> with the PNG inlined as base64 and `caption` below it."""
+    b64 = base64.b64encode(png).decode("ascii")
     cap = html.escape(caption)
     return (f'<figure id="fig-{html.escape(name)}"><img alt="{cap}" src="data:image/png;base64,{b64}">'
             f"<figcaption>{cap}</figcaption></figure>")

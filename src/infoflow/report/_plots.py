@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from infoflow.report._figures import save_figure
+from infoflow.report._figures import figure_block, save_figure
 from infoflow.report._summary import read_metrics
 
 ROLE_COLOURS = {"input": "#1f77b4", "hidden": "#7f7f7f", "output": "#d62728"}
@@ -221,10 +221,5 @@ def neuron_scatter(plane, fig_dir: Path) -> list[str]:
 
 
 def embed_png(png: Path, caption: str) -> str:
-    import base64
-    import html
-
-    b64 = base64.b64encode(Path(png).read_bytes()).decode("ascii")
-    cap = html.escape(caption)
-    return (f'<figure id="fig-{html.escape(Path(png).stem)}"><img alt="{cap}" src="data:image/png;base64,{b64}">'
-            f"<figcaption>{cap}</figcaption></figure>")
+    """A <figure> block for a PNG another stage already wrote (``figures/<stem>.png``)."""
+    return figure_block(Path(png).read_bytes(), Path(png).stem, caption)

@@ -33,7 +33,7 @@ from infoflow import __version__
 ALPHA_DEFAULT = 0.05
 
 
-def _read_json(path: Path) -> dict[str, Any] | None:
+def read_json(path: Path) -> dict[str, Any] | None:
     try:
         return json.loads(Path(path).read_text("utf-8"))
     except FileNotFoundError:
@@ -82,7 +82,7 @@ def build_summary(run_dir: str | Path) -> dict[str, Any]:
     """Collect every number the report states into one JSON-safe dict (see module docstring)."""
     run_dir = Path(run_dir)
     seeds = seed_dirs(run_dir)
-    options = _read_json(run_dir / "run_options.json") or {}
+    options = read_json(run_dir / "run_options.json") or {}
     alpha = float(options.get("alpha", ALPHA_DEFAULT))
     summary: dict[str, Any] = {
         "infoflow_version": __version__,
@@ -91,7 +91,7 @@ def build_summary(run_dir: str | Path) -> dict[str, Any]:
         "q1_direction": _direction(seeds, alpha),
         "q2_layers": _layers(seeds, alpha),
     }
-    dyn = _read_json(run_dir / "dynamics.json")
+    dyn = read_json(run_dir / "dynamics.json")
     summary["q3_bottleneck"] = _bottleneck(dyn) if dyn else _unavailable(
         "No training history (dynamics.json) for this run: the bottleneck needs per-epoch recordings.")
     summary["q4_indicators"] = _indicators(dyn, alpha) if dyn else _unavailable(
@@ -104,7 +104,7 @@ def build_summary(run_dir: str | Path) -> dict[str, Any]:
 
 # ----------------------------------------------------------------------------------------- sections
 def _setup(run_dir: Path, seeds: list[Path], options: dict[str, Any]) -> dict[str, Any]:
-    cfg = _read_json(seeds[0] / "config.json") or _read_json(run_dir / "config.json") or {}
+    cfg = read_json(seeds[0] / "config.json") or read_json(run_dir / "config.json") or {}
     rows: dict[str, Any] = {
         "dataset": cfg.get("dataset_label", cfg.get("dataset", "user recording")),
         "architecture": cfg.get("arch", "n/a"),
@@ -130,8 +130,8 @@ def _setup(run_dir: Path, seeds: list[Path], options: dict[str, Any]) -> dict[st
 
 
 def _structure_files(seeds: list[Path]) -> tuple[dict | None, list[dict]]:
-    main = _read_json(seeds[0] / "structure.json")
-    tracked = [s for s in (_read_json(d / "structure_epochs.json") for d in seeds) if s]
+    main = read_json(seeds[0] / "structure.json")
+    tracked = [s for s in (read_json(d / "structure_epochs.json") for d in seeds) if s]
     return main, tracked
 
 

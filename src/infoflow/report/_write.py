@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import warnings
 from pathlib import Path
-from typing import Any
 
 from infoflow._io import atomic_write_json, atomic_write_text, load_dataset
 from infoflow.report import _plots
 from infoflow.report._render import render_report
-from infoflow.report._summary import build_summary, seed_dirs
-
-
-def _read(path: Path) -> dict[str, Any] | None:
-    return json.loads(path.read_text("utf-8")) if path.exists() else None
+from infoflow.report._summary import read_json, build_summary, seed_dirs
 
 
 def write_report(run_dir: str | Path) -> Path:
@@ -35,7 +29,7 @@ def write_report(run_dir: str | Path) -> Path:
     if not run_dir.is_dir():
         raise FileNotFoundError(f"report: run folder {run_dir} does not exist.")
     summary = build_summary(run_dir)
-    options = _read(run_dir / "run_options.json") or {}
+    options = read_json(run_dir / "run_options.json") or {}
     measure = options.get("measure", "te")
     fig_dir = run_dir / "figures"
     seeds = seed_dirs(run_dir)
@@ -44,8 +38,8 @@ def write_report(run_dir: str | Path) -> Path:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # plotting warnings (tight layout etc.) are not the user's business
         figures["setup"] = _plots.loss_curves(seeds, fig_dir)
-        structure = _read(primary / "structure.json")
-        tracked = [s for s in (_read(d / "structure_epochs.json") for d in seeds) if s]
+        structure = read_json(primary / "structure.json")
+        tracked = [s for s in (read_json(d / "structure_epochs.json") for d in seeds) if s]
         if (primary / "flow.nc").exists() and structure is not None:
             flow = load_dataset(primary / "flow.nc")
             figures["q1_direction"] = (_plots.flow_heatmap(flow, fig_dir, measure)
