@@ -31,13 +31,11 @@ def test_one_dimensional_searches_equal_brute_force(rng, ties):
             assert K._count_1d(s, r, q, t) == n_in
             hi, lo = K._gallop_hi(s, r, q, t), K._gallop_lo(s, r, q, t)
             assert hi - lo + 1 == n_in
-            assert K._search_hi(s, r, 300, q, t) == hi
-            assert K._search_lo(s, 0, r, q, t) == lo
-            c16 = s[::16].copy()
-            for lim in (min(300, r + 40), 300):
-                assert K._hi16(s, c16, r, lim, q, t) == K._search_hi(s, r, lim, q, t)
-            for lo_lim in (max(0, r - 40), 0):
-                assert K._lo16(s, c16, lo_lim, r, q, t) == K._search_lo(s, lo_lim, r, q, t)
+            assert K._scan_count(s, r, 0, 300, q, t) == n_in - 1
+            # limited to a rank window [lo_lim, hi_lim): only the points inside it are counted
+            lo_lim, hi_lim = max(0, r - 40), min(300, r + 40)
+            inside = np.abs(s[lo_lim:hi_lim] - q) <= t
+            assert K._scan_count(s, r, lo_lim, hi_lim, q, t) == inside.sum() - 1
 
 
 @pytest.mark.parametrize("G", [1, 5, 12])
@@ -82,34 +80,52 @@ def test_knn_searches_equal_reference(rng, ties, D, w):
             assert K.knn_grid(i, w, 4, r1[i], r2[i], G, bs, s1, s2, q, cs, gc, gi, topk) == want[i]
 
 
+def _grid3_for(a, G):
+    """3-D grid on coordinates 0, 1 and 2 of ``a`` (n, D), as the CMI kernel builds it."""
+    n = len(a)
+    (s0, r0, o0), (s1, r1, _), (s2, r2, _) = (_sorted(a[:, m]) for m in range(3))
+    cs = np.empty(G ** 3 + 1, dtype=np.int64)
+    gc, gi = np.empty((a.shape[1], n)), np.empty(n, dtype=np.int64)
+    K.build_grid3(r0, r1, r2, o0, np.ascontiguousarray(a.T), G, cs, gc, gi)
+    return (s0, s1, s2), (r0, r1, r2), cs, gc, gi, K.cell_bounds(n, G)
+
+
+@pytest.mark.parametrize("G", [1, 4, 7])
+def test_build_grid3_puts_points_in_their_cells(rng, G):
+    a = _data(rng, 200, 4, True)
+    _, (r0, r1, r2), cs, gc, gi, _ = _grid3_for(a, G)
+    cells = (r0 * G // 200 * G + r1 * G // 200) * G + r2 * G // 200
+    assert np.array_equal(np.diff(cs), np.bincount(cells, minlength=G ** 3))
+    assert sorted(gi) == list(range(200))
+    assert np.array_equal(gc.T, a[gi])
+    for c in range(G ** 3):
+        members = gi[cs[c]:cs[c + 1]]
+        assert np.all(cells[members] == c)
+        assert np.all(np.diff(r0[members]) > 0)
+
+
 @pytest.mark.parametrize("ties", [False, True])
+@pytest.mark.parametrize("D", [3, 4])
 @pytest.mark.parametrize("w", [0, 3])
-def test_recording_knn_search_gives_subspace_counts(rng, ties, w):
-    a = _data(rng, 250, 4, ties)  # layout (x, z0, y, z1): the search skips y (position 2) when recording
-    eps = ref.kth_distance(a, 4, w)
-    want = ref.count_inside(a[:, [0, 1, 3]], eps, w)
-    rec = np.empty(250)
-    for G in (1, 6, 11):
-        s1, r1, s2, r2, cs, gc, gi, bs = _grid_for(a, G)
+def test_block_knn_search_equals_reference(rng, ties, D, w):
+    a = _data(rng, 250, D, ties)
+    want = ref.kth_distance(a, 4, w)
+    for G in (1, 3, 6):
+        (s0, s1, s2), (r0, r1, r2), cs, gc, gi, bs = _grid3_for(a, G)
         for i in range(len(a)):
-            kth, m = K.knn_grid_rec(i, w, 4, r1[i], r2[i], G, bs, s1, s2, a[i].copy(), cs, gc, gi,
-                                    np.empty(4), 2, rec)
-            assert kth == eps[i]
-            assert np.sum(rec[:m] <= np.nextafter(kth, 0.0)) == want[i]
+            c = [r[i] * G // len(a) for r in (r0, r1, r2)]
+            got = K.knn_block3(i, w, 4, *c, G, bs, s0, s1, s2, a[i].copy(), cs, gc, gi, np.empty(4))
+            assert got == want[i]
 
 
-@pytest.mark.parametrize("ties", [False, True])
-@pytest.mark.parametrize("dims", [[0, 1], [0, 1, 2]])
-def test_box_counts_equal_reference(rng, ties, dims):
-    a = _data(rng, 250, 3, ties)
-    eps = ref.kth_distance(a, 4)
-    want = ref.count_inside(a[:, dims], eps) + 1  # the kernel counts the point itself
-    dims = np.array(dims, dtype=np.int64)
-    for G in (1, 6, 11):
-        s1, r1, s2, r2, cs, gc, gi, _ = _grid_for(a, G)
-        for i in range(len(a)):
-            t = np.nextafter(eps[i], 0.0)
-            assert K.count_grid(r1[i], r2[i], G, s1, s2, a[i].copy(), t, dims, cs, gc) == want[i]
+def test_grid_is_refined_only_for_crowded_points(rng):
+    n = 4000
+    x, z = rng.standard_normal(n), rng.standard_normal(n)
+    r = [_sorted(v)[1] for v in (x, rng.standard_normal(n), z)]
+    assert K.refine_grid3(*r, 10) == 10  # independent coordinates fill the grid evenly
+    r[1] = _sorted(z + 1e-3 * rng.standard_normal(n))[1]  # y ~ z0: points on a thin diagonal band
+    G = K.refine_grid3(*r, 10)
+    assert 10 < G <= 40
 
 
 @pytest.mark.parametrize("ties", [False, True])

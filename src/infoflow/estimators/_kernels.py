@@ -9,10 +9,15 @@ Design of the all-pairs engine (why it is fast):
 * Each channel is sorted once (order, rank, sorted values) by the caller and the result is shared by
   every pair the channel appears in, instead of re-sorting per pair.
 * The joint k-nearest-neighbour search (max-norm) of a pair uses a quantile grid built from those ranks
-  (a counting sort, O(n)), so cells hold about the same number of points whatever the marginals; the
-  search visits rings of cells and stops once the k-th distance is below the distance to the ring edge.
-* One-dimensional marginal counts are a galloping search from the point's own rank in the shared
-  sorted array; two-dimensional counts (conditional MI) use a grid and add interior cells whole.
+  (a counting sort, O(n)): 2-D on (x, y) for MI, 3-D on (x, y, z0) for conditional MI, made finer
+  where dependent coordinates crowd the points. The queries of one cell share the gathered block of
+  cells around it; the k-th distance found there is exact when it lies within the block's faces,
+  else a wider search runs.
+* Marginal counts (MI) scan outward from the point's own rank in the shared sorted array, in
+  vectorised chunks. Conditional MI gets n_z, n_xz and n_yz from one vectorised pass over the
+  z0-sorted range of the box (two galloping searches find it).
+* Inner loops index through slices: numba adds a negative-index check to ``a[j]`` when it cannot
+  prove ``j >= 0``, which stops LLVM from vectorising the loop (measured 5x slower).
 * Pairs are spread over threads with ``prange`` and each writes only its own output cell, so results
   are bitwise identical for any thread count.
 
@@ -217,117 +222,6 @@ def knn_grid(i, w, k, r1i, r2i, G, bs, s1, s2, q, cell_start, gc, gidx, topk):
 
 
 @njit(cache=True, nogil=True)
-def knn_grid_rec(i, w, k, r1i, r2i, G, bs, s1, s2, q, cell_start, gc, gidx, topk, skip, rec):
-    """:func:`knn_grid` that also records, for every admissible point it scans, the max-norm distance
-    over all coordinates except position ``skip``; returns (k-th distance, number recorded).
-
-    Every point closer than the final k-th distance on those coordinates is scanned (cells and rings
-    are only skipped when their gap is at least the current k-th distance), so the count of
-    ``rec <= t`` equals the box count in that subspace: conditional MI gets its (x, z) count from
-    the joint search without a second pass.
-    """
-    n = s1.shape[0]
-    D = q.shape[0]
-    for m in range(k):
-        topk[m] = _INF
-    kth = _INF
-    nrec = 0
-    ci1 = r1i * G // n
-    ci2 = r2i * G // n
-    q1 = q[0]
-    q2 = q[1]
-    for ring in range(G):
-        lo1 = ci1 - ring
-        hi1 = ci1 + ring
-        lo2 = ci2 - ring
-        hi2 = ci2 + ring
-        a1 = lo1 if lo1 > 0 else 0
-        b1 = hi1 if hi1 < G - 1 else G - 1
-        a2 = lo2 if lo2 > 0 else 0
-        b2 = hi2 if hi2 < G - 1 else G - 1
-        for c1 in range(a1, b1 + 1):
-            g1 = _cell_gap(c1, ci1, q1, s1, bs)
-            if g1 >= kth:
-                continue
-            edge1 = c1 == lo1 or c1 == hi1
-            step = 1 if edge1 else hi2 - lo2
-            c2 = lo2
-            while c2 <= hi2:
-                if c2 >= a2 and c2 <= b2:
-                    g2 = _cell_gap(c2, ci2, q2, s2, bs)
-                    if g2 < kth:
-                        c = c1 * G + c2
-                        for p in range(cell_start[c], cell_start[c + 1]):
-                            if abs(gidx[p] - i) <= w:
-                                continue
-                            dsub = 0.0
-                            for dd in range(D):
-                                if dd != skip:
-                                    dsub = max(dsub, abs(gc[p, dd] - q[dd]))
-                            rec[nrec] = dsub
-                            nrec += 1
-                            d = max(dsub, abs(gc[p, skip] - q[skip]))
-                            if d < kth:
-                                m = k - 1
-                                while m > 0 and topk[m - 1] > d:
-                                    topk[m] = topk[m - 1]
-                                    m -= 1
-                                topk[m] = d
-                                kth = topk[k - 1]
-                if step == 0:
-                    break
-                c2 += step
-        bound = _INF
-        if lo1 > 0:
-            bound = min(bound, q1 - s1[bs[lo1] - 1])
-        if hi1 < G - 1:
-            bound = min(bound, s1[bs[hi1 + 1]] - q1)
-        if lo2 > 0:
-            bound = min(bound, q2 - s2[bs[lo2] - 1])
-        if hi2 < G - 1:
-            bound = min(bound, s2[bs[hi2 + 1]] - q2)
-        if kth <= bound or bound == _INF:
-            break
-    return kth, nrec
-
-
-@njit(cache=True, nogil=True)
-def count_grid(r1i, r2i, G, s1, s2, q, t, dims, cell_start, gc):
-    """Points (self included) within ``t`` of ``q`` on every coordinate in ``dims`` (positions in
-    ``gc``), which must start with the two grid coordinates 0 and 1; cells wholly inside the box are
-    added without looking at their points when ``dims`` is just the grid coordinates."""
-    n = s1.shape[0]
-    q1 = q[0]
-    q2 = q[1]
-    lo1 = _gallop_lo(s1, r1i, q1, t) * G // n
-    hi1 = _gallop_hi(s1, r1i, q1, t) * G // n
-    lo2 = _gallop_lo(s2, r2i, q2, t) * G // n
-    hi2 = _gallop_hi(s2, r2i, q2, t) * G // n
-    only_grid = dims.shape[0] == 2
-    total = 0
-    for c1 in range(lo1, hi1 + 1):
-        row = c1 * G
-        if only_grid and c1 > lo1 and c1 < hi1 and hi2 - lo2 > 1:
-            # inner row: cells lo2+1 .. hi2-1 are wholly inside, one prefix-sum difference
-            total += cell_start[row + hi2] - cell_start[row + lo2 + 1]
-            for c in (row + lo2, row + hi2):
-                for p in range(cell_start[c], cell_start[c + 1]):
-                    total += abs(gc[p, 1] - q2) <= t
-            continue
-        for c2 in range(lo2, hi2 + 1):
-            c = row + c2
-            for p in range(cell_start[c], cell_start[c + 1]):
-                ok = True
-                for dd in dims:
-                    if abs(gc[p, dd] - q[dd]) > t:
-                        ok = False
-                        break
-                if ok:
-                    total += 1
-    return total
-
-
-@njit(cache=True, nogil=True)
 def cell_bounds(n, G):
     """First rank of each of the ``G`` quantile cells, plus ``n``: shape (G + 1,)."""
     bs = np.empty(G + 1, dtype=np.int64)
@@ -338,69 +232,36 @@ def cell_bounds(n, G):
 
 # ----------------------------------------------------------------------------- KSG, one pair
 @njit(cache=True, nogil=True)
-def _search_hi(s, lo, hi, q, t):
-    """Last index in ``[lo, hi)`` with ``s[j] - q <= t``, given it holds at ``lo``.
+def _scan_count(s, r, lo_lim, hi_lim, q, t):
+    """Points other than ``r`` within ``t`` of ``q = s[r]`` in sorted ``s``, all within
+    ``[lo_lim, hi_lim)``: counted outward from ``r`` in chunks of 128 until a chunk is not full.
 
-    Branch-free bisection (the comparison becomes a conditional add), so the four searches of one
-    query overlap in the CPU instead of stalling on mispredicted branches."""
-    base = lo
-    length = hi - lo
-    while length > 1:
-        half = length >> 1
-        base += half * (s[base + half] - q <= t)
-        length -= half
-    return base
-
-
-@njit(cache=True, nogil=True)
-def _search_lo(s, lo, hi, q, t):
-    """First index in ``[lo, hi]`` with ``q - s[j] <= t``, given it holds at ``hi`` (branch-free)."""
-    base = hi
-    length = hi - lo + 1
-    while length > 1:
-        half = length >> 1
-        base -= half * (q - s[base - half] <= t)
-        length -= half
-    return base
-
-
-@njit(cache=True, nogil=True)
-def _hi16(s, c16, r, lim, q, t):
-    """As :func:`_search_hi` over ``[r, lim)``, bisecting first the small array ``c16 = s[::16]``
-    (cache-resident) and then counting one stretch of 16 values, which vectorises."""
-    b0 = (r + 15) >> 4
-    b1 = (lim + 15) >> 4
-    base = b0 - 1  # a virtual "true" entry standing for r itself
-    length = b1 - b0 + 1
-    while length > 1:
-        half = length >> 1
-        base += half * (c16[base + half] - q <= t)
-        length -= half
-    start = r if base < b0 else base << 4
-    stop = min(start + 16, lim)
+    Marginal counts are a few dozen points, so counting whole chunks with vectorised comparisons
+    (slices, see :func:`cmi_pair`) beats a bisection's chain of dependent loads."""
     cnt = 0
-    for j in range(start + 1, stop):
-        cnt += s[j] - q <= t
-    return start + cnt
-
-
-@njit(cache=True, nogil=True)
-def _lo16(s, c16, lo_lim, r, q, t):
-    """As :func:`_search_lo` over ``[lo_lim, r]``, through ``c16 = s[::16]`` (see :func:`_hi16`)."""
-    b0 = (lo_lim + 15) >> 4
-    b1 = r >> 4
-    base = b1 + 1  # a virtual "true" entry standing for r itself
-    length = b1 - b0 + 2
-    while length > 1:
-        half = length >> 1
-        base -= half * (q - c16[base - half] <= t)
-        length -= half
-    end = r if base > b1 else base << 4
-    begin = max(end - 16, lo_lim)
-    cnt = 0
-    for j in range(begin, end):
-        cnt += q - s[j] <= t
-    return end - cnt
+    j = r + 1
+    while j < hi_lim:
+        e = min(j + 128, hi_lim)
+        seg = s[j:e]
+        c = 0
+        for u in range(seg.shape[0]):
+            c += seg[u] - q <= t
+        cnt += c
+        if c < e - j:
+            break
+        j = e
+    j = r
+    while j > lo_lim:
+        b = max(j - 128, lo_lim)
+        seg = s[b:j]
+        c = 0
+        for u in range(seg.shape[0]):
+            c += q - seg[u] <= t
+        cnt += c
+        if c < j - b:
+            break
+        j = b
+    return cnt
 
 
 @njit(cache=True, nogil=True)
@@ -413,9 +274,10 @@ def mi_pair(x, sx, rx, ox, y, sy, ry, k, w, psi, G, local):
     otherwise). Returns MI in nats.
 
     Fast path: the k nearest neighbours are first sought in the 3 x 3 block of cells around the
-    query; if the k-th distance is smaller than the distance to the block's edge it is exact, and
-    the marginal counts are then confined to the block's rank range (short branch-free searches
-    through an index of every 16th sorted value).
+    query (gathered once per cell, distances computed in a loop that vectorises, then only points
+    under a threshold kept for the selection); if the k-th distance is smaller than the distance to
+    the block's edge it is exact, and the marginal counts are then confined to the block's rank
+    range (:func:`_scan_count`, vectorised chunks outward from the point's own rank).
     Otherwise the full ring search and galloping counts are used.
     """
     n = x.shape[0]
@@ -429,8 +291,6 @@ def mi_pair(x, sx, rx, ox, y, sy, ry, k, w, psi, G, local):
     build_grid(rx, ry, ox, C, G, cs, gc, gidx)
     gx = gc[:, 0].copy()
     gy = gc[:, 1].copy()
-    cx16 = sx[::16].copy()
-    cy16 = sy[::16].copy()
     topk = np.empty(k)
     q = np.empty(2)
     d0 = np.zeros(1, dtype=np.int64)
@@ -440,6 +300,7 @@ def mi_pair(x, sx, rx, ox, y, sy, ry, k, w, psi, G, local):
     byv = np.empty(cap)
     biv = np.empty(cap, dtype=np.int64)
     buf = np.empty(cap)
+    kept = np.empty(cap)
     want_local = local.shape[0] == n
     base = psi[k] + psi[n]
     acc = 0.0
@@ -464,6 +325,7 @@ def mi_pair(x, sx, rx, ox, y, sy, ry, k, w, psi, G, local):
             byv = np.empty(cap)
             biv = np.empty(cap, dtype=np.int64)
             buf = np.empty(cap)
+            kept = np.empty(cap)
         mc = 0
         for c in range(a1, b1 + 1):
             for pp in range(cs[c * G + a2], cs[c * G + b2 + 1]):
@@ -475,6 +337,7 @@ def mi_pair(x, sx, rx, ox, y, sy, ry, k, w, psi, G, local):
         xhi = sx[bs[b1 + 1]] if b1 < G - 1 else _INF
         ylo = sy[bs[a2] - 1] if a2 > 0 else -_INF
         yhi = sy[bs[b2 + 1]] if b2 < G - 1 else _INF
+        prev = 0.0
         for j in range(mq):
             p = p0 + j
             i = gidx[p]
@@ -485,24 +348,38 @@ def mi_pair(x, sx, rx, ox, y, sy, ry, k, w, psi, G, local):
             # only block points closer than the block's edge can be exact neighbours: keep those
             # (branch-free compaction), then select the k-th smallest among the few kept
             bound = min(min(q1 - xlo, xhi - q1), min(q2 - ylo, yhi - q2))
+            # distances first (vectorises), then compaction under 1.5x the previous query's k-th
+            # distance when that keeps k points, else under the block's bound (as in cmi_pair)
+            dist = buf[:mc]
+            xv = bxv[:mc]
+            yv = byv[:mc]
+            for u in range(mc):
+                dist[u] = max(abs(xv[u] - q1), abs(yv[u] - q2))
+            thr = min(bound, 1.5 * prev) if prev > 0.0 else bound
             cnt = 0
             for u in range(mc):
-                d = max(abs(bxv[u] - q1), abs(byv[u] - q2))
-                buf[cnt] = d
-                cnt += (d < bound) & (abs(biv[u] - i) > w)
+                d = dist[u]
+                kept[cnt] = d
+                cnt += (d < thr) & (abs(biv[u] - i) > w)
+            if cnt < k and thr < bound:
+                cnt = 0
+                for u in range(mc):
+                    d = dist[u]
+                    kept[cnt] = d
+                    cnt += (d < bound) & (abs(biv[u] - i) > w)
             if cnt >= k:
                 for m in range(k):
                     topk[m] = _INF
                 for u in range(cnt):
-                    d = buf[u]
+                    d = kept[u]
                     for m in range(k):
                         lo_ = min(topk[m], d)
                         d = max(topk[m], d)
                         topk[m] = lo_
                 kth = topk[k - 1]
                 t = np.nextafter(kth, 0.0)
-                nx = _hi16(sx, cx16, r1, bs[b1 + 1], q1, t) - _lo16(sx, cx16, bs[a1], r1, q1, t)
-                ny = _hi16(sy, cy16, r2, bs[b2 + 1], q2, t) - _lo16(sy, cy16, bs[a2], r2, q2, t)
+                nx = _scan_count(sx, r1, bs[a1], bs[b1 + 1], q1, t)
+                ny = _scan_count(sy, r2, bs[a2], bs[b2 + 1], q2, t)
             else:
                 q[0] = q1
                 q[1] = q2
@@ -510,6 +387,7 @@ def mi_pair(x, sx, rx, ox, y, sy, ry, k, w, psi, G, local):
                 t = np.nextafter(kth, 0.0)
                 nx = _count_1d(sx, r1, q1, t) - 1
                 ny = _count_1d(sy, r2, q2, t) - 1
+            prev = kth
             if w > 0:
                 nx -= _window_count(C, d0, i, w, t)
                 ny -= _window_count(C, d1, i, w, t)
@@ -521,100 +399,288 @@ def mi_pair(x, sx, rx, ox, y, sy, ry, k, w, psi, G, local):
 
 
 @njit(cache=True, nogil=True)
+def build_grid3(r0, r1, r2, order, C, G, cell_start, gc, gidx):
+    """Counting-sort the points into a ``G x G x G`` grid on the ranks ``r0``, ``r1``, ``r2`` (n,) of
+    the first three rows of ``C`` (D, n). Points sit in a cell in the order ``order``. Fills
+    ``cell_start`` (G**3 + 1,), the gathered coordinates ``gc`` (D, n) and original indices ``gidx``."""
+    n = r0.shape[0]
+    D = C.shape[0]
+    cell_start[:] = 0
+    for i in range(n):
+        c = ((r0[i] * G // n) * G + r1[i] * G // n) * G + r2[i] * G // n
+        cell_start[c + 1] += 1
+    for c in range(G * G * G):
+        cell_start[c + 1] += cell_start[c]
+    fill = cell_start[:-1].copy()
+    for r in range(n):
+        i = order[r]
+        c = ((r0[i] * G // n) * G + r1[i] * G // n) * G + r2[i] * G // n
+        p = fill[c]
+        fill[c] = p + 1
+        gidx[p] = i
+        for dd in range(D):
+            gc[dd, p] = C[dd, i]
+
+
+@njit(cache=True, nogil=True)
+def _face_bound(s, bs, a, b, G, q):
+    """Distance from ``q`` to the nearest face of the cell slab ``a..b`` (inf where the slab reaches
+    the grid's edge): every point outside the slab is at least this far on this coordinate."""
+    lo = q - s[bs[a] - 1] if a > 0 else _INF
+    hi = s[bs[b + 1]] - q if b < G - 1 else _INF
+    return min(lo, hi)
+
+
+@njit(cache=True, nogil=True)
+def refine_grid3(r0, r1, r2, G):
+    """Cells per axis for :func:`build_grid3`, starting from ``G``. Strongly dependent coordinates
+    (a unit's next value and its own past, say) crowd the points into few cells; while the cell of
+    an average point holds more than 4x the points a cell of the ``G`` grid would hold under
+    independence, the grid is made finer (up to 4x ``G``, at most 64 per axis)."""
+    n = r0.shape[0]
+    target = n / (G * G * G)
+    Gmax = min(4 * G, 64)
+    while G < Gmax:
+        counts = np.zeros(G * G * G, dtype=np.int64)
+        for i in range(n):
+            counts[((r0[i] * G // n) * G + r1[i] * G // n) * G + r2[i] * G // n] += 1
+        occupancy = 0.0
+        for c in range(G * G * G):
+            occupancy += counts[c] * counts[c]
+        occupancy /= n
+        if occupancy <= 4.0 * target:
+            break
+        G = min(Gmax, int(G * np.sqrt(occupancy / target)) + 1)
+    return G
+
+
+@njit(cache=True, nogil=True)
+def knn_block3(i, w, k, c0, c1, c2, G, bs, s0, s1, s2, q, cs, gc, gidx, topk):
+    """k-th max-norm distance from point ``i`` (coordinates ``q``, cell ``(c0, c1, c2)``) to the other
+    points outside the Theiler window, by scanning ever larger blocks of cells of a 3-D grid
+    (:func:`build_grid3`) until the k-th distance is within the block's faces. The slow path of
+    :func:`cmi_pair`, taken when the 3 x 3 x 3 block around a query holds too few close points."""
+    D = q.shape[0]
+    kth = _INF
+    for R in range(1, G + 1):
+        for m in range(k):
+            topk[m] = _INF
+        a0 = max(c0 - R, 0)
+        b0 = min(c0 + R, G - 1)
+        a1 = max(c1 - R, 0)
+        b1 = min(c1 + R, G - 1)
+        a2 = max(c2 - R, 0)
+        b2 = min(c2 + R, G - 1)
+        for u0 in range(a0, b0 + 1):
+            for u1 in range(a1, b1 + 1):
+                row = (u0 * G + u1) * G
+                for p in range(cs[row + a2], cs[row + b2 + 1]):
+                    if abs(gidx[p] - i) <= w:
+                        continue
+                    d = 0.0
+                    for dd in range(D):
+                        d = max(d, abs(gc[dd, p] - q[dd]))
+                    if d < topk[k - 1]:
+                        m = k - 1
+                        while m > 0 and topk[m - 1] > d:
+                            topk[m] = topk[m - 1]
+                            m -= 1
+                        topk[m] = d
+        kth = topk[k - 1]
+        bound = min(_face_bound(s0, bs, a0, b0, G, q[0]),
+                    min(_face_bound(s1, bs, a1, b1, G, q[1]), _face_bound(s2, bs, a2, b2, G, q[2])))
+        if kth <= bound or bound == _INF:
+            break
+    return kth
+
+
+@njit(cache=True, nogil=True)
 def cmi_pair(x, sx, rx, ox, y, sy, ry, oy, Z, sz, rz, oz, k, w, psi, G, local):
     """Frenzel-Pompe conditional MI I(x; y | Z) for scalar ``x``, ``y`` and ``Z`` (dz, n).
 
     Sorted values / ranks / orders: ``sx, rx, ox`` of x; ``sy, ry, oy`` of y; ``sz, rz, oz`` (dz, n) of
-    each row of ``Z``. The joint search uses a grid on (x, z0) and yields the (x, z) counts on the way
-    (:func:`knn_grid_rec`); the (y, z) counts use a grid on (y, z0); the z counts a galloping search
-    (dz == 1) or a grid on (z0, z1). Local values go to ``local`` when it has n elements.
+    each row of ``Z``; ``G`` cells per axis of the 3-D grid. Local values go to ``local`` when it has
+    n elements. ``oy`` is unused (kept so every CMI caller passes the same arrays).
+
+    Joint search: a quantile grid on the ranks of (x, y, z0), other rows of Z checked in the distance.
+    As in :func:`mi_pair`, the queries of one cell share the gathered 3 x 3 x 3 block of cells around
+    it; the k-th distance found there is exact when it lies within the block's faces, otherwise
+    :func:`knn_block3` widens the block.
+    Counts: the points within ``t`` of the query on z0 are one contiguous range of the z0-sorted
+    order (two galloping searches); one branch-free pass over that range, with x, y and the other Z
+    rows gathered into z0 order, gives n_z, n_xz and n_yz together. (The range holds about n_z points,
+    which every count needs anyway; box counts on 2-D grids cost several times more.)
     """
     n = x.shape[0]
     dz = Z.shape[0]
     D = 2 + dz
-    bs = cell_bounds(n, G)
-    # coordinate layouts put the two grid coordinates first
-    CA = np.empty((D, n))  # (x, z0, y, z1..)
-    CA[0, :] = x
-    CA[1, :] = Z[0]
-    CA[2, :] = y
-    for m in range(1, dz):
-        CA[2 + m, :] = Z[m]
-    CB = np.empty((1 + dz, n))  # (y, z0, z1..)
-    CB[0, :] = y
+    C = np.empty((D, n))  # joint layout (x, y, z0, z1, ..)
+    C[0, :] = x
+    C[1, :] = y
     for m in range(dz):
-        CB[1 + m, :] = Z[m]
-    startA = np.empty(G * G + 1, dtype=np.int64)
-    gA = np.empty((n, D))
-    iA = np.empty(n, dtype=np.int64)
-    build_grid(rx, rz[0], ox, CA, G, startA, gA, iA)
-    startB = np.empty(G * G + 1, dtype=np.int64)
-    gB = np.empty((n, 1 + dz))
-    iB = np.empty(n, dtype=np.int64)
-    build_grid(ry, rz[0], oy, CB, G, startB, gB, iB)
-    if dz > 1:
-        CC = np.empty((dz, n))
-        for m in range(dz):
-            CC[m, :] = Z[m]
-        startC = np.empty(G * G + 1, dtype=np.int64)
-        gC = np.empty((n, dz))
-        iC = np.empty(n, dtype=np.int64)
-        build_grid(rz[0], rz[1], oz[0], CC, G, startC, gC, iC)
-    else:
-        CC = np.empty((1, n))
-        CC[0, :] = Z[0]
-        startC = np.empty(1, dtype=np.int64)
-        gC = np.empty((1, 1))
-    # coordinate subsets of each count, as positions in the layouts above
+        C[2 + m, :] = Z[m]
+    G = refine_grid3(rx, ry, rz[0], G)
+    bs = cell_bounds(n, G)
+    cs = np.empty(G * G * G + 1, dtype=np.int64)
+    gc = np.empty((D, n))
+    gidx = np.empty(n, dtype=np.int64)
+    build_grid3(rx, ry, rz[0], ox, C, G, cs, gc, gidx)
+    # every row in z0 order, for the counting pass
+    sz0 = sz[0]
+    rz0 = rz[0]
+    oz0 = oz[0]
+    Cz = np.empty((D, n))
+    for r in range(n):
+        i = oz0[r]
+        for dd in range(D):
+            Cz[dd, r] = C[dd, i]
+    xz = Cz[0]
+    yz = Cz[1]
     dimsXZ = np.empty(1 + dz, dtype=np.int64)
+    dimsYZ = np.empty(1 + dz, dtype=np.int64)
+    dimsZ = np.empty(dz, dtype=np.int64)
     dimsXZ[0] = 0
-    dimsXZ[1] = 1
-    for m in range(1, dz):
+    dimsYZ[0] = 1
+    for m in range(dz):
         dimsXZ[1 + m] = 2 + m
-    dimsYZ = np.arange(1 + dz)
-    dimsZ = np.arange(dz)
+        dimsYZ[1 + m] = 2 + m
+        dimsZ[m] = 2 + m
     topk = np.empty(k)
-    rec = np.empty(n)
-    qA = np.empty(D)
-    qB = np.empty(1 + dz)
-    qC = np.empty(dz)
+    q = np.empty(D)
+    cap = 256
+    bv = np.empty((D, cap))
+    biv = np.empty(cap, dtype=np.int64)
+    buf = np.empty(cap)
+    kept = np.empty(cap)
     want_local = local.shape[0] == n
     base = psi[k]
     acc = 0.0
-    for p in range(n):
-        i = iA[p]
-        for dd in range(D):
-            qA[dd] = gA[p, dd]
-        for dd in range(1 + dz):
-            qB[dd] = CB[dd, i]
-        for dd in range(dz):
-            qC[dd] = CC[dd, i]
-        # the joint search scans every point of the (x, z) box, so it also gives n_xz
-        eps, nrec = knn_grid_rec(i, w, k, rx[i], rz[0, i], G, bs, sx, sz[0], qA, startA, gA, iA, topk,
-                                 2, rec)
-        t = np.nextafter(eps, 0.0)
-        if eps > 0.0:
-            nxz = 0
-            for u in range(nrec):
-                nxz += rec[u] <= t
-        else:
-            # k coincident neighbours: t == eps == 0 and unvisited points may sit at distance 0 too
-            # (the search stops at a zero gap), so count the (x, z) box directly
-            nxz = count_grid(rx[i], rz[0, i], G, sx, sz[0], qA, 0.0, dimsXZ, startA, gA) - 1
+    for cell in range(G * G * G):
+        p0 = cs[cell]
+        mq = cs[cell + 1] - p0
+        if mq == 0:
+            continue
+        c0 = cell // (G * G)
+        c1 = (cell // G) % G
+        c2 = cell % G
+        a0 = max(c0 - 1, 0)
+        b0 = min(c0 + 1, G - 1)
+        a1 = max(c1 - 1, 0)
+        b1 = min(c1 + 1, G - 1)
+        a2 = max(c2 - 1, 0)
+        b2 = min(c2 + 1, G - 1)
+        # gather the 3 x 3 x 3 block once for all queries of the cell, each coordinate contiguous
+        mc = 0
+        for u0 in range(a0, b0 + 1):
+            for u1 in range(a1, b1 + 1):
+                row = (u0 * G + u1) * G
+                mc += cs[row + b2 + 1] - cs[row + a2]
+        if mc > cap:
+            cap = 2 * mc
+            bv = np.empty((D, cap))
+            biv = np.empty(cap, dtype=np.int64)
+            buf = np.empty(cap)
+            kept = np.empty(cap)
+        mc = 0
+        for u0 in range(a0, b0 + 1):
+            for u1 in range(a1, b1 + 1):
+                row = (u0 * G + u1) * G
+                for pp in range(cs[row + a2], cs[row + b2 + 1]):
+                    for dd in range(D):
+                        bv[dd, mc] = gc[dd, pp]
+                    biv[mc] = gidx[pp]
+                    mc += 1
+        prev = 0.0
+        for j in range(mq):
+            p = p0 + j
+            i = gidx[p]
+            for dd in range(D):
+                q[dd] = gc[dd, p]
+            bound = min(_face_bound(sx, bs, a0, b0, G, q[0]),
+                        min(_face_bound(sy, bs, a1, b1, G, q[1]), _face_bound(sz0, bs, a2, b2, G, q[2])))
+            # distances to every block point (a loop that vectorises), then keep those under a
+            # threshold (branch-free compaction): 1.5x the previous query's k-th distance when that
+            # keeps at least k points (neighbouring queries have similar ones), else the faces' bound
+            dist = buf[:mc]
+            if D == 3:
+                q0 = q[0]
+                q1 = q[1]
+                q2 = q[2]
+                b0v = bv[0, :mc]
+                b1v = bv[1, :mc]
+                b2v = bv[2, :mc]
+                for u in range(mc):
+                    dist[u] = max(abs(b0v[u] - q0), max(abs(b1v[u] - q1), abs(b2v[u] - q2)))
+            else:
+                for u in range(mc):
+                    d = 0.0
+                    for dd in range(D):
+                        d = max(d, abs(bv[dd, u] - q[dd]))
+                    dist[u] = d
+            thr = min(bound, 1.5 * prev) if prev > 0.0 else bound
+            cnt = 0
+            for u in range(mc):
+                d = dist[u]
+                kept[cnt] = d
+                cnt += (d < thr) & (abs(biv[u] - i) > w)
+            if cnt < k and thr < bound:
+                cnt = 0
+                for u in range(mc):
+                    d = dist[u]
+                    kept[cnt] = d
+                    cnt += (d < bound) & (abs(biv[u] - i) > w)
+            if cnt >= k:
+                for m in range(k):
+                    topk[m] = _INF
+                for u in range(cnt):
+                    d = kept[u]
+                    for m in range(k):
+                        lo_ = min(topk[m], d)
+                        d = max(topk[m], d)
+                        topk[m] = lo_
+                eps = topk[k - 1]
+            else:
+                eps = knn_block3(i, w, k, c0, c1, c2, G, bs, sx, sy, sz0, q, cs, gc, gidx, topk)
+            prev = eps
+            t = np.nextafter(eps, 0.0)
+            # one pass over the z0 range of the box gives all three counts (self included)
+            r = rz0[i]
+            lo = _gallop_lo(sz0, r, q[2], t)
+            hi = _gallop_hi(sz0, r, q[2], t)
+            qx = q[0]
+            qy = q[1]
+            cx = 0
+            cy = 0
+            # slices, not range(lo, hi + 1): indices numba cannot prove non-negative get a
+            # wraparound check that stops the loop from vectorising (5x slower, measured)
+            xs = xz[lo:hi + 1]
+            ys = yz[lo:hi + 1]
+            if dz == 1:
+                for u in range(xs.shape[0]):
+                    cx += abs(xs[u] - qx) <= t
+                    cy += abs(ys[u] - qy) <= t
+                cz = hi - lo + 1
+            else:
+                zs = Cz[3:, lo:hi + 1]
+                cz = 0
+                for u in range(xs.shape[0]):
+                    okz = True
+                    for m in range(dz - 1):
+                        okz = okz & (abs(zs[m, u] - q[3 + m]) <= t)
+                    cz += okz
+                    cx += okz & (abs(xs[u] - qx) <= t)
+                    cy += okz & (abs(ys[u] - qy) <= t)
+            nxz = cx - 1
+            nyz = cy - 1
+            nz = cz - 1
             if w > 0:
-                nxz -= _window_count(CA, dimsXZ, i, w, 0.0)
-        nyz = count_grid(ry[i], rz[0, i], G, sy, sz[0], qB, t, dimsYZ, startB, gB) - 1
-        if dz == 1:
-            nz = _count_1d(sz[0], rz[0, i], Z[0, i], t) - 1
-        else:
-            nz = count_grid(rz[0, i], rz[1, i], G, sz[0], sz[1], qC, t, dimsZ, startC, gC) - 1
-        if w > 0:
-            nyz -= _window_count(CB, dimsYZ, i, w, t)
-            nz -= _window_count(CC, dimsZ, i, w, t)
-        v = psi[nxz + 1] + psi[nyz + 1] - psi[nz + 1]
-        acc += v
-        if want_local:
-            local[i] = base - v
+                nxz -= _window_count(C, dimsXZ, i, w, t)
+                nyz -= _window_count(C, dimsYZ, i, w, t)
+                nz -= _window_count(C, dimsZ, i, w, t)
+            v = psi[nxz + 1] + psi[nyz + 1] - psi[nz + 1]
+            acc += v
+            if want_local:
+                local[i] = base - v
     return base - acc / n
 
 

@@ -72,8 +72,9 @@ def _grid_mi(n: int) -> int:
 
 
 def _grid_cmi(n: int) -> int:
-    """Cells per axis for the conditional-MI grids (measured fastest at n = 10^4)."""
-    return int(min(max(np.sqrt(n / CMI_POINTS_PER_CELL), 1), 2048))
+    """Cells per axis of the 3-D (x, y, z0) grid of the conditional-MI kernel: about
+    ``CMI_POINTS_PER_CELL`` points per cell (measured fastest at n = 10^4)."""
+    return int(min(max(round((n / CMI_POINTS_PER_CELL) ** (1.0 / 3.0)), 1), 256))
 
 
 CMI_POINTS_PER_CELL = 4.0
