@@ -36,6 +36,18 @@ def test_one_dimensional_searches_equal_brute_force(rng, ties):
             lo_lim, hi_lim = max(0, r - 40), min(300, r + 40)
             inside = np.abs(s[lo_lim:hi_lim] - q) <= t
             assert K._scan_count(s, r, lo_lim, hi_lim, q, t) == inside.sum() - 1
+            for B in (1, 7, 600):  # one bucket, coarse buckets, ~2 per value
+                table, lo, scale = K.bucket_table(s, B)
+                assert K._rank_above(s, table, lo, scale, q, t) == np.sum(s - q <= t)
+                assert K._rank_within(s, table, lo, scale, q, t) == np.sum(q - s > t)
+
+
+@pytest.mark.parametrize("k", [1, 3, 4, 6])
+def test_kth_smallest_equals_sorting(rng, k):
+    topk = np.empty(k)
+    for cnt in (k, k + 1, 40):
+        vals = np.round(rng.random(cnt), 1)  # with ties
+        assert K.kth_smallest(vals, cnt, k, topk) == np.sort(vals)[k - 1]
 
 
 @pytest.mark.parametrize("G", [1, 5, 12])

@@ -232,6 +232,96 @@ def cell_bounds(n, G):
 
 # ----------------------------------------------------------------------------- KSG, one pair
 @njit(cache=True, nogil=True)
+def kth_smallest(vals, cnt, k, topk):
+    """k-th smallest of ``vals[:cnt]`` (cnt >= k) by a min/max insertion network, branch-free.
+    k = 4 (the default) runs on four scalars that stay in registers (measured ~10% faster overall)."""
+    if k == 4:
+        t0 = _INF
+        t1 = _INF
+        t2 = _INF
+        t3 = _INF
+        for u in range(cnt):
+            d = vals[u]
+            a = min(t0, d)
+            d = max(t0, d)
+            t0 = a
+            a = min(t1, d)
+            d = max(t1, d)
+            t1 = a
+            a = min(t2, d)
+            d = max(t2, d)
+            t2 = a
+            t3 = min(t3, d)
+        return t3
+    for m in range(k):
+        topk[m] = _INF
+    for u in range(cnt):
+        d = vals[u]
+        for m in range(k):
+            lo_ = min(topk[m], d)
+            d = max(topk[m], d)
+            topk[m] = lo_
+    return topk[k - 1]
+
+
+@njit(cache=True, nogil=True)
+def _bucket(v, lo, scale, B):
+    """Index of the equal-width bucket of value ``v`` (clamped to ``0..B-1``): non-decreasing in v."""
+    f = (v - lo) * scale
+    if f < 0.0:
+        return 0
+    if f >= B:
+        return B - 1
+    return int(f)
+
+
+@njit(cache=True, nogil=True)
+def bucket_table(s, B):
+    """For sorted ``s``: ``table[b]`` = number of values whose bucket is below ``b`` (b = 0..B), with
+    B equal-width buckets spanning ``s``; returns (table, lo, scale) for :func:`_rank_above`."""
+    n = s.shape[0]
+    lo = s[0]
+    width = s[n - 1] - s[0]
+    scale = B / width if width > 0.0 else 0.0
+    table = np.zeros(B + 1, dtype=np.int32)
+    for j in range(n):
+        table[_bucket(s[j], lo, scale, B) + 1] += 1
+    for b in range(B):
+        table[b + 1] += table[b]
+    return table, lo, scale
+
+
+@njit(cache=True, nogil=True)
+def _rank_above(s, table, lo, scale, q, t):
+    """First index ``j`` of sorted ``s`` with ``s[j] - q > t`` (so ``s[:j] - q <= t``).
+
+    The bucket of ``q + t`` gives the index up to the points of one bucket (counted with a loop that
+    vectorises); ``q + t`` is rounded, so the two boundary checks then move the index the last step
+    (almost never needed) and make it exact for the predicate as written."""
+    n = s.shape[0]
+    B = table.shape[0] - 1
+    j = np.int64(table[_bucket(q + t, lo, scale, B)])
+    while j < n and s[j] - q <= t:
+        j += 1
+    while j > 0 and s[j - 1] - q > t:
+        j -= 1
+    return j
+
+
+@njit(cache=True, nogil=True)
+def _rank_within(s, table, lo, scale, q, t):
+    """First index ``j`` of sorted ``s`` with ``q - s[j] <= t`` (see :func:`_rank_above`)."""
+    n = s.shape[0]
+    B = table.shape[0] - 1
+    j = np.int64(table[_bucket(q - t, lo, scale, B)])
+    while j < n and q - s[j] > t:
+        j += 1
+    while j > 0 and q - s[j - 1] <= t:
+        j -= 1
+    return j
+
+
+@njit(cache=True, nogil=True)
 def _scan_count(s, r, lo_lim, hi_lim, q, t):
     """Points other than ``r`` within ``t`` of ``q = s[r]`` in sorted ``s``, all within
     ``[lo_lim, hi_lim)``: counted outward from ``r`` in chunks of 128 until a chunk is not full.
@@ -291,6 +381,8 @@ def mi_pair(x, sx, rx, ox, y, sy, ry, k, w, psi, G, local):
     build_grid(rx, ry, ox, C, G, cs, gc, gidx)
     gx = gc[:, 0].copy()
     gy = gc[:, 1].copy()
+    tabx, lox, scx = bucket_table(sx, 2 * n)
+    taby, loy, scy = bucket_table(sy, 2 * n)
     topk = np.empty(k)
     q = np.empty(2)
     d0 = np.zeros(1, dtype=np.int64)
@@ -328,10 +420,13 @@ def mi_pair(x, sx, rx, ox, y, sy, ry, k, w, psi, G, local):
             kept = np.empty(cap)
         mc = 0
         for c in range(a1, b1 + 1):
+            if c == c1:
+                self0 = mc + cs[cell] - cs[c * G + a2]  # block position of the cell's first query
             for pp in range(cs[c * G + a2], cs[c * G + b2 + 1]):
                 bxv[mc] = gx[pp]
                 byv[mc] = gy[pp]
-                biv[mc] = gidx[pp]
+                if w > 0:  # sample indices are only needed for a Theiler window
+                    biv[mc] = gidx[pp]
                 mc += 1
         xlo = sx[bs[a1] - 1] if a1 > 0 else -_INF
         xhi = sx[bs[b1 + 1]] if b1 < G - 1 else _INF
@@ -355,31 +450,30 @@ def mi_pair(x, sx, rx, ox, y, sy, ry, k, w, psi, G, local):
             yv = byv[:mc]
             for u in range(mc):
                 dist[u] = max(abs(xv[u] - q1), abs(yv[u] - q2))
+            if w == 0:
+                dist[self0 + j] = _INF  # the query itself; no other point is excluded
+            else:
+                bi = biv[:mc]
+                for u in range(mc):
+                    if abs(bi[u] - i) <= w:
+                        dist[u] = _INF
             thr = min(bound, 1.5 * prev) if prev > 0.0 else bound
             cnt = 0
             for u in range(mc):
                 d = dist[u]
                 kept[cnt] = d
-                cnt += (d < thr) & (abs(biv[u] - i) > w)
+                cnt += d < thr
             if cnt < k and thr < bound:
                 cnt = 0
                 for u in range(mc):
                     d = dist[u]
                     kept[cnt] = d
-                    cnt += (d < bound) & (abs(biv[u] - i) > w)
+                    cnt += d < bound
             if cnt >= k:
-                for m in range(k):
-                    topk[m] = _INF
-                for u in range(cnt):
-                    d = kept[u]
-                    for m in range(k):
-                        lo_ = min(topk[m], d)
-                        d = max(topk[m], d)
-                        topk[m] = lo_
-                kth = topk[k - 1]
+                kth = kth_smallest(kept, cnt, k, topk)
                 t = np.nextafter(kth, 0.0)
-                nx = _scan_count(sx, r1, bs[a1], bs[b1 + 1], q1, t)
-                ny = _scan_count(sy, r2, bs[a2], bs[b2 + 1], q2, t)
+                nx = _rank_above(sx, tabx, lox, scx, q1, t) - _rank_within(sx, tabx, lox, scx, q1, t) - 1
+                ny = _rank_above(sy, taby, loy, scy, q2, t) - _rank_within(sy, taby, loy, scy, q2, t) - 1
             else:
                 q[0] = q1
                 q[1] = q2
@@ -585,10 +679,13 @@ def cmi_pair(x, sx, rx, ox, y, sy, ry, oy, Z, sz, rz, oz, k, w, psi, G, local):
         for u0 in range(a0, b0 + 1):
             for u1 in range(a1, b1 + 1):
                 row = (u0 * G + u1) * G
+                if u0 == c0 and u1 == c1:
+                    self0 = mc + cs[cell] - cs[row + a2]  # block position of the cell's first query
                 for pp in range(cs[row + a2], cs[row + b2 + 1]):
                     for dd in range(D):
                         bv[dd, mc] = gc[dd, pp]
-                    biv[mc] = gidx[pp]
+                    if w > 0:  # sample indices are only needed for a Theiler window
+                        biv[mc] = gidx[pp]
                     mc += 1
         prev = 0.0
         for j in range(mq):
@@ -617,28 +714,27 @@ def cmi_pair(x, sx, rx, ox, y, sy, ry, oy, Z, sz, rz, oz, k, w, psi, G, local):
                     for dd in range(D):
                         d = max(d, abs(bv[dd, u] - q[dd]))
                     dist[u] = d
+            if w == 0:
+                dist[self0 + j] = _INF  # the query itself; no other point is excluded
+            else:
+                bi = biv[:mc]
+                for u in range(mc):
+                    if abs(bi[u] - i) <= w:
+                        dist[u] = _INF
             thr = min(bound, 1.5 * prev) if prev > 0.0 else bound
             cnt = 0
             for u in range(mc):
                 d = dist[u]
                 kept[cnt] = d
-                cnt += (d < thr) & (abs(biv[u] - i) > w)
+                cnt += d < thr
             if cnt < k and thr < bound:
                 cnt = 0
                 for u in range(mc):
                     d = dist[u]
                     kept[cnt] = d
-                    cnt += (d < bound) & (abs(biv[u] - i) > w)
+                    cnt += d < bound
             if cnt >= k:
-                for m in range(k):
-                    topk[m] = _INF
-                for u in range(cnt):
-                    d = kept[u]
-                    for m in range(k):
-                        lo_ = min(topk[m], d)
-                        d = max(topk[m], d)
-                        topk[m] = lo_
-                eps = topk[k - 1]
+                eps = kth_smallest(kept, cnt, k, topk)
             else:
                 eps = knn_block3(i, w, k, c0, c1, c2, G, bs, sx, sy, sz0, q, cs, gc, gidx, topk)
             prev = eps
