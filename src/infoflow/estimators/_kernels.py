@@ -438,8 +438,6 @@ def mi_pair(x, sx, rx, ox, y, sy, ry, k, w, psi, G, local):
             i = gidx[p]
             q1 = gx[p]
             q2 = gy[p]
-            r1 = rx[i]
-            r2 = ry[i]
             # only block points closer than the block's edge can be exact neighbours: keep those
             # (branch-free compaction), then select the k-th smallest among the few kept
             bound = min(min(q1 - xlo, xhi - q1), min(q2 - ylo, yhi - q2))
@@ -477,6 +475,8 @@ def mi_pair(x, sx, rx, ox, y, sy, ry, k, w, psi, G, local):
             else:
                 q[0] = q1
                 q[1] = q2
+                r1 = rx[i]  # ranks (random loads) only on this slow path
+                r2 = ry[i]
                 kth = knn_grid(i, w, k, r1, r2, G, bs, sx, sy, q, cs, gc, gidx, topk)
                 t = np.nextafter(kth, 0.0)
                 nx = _count_1d(sx, r1, q1, t) - 1
