@@ -265,6 +265,41 @@ def kth_smallest(vals, cnt, k, topk):
 
 
 @njit(cache=True, nogil=True)
+def block_kth(dist, self_pos, biv, i, w, k, bound, prev, kept, topk):
+    """The k-th smallest admissible distance in ``dist`` (a query's distances to its gathered block),
+    when it is exact, i.e. below ``bound`` (the distance to the block's faces); else inf, and the
+    caller searches wider. Overwrites ``dist`` entries of excluded points (the query itself at
+    ``self_pos``, or the Theiler window ``|biv - i| <= w``) with inf.
+
+    Only points under a threshold are kept for the selection (branch-free compaction): 1.5x the
+    previous query's k-th distance ``prev`` when that keeps k points (neighbouring queries have
+    similar ones), else ``bound``."""
+    mc = dist.shape[0]
+    if w == 0:
+        dist[self_pos] = _INF  # no other point is excluded
+    else:
+        bi = biv[:mc]
+        for u in range(mc):
+            if abs(bi[u] - i) <= w:
+                dist[u] = _INF
+    thr = min(bound, 1.5 * prev) if prev > 0.0 else bound
+    cnt = 0
+    for u in range(mc):
+        d = dist[u]
+        kept[cnt] = d
+        cnt += d < thr
+    if cnt < k and thr < bound:
+        cnt = 0
+        for u in range(mc):
+            d = dist[u]
+            kept[cnt] = d
+            cnt += d < bound
+    if cnt >= k:
+        return kth_smallest(kept, cnt, k, topk)
+    return _INF
+
+
+@njit(cache=True, nogil=True)
 def _bucket(v, lo, scale, B):
     """Index of the equal-width bucket of value ``v`` (clamped to ``0..B-1``): non-decreasing in v."""
     f = (v - lo) * scale
@@ -438,37 +473,16 @@ def mi_pair(x, sx, rx, ox, y, sy, ry, k, w, psi, G, local):
             i = gidx[p]
             q1 = gx[p]
             q2 = gy[p]
-            # only block points closer than the block's edge can be exact neighbours: keep those
-            # (branch-free compaction), then select the k-th smallest among the few kept
+            # only block points closer than the block's edge can be exact neighbours; distances
+            # first (a loop that vectorises), then the selection in block_kth
             bound = min(min(q1 - xlo, xhi - q1), min(q2 - ylo, yhi - q2))
-            # distances first (vectorises), then compaction under 1.5x the previous query's k-th
-            # distance when that keeps k points, else under the block's bound (as in cmi_pair)
             dist = buf[:mc]
             xv = bxv[:mc]
             yv = byv[:mc]
             for u in range(mc):
                 dist[u] = max(abs(xv[u] - q1), abs(yv[u] - q2))
-            if w == 0:
-                dist[self0 + j] = _INF  # the query itself; no other point is excluded
-            else:
-                bi = biv[:mc]
-                for u in range(mc):
-                    if abs(bi[u] - i) <= w:
-                        dist[u] = _INF
-            thr = min(bound, 1.5 * prev) if prev > 0.0 else bound
-            cnt = 0
-            for u in range(mc):
-                d = dist[u]
-                kept[cnt] = d
-                cnt += d < thr
-            if cnt < k and thr < bound:
-                cnt = 0
-                for u in range(mc):
-                    d = dist[u]
-                    kept[cnt] = d
-                    cnt += d < bound
-            if cnt >= k:
-                kth = kth_smallest(kept, cnt, k, topk)
+            kth = block_kth(dist, self0 + j, biv, i, w, k, bound, prev, kept, topk)
+            if kth < _INF:
                 t = np.nextafter(kth, 0.0)
                 nx = _rank_above(sx, tabx, lox, scx, q1, t) - _rank_within(sx, tabx, lox, scx, q1, t) - 1
                 ny = _rank_above(sy, taby, loy, scy, q2, t) - _rank_within(sy, taby, loy, scy, q2, t) - 1
@@ -529,11 +543,13 @@ def _face_bound(s, bs, a, b, G, q):
 def refine_grid3(r0, r1, r2, G):
     """Cells per axis for :func:`build_grid3`, starting from ``G``. Strongly dependent coordinates
     (a unit's next value and its own past, say) crowd the points into few cells; while the cell of
-    an average point holds more than 4x the points a cell of the ``G`` grid would hold under
-    independence, the grid is made finer (up to 4x ``G``, at most 64 per axis)."""
+    an average point holds more than 16x the points a cell of the ``G`` grid would hold under
+    independence, the grid is made finer (up to 2x ``G``, at most 64 per axis). Finer grids than
+    that leave many empty cells and send queries to the slow path: measured on an AR(0.95) system
+    (n = 10^4) and a trained RNN's units (n = 1,752), these limits were fastest on both."""
     n = r0.shape[0]
     target = n / (G * G * G)
-    Gmax = min(4 * G, 64)
+    Gmax = min(2 * G, 64)
     while G < Gmax:
         counts = np.zeros(G * G * G, dtype=np.int64)
         for i in range(n):
@@ -542,7 +558,7 @@ def refine_grid3(r0, r1, r2, G):
         for c in range(G * G * G):
             occupancy += counts[c] * counts[c]
         occupancy /= n
-        if occupancy <= 4.0 * target:
+        if occupancy <= 16.0 * target:
             break
         G = min(Gmax, int(G * np.sqrt(occupancy / target)) + 1)
     return G
@@ -695,9 +711,7 @@ def cmi_pair(x, sx, rx, ox, y, sy, ry, oy, Z, sz, rz, oz, k, w, psi, G, local):
                 q[dd] = gc[dd, p]
             bound = min(_face_bound(sx, bs, a0, b0, G, q[0]),
                         min(_face_bound(sy, bs, a1, b1, G, q[1]), _face_bound(sz0, bs, a2, b2, G, q[2])))
-            # distances to every block point (a loop that vectorises), then keep those under a
-            # threshold (branch-free compaction): 1.5x the previous query's k-th distance when that
-            # keeps at least k points (neighbouring queries have similar ones), else the faces' bound
+            # distances to every block point (a loop that vectorises), then the selection in block_kth
             dist = buf[:mc]
             if D == 3:
                 q0 = q[0]
@@ -714,28 +728,8 @@ def cmi_pair(x, sx, rx, ox, y, sy, ry, oy, Z, sz, rz, oz, k, w, psi, G, local):
                     for dd in range(D):
                         d = max(d, abs(bv[dd, u] - q[dd]))
                     dist[u] = d
-            if w == 0:
-                dist[self0 + j] = _INF  # the query itself; no other point is excluded
-            else:
-                bi = biv[:mc]
-                for u in range(mc):
-                    if abs(bi[u] - i) <= w:
-                        dist[u] = _INF
-            thr = min(bound, 1.5 * prev) if prev > 0.0 else bound
-            cnt = 0
-            for u in range(mc):
-                d = dist[u]
-                kept[cnt] = d
-                cnt += d < thr
-            if cnt < k and thr < bound:
-                cnt = 0
-                for u in range(mc):
-                    d = dist[u]
-                    kept[cnt] = d
-                    cnt += d < bound
-            if cnt >= k:
-                eps = kth_smallest(kept, cnt, k, topk)
-            else:
+            eps = block_kth(dist, self0 + j, biv, i, w, k, bound, prev, kept, topk)
+            if eps == _INF:
                 eps = knn_block3(i, w, k, c0, c1, c2, G, bs, sx, sy, sz0, q, cs, gc, gidx, topk)
             prev = eps
             t = np.nextafter(eps, 0.0)
