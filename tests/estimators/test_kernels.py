@@ -42,6 +42,22 @@ def test_one_dimensional_searches_equal_brute_force(rng, ties):
                 assert K._rank_within(s, table, lo, scale, q, t) == np.sum(q - s > t)
 
 
+@pytest.mark.parametrize("w", [0, 2])
+def test_block_selection_is_exact_or_declines(rng, w):
+    k, mc = 4, 30
+    idx = rng.permutation(100)[:mc]  # sample indices of the block's points
+    for _ in range(50):
+        dist = np.round(rng.random(mc), 2)  # with ties
+        me = int(rng.integers(mc))
+        dist[me] = 0.0
+        bound, prev = rng.uniform(0.05, 1.0), rng.choice([0.0, rng.uniform(0.0, 0.5)])
+        excluded = np.abs(idx - idx[me]) <= w
+        admissible = np.sort(dist[~excluded])
+        want = admissible[k - 1] if admissible[k - 1] < bound else np.inf
+        got = K.block_kth(dist.copy(), me, idx, idx[me], w, k, bound, prev, np.empty(mc), np.empty(k))
+        assert got == want
+
+
 @pytest.mark.parametrize("k", [1, 3, 4, 6])
 def test_kth_smallest_equals_sorting(rng, k):
     topk = np.empty(k)
