@@ -13,9 +13,10 @@ Design of the all-pairs engine (why it is fast):
   where dependent coordinates crowd the points. The queries of one cell share the gathered block of
   cells around it; the k-th distance found there is exact when it lies within the block's faces,
   else a wider search runs.
-* Marginal counts (MI) scan outward from the point's own rank in the shared sorted array, in
-  vectorised chunks. Conditional MI gets n_z, n_xz and n_yz from one vectorised pass over the
-  z0-sorted range of the box (two galloping searches find it).
+* Marginal counts (MI) look the box's edges up in an equal-width bucket table of each marginal's
+  sorted values, then fix the last step with the exact comparison. Conditional MI gets n_z, n_xz
+  and n_yz from one vectorised pass over the z0-sorted range of the box (two galloping searches
+  find it).
 * Inner loops index through slices: numba adds a negative-index check to ``a[j]`` when it cannot
   prove ``j >= 0``, which stops LLVM from vectorising the loop (measured 5x slower).
 * Pairs are spread over threads with ``prange`` and each writes only its own output cell, so results
@@ -357,39 +358,6 @@ def _rank_within(s, table, lo, scale, q, t):
 
 
 @njit(cache=True, nogil=True)
-def _scan_count(s, r, lo_lim, hi_lim, q, t):
-    """Points other than ``r`` within ``t`` of ``q = s[r]`` in sorted ``s``, all within
-    ``[lo_lim, hi_lim)``: counted outward from ``r`` in chunks of 128 until a chunk is not full.
-
-    Marginal counts are a few dozen points, so counting whole chunks with vectorised comparisons
-    (slices, see :func:`cmi_pair`) beats a bisection's chain of dependent loads."""
-    cnt = 0
-    j = r + 1
-    while j < hi_lim:
-        e = min(j + 128, hi_lim)
-        seg = s[j:e]
-        c = 0
-        for u in range(seg.shape[0]):
-            c += seg[u] - q <= t
-        cnt += c
-        if c < e - j:
-            break
-        j = e
-    j = r
-    while j > lo_lim:
-        b = max(j - 128, lo_lim)
-        seg = s[b:j]
-        c = 0
-        for u in range(seg.shape[0]):
-            c += q - seg[u] <= t
-        cnt += c
-        if c < j - b:
-            break
-        j = b
-    return cnt
-
-
-@njit(cache=True, nogil=True)
 def mi_pair(x, sx, rx, ox, y, sy, ry, k, w, psi, G, local):
     """KSG algorithm 1 for one pair of scalar variables (Kraskov et al. 2004, eq. 8).
 
@@ -401,8 +369,8 @@ def mi_pair(x, sx, rx, ox, y, sy, ry, k, w, psi, G, local):
     Fast path: the k nearest neighbours are first sought in the 3 x 3 block of cells around the
     query (gathered once per cell, distances computed in a loop that vectorises, then only points
     under a threshold kept for the selection); if the k-th distance is smaller than the distance to
-    the block's edge it is exact, and the marginal counts are then confined to the block's rank
-    range (:func:`_scan_count`, vectorised chunks outward from the point's own rank).
+    the block's edge it is exact. The marginal counts then come from each marginal's bucket table
+    (:func:`_rank_above`, :func:`_rank_within`).
     Otherwise the full ring search and galloping counts are used.
     """
     n = x.shape[0]
