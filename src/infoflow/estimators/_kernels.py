@@ -112,6 +112,24 @@ def _window_count(C, dims, i, w, t):
 
 # ----------------------------------------------------------------------------- quantile grid
 @njit(cache=True, nogil=True)
+def sort_into_cells(cells, n_cells, order, cell_start, gidx):
+    """Counting sort of points by cell id ``cells`` (n,): fills ``cell_start`` (n_cells + 1,) and
+    ``gidx`` (n,), the point indices cell by cell, in the order ``order`` within a cell. O(n)."""
+    n = cells.shape[0]
+    cell_start[:] = 0
+    for i in range(n):
+        cell_start[cells[i] + 1] += 1
+    for c in range(n_cells):
+        cell_start[c + 1] += cell_start[c]
+    fill = cell_start[:-1].copy()
+    for r in range(n):
+        i = order[r]
+        p = fill[cells[i]]
+        fill[cells[i]] = p + 1
+        gidx[p] = i
+
+
+@njit(cache=True, nogil=True)
 def build_grid(r1, r2, order1, C, G, cell_start, gc, gidx):
     """Counting-sort the points into a ``G x G`` grid on the ranks of two coordinates.
 
@@ -120,22 +138,13 @@ def build_grid(r1, r2, order1, C, G, cell_start, gc, gidx):
     Fills ``cell_start`` (G*G + 1,), the gathered coordinates ``gc`` (n, D) and original indices ``gidx``.
     """
     n = r1.shape[0]
-    D = C.shape[0]
-    cell_start[:] = 0
+    cells = np.empty(n, dtype=np.int64)
     for i in range(n):
-        c = (r1[i] * G // n) * G + r2[i] * G // n
-        cell_start[c + 1] += 1
-    for c in range(G * G):
-        cell_start[c + 1] += cell_start[c]
-    fill = cell_start[:-1].copy()
-    for r in range(n):
-        i = order1[r]
-        c = (r1[i] * G // n) * G + r2[i] * G // n
-        p = fill[c]
-        fill[c] = p + 1
-        gidx[p] = i
-        for dd in range(D):
-            gc[p, dd] = C[dd, i]
+        cells[i] = (r1[i] * G // n) * G + r2[i] * G // n
+    sort_into_cells(cells, G * G, order1, cell_start, gidx)
+    for p in range(n):
+        for dd in range(C.shape[0]):
+            gc[p, dd] = C[dd, gidx[p]]
 
 
 @njit(cache=True, nogil=True)
@@ -475,27 +484,24 @@ def mi_pair(x, sx, rx, ox, y, sy, ry, k, w, psi, G, local):
 
 
 @njit(cache=True, nogil=True)
+def cells3(r0, r1, r2, G):
+    """Cell id (n,) of every point in a ``G x G x G`` grid on the ranks ``r0``, ``r1``, ``r2``."""
+    n = r0.shape[0]
+    cells = np.empty(n, dtype=np.int64)
+    for i in range(n):
+        cells[i] = ((r0[i] * G // n) * G + r1[i] * G // n) * G + r2[i] * G // n
+    return cells
+
+
+@njit(cache=True, nogil=True)
 def build_grid3(r0, r1, r2, order, C, G, cell_start, gc, gidx):
     """Counting-sort the points into a ``G x G x G`` grid on the ranks ``r0``, ``r1``, ``r2`` (n,) of
     the first three rows of ``C`` (D, n). Points sit in a cell in the order ``order``. Fills
     ``cell_start`` (G**3 + 1,), the gathered coordinates ``gc`` (D, n) and original indices ``gidx``."""
-    n = r0.shape[0]
-    D = C.shape[0]
-    cell_start[:] = 0
-    for i in range(n):
-        c = ((r0[i] * G // n) * G + r1[i] * G // n) * G + r2[i] * G // n
-        cell_start[c + 1] += 1
-    for c in range(G * G * G):
-        cell_start[c + 1] += cell_start[c]
-    fill = cell_start[:-1].copy()
-    for r in range(n):
-        i = order[r]
-        c = ((r0[i] * G // n) * G + r1[i] * G // n) * G + r2[i] * G // n
-        p = fill[c]
-        fill[c] = p + 1
-        gidx[p] = i
-        for dd in range(D):
-            gc[dd, p] = C[dd, i]
+    sort_into_cells(cells3(r0, r1, r2, G), G * G * G, order, cell_start, gidx)
+    for dd in range(C.shape[0]):
+        for p in range(r0.shape[0]):
+            gc[dd, p] = C[dd, gidx[p]]
 
 
 @njit(cache=True, nogil=True)
@@ -520,8 +526,8 @@ def refine_grid3(r0, r1, r2, G):
     Gmax = min(2 * G, 64)
     while G < Gmax:
         counts = np.zeros(G * G * G, dtype=np.int64)
-        for i in range(n):
-            counts[((r0[i] * G // n) * G + r1[i] * G // n) * G + r2[i] * G // n] += 1
+        for c in cells3(r0, r1, r2, G):
+            counts[c] += 1
         occupancy = 0.0
         for c in range(G * G * G):
             occupancy += counts[c] * counts[c]
