@@ -122,6 +122,47 @@ def test_flow_and_structure_files_are_read(tmp_path):
     assert "flow_te_mean" not in learning_indicators(load_run(tmp_path), read_files=False)
 
 
+def test_tracked_flow_and_structure_are_preferred_to_the_tested_ones(tmp_path):
+    # `infoflow run` writes flow.nc / structure.json for the tested first and last epochs, and
+    # flow_epochs.nc / structure_epochs.json every few epochs: the indicators follow the latter
+    S.write_run(tmp_path, seeds=None, n_epoch=4, n_time=60)
+    coords = {"source": ["h0", "h1"], "target": ["h0", "h1"]}
+    tested = xr.Dataset({"te": (("epoch", "source", "target"), np.full((2, 2, 2), 0.9))},
+                        coords={"epoch": [0, 3], **coords})
+    tracked = xr.Dataset({"te": (("epoch", "source", "target"), np.stack([np.full((2, 2), v) for v in (0.1, 0.2, 0.4)]))},
+                         coords={"epoch": [0, 2, 3], **coords})
+    tested.to_netcdf(tmp_path / "flow.nc", engine="scipy")
+    tracked.to_netcdf(tmp_path / "flow_epochs.nc", engine="scipy")
+    (tmp_path / "structure.json").write_text(json.dumps({"epochs": {"epoch": [0, 3], "n_layers": [5, 5]}}))
+    (tmp_path / "structure_epochs.json").write_text(json.dumps({"epochs": {"epoch": [0, 2, 3], "n_layers": [1, 2, 3]}}))
+    ind = learning_indicators(load_run(tmp_path))
+    np.testing.assert_allclose(ind["flow_te_mean"].squeeze(), [0.1, np.nan, 0.2, 0.4])
+    np.testing.assert_allclose(ind["structure_n_layers"].squeeze(), [1, np.nan, 2, 3])
+
+
+def test_sparse_indicators_are_drawn(tmp_path, monkeypatch):
+    from matplotlib.axes import Axes
+
+    from infoflow.dynamics import plot_indicators
+
+    drawn = []
+    original = Axes.plot
+
+    def spy(self, *args, **kwargs):
+        drawn.append((np.asarray(args[0], float), np.asarray(args[1], float), kwargs))
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Axes, "plot", spy)
+    ind = learning_indicators([S.make_recording(s, n_epoch=6, n_time=40) for s in (0, 1)])
+    ind["sparse"] = (("seed", "epoch"), np.where(np.arange(6) % 5 == 0, 1.0, np.nan)[None].repeat(2, 0))
+    plot_indicators(ind, tmp_path / "ind", names=["sparse"])
+    x, y, kw = drawn[0]  # the indicator (the loss on the twin axis comes after)
+    # a line through NaN draws nothing: the tracked epochs 0 and 5 are drawn, with markers
+    np.testing.assert_array_equal(x, [0, 5])
+    np.testing.assert_array_equal(y, [1.0, 1.0])
+    assert kw.get("marker") == "o"
+
+
 def test_indicator_correlations_flags_a_tracking_indicator(rng):
     recs = [S.make_recording(s, n_epoch=30, n_time=40) for s in (0, 1, 2)]
     ind = learning_indicators(recs)

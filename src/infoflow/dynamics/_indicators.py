@@ -45,6 +45,15 @@ def _total_correlation(t: np.ndarray, method: str, entropy: Callable, mutual_inf
     return sum(float(mutual_information(t[:, :i], t[:, i], method=method)) for i in range(1, t.shape[1]))
 
 
+def _first_file(run_dir: str | Path, names: tuple[str, ...]) -> Path | None:
+    """The first of `names` found in the seed's folder, else in its parent (the run folder)."""
+    for folder in dict.fromkeys([Path(run_dir), Path(run_dir).parent]):
+        for name in names:
+            if (folder / name).exists():
+                return folder / name
+    return None
+
+
 def _epoch_series_from_flow(path: Path, epochs: np.ndarray) -> dict[str, np.ndarray]:
     """Per-epoch means of flow.nc variables that have an epoch dim (NaN where an epoch is absent)."""
     from infoflow._io import load_dataset
@@ -153,7 +162,9 @@ def learning_indicators(recordings: Any, /, *, entropy_method: str = "binning", 
         ``participation_ratio`` (1 .. n_hidden), ``mi_target`` (nat), the losses present among
         ``train_loss``, ``val_loss``, ``test_loss``, and when files exist ``flow_te_mean``,
         ``flow_flow_mean``, ``flow_net_flow_mean`` (mean |net flow|), ``flow_mi_mean``,
-        ``flow_significant_fraction``, ``structure_<field>``. Attrs name every estimator.
+        ``flow_significant_fraction``, ``structure_<field>``, read from the tracked
+        ``flow_epochs.nc`` / ``structure_epochs.json`` when there (else ``flow.nc`` /
+        ``structure.json``), so NaN at epochs they did not analyse. Attrs name every estimator.
 
     Notes
     -----
@@ -204,15 +215,14 @@ def learning_indicators(recordings: Any, /, *, entropy_method: str = "binning", 
                 data[loss] = ("epoch", ds[loss].reindex(epoch=ep).values.astype(float))
         run_dir = ds.attrs.get("run_dir")
         if read_files and run_dir:
-            for folder in dict.fromkeys([Path(run_dir), Path(run_dir).parent]):
-                if (folder / "flow.nc").exists():
-                    data.update({k: ("epoch", v) for k, v in _epoch_series_from_flow(folder / "flow.nc", ep).items()})
-                    break
-            for folder in dict.fromkeys([Path(run_dir), Path(run_dir).parent]):
-                if (folder / "structure.json").exists():
-                    data.update({k: ("epoch", v) for k, v in
-                                 _epoch_series_from_structure(folder / "structure.json", ep).items()})
-                    break
+            # the tracked series (every few epochs, written by `infoflow run`) before the tested
+            # flow, which covers only the first and last epochs
+            flow_file = _first_file(run_dir, ("flow_epochs.nc", "flow.nc"))
+            if flow_file is not None:
+                data.update({k: ("epoch", v) for k, v in _epoch_series_from_flow(flow_file, ep).items()})
+            struct_file = _first_file(run_dir, ("structure_epochs.json", "structure.json"))
+            if struct_file is not None:
+                data.update({k: ("epoch", v) for k, v in _epoch_series_from_structure(struct_file, ep).items()})
         per.append(xr.Dataset(data, coords={"epoch": ep}))
     if n_warn:
         warnings.warn(f"{func}: {n_warn} (recording, epoch, hidden unit) combinations are constant or heavily tied "

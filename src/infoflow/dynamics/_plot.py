@@ -108,8 +108,13 @@ def plot_indicators(indicators: xr.Dataset, path: str | os.PathLike, *, target: 
     ep = indicators["epoch"].values
     for ax, name in zip(axes, names):
         da = indicators[name]
-        ax.plot(ep, da.mean("seed"), color="C0")
-        ax.fill_between(ep, da.min("seed"), da.max("seed"), color="C0", alpha=0.25, lw=0)
+        mean = da.mean("seed").values
+        # indicators tracked every few epochs are NaN in between: draw them on their own epochs
+        # (a line through NaN would leave the panel empty)
+        ok = np.isfinite(mean)
+        sparse = ok.sum() < len(ep)
+        ax.plot(ep[ok], mean[ok], color="C0", marker="o" if sparse else None, ms=3)
+        ax.fill_between(ep[ok], da.min("seed").values[ok], da.max("seed").values[ok], color="C0", alpha=0.25, lw=0)
         unit = da.attrs.get("units", "")
         ax.set_ylabel(f"{name} [{'nats' if unit == 'nat' else unit}]", color="C0", fontsize=8)
         ax.set_xlabel("epoch")
