@@ -15,8 +15,7 @@ Design of the all-pairs engine (why it is fast):
   else a wider search runs.
 * Marginal counts (MI) look the box's edges up in an equal-width bucket table of each marginal's
   sorted values, then fix the last step with the exact comparison. Conditional MI gets n_z, n_xz
-  and n_yz from one vectorised pass over the z0-sorted range of the box (two galloping searches
-  find it).
+  and n_yz from one vectorised pass over the z0-sorted range of the box (found the same way).
 * Inner loops index through slices: numba adds a negative-index check to ``a[j]`` when it cannot
   prove ``j >= 0``, which stops LLVM from vectorising the loop (measured 5x slower).
 * Pairs are spread over threads with ``prange`` and each writes only its own output cell, so results
@@ -36,53 +35,6 @@ _INF = np.inf
 
 
 # ----------------------------------------------------------------------------- small helpers
-@njit(cache=True, nogil=True)
-def _gallop_hi(s, r, q, t):
-    """Largest index ``j >= r`` with ``s[j] - q <= t`` in sorted ``s`` (``s[r] - q <= t`` holds)."""
-    n = s.shape[0]
-    lo = r
-    step = 1
-    while lo + step < n and s[lo + step] - q <= t:
-        lo += step
-        step *= 2
-    hi = lo + step
-    if hi > n:
-        hi = n
-    while hi - lo > 1:
-        mid = (lo + hi) >> 1
-        if s[mid] - q <= t:
-            lo = mid
-        else:
-            hi = mid
-    return lo
-
-
-@njit(cache=True, nogil=True)
-def _gallop_lo(s, r, q, t):
-    """Smallest index ``j <= r`` with ``q - s[j] <= t`` in sorted ``s`` (``q - s[r] <= t`` holds)."""
-    hi = r
-    step = 1
-    while hi - step >= 0 and q - s[hi - step] <= t:
-        hi -= step
-        step *= 2
-    lo = hi - step
-    if lo < -1:
-        lo = -1
-    while hi - lo > 1:
-        mid = (lo + hi) >> 1
-        if q - s[mid] <= t:
-            hi = mid
-        else:
-            lo = mid
-    return hi
-
-
-@njit(cache=True, nogil=True)
-def _count_1d(s, r, q, t):
-    """Number of points (self included) within ``t`` of ``q`` in sorted ``s``; ``s[r] == q``."""
-    return _gallop_hi(s, r, q, t) - _gallop_lo(s, r, q, t) + 1
-
-
 @njit(cache=True, nogil=True)
 def _window_count(C, dims, i, w, t):
     """Points ``j != i`` with ``|i - j| <= w`` within ``t`` of point ``i`` on all ``dims`` of ``C``.
@@ -380,7 +332,7 @@ def mi_pair(x, sx, rx, ox, y, sy, ry, k, w, psi, G, local):
     under a threshold kept for the selection); if the k-th distance is smaller than the distance to
     the block's edge it is exact. The marginal counts then come from each marginal's bucket table
     (:func:`_rank_above`, :func:`_rank_within`).
-    Otherwise the full ring search and galloping counts are used.
+    Otherwise the full ring search (:func:`knn_grid`) finds the k-th distance; the counts are the same.
     """
     n = x.shape[0]
     bs = cell_bounds(n, G)
@@ -459,19 +411,13 @@ def mi_pair(x, sx, rx, ox, y, sy, ry, k, w, psi, G, local):
             for u in range(mc):
                 dist[u] = max(abs(xv[u] - q1), abs(yv[u] - q2))
             kth = block_kth(dist, self0 + j, biv, i, w, k, bound, prev, kept, topk)
-            if kth < _INF:
-                t = np.nextafter(kth, 0.0)
-                nx = _rank_above(sx, tabx, lox, scx, q1, t) - _rank_within(sx, tabx, lox, scx, q1, t) - 1
-                ny = _rank_above(sy, taby, loy, scy, q2, t) - _rank_within(sy, taby, loy, scy, q2, t) - 1
-            else:
+            if kth == _INF:  # not exact within the block: the ring search
                 q[0] = q1
                 q[1] = q2
-                r1 = rx[i]  # ranks (random loads) only on this slow path
-                r2 = ry[i]
-                kth = knn_grid(i, w, k, r1, r2, G, bs, sx, sy, q, cs, gc, gidx, topk)
-                t = np.nextafter(kth, 0.0)
-                nx = _count_1d(sx, r1, q1, t) - 1
-                ny = _count_1d(sy, r2, q2, t) - 1
+                kth = knn_grid(i, w, k, rx[i], ry[i], G, bs, sx, sy, q, cs, gc, gidx, topk)
+            t = np.nextafter(kth, 0.0)
+            nx = _rank_above(sx, tabx, lox, scx, q1, t) - _rank_within(sx, tabx, lox, scx, q1, t) - 1
+            ny = _rank_above(sy, taby, loy, scy, q2, t) - _rank_within(sy, taby, loy, scy, q2, t) - 1
             prev = kth
             if w > 0:
                 nx -= _window_count(C, d0, i, w, t)
@@ -591,9 +537,10 @@ def cmi_pair(x, sx, rx, ox, y, sy, ry, oy, Z, sz, rz, oz, k, w, psi, G, local):
     it; the k-th distance found there is exact when it lies within the block's faces, otherwise
     :func:`knn_block3` widens the block.
     Counts: the points within ``t`` of the query on z0 are one contiguous range of the z0-sorted
-    order (two galloping searches); one branch-free pass over that range, with x, y and the other Z
-    rows gathered into z0 order, gives n_z, n_xz and n_yz together. (The range holds about n_z points,
-    which every count needs anyway; box counts on 2-D grids cost several times more.)
+    order (found in its bucket table, as in :func:`mi_pair`); one branch-free pass over that range,
+    with x, y and the other Z rows gathered into z0 order, gives n_z, n_xz and n_yz together. (The
+    range holds about n_z points, which every count needs anyway; box counts on 2-D grids cost
+    several times more.)
     """
     n = x.shape[0]
     dz = Z.shape[0]
@@ -611,8 +558,8 @@ def cmi_pair(x, sx, rx, ox, y, sy, ry, oy, Z, sz, rz, oz, k, w, psi, G, local):
     build_grid3(rx, ry, rz[0], ox, C, G, cs, gc, gidx)
     # every row in z0 order, for the counting pass
     sz0 = sz[0]
-    rz0 = rz[0]
     oz0 = oz[0]
+    tabz, loz, scz = bucket_table(sz0, 2 * n)
     Cz = np.empty((D, n))
     for r in range(n):
         i = oz0[r]
@@ -708,9 +655,8 @@ def cmi_pair(x, sx, rx, ox, y, sy, ry, oy, Z, sz, rz, oz, k, w, psi, G, local):
             prev = eps
             t = np.nextafter(eps, 0.0)
             # one pass over the z0 range of the box gives all three counts (self included)
-            r = rz0[i]
-            lo = _gallop_lo(sz0, r, q[2], t)
-            hi = _gallop_hi(sz0, r, q[2], t)
+            lo = _rank_within(sz0, tabz, loz, scz, q[2], t)
+            hi = _rank_above(sz0, tabz, loz, scz, q[2], t) - 1
             qx = q[0]
             qy = q[1]
             cx = 0
