@@ -258,12 +258,9 @@ def check_activity(activity: Any, *, func: str, roles: Iterable[str] | None = No
         values = np.ascontiguousarray(np.asarray(da.values, dtype=np.float64))
     except (TypeError, ValueError) as exc:
         raise ValueError(f"{func}: activity must be numeric ({exc}).") from None
-    bad = ~np.isfinite(values)
-    if bad.any():
-        e, t, n = np.argwhere(bad)[0]
-        raise ValueError(f"{func}: activity has {int(bad.sum())} NaN/inf values (first: epoch {int(e)}, time {int(t)}, "
-                         f"neuron {str(da['neuron'].values[n])!r}). Remove or interpolate those steps before the analysis "
-                         "(for CSV input: infoflow.data.load_csv(..., fill='interpolate')).")
+    _check_finite_activity(values, np.arange(values.shape[0]), da["neuron"].values, what="activity", func=func,
+                           hint="Remove or interpolate those steps before the analysis (for CSV input: "
+                                "infoflow.data.load_csv(..., fill='interpolate')).")
     if values.shape[1] < min_time:
         raise ValueError(f"{func}: activity has {values.shape[1]} time steps; at least {min_time} are needed.")
     return da.copy(data=values)
@@ -367,13 +364,19 @@ def hidden_activity(ds, *, func: str):
         raise ValueError(f"{func}: the recording has no neuron with role 'hidden'; roles are "
                          f"{sorted(set(map(str, act['role'].values)))}.")
     values = np.asarray(hidden.values, dtype=np.float64)
+    _check_finite_activity(values, hidden["epoch"].values, hidden["neuron"].values, what="hidden activity", func=func,
+                           hint="Re-record the run or drop the broken epochs with .isel(epoch=...).")
+    return hidden.copy(data=values)
+
+
+def _check_finite_activity(values: np.ndarray, epochs, neurons, *, what: str, func: str, hint: str) -> None:
+    """Raise naming the count and the first (epoch, time, neuron) of NaN/inf in (epoch, time, neuron) `values`;
+    `epochs` and `neurons` are what the message prints for the first bad value's position."""
     bad = ~np.isfinite(values)
     if bad.any():
         e, t, n = np.argwhere(bad)[0]
-        raise ValueError(f"{func}: hidden activity has {int(bad.sum())} NaN/inf values (first: epoch "
-                         f"{int(hidden['epoch'].values[e])}, time {int(t)}, neuron {str(hidden['neuron'].values[n])!r}). "
-                         "Re-record the run or drop the broken epochs with .isel(epoch=...).")
-    return hidden.copy(data=values)
+        raise ValueError(f"{func}: {what} has {int(bad.sum())} NaN/inf values (first: epoch {int(epochs[e])}, "
+                         f"time {int(t)}, neuron {str(neurons[n])!r}). {hint}")
 
 
 def count_tied_units(t: np.ndarray, *, func: str) -> int:
