@@ -11,11 +11,15 @@ Target workload: 64 neurons x 10,000 steps, lags 1..3, 100 circular-shift surrog
    kernel model predicts for it (checks the extrapolation);
 3. runs the full-size job with ``method="gaussian_copula"`` (cheap): its wall time and the share
    of pairs that pass the screen at the full size;
-4. extrapolates the full KSG job and the screened KSG job from 1-3 and prints one table,
-   marking every extrapolated figure as such. Memory: peak RSS of this process and of each worker.
+4. runs the full-size KSG job itself, as a user would (sequential surrogates, the default, and
+   with ``--full`` also Gaussian-copula screening): measured wall time, surrogates drawn, memory;
+5. extrapolates the full KSG job with every surrogate for every pair (``sequential=False``) from
+   1-3 and prints one table, marking every extrapolated figure as such. Memory: peak RSS of this
+   process and of each worker.
 
-Run: ``.venv/bin/python benchmarks/flow.py`` (about 10-20 min on 2 idle cores; ``--quick`` for a
-smoke run). Not collected by pytest; no test asserts on time.
+Run: ``.venv/bin/python benchmarks/flow.py`` (about 10-20 min on 2 idle cores without the full KSG
+runs; ``--full screen`` adds the screened full job, ``--full both`` also the unscreened one;
+``--quick`` for a smoke run). Not collected by pytest; no test asserts on time.
 """
 
 from __future__ import annotations
@@ -43,6 +47,18 @@ def activity(n_neuron: int, n_time: int, seed: int = 0):
 
     units = max(n_neuron // 4, 1)
     return delay_chain(n_time, n_layers=4, units_per_layer=units, delay=1, seed=seed)
+
+
+def _true_edge_mask(act) -> np.ndarray:
+    """(source, target) bool matrix of the chain's direct edges, from its ``edges`` attr."""
+    names = [str(v) for v in act["neuron"].values]
+    edges = act.attrs["edges"]
+    edges = edges.split(",") if isinstance(edges, str) else edges
+    out = np.zeros((len(names), len(names)), dtype=bool)
+    for edge in edges:
+        src, tgt = edge.strip().split("->")
+        out[names.index(src), names.index(tgt)] = True
+    return out
 
 
 def kernel_costs(n_time: int, n_src: int = 8, n_tgt: int = 8) -> dict[str, float]:
@@ -87,6 +103,8 @@ def main() -> None:
     ap.add_argument("--scaled-neurons", type=int, default=8)
     ap.add_argument("--scaled-surrogates", type=int, default=8)
     ap.add_argument("--quick", action="store_true", help="tiny sizes, to check the script runs")
+    ap.add_argument("--full", choices=("none", "screen", "both"), default="none",
+                    help="also run the full-size KSG job: screened (sequential), or screened and unscreened")
     args = ap.parse_args()
     if args.quick:
         args.neurons, args.steps, args.surrogates, args.scaled_neurons, args.scaled_surrogates = 16, 2000, 20, 4, 4
@@ -113,13 +131,13 @@ def main() -> None:
         n_small = small.sizes["neuron"]
         kw = {"lags": lags, "surrogates": args.scaled_surrogates, "scheduler": client}
         t0 = time.perf_counter()
-        full_small = information_flow(small, method="ksg", **kw)
+        full_small = information_flow(small, method="ksg", sequential=False, **kw)
         t_small = time.perf_counter() - t0
         pred_small = predicted_seconds(n_small, len(lags), args.scaled_surrogates, cost, workers)
         rows.append((f"KSG scaled: {n_small} neurons x {args.steps} x {len(lags)} lags x {args.scaled_surrogates} surr.",
                      f"{t_small:.1f} s measured", f"model {pred_small:.1f} s; {int(full_small.significant.sum())} sig."))
         t0 = time.perf_counter()
-        scr_small = information_flow(small, method="ksg", screen=True, **kw)
+        scr_small = information_flow(small, method="ksg", screen=True, sequential=False, **kw)
         t_scr = time.perf_counter() - t0
         frac_small = float(scr_small["screened"].values.sum()) / (n_small * (n_small - 1))
         agree = int((scr_small.significant.values == full_small.significant.values).sum())
@@ -138,6 +156,20 @@ def main() -> None:
         frac = float(np.mean(p_gc[off] <= 0.1))
         rows.append((f"Gaussian copula full: {n_big} x {args.steps} x {len(lags)} lags x {args.surrogates} surr.",
                      f"{t_gc:.1f} s measured", f"{int(gc.significant.sum())} significant pairs"))
+        # --- the full-size KSG job itself: sequential surrogates (default), with / without the screen
+        for screen in {"none": (), "screen": (True,), "both": (True, False)}[args.full]:
+            t0 = time.perf_counter()
+            ksg_full = information_flow(big, method="ksg", lags=lags, surrogates=args.surrogates, screen=screen,
+                                        scheduler=client)
+            t_full = time.perf_counter() - t0
+            drawn = ksg_full["n_surrogates"].values[off]
+            sig_ksg = ksg_full["significant"].values[off]
+            edges = _true_edge_mask(big)[off]
+            rows.append((f"KSG full job MEASURED, sequential{', screen=True' if screen else ''}",
+                         f"{t_full / 60:.1f} min measured",
+                         f"{int(sig_ksg.sum())} significant ({int((sig_ksg & edges).sum())}/{int(edges.sum())} "
+                         f"direct edges); surrogates/pair: mean {drawn.mean():.1f} "
+                         f"({np.mean(drawn == args.surrogates):.0%} got all, {np.mean(drawn == 0):.0%} none)"))
         worker_rss = client.run(_worker_rss_mb)
 
     # --- extrapolations for the full KSG job
@@ -147,7 +179,7 @@ def main() -> None:
     # the scaled run's measured / modelled ratio carries what the kernel model leaves out (Dask,
     # the observed-stage entropies, data movement, load imbalance) over to the full size
     calib = t_small / pred_small
-    rows.append((f"KSG full TE job ({n_big} x {args.steps}, {len(lags)} lags, {args.surrogates} surr.)",
+    rows.append((f"KSG full TE job, sequential=False ({n_big} x {args.steps}, {len(lags)} lags, {args.surrogates} surr.)",
                  f"{full / 3600:.2f} h EXTRAPOLATED", f"{workers} workers, kernel model"))
     rows.append(("  calibrated by the scaled run", f"{full * calib / 3600:.2f} h EXTRAPOLATED",
                  f"kernel model x {calib:.2f} (scaled run measured / modelled)"))

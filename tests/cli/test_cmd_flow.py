@@ -50,11 +50,15 @@ def test_flow_all_epochs_and_options(tmp_path, runner):
     run = _run_dir(tmp_path)
     res = runner.invoke(app, ["flow", str(run), "--method", "gaussian_copula", "--surrogates", "10", "--lags", "1",
                               "--epochs", "all", "--measure", "flow", "--null", "empirical", "--scheduler", "inprocess",
-                              "--condition-on-input", "--out", str(tmp_path / "x.nc")], catch_exceptions=False)
+                              "--condition-on-input", "--sequential", "on", "--out", str(tmp_path / "x.nc")],
+                        catch_exceptions=False)
     assert res.exit_code == 0, res.output
     ds = load_dataset(tmp_path / "x.nc")
     assert ds.sizes["epoch"] == 2 and ds.attrs["measure"] == "flow" and ds.attrs["null"] == "empirical"
-    assert ds.attrs["condition_on_input"] == 1
+    assert ds.attrs["condition_on_input"] == 1 and ds.attrs["sequential"] == 1
+    assert "surrogates drawn per tested pair" in res.output and "sequential; at most 10" in res.output
+    bad = runner.invoke(app, ["flow", str(run), "--sequential", "maybe"])
+    assert bad.exit_code == 2 and "maybe" in bad.output
 
 
 def test_flow_array_file_with_roles(tmp_path, runner):

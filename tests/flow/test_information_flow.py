@@ -108,12 +108,13 @@ def _independent_ar(seed: int, n: int = 1500, n_neuron: int = 6, a: float = 0.6)
     return x
 
 
-@pytest.mark.parametrize("measure", ["te", "flow"])
-def test_independent_neurons_uniform_pvalues_and_fdr_controlled(measure, global_random_seed):
+@pytest.mark.parametrize(("measure", "sequential"), [("te", False), ("flow", False), ("te", True)])
+def test_independent_neurons_uniform_pvalues_and_fdr_controlled(measure, sequential, global_random_seed):
     pvals, n_sig, n_pairs = [], 0, 0
     for rep in range(5):
         x = _independent_ar(1000 * global_random_seed + rep)
-        ds = information_flow(x, lags=(1, 2, 3), measure=measure, surrogates=40, seed=rep, **GC)
+        ds = information_flow(x, lags=(1, 2, 3), measure=measure, surrogates=40, seed=rep, sequential=sequential,
+                              **GC)
         off = ~np.eye(6, dtype=bool)
         pvals.extend(ds["pvalue"].values[off])
         n_sig += int(ds["significant"].values[off].sum())
@@ -163,9 +164,40 @@ def test_ksg_same_seed_bitwise_and_screen():
     failed = ~s["screened"].values & ~np.eye(3, dtype=bool)
     assert failed.any()
     assert np.all(s["pvalue"].values[failed] == 1.0)
+    assert np.all(s["n_surrogates"].values[failed] == 0) and np.all(s["n_surrogates"].values[s["screened"].values] == 10)
     passed = s["screened"].values
     np.testing.assert_array_equal(s["pvalue"].values[passed], a["pvalue"].values[passed])
     np.testing.assert_array_equal(s["te"].values, a["te"].values)
+
+
+def test_sequential_stops_settled_pairs_and_keeps_every_decision():
+    from infoflow.data import delay_chain
+
+    act = delay_chain(1500, n_layers=3, units_per_layer=2, delay=1, seed=4)
+    off = ~np.eye(6, dtype=bool)
+    kw = {"lags": (1, 2), "surrogates": 40, "scheduler": "inprocess"}
+    fixed = information_flow(act, sequential=False, **kw)
+    seq = information_flow(act, **kw)  # "auto": sequential for KSG
+    assert seq.attrs["sequential"] == 1 and fixed.attrs["sequential"] == 0
+    drawn = seq["n_surrogates"].values
+    assert np.all(fixed["n_surrogates"].values[off] == 40) and np.all(np.diag(drawn) == 0)
+    assert set(np.unique(drawn[off])) <= {10, 20, 40}
+    sig_seq, sig_fixed = seq["significant"].values, fixed["significant"].values
+    np.testing.assert_array_equal(sig_seq, sig_fixed)
+    stopped = off & (drawn < 40)
+    assert (stopped & sig_seq).any(), "no pair was accepted early"
+    assert (stopped & ~sig_seq).any(), "no pair stopped for futility"
+    assert drawn[off].mean() < 30
+    # pairs that got every surrogate have exactly the fixed run's p-values; the estimates never move
+    full = off & (drawn == 40)
+    np.testing.assert_array_equal(seq["pvalue"].values[full], fixed["pvalue"].values[full])
+    np.testing.assert_array_equal(seq["pvalue_lag"].values[:, full], fixed["pvalue_lag"].values[:, full])
+    np.testing.assert_array_equal(seq["te_lag"].values, fixed["te_lag"].values)
+    # futility stops report a p-value above alpha, acceptances one far below alpha / n_pairs
+    assert np.all(seq["pvalue"].values[stopped & ~sig_seq] > 0.05)
+    assert np.all(seq["pvalue"].values[stopped & sig_seq] <= 0.05 / 30 / 10)
+    # the rounds depend on the surrogate count only: the block size changes nothing
+    xr.testing.assert_identical(seq, information_flow(act, block_size=7, **kw))
 
 
 # --------------------------------------------------------------------------- result structure

@@ -34,6 +34,15 @@ class Null(str, Enum):
     empirical = "empirical"
 
 
+class Sequential(str, Enum):
+    auto = "auto"
+    on = "on"
+    off = "off"
+
+
+_SEQUENTIAL = {Sequential.auto: "auto", Sequential.on: True, Sequential.off: False}
+
+
 def _int_list(text: str, option: str) -> list[int]:
     try:
         values = [int(v) for v in text.replace(" ", "").split(",") if v]
@@ -69,6 +78,15 @@ def _open(path: Path, roles: list[str] | None):
     return load_recording(path, roles=roles)
 
 
+def _mean_drawn(ds) -> str:
+    drawn = ds["n_surrogates"].values
+    tested = drawn[drawn > 0]
+    if not tested.size:
+        return "none (no pair tested)"
+    label = "sequential" if ds.attrs.get("sequential") else "fixed"
+    return f"{tested.mean():.1f} on average ({label}; at most {ds.attrs['surrogates']})"
+
+
 @app.command("flow")
 @handle_errors
 def flow(
@@ -80,6 +98,8 @@ def flow(
     alpha: float = typer.Option(0.05, help="Benjamini-Hochberg false discovery rate."),
     epochs: str = typer.Option("last", help="Epochs: 'last', 'all' or labels like '0,5,10'."),
     screen: bool = typer.Option(False, "--screen/--no-screen", help="Screen pairs with the Gaussian copula first (ksg)."),
+    sequential: Sequential = typer.Option(Sequential.auto, help="Stop drawing surrogates for pairs already decided: "
+                                          "auto (on for ksg), on or off."),
     scheduler: str = typer.Option("auto", help="'auto', 'inprocess', 'local' (2-process LocalCluster) or tcp://host:port."),
     theiler: int = typer.Option(0, min=0, help="KSG Theiler window (steps)."),
     history: int = typer.Option(1, min=1, help="Target history length for TE."),
@@ -105,7 +125,8 @@ def flow(
         ds = information_flow(recording, lags=tuple(_int_list(lags, "--lags")), method=method.value,
                               measure=measure.value, surrogates=surrogates, alpha=alpha, history=history,
                               condition_on_input=condition_on_input, theiler=theiler, screen=screen,
-                              null=null.value, epochs=_epochs(epochs), roles=role_list if path.is_dir() else None,
+                              null=null.value, sequential=_SEQUENTIAL[sequential],
+                              epochs=_epochs(epochs), roles=role_list if path.is_dir() else None,
                               seed=seed, scheduler=None if scheduler == "auto" else scheduler, callback=callback)
     base = path if path.is_dir() and path.suffix != ".zarr" else path.parent
     target = save_dataset(ds, out or base / "flow.nc")
@@ -122,6 +143,7 @@ def flow(
         "estimator": ds.attrs["estimator"] + (f" (k={ds.attrs['k']})" if "k" in ds.attrs else ""),
         "measure tested": f"{ds.attrs['tested']}, lags {', '.join(str(int(v)) for v in ds['lag'].values)}",
         "surrogates / null": f"{ds.attrs['surrogates']} / {ds.attrs['null']} (min shift {ds.attrs['min_shift']})",
+        "surrogates drawn per tested pair": _mean_drawn(ds),
         f"significant at FDR {alpha}": n_sig,
         "screen": "gaussian_copula" if screen else "off",
         "conditioned on input": "yes" if condition_on_input else "no",
