@@ -105,6 +105,7 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="tiny sizes, to check the script runs")
     ap.add_argument("--full", choices=("none", "screen", "both"), default="none",
                     help="also run the full-size KSG job: screened (sequential), or screened and unscreened")
+    ap.add_argument("--save", default=None, help="folder to write the full-size KSG results to (flow_*.nc)")
     args = ap.parse_args()
     if args.quick:
         args.neurons, args.steps, args.surrogates, args.scaled_neurons, args.scaled_surrogates = 16, 2000, 20, 4, 4
@@ -162,6 +163,12 @@ def main() -> None:
             ksg_full = information_flow(big, method="ksg", lags=lags, surrogates=args.surrogates, screen=screen,
                                         scheduler=client)
             t_full = time.perf_counter() - t0
+            if args.save:
+                from pathlib import Path
+
+                from infoflow._io import save_dataset
+
+                save_dataset(ksg_full, Path(args.save) / f"flow_ksg_{'screen' if screen else 'all'}.nc")
             drawn = ksg_full["n_surrogates"].values[off]
             sig_ksg = ksg_full["significant"].values[off]
             edges = _true_edge_mask(big)[off]

@@ -53,6 +53,28 @@ def test_block_selection_is_exact_or_declines(rng, w):
         assert got == want
 
 
+@pytest.mark.parametrize("ties", [False, True])
+def test_two_query_block_selection_equals_sorting(rng, ties):
+    for mc in (1, 4, 5, 6, 37):
+        xv, yv = _data(rng, mc, 2, ties).T.copy()
+        for _ in range(10):
+            sa, sb = rng.integers(mc, size=2)
+            got = K.block_4th_pair(xv, yv, xv[sa], yv[sa], sa, xv[sb], yv[sb], sb)
+            for s, val in zip((sa, sb), got):
+                d = np.maximum(np.abs(xv - xv[s]), np.abs(yv - yv[s]))
+                d = np.sort(np.delete(d, s))  # the query's own position is left out, not its ties
+                assert val == (d[3] if d.size >= 4 else np.inf)
+
+
+def test_channel_tables_equal_one_bucket_table_per_channel(rng):
+    S = np.sort(_data(rng, 150, 3, True).T, axis=1)
+    T, lo, scale = K.channel_tables(np.ascontiguousarray(S))
+    for c in range(3):
+        table, lo_c, scale_c = K.bucket_table(S[c], 300)
+        np.testing.assert_array_equal(T[c], table)
+        assert (lo[c], scale[c]) == (lo_c, scale_c)
+
+
 @pytest.mark.parametrize("k", [1, 3, 4, 6])
 def test_kth_smallest_equals_sorting(rng, k):
     topk = np.empty(k)

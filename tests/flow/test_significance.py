@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from scipy import stats
 
 from infoflow.flow import _significance as sig
 
@@ -16,40 +17,61 @@ def test_checkpoints_double_from_ten_and_end_at_the_surrogate_count():
     assert sig.checkpoints(100, False) == [100]
 
 
-def test_settled_futility_needs_h_exceedances_and_p_above_alpha():
+def _state(null, obs):
+    """counts / active / tested for pairs laid out in one row of a (1, P) matrix, all drawing."""
+    shape = (1, obs.size)
+    return (obs.reshape(shape), null.reshape(null.shape[0], *shape), np.full(shape, null.shape[0]),
+            np.ones(shape, dtype=bool))
+
+
+def test_settled_futility_is_a_binomial_test_at_alpha():
     rng = np.random.default_rng(0)
-    null = rng.standard_normal((20, 4))
-    # pair 0: below every surrogate (20 exceed); 1: above all; 2: 9 exceed; 3: exactly 10 exceed
+    null = rng.standard_normal((20, 5))
     ordered = np.sort(null, axis=0)
-    obs = np.array([-10.0, ordered[-1, 1] + 1.0, ordered[-9, 2], ordered[-10, 3]])
-    out = sig.settled(obs, null, kind="empirical", alpha=0.05, n_tests=4)
-    assert out.tolist() == [True, False, False, True]
-    # pair 3's p-value is 11/21 = 0.52: with alpha above it BH could reject it, so it goes on
-    assert not sig.settled(obs[3:], null[:, 3:], kind="empirical", alpha=0.6, n_tests=4)[0]
-    assert sig.settled(obs[3:], null[:, 3:], kind="empirical", alpha=0.5, n_tests=4)[0]
+    # exceedances: 20, 0 (but only 5 pairs: BH cannot accept at m = 20 with the margin), 5, 6, 7
+    obs = np.array([-10.0, ordered[-1, 1] + 1e-3, ordered[-5, 2], ordered[-6, 3], ordered[-7, 4]])
+    o, n, c, a = _state(null, obs)
+    out = sig.settled(o, n, c, a, kind="empirical", alpha=0.05, tested=a)[0]
+    # P(Binomial(20, 0.05) >= 5) = 2.6e-3 (goes on), >= 6: 3.3e-4 (stops)
+    assert out.tolist() == [True, False, False, True, True]
+    assert stats.binom.sf(4, 20, 0.05) > sig.FUTILITY_LEVEL > stats.binom.sf(5, 20, 0.05)
+    # with a larger alpha the same counts are plausible for a pair BH could still reject
+    assert not sig.settled(o, n, c, a, kind="empirical", alpha=0.3, tested=a)[0, 3]
 
 
-def test_settled_accepts_only_far_beyond_the_bh_floor():
+def test_settled_accepts_what_bh_rejects_on_margin_inflated_p_values():
     rng = np.random.default_rng(1)
-    null = rng.exponential(1.0, size=(10, 4))
+    null = rng.exponential(1.0, size=(10, 200))
     med = np.median(null, axis=0)
-    n_tests = 4032
-    far = sig.settled(med + 500.0, null, kind="fit", alpha=0.05, n_tests=n_tests)
-    near = sig.settled(med + 8.0, null, kind="fit", alpha=0.05, n_tests=n_tests)
-    assert far.all() and not near.any()
-    # the same values with an empirical null never accept: its p-value cannot go below 1/11
-    assert not sig.settled(med + 500.0, null, kind="empirical", alpha=0.05, n_tests=n_tests).any()
-    # the acceptance threshold is alpha / (n_tests * margin): just on either side of it
-    p = sig.pvalues(med + 30.0, null, kind="fit")["pvalue"]
-    at = p * n_tests * sig.ACCEPT_MARGIN
-    assert sig.settled(med + 30.0, null, kind="fit", alpha=float(at.max()) * 1.001, n_tests=n_tests).all()
-    assert not sig.settled(med + 30.0, null, kind="fit", alpha=float(at.min()) * 0.999, n_tests=n_tests).any()
+    obs = med + np.where(np.arange(200) < 40, 200.0, 0.0)  # 40 strong pairs, 160 null ones
+    o, n, c, a = _state(null, obs)
+    out = sig.settled(o, n, c, a, kind="fit", alpha=0.05, tested=a)[0]
+    assert out[:40].all()
+    p = sig.pvalues(obs, null, kind="fit")["pvalue"]
+    # BH at r = 40 accepts p * margin <= 0.05 * 40 / 200; one pair just above that stays
+    assert np.all(p[:40] * sig.ACCEPT_MARGIN <= 0.05 * 40 / 200)
+    o2 = o.copy()
+    thr = 0.05 * 41 / 200 / sig.ACCEPT_MARGIN
+    d = np.linspace(0, 50, 5001)
+    tail = sig.pvalues(med[40] + d, np.repeat(null[:, 40:41], d.size, axis=1), kind="fit")["pvalue"]
+    o2[0, 40] = med[40] + d[np.argmax(tail < thr * 1.05) - 1]  # p a little above the 41st threshold
+    out2 = sig.settled(o2, n, c, a, kind="fit", alpha=0.05, tested=a)[0]
+    assert out2[:40].all() and not out2[40]
+    # an empirical null never accepts (p >= 1/11), and pairs outside the BH family never count
+    assert not sig.settled(o, n, c, a, kind="empirical", alpha=0.05, tested=a)[0, :40].any()
+    # already stopped pairs (inactive) are never returned, but still count towards BH
+    inactive = a.copy()
+    inactive[0, :20] = False
+    out3 = sig.settled(o, n, c, inactive, kind="fit", alpha=0.05, tested=a)[0]
+    assert not out3[:20].any() and out3[20:40].all()
 
 
 def test_settled_ignores_nan_pairs():
-    null = np.ones((10, 2))
-    null[:, 1] = np.nan
-    out = sig.settled(np.array([np.nan, 0.0]), null, kind="fit", alpha=0.05, n_tests=2)
+    null = np.ones((10, 1, 2))
+    null[:, 0, 1] = np.nan
+    obs = np.array([[np.nan, 0.0]])
+    active = np.ones((1, 2), dtype=bool)
+    out = sig.settled(obs, null, np.full((1, 2), 10), active, kind="fit", alpha=0.05, tested=active)
     assert not out.any()
 
 

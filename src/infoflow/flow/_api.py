@@ -184,14 +184,13 @@ def information_flow(activity, /, *, lags=DEFAULT_LAGS, method="ksg", measure="t
     one of S + 1 estimates); only the KSG surrogates are restricted to pairs that pass.
 
     Sequential testing draws the surrogates in rounds that end at 10, 20, 40, 80, ... and finally
-    `surrogates`. After each round a pair stops when its decision is settled: either at least 10
-    of its surrogates reach its observed statistic and its empirical p-value exceeds `alpha`
-    (Besag & Clifford 1991: BH cannot reject it), or (``null="fit"``) its fitted p-value is ten
-    times below alpha / n_pairs, which BH rejects whatever the other pairs show. Its p-value is
-    then computed from the surrogates it got. Pairs near the threshold get all of them. On
-    strongly structured networks most pairs settle within 10-20 surrogates, which is what
-    makes a KSG-tested flow matrix affordable. The rounds depend only on `surrogates`, so results
-    are identical for any block size or scheduler.
+    `surrogates`. After each round a pair stops when its decision is settled: either so many of
+    its surrogates reach its observed statistic that a pair with p-value alpha would show that
+    many with probability under 0.001 (futility; Besag & Clifford 1991), or (``null="fit"``)
+    Benjamini-Hochberg on every pair's current p-value times 10 already rejects it, and then the
+    final BH rejects it whatever the other pairs show (acceptance). Its p-value is computed from
+    the surrogates it got. Pairs near the threshold get all of them. The rounds depend only on
+    `surrogates`, so results are identical for any block size or scheduler.
 
     Bivariate measures flag indirect paths (a -> b -> c shows a -> c at the summed lag) and common
     drivers: every neuron sees the input's daily cycle, so use `condition_on_input`. TDMI - MI can be
@@ -405,7 +404,6 @@ def _one_epoch(ex, da, label, cond, spec, *, names, measure, surrogates, block_s
     active = off.copy() if mask is None else mask & off
     counts = np.zeros((n_neuron, n_neuron), dtype=np.int64)
     null_stat = np.full((surrogates, len(spec.lags), n_neuron, n_neuron), np.nan)
-    n_tests = int(off.sum())
     obs = stat = peak_obs = None
     for r, parts in enumerate(rounds):
         # The all-pairs kernel is faster than per-target blocks, so pass no mask while every pair is on.
@@ -430,7 +428,7 @@ def _one_epoch(ex, da, label, cond, spec, *, names, measure, surrogates, block_s
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)
                 peak_so_far = np.nanmax(null_stat[:stop], axis=1)
-            active &= ~sig.settled(peak_obs, peak_so_far, kind=null, alpha=alpha, n_tests=n_tests)
+            active &= ~sig.settled(peak_obs, peak_so_far, counts, active, kind=null, alpha=alpha, tested=off)
     out.update(obs)
     out["n_surrogates"] = counts
     with warnings.catch_warnings():
@@ -554,9 +552,10 @@ def _assemble(da, labels, results, *, spec, measure, surrogates, alpha, null, se
                        if null == "fit" else "empirical rank, (1 + #exceeding) / (surrogates + 1)"),
         "sequential": int(sequential),
         "sequential_rule": ("rounds ending at " + ", ".join(str(m) for m in sig.checkpoints(surrogates, True))
-                            + f" surrogates; a pair stops when >= {sig.FUTILITY_EXCEEDANCES} surrogates reach it "
-                            "and its p-value > alpha, or its fitted p-value <= alpha / (n_pairs * "
-                            f"{sig.ACCEPT_MARGIN:g})" if sequential else "off: every tested pair gets every surrogate"),
+                            + " surrogates; a pair stops for futility when P(Binomial(m, alpha) >= its exceedances) < "
+                            f"{sig.FUTILITY_LEVEL:g}, or as accepted when BH on the current p-values x "
+                            f"{sig.ACCEPT_MARGIN:g} rejects it" if sequential else
+                            "off: every tested pair gets every surrogate"),
         "alpha": float(alpha), "fdr": "bh",
         "measure": measure, "tested": f"peak over lags of {measure}", "lags": lags, "history": spec.history,
         "condition_on_input": int(condition_on_input), "screen": int(screen),

@@ -104,10 +104,12 @@ def pvalues_ragged(obs: np.ndarray, null: np.ndarray, counts: np.ndarray, *, kin
 # --------------------------------------------------------------------------- sequential surrogates
 FIRST_CHECKPOINT = 10
 """Surrogates every tested pair gets before the first stopping decision; the checkpoints double from here."""
-FUTILITY_EXCEEDANCES = 10
-"""Besag & Clifford's h: a pair stops once this many of its surrogates reach its observed statistic."""
+FUTILITY_LEVEL = 1e-3
+"""A pair stops for futility when its exceedance count has at most this probability for a pair whose
+true p-value is alpha (a one-sided binomial test)."""
 ACCEPT_MARGIN = 10.0
-"""A pair stops as significant once its fitted p-value is this many times below alpha / n_tests."""
+"""Early acceptance runs Benjamini-Hochberg on the current p-values multiplied by this margin: it
+covers the several looks at each pair and the fit's change with more surrogates."""
 
 
 def checkpoints(surrogates: int, sequential: bool) -> list[int]:
@@ -124,31 +126,37 @@ def checkpoints(surrogates: int, sequential: bool) -> list[int]:
     return [*marks, surrogates]
 
 
-def settled(obs: np.ndarray, null: np.ndarray, *, kind: str, alpha: float, n_tests: int) -> np.ndarray:
-    """Pairs (...) whose decision more surrogates would not change, given `null` (m, ...) so far.
+def settled(obs: np.ndarray, null: np.ndarray, counts: np.ndarray, active: np.ndarray, *, kind: str,
+            alpha: float, tested: np.ndarray) -> np.ndarray:
+    """Active pairs whose decision more surrogates would not change.
 
-    Two rules, both from the surrogates drawn so far (Besag & Clifford 1991 for the first):
+    `obs` (source, target) is the observed statistic, `null` (m, source, target) the surrogates drawn
+    so far (pair (i, j) uses its first ``counts[i, j]``; the active pairs have all m), `active` the
+    pairs still drawing and `tested` the pairs in the BH family (the off-diagonal ones). Two rules:
 
-    * futility: at least :data:`FUTILITY_EXCEEDANCES` surrogates reach the observed value and its
-      empirical p-value (1 + #exceeding) / (m + 1) is above alpha, so BH cannot reject it (for
-      m <= 80 that p-value is at least 11/81 = 0.136 anyway). A truly flowing pair almost never
-      gets there: with p = 0.01, 10 exceedances among 80 surrogates has probability about 1e-7;
-    * acceptance (fitted null only): the tail-fitted p-value is below alpha / (n_tests *
-      :data:`ACCEPT_MARGIN`). Any p-value at or below alpha / n_tests is rejected by
-      Benjamini-Hochberg whatever the other pairs' p-values are, so the decision is settled;
-      the margin covers the fit's change with more surrogates. With 10 surrogates and 4,032 pairs
-      this needs the observed value about 65 mean excesses above the surrogates' median.
+    * futility (Besag & Clifford 1991, as a binomial test): among the m surrogates, g reach the
+      observed value, and P(X >= g) < :data:`FUTILITY_LEVEL` for X ~ Binomial(m, alpha). A pair whose
+      p-value is alpha or below (the largest BH could reject) almost never shows so many, so
+      stopping costs essentially no power, and its p-value, computed from its m surrogates, is then
+      well above alpha. With alpha = 0.05: g >= 5 of 10, 6 of 20, 8 of 40, 12 of 80;
+    * acceptance: Benjamini-Hochberg on every tested pair's current p-value times
+      :data:`ACCEPT_MARGIN` (stopped pairs keep theirs, untested ones count as 1) rejects it. The
+      pairs accepted this way keep p-values at or below alpha r / (n_tests margin), r their number,
+      so the final BH rejects every one of them whatever the others show. The margin covers the
+      several looks at a pair (its p-values at the checkpoints share their surrogates) and the tail
+      fit's change with more surrogates. Only ``null="fit"`` can get there: an empirical p-value
+      is at least 1 / (m + 1).
     """
     m = null.shape[0]
-    finite = np.isfinite(obs) & np.all(np.isfinite(null), axis=0)
-    exceed = np.sum(np.where(np.isfinite(null), null, -np.inf) >= obs[None], axis=0)
-    futile = (exceed >= FUTILITY_EXCEEDANCES) & ((1.0 + exceed) / (m + 1.0) > alpha)
-    accept = np.zeros_like(futile)
-    if kind == "fit" and m >= 2:
-        p = pvalues(obs, null, kind="fit")["pvalue"]
-        with np.errstate(invalid="ignore"):
-            accept = p <= alpha / (max(int(n_tests), 1) * ACCEPT_MARGIN)
-    return finite & (futile | accept)
+    p_now = pvalues_ragged(obs, null, counts, kind=kind)["pvalue"]
+    with np.errstate(invalid="ignore"):
+        exceed = np.sum(np.where(np.isfinite(null), null, -np.inf) >= obs[None], axis=0)
+    finite = active & np.isfinite(p_now)
+    futile = finite & (stats.binom.sf(exceed - 1, m, alpha) < FUTILITY_LEVEL)
+    q = np.where(np.isfinite(p_now), np.minimum(p_now * ACCEPT_MARGIN, 1.0), 1.0)
+    rejected = np.zeros_like(active)
+    rejected[tested] = fdr(q[tested], alpha)[1]
+    return futile | (finite & rejected)
 
 
 def fdr(p: np.ndarray, alpha: float) -> tuple[np.ndarray, np.ndarray]:
