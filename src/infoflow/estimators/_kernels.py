@@ -194,6 +194,20 @@ def cell_bounds(n, G):
 
 # ----------------------------------------------------------------------------- KSG, one pair
 @njit(cache=True, nogil=True)
+def _insert4(t0, t1, t2, t3, d):
+    """Insert ``d`` into the sorted four smallest ``t0 <= t1 <= t2 <= t3`` (min/max network)."""
+    a = min(t0, d)
+    d = max(t0, d)
+    t0 = a
+    a = min(t1, d)
+    d = max(t1, d)
+    t1 = a
+    a = min(t2, d)
+    d = max(t2, d)
+    return t0, t1, a, min(t3, d)
+
+
+@njit(cache=True, nogil=True)
 def kth_smallest(vals, cnt, k, topk):
     """k-th smallest of ``vals[:cnt]`` (cnt >= k) by a min/max insertion network, branch-free.
     k = 4 (the default) runs on four scalars that stay in registers (measured ~10% faster overall)."""
@@ -203,17 +217,7 @@ def kth_smallest(vals, cnt, k, topk):
         t2 = _INF
         t3 = _INF
         for u in range(cnt):
-            d = vals[u]
-            a = min(t0, d)
-            d = max(t0, d)
-            t0 = a
-            a = min(t1, d)
-            d = max(t1, d)
-            t1 = a
-            a = min(t2, d)
-            d = max(t2, d)
-            t2 = a
-            t3 = min(t3, d)
+            t0, t1, t2, t3 = _insert4(t0, t1, t2, t3, vals[u])
         return t3
     for m in range(k):
         topk[m] = _INF
@@ -259,20 +263,6 @@ def block_kth(dist, self_pos, biv, i, w, k, bound, prev, kept, topk):
     if cnt >= k:
         return kth_smallest(kept, cnt, k, topk)
     return _INF
-
-
-@njit(cache=True, nogil=True)
-def _insert4(t0, t1, t2, t3, d):
-    """Insert ``d`` into the sorted four smallest ``t0 <= t1 <= t2 <= t3`` (min/max network)."""
-    a = min(t0, d)
-    d = max(t0, d)
-    t0 = a
-    a = min(t1, d)
-    d = max(t1, d)
-    t1 = a
-    a = min(t2, d)
-    d = max(t2, d)
-    return t0, t1, a, min(t3, d)
 
 
 @njit(cache=True, nogil=True)

@@ -246,7 +246,7 @@ def information_flow(activity, /, *, lags=DEFAULT_LAGS, method="ksg", measure="t
         block_size = max(1, math.ceil(min(np.diff([0, *marks])) / (2 * executor.n_workers)))
     rounds = _rounds(marks, block_size)
     n_blocks = sum(len(r) for r in rounds)
-    n_screen_blocks = math.ceil(surrogates / block_size)
+    n_screen_blocks = len(_rounds([surrogates], block_size)[0])
     per_epoch = 2 + n_blocks + ((n_screen_blocks + 1) if screen else 0)
     progress = {"done": 0, "total": per_epoch * len(labels)}
 
@@ -383,15 +383,15 @@ def _one_epoch(ex, da, label, cond, spec, *, names, measure, surrogates, block_s
     # Shifts depend only on (seed, epoch, surrogate count): never on blocks or scheduler.
     rng = np.random.default_rng([int(seed), int(label) & 0xFFFFFFFF, 1])
     shifts = sig.draw_shifts(rng, surrogates, n_neuron, n_time, shift_min, label)
-    blocks = [shifts[i:i + block_size] for i in range(0, surrogates, block_size)]
 
     out: dict[str, Any] = {"autocorr_time": tau, "min_shift": shift_min}
     mask = None
     if screen:
         gc_obs_f = ex.submit(_engine.null_block, prep, spec, measure, np.zeros((1, n_neuron), dtype=np.int64),
                              method="gaussian_copula", count=True)
-        gc_null_f = [ex.submit(_engine.null_block, prep, spec, measure, b, method="gaussian_copula", count=True)
-                     for b in blocks]
+        # the screen draws every surrogate at once: one round of the same blocks
+        gc_null_f = [ex.submit(_engine.null_block, prep, spec, measure, shifts[part], method="gaussian_copula",
+                               count=True) for part in _rounds([surrogates], block_size)[0]]
         gc = ex.gather([gc_obs_f, *gc_null_f])
         gc_obs, gc_null = gc[0][0], np.concatenate(gc[1:])
         with warnings.catch_warnings():
