@@ -163,6 +163,23 @@ def test_block_knn_search_equals_reference(rng, ties, D, w):
             assert got == want[i]
 
 
+
+@pytest.mark.parametrize("ties", [False, True])
+@pytest.mark.parametrize("D", [3, 4])
+@pytest.mark.parametrize("w", [0, 3])
+def test_box_knn_search_equals_reference(rng, ties, D, w):
+    # knn_box3 is exact for any reach at or above the true k-th distance (the 4th distance within a
+    # subset of the points, in cmi_pair), with the query's own cell anywhere in the grid
+    a = _data(rng, 250, D, ties)
+    want = ref.kth_distance(a, 4, w)
+    for G in (1, 3, 6):
+        (s0, s1, s2), _, cs, gc, gi, _ = _grid3_for(a, G)
+        for i in range(len(a)):
+            for reach in (want[i], np.nextafter(want[i], np.inf), 1.7 * want[i] + 0.1, 100.0):
+                got = K.knn_box3(i, w, 4, reach, a[i].copy(), G, s0, s1, s2, cs, gc, gi, np.empty(3),
+                                 np.empty(4))
+                assert got == want[i]
+
 def test_grid_is_refined_only_for_crowded_points(rng):
     n = 4000
     x, z = rng.standard_normal(n), rng.standard_normal(n)

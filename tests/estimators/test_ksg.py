@@ -175,6 +175,26 @@ def test_pairwise_cmi_equals_single_calls_and_any_thread_count(rng, dz):
     assert np.array_equal(one, np.array(single))
 
 
+
+def test_pairs_option_computes_exactly_the_listed_cells(rng):
+    # the flow engine passes the pairs still being tested: each listed cell is the full matrix's
+    # cell bitwise, the others NaN; columns no pair uses are never touched
+    H = _recording(rng, 1_200, 5)
+    X, Y = np.ascontiguousarray(H[1:]), np.ascontiguousarray(H[:-1])
+    Z = np.stack([H[:-1, [j]] for j in range(5)])
+    pairs = rng.random((5, 5)) < 0.4
+    pairs[:, 2] = False  # a target and a source no pair uses
+    pairs[3, :] = False
+    pairs[0, 0] = True
+    for fn, args in ((ksg.pairwise_mi, (X, Y)), (ksg.pairwise_cmi, (X, Y, Z))):
+        full = fn(*args, theiler=1)
+        got = fn(*args, theiler=1, pairs=pairs)
+        assert np.array_equal(got[pairs], full[pairs])
+        assert np.isnan(got[~pairs]).all()
+        assert np.isnan(fn(*args, pairs=np.zeros((5, 5), dtype=bool))).all()
+        with pytest.raises(ValueError, match=r"pairs has shape \(5, 4\)"):
+            fn(*args, pairs=np.ones((5, 4), dtype=bool))
+
 def test_mi_is_symmetric(rng):
     x, y = _gauss_pair(rng, 3_000, 0.5)
     assert abs(ksg.mutual_information(x, y) - ksg.mutual_information(y, x)) < 1e-12

@@ -43,6 +43,15 @@ def test_dask_equals_in_process_bitwise_ksg(client):
     here = information_flow(x, scheduler="inprocess", **kw)
     there = information_flow(x, scheduler=client, block_size=2, **kw)
     xr.testing.assert_identical(here, there)  # same kernels, same inputs: bitwise equal, attrs included
+    # TE with the screen and sequential rounds: on 2 workers the observed stage and every round are
+    # split into groups of targets, which must not change a value either
+    x = _data(n=600, n_neuron=5, seed=4)
+    kw = {"lags": (1, 2), "surrogates": 20, "screen": True}
+    here = information_flow(x, scheduler="inprocess", **kw)
+    seen = []
+    there = information_flow(x, scheduler=client, callback=lambda d, t: seen.append((d, t)), **kw)
+    xr.testing.assert_identical(here, there)
+    assert seen[-1][0] == seen[-1][1] and [d for d, _ in seen] == sorted(d for d, _ in seen)
 
 
 def test_dask_by_address_and_lazy_zarr_equal_in_process(cluster, tmp_path):

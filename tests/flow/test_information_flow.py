@@ -263,6 +263,23 @@ def test_condition_on_input_strips_the_common_driver():
     np.testing.assert_array_equal(ds["te"].values, cond["te"].values[1:, 1:])
 
 
+
+def test_target_groups_partition_the_active_pairs_in_balanced_contiguous_groups():
+    from infoflow.flow._api import _n_groups, _target_groups
+
+    rng = np.random.default_rng(0)
+    active = rng.random((40, 40)) < 0.5
+    active[:, 5:9] = False  # targets with nothing left to test
+    groups = _target_groups(active, 6)
+    assert len(groups) == 6
+    np.testing.assert_array_equal(np.sum(groups, axis=0), active.astype(int))  # each pair exactly once
+    sizes = [int(g.sum()) for g in groups]
+    assert max(sizes) - min(sizes) <= 2 * active.sum(axis=0).max()  # balanced to within a target or two
+    owners = [np.flatnonzero(g.any(axis=0)) for g in groups if g.any()]
+    assert all(a.max() < b.min() for a, b in zip(owners[:-1], owners[1:]))  # consecutive runs of targets
+    assert [int(g.sum()) for g in _target_groups(np.zeros((3, 3), dtype=bool), 2)] == [0, 0]
+    assert _n_groups(4, 1, 64) == 1 and _n_groups(4, 2, 64) == 2 and _n_groups(1, 2, 3) == 3
+
 def test_callback_reports_monotone_progress():
     seen = []
     information_flow(_independent_ar(3, n=500, n_neuron=3), lags=1, surrogates=10, block_size=4,

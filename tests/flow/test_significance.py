@@ -30,13 +30,44 @@ def test_settled_futility_is_a_binomial_test_at_alpha():
     ordered = np.sort(null, axis=0)
     # exceedances: 20, 0 (but only 5 pairs: BH cannot accept at m = 20 with the margin), 5, 6, 7
     obs = np.array([-10.0, ordered[-1, 1] + 1e-3, ordered[-5, 2], ordered[-6, 3], ordered[-7, 4]])
+    # 95 more tested pairs, alive but no longer drawing (accepted earlier), keep the level at
+    # about alpha: at most 3 of the 100 stop, so BH could still reject up to 97
+    pad = 95
+    null = np.concatenate([null, np.zeros((20, pad))], axis=1)
+    obs = np.concatenate([obs, np.full(pad, 9.0)])
     o, n, c, a = _state(null, obs)
-    out = sig.settled(o, n, c, a, kind="empirical", alpha=0.05, tested=a)[0]
-    # P(Binomial(20, 0.05) >= 5) = 2.6e-3 (goes on), >= 6: 3.3e-4 (stops)
-    assert out.tolist() == [True, False, False, True, True]
-    assert stats.binom.sf(4, 20, 0.05) > sig.FUTILITY_LEVEL > stats.binom.sf(5, 20, 0.05)
+    active = a.copy()
+    active[0, 5:] = False
+    accepted, futile = sig.settled(o, n, c, active, kind="empirical", alpha=0.05, tested=a)
+    # P(Binomial(20, 0.05 * 97 / 100) >= 5) = 2.3e-3 (goes on), >= 6: 3.0e-4 (stops)
+    assert futile[0, :5].tolist() == [True, False, False, True, True] and not futile[0, 5:].any()
+    assert not accepted[0, :5].any()
+    assert stats.binom.sf(4, 20, 0.05 * 0.97) > sig.FUTILITY_LEVEL > stats.binom.sf(5, 20, 0.05 * 0.97)
     # with a larger alpha the same counts are plausible for a pair BH could still reject
-    assert not sig.settled(o, n, c, a, kind="empirical", alpha=0.3, tested=a)[0, 3]
+    assert not sig.settled(o, n, c, active, kind="empirical", alpha=0.3, tested=a)[1][0, 3]
+
+
+def test_settled_futility_tests_against_the_largest_p_value_bh_could_still_reject():
+    # 5 pairs drawing among 100 tested: BH can reject at most 5, so no p-value above
+    # alpha * 5 / 100 = 0.0025 (or less once some of the 5 stop); 2 exceedances in 20 already rule
+    # a pair out (P(Binomial(20, 0.0025) >= 2) = 1.2e-3 at R = 5, 4.8e-4 at R = 4 and fewer)
+    rng = np.random.default_rng(3)
+    null = rng.standard_normal((20, 100))
+    ordered = np.sort(null, axis=0)
+    obs = np.full(100, 50.0)  # 95 strong pairs are ruled out by the screen: not alive, not active
+    obs[:5] = [ordered[-1, 0] + 1e-3, ordered[-2, 1], ordered[-3, 2], ordered[-2, 3], ordered[-4, 4]]
+    o, n, c, _ = _state(null, obs)
+    tested = np.ones((1, 100), dtype=bool)
+    active = np.zeros((1, 100), dtype=bool)
+    active[0, :5] = True
+    accepted, futile = sig.settled(o, n, c, active, kind="empirical", alpha=0.05, tested=tested, alive=active)
+    # pair 4 (4 exceedances) stops at R = 5; then at R = 4 the level is 0.002 and 2 exceedances
+    # (pairs 1 and 3) stop too; pair 2 (3 exceedances) stopped on the way as well; pair 0 goes on
+    assert stats.binom.sf(1, 20, 0.05 * 5 / 100) > sig.FUTILITY_LEVEL > stats.binom.sf(1, 20, 0.05 * 4 / 100)
+    assert futile[0, :5].tolist() == [False, True, True, True, True] and not futile[0, 5:].any()
+    assert not accepted.any()
+    # with every tested pair alive the level is alpha itself: none of these counts rule a pair out
+    assert not sig.settled(o, n, c, active, kind="empirical", alpha=0.05, tested=tested)[1].any()
 
 
 def test_settled_accepts_what_bh_rejects_on_margin_inflated_p_values():
@@ -45,8 +76,9 @@ def test_settled_accepts_what_bh_rejects_on_margin_inflated_p_values():
     med = np.median(null, axis=0)
     obs = med + np.where(np.arange(200) < 40, 200.0, 0.0)  # 40 strong pairs, 160 null ones
     o, n, c, a = _state(null, obs)
-    out = sig.settled(o, n, c, a, kind="fit", alpha=0.05, tested=a)[0]
-    assert out[:40].all()
+    accepted, futile = sig.settled(o, n, c, a, kind="fit", alpha=0.05, tested=a)
+    out = (accepted | futile)[0]
+    assert accepted[0, :40].all() and not accepted[0, 40:].any()
     p = sig.pvalues(obs, null, kind="fit")["pvalue"]
     # BH at r = 40 accepts p * margin <= 0.05 * 40 / 200; one pair just above that stays
     assert np.all(p[:40] * sig.ACCEPT_MARGIN <= 0.05 * 40 / 200)
@@ -55,14 +87,14 @@ def test_settled_accepts_what_bh_rejects_on_margin_inflated_p_values():
     d = np.linspace(0, 50, 5001)
     tail = sig.pvalues(med[40] + d, np.repeat(null[:, 40:41], d.size, axis=1), kind="fit")["pvalue"]
     o2[0, 40] = med[40] + d[np.argmax(tail < thr * 1.05) - 1]  # p a little above the 41st threshold
-    out2 = sig.settled(o2, n, c, a, kind="fit", alpha=0.05, tested=a)[0]
+    out2 = sig.settled(o2, n, c, a, kind="fit", alpha=0.05, tested=a)[0][0]
     assert out2[:40].all() and not out2[40]
     # an empirical null never accepts (p >= 1/11), and pairs outside the BH family never count
-    assert not sig.settled(o, n, c, a, kind="empirical", alpha=0.05, tested=a)[0, :40].any()
+    assert not sig.settled(o, n, c, a, kind="empirical", alpha=0.05, tested=a)[0][0, :40].any()
     # already stopped pairs (inactive) are never returned, but still count towards BH
     inactive = a.copy()
     inactive[0, :20] = False
-    out3 = sig.settled(o, n, c, inactive, kind="fit", alpha=0.05, tested=a)[0]
+    out3 = sig.settled(o, n, c, inactive, kind="fit", alpha=0.05, tested=a)[0][0]
     assert not out3[:20].any() and out3[20:40].all()
 
 
@@ -71,8 +103,9 @@ def test_settled_ignores_nan_pairs():
     null[:, 0, 1] = np.nan
     obs = np.array([[np.nan, 0.0]])
     active = np.ones((1, 2), dtype=bool)
-    out = sig.settled(obs, null, np.full((1, 2), 10), active, kind="fit", alpha=0.05, tested=active)
-    assert not out.any()
+    accepted, futile = sig.settled(obs, null, np.full((1, 2), 10), active, kind="fit", alpha=0.05,
+                                   tested=active)
+    assert not accepted.any() and not futile.any()
 
 
 @pytest.mark.parametrize("kind", ["empirical", "fit"])

@@ -277,8 +277,34 @@ def conditional_mutual_information(x: np.ndarray, y: np.ndarray, z: np.ndarray, 
 
 
 # ----------------------------------------------------------------------------- all pairs
+def _pair_list(pairs: np.ndarray | None, N: int, M: int):
+    """Kernel pair lists for the all-pairs kernels: every cell, or the True cells of `pairs` (N, M).
+
+    Returns (used source columns, used target columns, PA, PB indexing into those, output (N, M)):
+    only columns that appear in a pair are sorted, and cells not computed stay NaN.
+    """
+    if pairs is None:
+        a, b = np.divmod(np.arange(N * M, dtype=np.int64), M)
+        return slice(None), slice(None), a, b, np.empty((N, M))
+    pairs = np.asarray(pairs, dtype=bool)
+    if pairs.shape != (N, M):
+        raise ValueError(f"pairs has shape {pairs.shape}; it must be (n_source, n_target) = ({N}, {M})")
+    a, b = np.nonzero(pairs)
+    used_a, used_b = np.unique(a), np.unique(b)
+    return (used_a, used_b, np.searchsorted(used_a, a).astype(np.int64),
+            np.searchsorted(used_b, b).astype(np.int64), np.full((N, M), np.nan))
+
+
+def _scatter(out: np.ndarray, used_a, used_b, PA, PB, sub: np.ndarray) -> np.ndarray:
+    """Put the computed cells of `sub` (indexed like PA, PB) into `out` (N, M)."""
+    if isinstance(used_a, slice):
+        return sub
+    out[used_a[PA], used_b[PB]] = sub[PA, PB]
+    return out
+
+
 def pairwise_mi(X: np.ndarray, Y: np.ndarray, *, k: int = DEFAULT_K, theiler: int = 0,
-                n_jobs: int | None = None) -> np.ndarray:
+                n_jobs: int | None = None, pairs: np.ndarray | None = None) -> np.ndarray:
     """KSG MI of every pair of columns, ``out[i, j] = I(X[:, i]; Y[:, j])``, in nats.
 
     Parameters
@@ -291,30 +317,37 @@ def pairwise_mi(X: np.ndarray, Y: np.ndarray, *, k: int = DEFAULT_K, theiler: in
     theiler : int, default=0
     n_jobs : int or None, default=None
         Threads; None or -1 uses every core. The result does not depend on it (bitwise).
+    pairs : ndarray of bool, shape (N, M), optional
+        Compute only these cells (the others are NaN): a sparse set of pairs in one call, each
+        column still sorted once, the pairs load-balanced over the threads.
 
     Returns
     -------
     mi : ndarray of shape (N, M), float64
-        Each cell equals ``mutual_information(X[:, i], Y[:, j])`` exactly.
+        Each computed cell equals ``mutual_information(X[:, i], Y[:, j])`` exactly.
 
     Notes
     -----
     Each column is sorted once and its ranks shared by all its pairs; memory is O(n) per thread.
     """
-    Xt = np.ascontiguousarray(np.asarray(X, dtype=np.float64).T)
-    Yt = np.ascontiguousarray(np.asarray(Y, dtype=np.float64).T)
+    X, Y = np.asarray(X, dtype=np.float64), np.asarray(Y, dtype=np.float64)
+    used_a, used_b, PA, PB, out = _pair_list(pairs, X.shape[1], Y.shape[1])
+    if PA.size == 0:
+        return out
+    Xt = np.ascontiguousarray(X[:, used_a].T)
+    Yt = np.ascontiguousarray(Y[:, used_b].T)
     SX, RX, OX = _sort_rows(Xt)
     SY, RY, _ = _sort_rows(Yt)
-    out = np.empty((Xt.shape[0], Yt.shape[0]))
+    sub = np.empty((Xt.shape[0], Yt.shape[0]))
     with _threads(n_jobs):
         n = Xt.shape[1]
-        _run_parallel(_kernels.pairwise_mi, Xt, SX, RX, OX, Yt, SY, RY, k, theiler, _psi_table(n),
-                      _grid_mi(n), out)
-    return out
+        _run_parallel(_kernels.pairwise_mi, Xt, SX, RX, OX, Yt, SY, RY, PA, PB, k, theiler, _psi_table(n),
+                      _grid_mi(n), sub)
+    return _scatter(out, used_a, used_b, PA, PB, sub)
 
 
 def pairwise_cmi(X: np.ndarray, Y: np.ndarray, Z: np.ndarray, *, k: int = DEFAULT_K, theiler: int = 0,
-                 n_jobs: int | None = None) -> np.ndarray:
+                 n_jobs: int | None = None, pairs: np.ndarray | None = None) -> np.ndarray:
     """Frenzel-Pompe CMI of every pair, ``out[i, j] = I(X[:, i]; Y[:, j] | Z[j])``, in nats.
 
     With Y the targets' next values and Z their pasts this is the transfer-entropy matrix.
@@ -325,22 +358,26 @@ def pairwise_cmi(X: np.ndarray, Y: np.ndarray, Z: np.ndarray, *, k: int = DEFAUL
     Y : ndarray of shape (n, M)
     Z : ndarray of shape (M, n, dz)
         Conditioning set of each target column (dz >= 1: history, plus e.g. the network input).
-    k, theiler, n_jobs
+    k, theiler, n_jobs, pairs
         As in :func:`pairwise_mi`.
 
     Returns
     -------
     cmi : ndarray of shape (N, M), float64
-        Each cell equals ``conditional_mutual_information(X[:, i], Y[:, j], Z[j])`` exactly.
+        Each computed cell equals ``conditional_mutual_information(X[:, i], Y[:, j], Z[j])`` exactly.
     """
-    Xt = np.ascontiguousarray(np.asarray(X, dtype=np.float64).T)
-    Yt = np.ascontiguousarray(np.asarray(Y, dtype=np.float64).T)
-    Zt = np.ascontiguousarray(np.transpose(np.asarray(Z, dtype=np.float64), (0, 2, 1)))
+    X, Y, Z = (np.asarray(a, dtype=np.float64) for a in (X, Y, Z))
+    used_a, used_b, PA, PB, out = _pair_list(pairs, X.shape[1], Y.shape[1])
+    if PA.size == 0:
+        return out
+    Xt = np.ascontiguousarray(X[:, used_a].T)
+    Yt = np.ascontiguousarray(Y[:, used_b].T)
+    Zt = np.ascontiguousarray(np.transpose(Z[used_b], (0, 2, 1)))
     SX, RX, OX = _sort_rows(Xt)
     SY, RY, OY = _sort_rows(Yt)
     SZ, RZ, OZ = _sort_rows(Zt)
-    out = np.empty((Xt.shape[0], Yt.shape[0]))
+    sub = np.empty((Xt.shape[0], Yt.shape[0]))
     with _threads(n_jobs):
-        _run_parallel(_kernels.pairwise_cmi, Xt, SX, RX, OX, Yt, SY, RY, OY, Zt, SZ, RZ, OZ, k, theiler,
-                      _psi_table(Xt.shape[1]), _grid_cmi(Xt.shape[1]), out)
-    return out
+        _run_parallel(_kernels.pairwise_cmi, Xt, SX, RX, OX, Yt, SY, RY, OY, Zt, SZ, RZ, OZ, PA, PB, k, theiler,
+                      _psi_table(Xt.shape[1]), _grid_cmi(Xt.shape[1]), sub)
+    return _scatter(out, used_a, used_b, PA, PB, sub)

@@ -185,8 +185,9 @@ def information_flow(activity, /, *, lags=DEFAULT_LAGS, method="ksg", measure="t
 
     Sequential testing draws the surrogates in rounds that end at 10, 20, 40, 80, ... and finally
     `surrogates`. After each round a pair stops when its decision is settled: either so many of
-    its surrogates reach its observed statistic that a pair with p-value alpha would show that
-    many with probability under 0.001 (futility; Besag & Clifford 1991), or (``null="fit"``)
+    its surrogates reach its observed statistic that a pair with the largest p-value BH could still
+    reject (alpha times the share of pairs not yet ruled out) would show that many with
+    probability under 0.001 (futility; Besag & Clifford 1991), or (``null="fit"``)
     Benjamini-Hochberg on every pair's current p-value times 10 already rejects it, and then the
     final BH rejects it whatever the other pairs show (acceptance). Its p-value is computed from
     the surrogates it got. Pairs near the threshold get all of them. The rounds depend only on
@@ -245,9 +246,9 @@ def information_flow(activity, /, *, lags=DEFAULT_LAGS, method="ksg", measure="t
         # About two tasks per worker in the smallest round keeps every worker busy in each round.
         block_size = max(1, math.ceil(min(np.diff([0, *marks])) / (2 * executor.n_workers)))
     rounds = _rounds(marks, block_size)
-    n_blocks = sum(len(r) for r in rounds)
+    n_tasks = sum(len(r) * _n_groups(len(r), executor.n_workers, n_neuron) for r in rounds)
     n_screen_blocks = len(_rounds([surrogates], block_size)[0])
-    per_epoch = 2 + n_blocks + ((n_screen_blocks + 1) if screen else 0)
+    per_epoch = 1 + _n_groups(1, executor.n_workers, n_neuron) + n_tasks + ((n_screen_blocks + 1) if screen else 0)
     progress = {"done": 0, "total": per_epoch * len(labels)}
 
     def tick() -> None:
@@ -365,6 +366,28 @@ def _rounds(marks: list[int], block_size: int) -> list[list[slice]]:
     return out
 
 
+TASKS_PER_WORKER = 4
+"""A round of surrogates (and the observed stage) is cut into about this many tasks per worker: the
+next round waits for the last task of this one, so smaller tasks leave the workers less idle time."""
+
+
+def _n_groups(n_blocks: int, n_workers: int, n_neuron: int) -> int:
+    """Target groups each of `n_blocks` surrogate blocks is split into (1 in process)."""
+    if n_workers <= 1:
+        return 1
+    return max(1, min(n_neuron, math.ceil(TASKS_PER_WORKER * n_workers / n_blocks)))
+
+
+def _target_groups(active: np.ndarray, n_groups: int) -> list[np.ndarray]:
+    """`active` (source, target) cut into `n_groups` masks of contiguous targets with about equal
+    numbers of active pairs (some may be empty). Each pair is in exactly one mask."""
+    per_target = active.sum(axis=0)
+    total = max(int(per_target.sum()), 1)
+    middle = np.cumsum(per_target) - per_target / 2.0  # each target's position in the pair order
+    group = np.minimum((middle * n_groups / total).astype(np.int64), n_groups - 1)
+    return [active & (group == g)[None, :] for g in range(n_groups)]
+
+
 def _one_epoch(ex, da, label, cond, spec, *, names, measure, surrogates, block_size, seed, jitter, null, alpha,
                screen, screen_threshold, min_shift, rounds) -> dict:
     raw_lazy = da.sel(epoch=label).data
@@ -375,7 +398,10 @@ def _one_epoch(ex, da, label, cond, spec, *, names, measure, surrogates, block_s
     prep = ex.submit(_engine.prepare_epoch, raw, epoch_cond, epoch_label=int(label), seed=seed, jitter=jitter,
                      method=spec.method, neuron_names=names)
     tau_f = ex.submit(_engine.autocorr_time, prep, count=True)
-    obs_f = ex.submit(_engine.observed, prep, spec, count=True)
+    n_obs = _n_groups(1, ex.n_workers, da.sizes["neuron"])
+    obs_cols = np.array_split(np.arange(da.sizes["neuron"]), n_obs)
+    obs_f = [ex.submit(_engine.observed, prep, spec, None if n_obs == 1 else np.isin(np.arange(da.sizes["neuron"]), c),
+                       count=True) for c in obs_cols]
     tau = ex.gather([tau_f])[0]
     n_time, n_neuron = da.sizes["time"], da.sizes["neuron"]
     shift_min = sig.choose_min_shift(int(tau.max()), lags=spec.lags, history=spec.history,
@@ -402,33 +428,44 @@ def _one_epoch(ex, da, label, cond, spec, *, names, measure, surrogates, block_s
         out["pvalue_screen"], out["screened"] = p_screen, mask
     off = ~np.eye(n_neuron, dtype=bool)
     active = off.copy() if mask is None else mask & off
+    alive = active.copy()  # tested pairs BH may still reject: neither screened out nor stopped for futility
     counts = np.zeros((n_neuron, n_neuron), dtype=np.int64)
     null_stat = np.full((surrogates, len(spec.lags), n_neuron, n_neuron), np.nan)
     obs = stat = peak_obs = None
     for r, parts in enumerate(rounds):
-        # The all-pairs kernel is faster than per-target blocks, so pass no mask while every pair is on.
-        round_mask = None if np.array_equal(active, off) else active
-        futures = [ex.submit(_engine.null_block, prep, spec, measure, shifts[part], mask=round_mask, count=True)
-                   for part in parts] if active.any() else []
-        got = ex.gather([obs_f, *futures] if obs is None else futures)
+        # Each block of surrogates is split by targets into groups of about equal numbers of active
+        # pairs (only with several workers); a pair's values never depend on its group.
+        n_groups = _n_groups(len(parts), ex.n_workers, n_neuron)
+        groups = [None] if n_groups == 1 and np.array_equal(active, off) else _target_groups(active, n_groups)
+        tasks = [(part, g) for part in parts for g in groups if g is None or g.any()]
+        futures = [ex.submit(_engine.null_block, prep, spec, measure, shifts[part], mask=g, count=True)
+                   for part, g in tasks]
+        for _ in range(len(parts) * n_groups - len(tasks)):
+            ex.tick()  # empty groups (or nothing left to test) count as done
+        got = ex.gather([*obs_f, *futures] if obs is None else futures)
         if obs is None:
-            obs, got = got[0], got[1:]
+            obs, got = _merge_observed(got[:len(obs_f)], obs_cols), got[len(obs_f):]
             stat = obs["te"] if measure == "te" else obs["tdmi"] - obs["mi"][None]
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN diagonal
                 peak_obs = np.nanmax(stat, axis=0)
         if not futures:
-            for _ in parts:
-                ex.tick()  # nothing left to test: the round's blocks count as done
             continue
         stop = parts[-1].stop
-        null_stat[parts[0].start:stop] = np.concatenate(got)
+        for (part, g), block in zip(tasks, got):
+            if g is None:
+                null_stat[part] = block
+            else:
+                null_stat[part][:, :, g] = block[:, :, g]
         counts[active] = stop
         if r + 1 < len(rounds):
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)
                 peak_so_far = np.nanmax(null_stat[:stop], axis=1)
-            active &= ~sig.settled(peak_obs, peak_so_far, counts, active, kind=null, alpha=alpha, tested=off)
+            accepted, futile = sig.settled(peak_obs, peak_so_far, counts, active, kind=null, alpha=alpha,
+                                           tested=off, alive=alive)
+            active &= ~(accepted | futile)
+            alive &= ~futile
     out.update(obs)
     out["n_surrogates"] = counts
     with warnings.catch_warnings():
@@ -448,6 +485,18 @@ def _one_epoch(ex, da, label, cond, spec, *, names, measure, surrogates, block_s
 
 
 # --------------------------------------------------------------------------- result Dataset
+def _merge_observed(parts: list[dict], cols: list[np.ndarray]) -> dict:
+    """The observed estimates of target groups (columns `cols[g]` of part g) as one set."""
+    if len(parts) == 1:
+        return parts[0]
+    out = {key: np.array(val, copy=True) for key, val in parts[0].items()}
+    for part, c in zip(parts[1:], cols[1:]):
+        out["entropy"][c] = part["entropy"][c]
+        for key in ("mi", "tdmi", "te"):
+            out[key][..., c] = part[key][..., c]
+    return out
+
+
 def _peak(values: np.ndarray, lags) -> tuple[np.ndarray, np.ndarray]:
     finite = np.isfinite(values).any(axis=0)
     filled = np.where(np.isfinite(values), values, -np.inf)
@@ -552,8 +601,9 @@ def _assemble(da, labels, results, *, spec, measure, surrogates, alpha, null, se
                        if null == "fit" else "empirical rank, (1 + #exceeding) / (surrogates + 1)"),
         "sequential": int(sequential),
         "sequential_rule": ("rounds ending at " + ", ".join(str(m) for m in sig.checkpoints(surrogates, True))
-                            + " surrogates; a pair stops for futility when P(Binomial(m, alpha) >= its exceedances) < "
-                            f"{sig.FUTILITY_LEVEL:g}, or as accepted when BH on the current p-values x "
+                            + " surrogates; a pair stops for futility when P(Binomial(m, a) >= its exceedances) < "
+                            f"{sig.FUTILITY_LEVEL:g}, a = alpha x (pairs still rejectable / pairs tested), the largest "
+                            "p-value BH could still reject; or as accepted when BH on the current p-values x "
                             f"{sig.ACCEPT_MARGIN:g} rejects it" if sequential else
                             "off: every tested pair gets every surrogate"),
         "alpha": float(alpha), "fdr": "bh",

@@ -9,7 +9,8 @@ Work units:
 
 * :func:`prepare_epoch` - validate one epoch, standardise every neuron, add the seeded jitter. The
   jitter stream depends only on (seed, epoch label), never on chunking (STYLE section 4).
-* :func:`observed` - entropy, zero-lag MI, TDMI and TE at every lag for all ordered pairs.
+* :func:`observed` - entropy, zero-lag MI, TDMI and TE at every lag for all ordered pairs (or the
+  pairs into a group of targets).
 * :func:`null_block` - the tested statistic for a block of circular-shift surrogates.
 * :func:`autocorr_time` - per-neuron autocorrelation time, which sets the minimum shift.
 """
@@ -64,10 +65,10 @@ def _accepted(fn) -> frozenset | None:
     return frozenset(params)
 
 
-def _call(method: str, name: str, *args, spec: Spec):
-    """Call ``family.<name>(*args, **options)`` passing only the options that family takes."""
+def _call(method: str, name: str, *args, spec: Spec, **extra):
+    """Call ``family.<name>(*args, **options, **extra)`` passing only the options that family takes."""
     fn = getattr(_family(method), name)
-    opts = {"k": spec.k, "theiler": spec.theiler, "n_jobs": spec.n_jobs}
+    opts = {"k": spec.k, "theiler": spec.theiler, "n_jobs": spec.n_jobs, **extra}
     accepted = _accepted(fn)
     if accepted is not None:
         opts = {key: val for key, val in opts.items() if key in accepted}
@@ -135,30 +136,22 @@ def _shift_columns(x: np.ndarray, shifts: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(x[idx, np.arange(x.shape[1])[None, :]])
 
 
-def _pair_blocks(mask: np.ndarray | None):
-    """None -> one all-pairs block; otherwise one block per target with the sources it needs."""
-    if mask is None:
-        return None
-    return [(j, np.flatnonzero(mask[:, j])) for j in range(mask.shape[1]) if mask[:, j].any()]
-
-
 def _matrix(method: str, src: np.ndarray, tgt: np.ndarray, z: np.ndarray | None, spec: Spec,
-            blocks) -> np.ndarray:
-    """All (source, target) values of I(src_i; tgt_j [| z_j]) for rows already aligned in time."""
-    n_src, n_tgt = src.shape[1], tgt.shape[1]
-    if blocks is None:
-        if z is None:
-            return _call(method, "pairwise_mi", src, tgt, spec=spec)
-        return _call(method, "pairwise_cmi", src, tgt, z, spec=spec)
-    out = np.full((n_src, n_tgt), np.nan)
-    for j, sources in blocks:
-        s = np.ascontiguousarray(src[:, sources])
-        t = np.ascontiguousarray(tgt[:, [j]])
-        if z is None:
-            out[sources, j] = _call(method, "pairwise_mi", s, t, spec=spec)[:, 0]
-        else:
-            out[sources, j] = _call(method, "pairwise_cmi", s, t, np.ascontiguousarray(z[[j]]), spec=spec)[:, 0]
-    return out
+            mask: np.ndarray | None) -> np.ndarray:
+    """I(src_i; tgt_j [| z_j]) for rows already aligned in time: every (source, target) pair, or the
+    pairs where `mask` (source, target) is True (the others NaN).
+
+    A family that takes ``pairs=`` (KSG) gets the mask in one call: each column is sorted once and
+    the pairs share the threads. The others compute whole matrices (cheap for them) and are masked.
+    """
+    name = "pairwise_mi" if z is None else "pairwise_cmi"
+    args = (src, tgt) if z is None else (src, tgt, z)
+    if mask is None:
+        return _call(method, name, *args, spec=spec)
+    accepted = _accepted(getattr(_family(method), name))
+    if accepted is None or "pairs" in accepted:
+        return _call(method, name, *args, spec=spec, pairs=mask)
+    return np.where(mask, _call(method, name, *args, spec=spec), np.nan)
 
 
 def _cond_stack(cond: np.ndarray | None, rows: slice, n_target: int) -> np.ndarray | None:
@@ -170,17 +163,17 @@ def _cond_stack(cond: np.ndarray | None, rows: slice, n_target: int) -> np.ndarr
 
 
 def mi_matrix(data: EpochData, src: np.ndarray, spec: Spec, lag: int, *, method: str | None = None,
-              blocks=None) -> np.ndarray:
+              mask=None) -> np.ndarray:
     """I(src_i(t); x_j(t + lag) [| input(t + lag)]) for all pairs; `src` is the (possibly shifted) source."""
     n = data.x.shape[0]
     s = np.ascontiguousarray(src[: n - lag])
     t = np.ascontiguousarray(data.x[lag:])
     z = _cond_stack(data.cond, slice(lag, n), data.x.shape[1])
-    return _matrix(method or spec.method, s, t, z, spec, blocks)
+    return _matrix(method or spec.method, s, t, z, spec, mask)
 
 
 def te_matrix(data: EpochData, src: np.ndarray, spec: Spec, lag: int, *, method: str | None = None,
-              blocks=None) -> np.ndarray:
+              mask=None) -> np.ndarray:
     """TE(i -> j) = I(src_i(t - lag); x_j(t) | x_j(t-1..t-history) [, input(t)]) for all pairs."""
     x = data.x
     n, n_neuron = x.shape
@@ -194,35 +187,47 @@ def te_matrix(data: EpochData, src: np.ndarray, spec: Spec, lag: int, *, method:
     if data.cond is not None:
         c = np.broadcast_to(data.cond[rows], (n_neuron, *data.cond[rows].shape))
         z = np.concatenate([z, c], axis=-1)
-    return _matrix(method or spec.method, s, tgt, np.ascontiguousarray(z), spec, blocks)
+    return _matrix(method or spec.method, s, tgt, np.ascontiguousarray(z), spec, mask)
 
 
 def _statistic(data: EpochData, src: np.ndarray, spec: Spec, measure: str, *, method: str | None = None,
-               blocks=None, mi0: np.ndarray | None = None) -> np.ndarray:
+               mask=None, mi0: np.ndarray | None = None) -> np.ndarray:
     """The tested statistic at every lag, shape (n_lag, source, target)."""
     if measure == "te":
-        return np.stack([te_matrix(data, src, spec, lag, method=method, blocks=blocks) for lag in spec.lags])
+        return np.stack([te_matrix(data, src, spec, lag, method=method, mask=mask) for lag in spec.lags])
     if mi0 is None:
-        mi0 = mi_matrix(data, src, spec, 0, method=method, blocks=blocks)
-    return np.stack([mi_matrix(data, src, spec, lag, method=method, blocks=blocks) - mi0 for lag in spec.lags])
+        mi0 = mi_matrix(data, src, spec, 0, method=method, mask=mask)
+    return np.stack([mi_matrix(data, src, spec, lag, method=method, mask=mask) - mi0 for lag in spec.lags])
 
 
-def observed(data: EpochData, spec: Spec) -> dict[str, np.ndarray]:
-    """Every reported estimate for one epoch: entropy, mi, tdmi, te (per lag), in nats."""
+def observed(data: EpochData, spec: Spec, targets: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """Every reported estimate for one epoch: entropy, mi, tdmi, te (per lag), in nats.
+
+    `targets` (n_neuron,) bool restricts the work to those target columns (and those neurons'
+    entropies), so the observed stage can run as several tasks; the rest is NaN. Each computed cell
+    is bitwise the same as in the whole-matrix call.
+    """
     x = data.x
     n_neuron = x.shape[1]
-    ent = np.empty(n_neuron)
-    for i in range(n_neuron):
+    off = ~np.eye(n_neuron, dtype=bool)
+    cols = np.ones(n_neuron, dtype=bool) if targets is None else np.asarray(targets, dtype=bool)
+    every = targets is None
+    ent = np.full(n_neuron, np.nan)
+    for i in np.flatnonzero(cols):
         # Always Kozachenko-Leonenko (KSG family): the Gaussian copula discards the marginals, so it
         # has no entropy. Estimated on the standardised neuron; h(a x) = h(x) + ln|a| undoes that.
         val = float(_call("ksg", "entropy", np.ascontiguousarray(x[:, [i]]), spec=spec))
         ent[i] = val + np.log(data.scale[i])
-    mi = mi_matrix(data, x, spec, 0)
-    np.fill_diagonal(mi, np.nan)  # I(x_i(t); x_i(t)) is infinite for continuous data (STYLE section 5)
-    tdmi = np.stack([mi_matrix(data, x, spec, lag) for lag in spec.lags])
-    te = np.stack([te_matrix(data, x, spec, lag) for lag in spec.lags])
+    pairs = None if every else off & cols[None, :]
+    # I(x_i(t); x_i(t)) is infinite for continuous data (STYLE section 5), and a neuron's own past
+    # is already conditioned on in TE: both diagonals are NaN
+    mi = mi_matrix(data, x, spec, 0, mask=pairs)
+    tdmi = np.stack([mi_matrix(data, x, spec, lag, mask=None if every else np.broadcast_to(cols, (n_neuron,) * 2))
+                     for lag in spec.lags])
+    te = np.stack([te_matrix(data, x, spec, lag, mask=pairs) for lag in spec.lags])
+    np.fill_diagonal(mi, np.nan)
     for arr in te:
-        np.fill_diagonal(arr, np.nan)  # a neuron's own past is already conditioned on
+        np.fill_diagonal(arr, np.nan)
     return {"entropy": ent, "mi": mi, "tdmi": tdmi, "te": te}
 
 
@@ -234,11 +239,10 @@ def null_block(data: EpochData, spec: Spec, measure: str, shifts: np.ndarray, *,
     pair's surrogate keeps both autocorrelations and destroys only their alignment in time. `mask`
     (source, target) restricts the work to the pairs that are True (screening); others are NaN.
     """
-    blocks = _pair_blocks(mask)
     out = np.empty((shifts.shape[0], len(spec.lags), data.x.shape[1], data.x.shape[1]))
     for s, row in enumerate(shifts):
         src = _shift_columns(data.x, row)
-        stat = _statistic(data, src, spec, measure, method=method, blocks=blocks)
+        stat = _statistic(data, src, spec, measure, method=method, mask=mask)
         for arr in stat:
             np.fill_diagonal(arr, np.nan)
         out[s] = stat

@@ -127,18 +127,24 @@ def checkpoints(surrogates: int, sequential: bool) -> list[int]:
 
 
 def settled(obs: np.ndarray, null: np.ndarray, counts: np.ndarray, active: np.ndarray, *, kind: str,
-            alpha: float, tested: np.ndarray) -> np.ndarray:
-    """Active pairs whose decision more surrogates would not change.
+            alpha: float, tested: np.ndarray, alive: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Active pairs whose decision more surrogates would not change: (accepted, futile).
 
     `obs` (source, target) is the observed statistic, `null` (m, source, target) the surrogates drawn
     so far (pair (i, j) uses its first ``counts[i, j]``; the active pairs have all m), `active` the
-    pairs still drawing and `tested` the pairs in the BH family (the off-diagonal ones). Two rules:
+    pairs still drawing, `tested` the pairs in the BH family (the off-diagonal ones) and `alive`
+    the tested pairs that may still be rejected (not stopped for futility, not screened out;
+    default: `tested`). Two rules:
 
     * futility (Besag & Clifford 1991, as a binomial test): among the m surrogates, g reach the
-      observed value, and P(X >= g) < :data:`FUTILITY_LEVEL` for X ~ Binomial(m, alpha). A pair whose
-      p-value is alpha or below (the largest BH could reject) almost never shows so many, so
+      observed value, and P(X >= g) < :data:`FUTILITY_LEVEL` for X ~ Binomial(m, a). Here a is the
+      largest p-value BH could still reject, alpha R / N with N the tested pairs and R the pairs
+      alive (BH rejects no p-value above alpha times its share of rejections, and there can be no
+      more rejections than pairs alive). The pairs stopped shrink R, so the rule is applied again
+      until no more stop. A pair whose p-value is a or below almost never shows so many, so
       stopping costs essentially no power, and its p-value, computed from its m surrogates, is then
-      well above alpha. With alpha = 0.05: g >= 5 of 10, 6 of 20, 8 of 40, 12 of 80;
+      well above a. With every tested pair alive, a = alpha: g >= 5 of 10, 6 of 20, 8 of 40, 12 of 80
+      at alpha = 0.05;
     * acceptance: Benjamini-Hochberg on every tested pair's current p-value times
       :data:`ACCEPT_MARGIN` (stopped pairs keep theirs, untested ones count as 1) rejects it. The
       pairs accepted this way keep p-values at or below alpha r / (n_tests margin), r their number,
@@ -148,15 +154,23 @@ def settled(obs: np.ndarray, null: np.ndarray, counts: np.ndarray, active: np.nd
       is at least 1 / (m + 1).
     """
     m = null.shape[0]
+    alive = tested if alive is None else alive
     p_now = pvalues_ragged(obs, null, counts, kind=kind)["pvalue"]
     with np.errstate(invalid="ignore"):
         exceed = np.sum(np.where(np.isfinite(null), null, -np.inf) >= obs[None], axis=0)
     finite = active & np.isfinite(p_now)
-    futile = finite & (stats.binom.sf(exceed - 1, m, alpha) < FUTILITY_LEVEL)
+    n_tests = max(int(tested.sum()), 1)
+    futile = np.zeros_like(active)
+    while True:
+        level = alpha * min(max(int((alive & ~futile).sum()), 1) / n_tests, 1.0)
+        more = finite & ~futile & (stats.binom.sf(exceed - 1, m, level) < FUTILITY_LEVEL)
+        if not more.any():
+            break
+        futile |= more
     q = np.where(np.isfinite(p_now), np.minimum(p_now * ACCEPT_MARGIN, 1.0), 1.0)
     rejected = np.zeros_like(active)
     rejected[tested] = fdr(q[tested], alpha)[1]
-    return futile | (finite & rejected)
+    return finite & rejected & ~futile, futile
 
 
 def fdr(p: np.ndarray, alpha: float) -> tuple[np.ndarray, np.ndarray]:
