@@ -278,7 +278,8 @@ def test_target_groups_partition_the_active_pairs_in_balanced_contiguous_groups(
     owners = [np.flatnonzero(g.any(axis=0)) for g in groups if g.any()]
     assert all(a.max() < b.min() for a, b in zip(owners[:-1], owners[1:]))  # consecutive runs of targets
     assert [int(g.sum()) for g in _target_groups(np.zeros((3, 3), dtype=bool), 2)] == [0, 0]
-    assert _n_groups(4, 1, 64) == 1 and _n_groups(4, 2, 64) == 2 and _n_groups(1, 2, 3) == 3
+    assert _n_groups(4, 1, 64, "ksg") == 1 and _n_groups(4, 2, 64, "ksg") == 2 and _n_groups(1, 2, 3, "ksg") == 3
+    assert _n_groups(1, 2, 64, "gaussian_copula") == 1
 
 def test_callback_reports_monotone_progress():
     seen = []

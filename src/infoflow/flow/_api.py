@@ -133,7 +133,9 @@ def information_flow(activity, /, *, lags=DEFAULT_LAGS, method="ksg", measure="t
         2-process LocalCluster for large work; "local": always a new LocalCluster; "tcp://host:8786":
         that cluster; or a Client. Results are identical whichever is used.
     block_size : int or None, default=None
-        Surrogates per task; None picks about four tasks per worker per epoch. Does not change results.
+        Surrogates per task; None picks about two blocks per worker in the smallest round. On several
+        workers each block (and the observed stage) is also split into groups of targets, about
+        four tasks per worker per round. Neither changes results.
     callback : callable(done, total) or None
         Called as work units finish.
 
@@ -246,9 +248,9 @@ def information_flow(activity, /, *, lags=DEFAULT_LAGS, method="ksg", measure="t
         # About two tasks per worker in the smallest round keeps every worker busy in each round.
         block_size = max(1, math.ceil(min(np.diff([0, *marks])) / (2 * executor.n_workers)))
     rounds = _rounds(marks, block_size)
-    n_tasks = sum(len(r) * _n_groups(len(r), executor.n_workers, n_neuron) for r in rounds)
+    n_tasks = sum(len(r) * _n_groups(len(r), executor.n_workers, n_neuron, method) for r in rounds)
     n_screen_blocks = len(_rounds([surrogates], block_size)[0])
-    per_epoch = 1 + _n_groups(1, executor.n_workers, n_neuron) + n_tasks + ((n_screen_blocks + 1) if screen else 0)
+    per_epoch = 1 + _n_groups(1, executor.n_workers, n_neuron, method) + n_tasks + ((n_screen_blocks + 1) if screen else 0)
     progress = {"done": 0, "total": per_epoch * len(labels)}
 
     def tick() -> None:
@@ -371,9 +373,10 @@ TASKS_PER_WORKER = 4
 next round waits for the last task of this one, so smaller tasks leave the workers less idle time."""
 
 
-def _n_groups(n_blocks: int, n_workers: int, n_neuron: int) -> int:
-    """Target groups each of `n_blocks` surrogate blocks is split into (1 in process)."""
-    if n_workers <= 1:
+def _n_groups(n_blocks: int, n_workers: int, n_neuron: int, method: str) -> int:
+    """Target groups each of `n_blocks` surrogate blocks is split into: 1 in process, and 1 for the
+    Gaussian copula, whose whole matrix costs about what one group's does (its family has no ``pairs=``)."""
+    if n_workers <= 1 or method != "ksg":
         return 1
     return max(1, min(n_neuron, math.ceil(TASKS_PER_WORKER * n_workers / n_blocks)))
 
@@ -398,7 +401,7 @@ def _one_epoch(ex, da, label, cond, spec, *, names, measure, surrogates, block_s
     prep = ex.submit(_engine.prepare_epoch, raw, epoch_cond, epoch_label=int(label), seed=seed, jitter=jitter,
                      method=spec.method, neuron_names=names)
     tau_f = ex.submit(_engine.autocorr_time, prep, count=True)
-    n_obs = _n_groups(1, ex.n_workers, da.sizes["neuron"])
+    n_obs = _n_groups(1, ex.n_workers, da.sizes["neuron"], spec.method)
     obs_cols = np.array_split(np.arange(da.sizes["neuron"]), n_obs)
     obs_f = [ex.submit(_engine.observed, prep, spec, None if n_obs == 1 else np.isin(np.arange(da.sizes["neuron"]), c),
                        count=True) for c in obs_cols]
@@ -435,7 +438,7 @@ def _one_epoch(ex, da, label, cond, spec, *, names, measure, surrogates, block_s
     for r, parts in enumerate(rounds):
         # Each block of surrogates is split by targets into groups of about equal numbers of active
         # pairs (only with several workers); a pair's values never depend on its group.
-        n_groups = _n_groups(len(parts), ex.n_workers, n_neuron)
+        n_groups = _n_groups(len(parts), ex.n_workers, n_neuron, spec.method)
         groups = [None] if n_groups == 1 and np.array_equal(active, off) else _target_groups(active, n_groups)
         tasks = [(part, g) for part in parts for g in groups if g is None or g.any()]
         futures = [ex.submit(_engine.null_block, prep, spec, measure, shifts[part], mask=g, count=True)
