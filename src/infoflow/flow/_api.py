@@ -250,7 +250,8 @@ def information_flow(activity, /, *, lags=DEFAULT_LAGS, method="ksg", measure="t
     rounds = _rounds(marks, block_size)
     n_tasks = sum(len(r) * _n_groups(len(r), executor.n_workers, n_neuron, method) for r in rounds)
     n_screen_blocks = len(_rounds([surrogates], block_size)[0])
-    per_epoch = 1 + _n_groups(1, executor.n_workers, n_neuron, method) + n_tasks + ((n_screen_blocks + 1) if screen else 0)
+    n_observed = _n_groups(1, executor.n_workers, n_neuron, method)
+    per_epoch = 1 + n_observed + n_tasks + ((n_screen_blocks + 1) if screen else 0)
     progress = {"done": 0, "total": per_epoch * len(labels)}
 
     def tick() -> None:
@@ -401,12 +402,12 @@ def _one_epoch(ex, da, label, cond, spec, *, names, measure, surrogates, block_s
     prep = ex.submit(_engine.prepare_epoch, raw, epoch_cond, epoch_label=int(label), seed=seed, jitter=jitter,
                      method=spec.method, neuron_names=names)
     tau_f = ex.submit(_engine.autocorr_time, prep, count=True)
-    n_obs = _n_groups(1, ex.n_workers, da.sizes["neuron"], spec.method)
-    obs_cols = np.array_split(np.arange(da.sizes["neuron"]), n_obs)
-    obs_f = [ex.submit(_engine.observed, prep, spec, None if n_obs == 1 else np.isin(np.arange(da.sizes["neuron"]), c),
+    n_time, n_neuron = da.sizes["time"], da.sizes["neuron"]
+    # the observed stage, split by targets on several workers like the surrogate rounds
+    obs_cols = np.array_split(np.arange(n_neuron), _n_groups(1, ex.n_workers, n_neuron, spec.method))
+    obs_f = [ex.submit(_engine.observed, prep, spec, None if len(obs_cols) == 1 else np.isin(np.arange(n_neuron), c),
                        count=True) for c in obs_cols]
     tau = ex.gather([tau_f])[0]
-    n_time, n_neuron = da.sizes["time"], da.sizes["neuron"]
     shift_min = sig.choose_min_shift(int(tau.max()), lags=spec.lags, history=spec.history,
                                      theiler=spec.theiler) if min_shift is None else int(min_shift)
     # Shifts depend only on (seed, epoch, surrogate count): never on blocks or scheduler.

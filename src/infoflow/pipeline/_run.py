@@ -13,9 +13,9 @@ What runs by default, and why (budget: about ten minutes on two CPU cores)
   surrogates by default; ``flow_method="ksg"`` for KSG with screening), which the report's
   direction/layer answers rest on; epoch 0 is the reference (the untrained network already shows
   much of the pattern, because the output unit receives no input directly). A KSG test of every
-  pair with 100 surrogates at lags 1-3 costs about 8 minutes per epoch of this 1,752-step recording
-  on two cores (the flow command's KSG test of the last epoch's
-  992 pairs: 174 s with sequential surrogates, 461 s with all 100 for every pair), so by default KSG instead re-estimates
+  pair with up to 100 surrogates at lags 1-3 costs minutes per epoch of this 1,752-step recording
+  on two cores (the flow command's KSG test of the last epoch's 992 pairs: 109 s with sequential
+  surrogates, 461 s with all 100 for every pair and the session 2 kernels), so by default KSG instead re-estimates
   the last epoch's transfer-entropy matrix once (``ksg_check``), and the report states how well the
   two estimators agree.
 * The information plane under several estimators, the learning indicators and gradient phases.
