@@ -405,8 +405,7 @@ def _one_epoch(ex, da, label, cond, spec, *, names, measure, surrogates, block_s
     n_time, n_neuron = da.sizes["time"], da.sizes["neuron"]
     # the observed stage, split by targets on several workers like the surrogate rounds
     obs_cols = np.array_split(np.arange(n_neuron), _n_groups(1, ex.n_workers, n_neuron, spec.method))
-    obs_f = [ex.submit(_engine.observed, prep, spec, None if len(obs_cols) == 1 else np.isin(np.arange(n_neuron), c),
-                       count=True) for c in obs_cols]
+    obs_f = [ex.submit(_engine.observed, prep, spec, np.isin(np.arange(n_neuron), c), count=True) for c in obs_cols]
     tau = ex.gather([tau_f])[0]
     shift_min = sig.choose_min_shift(int(tau.max()), lags=spec.lags, history=spec.history,
                                      theiler=spec.theiler) if min_shift is None else int(min_shift)
@@ -440,8 +439,7 @@ def _one_epoch(ex, da, label, cond, spec, *, names, measure, surrogates, block_s
         # Each block of surrogates is split by targets into groups of about equal numbers of active
         # pairs (only with several workers); a pair's values never depend on its group.
         n_groups = _n_groups(len(parts), ex.n_workers, n_neuron, spec.method)
-        groups = [None] if n_groups == 1 and np.array_equal(active, off) else _target_groups(active, n_groups)
-        tasks = [(part, g) for part in parts for g in groups if g is None or g.any()]
+        tasks = [(part, g) for part in parts for g in _target_groups(active, n_groups) if g.any()]
         futures = [ex.submit(_engine.null_block, prep, spec, measure, shifts[part], mask=g, count=True)
                    for part, g in tasks]
         for _ in range(len(parts) * n_groups - len(tasks)):
@@ -457,10 +455,7 @@ def _one_epoch(ex, da, label, cond, spec, *, names, measure, surrogates, block_s
             continue
         stop = parts[-1].stop
         for (part, g), block in zip(tasks, got):
-            if g is None:
-                null_stat[part] = block
-            else:
-                null_stat[part][:, :, g] = block[:, :, g]
+            null_stat[part][:, :, g] = block[:, :, g]
         counts[active] = stop
         if r + 1 < len(rounds):
             with warnings.catch_warnings():

@@ -205,29 +205,24 @@ def observed(data: EpochData, spec: Spec, targets: np.ndarray | None = None) -> 
 
     `targets` (n_neuron,) bool restricts the work to those target columns (and those neurons'
     entropies), so the observed stage can run as several tasks; the rest is NaN. Each computed cell
-    is bitwise the same as in the whole-matrix call.
+    is bitwise the same whatever the split.
     """
     x = data.x
     n_neuron = x.shape[1]
-    off = ~np.eye(n_neuron, dtype=bool)
     cols = np.ones(n_neuron, dtype=bool) if targets is None else np.asarray(targets, dtype=bool)
-    every = targets is None
     ent = np.full(n_neuron, np.nan)
     for i in np.flatnonzero(cols):
         # Always Kozachenko-Leonenko (KSG family): the Gaussian copula discards the marginals, so it
         # has no entropy. Estimated on the standardised neuron; h(a x) = h(x) + ln|a| undoes that.
         val = float(_call("ksg", "entropy", np.ascontiguousarray(x[:, [i]]), spec=spec))
         ent[i] = val + np.log(data.scale[i])
-    pairs = None if every else off & cols[None, :]
+    columns = np.broadcast_to(cols, (n_neuron, n_neuron))
     # I(x_i(t); x_i(t)) is infinite for continuous data (STYLE section 5), and a neuron's own past
-    # is already conditioned on in TE: both diagonals are NaN
+    # is already conditioned on in TE: both diagonals are left out (NaN)
+    pairs = columns & ~np.eye(n_neuron, dtype=bool)
     mi = mi_matrix(data, x, spec, 0, mask=pairs)
-    tdmi = np.stack([mi_matrix(data, x, spec, lag, mask=None if every else np.broadcast_to(cols, (n_neuron,) * 2))
-                     for lag in spec.lags])
+    tdmi = np.stack([mi_matrix(data, x, spec, lag, mask=columns) for lag in spec.lags])
     te = np.stack([te_matrix(data, x, spec, lag, mask=pairs) for lag in spec.lags])
-    np.fill_diagonal(mi, np.nan)
-    for arr in te:
-        np.fill_diagonal(arr, np.nan)
     return {"entropy": ent, "mi": mi, "tdmi": tdmi, "te": te}
 
 
