@@ -129,9 +129,11 @@ def information_flow(activity, /, *, lags=DEFAULT_LAGS, method="ksg", measure="t
     jitter : float, default=1e-10
         Scale of the Gaussian jitter added to standardised data before KSG (ties).
     scheduler : None, "inprocess", "local", str or distributed.Client, default=None
-        Where work runs. None: an existing default Client, else in-process for small work and a
-        2-process LocalCluster for large work; "local": always a new LocalCluster; "tcp://host:8786":
-        that cluster; or a Client. Results are identical whichever is used.
+        Where work runs. None: the default ``distributed.Client`` if you created one, else this
+        process (the kernels use every core); "local": a new 2-process LocalCluster; "tcp://host:8786":
+        that cluster; or a Client. Results are identical whichever is used. Dask starts worker
+        processes that re-import your ``__main__``: a script that asks for "local" needs an
+        ``if __name__ == "__main__":`` guard (the default needs none).
     block_size : int or None, default=None
         Surrogates per task; None picks about two blocks per worker in the smallest round. On several
         workers each block (and the observed stage) is also split into groups of targets, about
@@ -236,8 +238,7 @@ def information_flow(activity, /, *, lags=DEFAULT_LAGS, method="ksg", measure="t
 
     spec = _engine.Spec(method=method, lags=lags, history=history, k=k, theiler=theiler)
     n_neuron = da.sizes["neuron"]
-    work = len(labels) * n_neuron**2 * (surrogates + 1) * (len(lags) + 1) * n_time
-    executor = _schedule.make_executor(scheduler, work=work if method == "ksg" else work / 50)
+    executor = _schedule.make_executor(scheduler)
     if isinstance(executor, _schedule.DaskExecutor):
         # One worker thread per core already; estimator threads would oversubscribe (results unchanged).
         spec = _engine.Spec(method=method, lags=lags, history=history, k=k, theiler=theiler, n_jobs=1)

@@ -13,9 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-# Above this many (pair x lag x surrogate x sample) KSG evaluations a LocalCluster pays for its ~5 s
-# start-up: the 13-neuron x 6,000-step x 100-surrogate plan run (~1e8) took ~50 s on one core.
-AUTO_CLUSTER_WORK = 5e7
+# Workers of the LocalCluster that ``scheduler="local"`` starts. It is never started unasked: worker
+# processes re-import the caller's ``__main__``, so a plain script without an
+# ``if __name__ == "__main__":`` guard would die in the Nanny ("Nanny failed to start").
 N_LOCAL_WORKERS = 2
 
 
@@ -79,9 +79,10 @@ class DaskExecutor:
             obj.close()
 
 
-def make_executor(scheduler: Any, *, work: float):
-    """Pick the executor: None -> a default Client if one exists, else in-process for small work and a
-    2-worker LocalCluster for large; "inprocess"; "local"; "tcp://host:port"; or a distributed.Client."""
+def make_executor(scheduler: Any):
+    """Pick the executor: None -> the default ``distributed.Client`` if the user made one, else in this
+    process (the numba kernels spread pairs over every core and release the GIL); "inprocess";
+    "local" (a new 2-process LocalCluster); "tcp://host:port"; or a distributed.Client."""
     if isinstance(scheduler, str) and scheduler == "inprocess":
         return InProcess()
     if scheduler is None:
@@ -90,10 +91,7 @@ def make_executor(scheduler: Any, *, work: float):
 
             return DaskExecutor(default_client())
         except (ImportError, ValueError):
-            pass
-        if work < AUTO_CLUSTER_WORK:
             return InProcess()
-        scheduler = "local"
     from distributed import Client, LocalCluster
 
     if isinstance(scheduler, Client):
