@@ -24,12 +24,18 @@ from infoflow._validation import (Anything, CallableOK, InfoflowWarning, Instanc
                                   check_seed, validate_params)
 from infoflow.structure._direction import _json
 from infoflow.structure._input import WEIGHTS, read_flow
-from infoflow.structure._null import NULLS, null_graphs, null_raw
+from infoflow.structure._null import LAYER_NULLS, NULL_DESCRIPTIONS, null_graphs, null_raw, uniform_progressions
 from infoflow.structure._progression import (METHODS, hodge_potential, incoherence, normalise, raw_progression,
                                              spring_rank, trophic_levels)
 
 CRITERIA = ("silhouette", "gap", "bic")
 _FLOOR = 1e-12  # relative within-cluster variance below this counts as perfectly clustered
+EFFECT_SEPARATION = 6.0
+"""Stated effect for the power of the layer test: two equal layers whose centres lie this many
+within-layer standard deviations apart (normal spread). A failed test says "no" layers only when it
+would have found such layers with probability :data:`MIN_POWER`; otherwise "inconclusive"."""
+MIN_POWER = 0.8
+N_POWER_DRAWS = 200
 
 
 def kmeans_1d(x: np.ndarray, k_max: int) -> tuple[np.ndarray, list[np.ndarray]]:
@@ -129,6 +135,10 @@ class LayersResult:
     significant flow). Fractions are of the total significant flow among assigned neurons.
     ``gap``/``gap_sd``/``bic``/``silhouette`` are per candidate layer count 1..max_layers (None where the count
     exceeds the distinct values). ``pvalue`` tests "more than one layer" against the null.
+    ``verdict`` answers "more than one layer?": "yes" (rejected at alpha), "no" (not rejected, and the
+    test had at least :data:`MIN_POWER` power against the stated effect, :data:`EFFECT_SEPARATION`),
+    "inconclusive" (not rejected, less power; ``power`` says how much) or "not available" (the test
+    cannot run or cannot reject); ``reason`` says why in words and ``null_description`` which null.
     """
 
     n_layers: int
@@ -154,6 +164,10 @@ class LayersResult:
     skip_backward_fraction: float
     f0: float
     notes: tuple[str, ...] = field(default=())
+    verdict: str = "not available"
+    reason: str = ""
+    power: float = float("nan")
+    null_description: str = ""
 
     @property
     def across_fraction(self) -> float:
@@ -171,8 +185,10 @@ class LayersResult:
         return _json(d)
 
 
-def _null_progressions(fi, method, null, n_null, rng, alpha):
-    if method == "trophic":
+def _null_progressions(fi, method, null, n_null, rng, alpha, x=None):
+    if null == "uniform":
+        yield from uniform_progressions(x, n_null, rng)
+    elif method == "trophic":
         for g in null_graphs(fi.graph, null, n_null, rng):
             yield trophic_levels(g)[0]
     else:
@@ -269,7 +285,42 @@ def _select(x, null_iter, *, k_max, criterion, alpha, callback, n_null, resoluti
     pvalue = float((1 + np.sum(t_null[ok] >= t_obs - 1e-12)) / (ok.sum() + 1)) if np.isfinite(t_obs) else float("nan")
     if not (pvalue <= alpha):
         k_hat = 1
-    return k_hat, pvalue, gap, np.where(valid, sd, np.nan), bic, k_bic, sil
+    return k_hat, pvalue, gap, np.where(valid, sd, np.nan), bic, k_bic, sil, t_null
+
+
+def layer_test_power(n: int, t_null: np.ndarray, *, alpha: float, k_max: int, resolution: float,
+                     rng: np.random.Generator, separation: float = EFFECT_SEPARATION,
+                     n_draws: int = N_POWER_DRAWS) -> float:
+    """Share of two-layer samples (centres ``separation`` SDs apart) the test against ``t_null`` rejects.
+
+    ``t_null`` holds the statistic (best mean silhouette over k >= 2) of each null draw; a sample is
+    rejected when its rank p-value against them is at most ``alpha``, as in the test itself.
+    """
+    ok = np.sort(t_null[np.isfinite(t_null)])
+    if n < 3 or ok.size == 0:
+        return 0.0
+    sizes = (n // 2, n - n // 2)
+    hits = 0
+    for _ in range(n_draws):
+        x = np.concatenate([rng.standard_normal(sizes[0]), separation + rng.standard_normal(sizes[1])])
+        _, allowed, sil = _cluster_stats(x, min(k_max, n), resolution)
+        t = _best_silhouette(sil, allowed)
+        if np.isfinite(t):
+            n_ge = ok.size - np.searchsorted(ok, t - 1e-12, side="left")
+            hits += (1 + n_ge) / (ok.size + 1) <= alpha
+    return hits / n_draws
+
+
+def _verdict(k, pvalue, power, alpha, n_null, null):
+    desc = NULL_DESCRIPTIONS[null]
+    if k > 1:
+        return "yes", f"{k} layers; one layer rejected at p = {pvalue:.3g} <= alpha = {alpha:g} against {n_null} {desc}."
+    if power >= MIN_POWER:
+        return "no", (f"one layer not rejected (p = {pvalue:.3g} > alpha = {alpha:g}), and the test finds two layers "
+                      f"{EFFECT_SEPARATION:g} within-layer SDs apart with power {power:.2f} >= {MIN_POWER:g}.")
+    return "inconclusive", (f"one layer not rejected (p = {pvalue:.3g} > alpha = {alpha:g}), but the test finds two "
+                            f"layers {EFFECT_SEPARATION:g} within-layer SDs apart with power only {power:.2f} "
+                            f"(< {MIN_POWER:g}) with this many neurons and null draws.")
 
 
 def _assign(x, k):
@@ -304,18 +355,34 @@ def _layers_one(fi, *, method, criterion, max_layers, null, n_null, alpha, resol
         warnings.warn(msg, InfoflowWarning, stacklevel=4)
         assignment = np.where(finite, 0, -1)
         centres = (float(x.mean()),) if x.size else ()
+        reason = (f"{x.size} neuron(s) with a progression" + ("" if x.size < 3 else ", all at the same value")
+                  + ": layers cannot be told apart, so no test was run.")
         return LayersResult(1, tuple(fi.neurons), tuple(int(a) for a in assignment), tuple(float(v) for v in hn),
                             centres, method, criterion, null, n_null, seed, float("nan"), nan_k, nan_k, nan_k, nan_k, 1,
-                            **flow_fractions(fi.graph, assignment), f0=f0, notes=tuple(notes))
+                            **flow_fractions(fi.graph, assignment), f0=f0, notes=tuple(notes),
+                            verdict="not available", reason=reason, power=0.0,
+                            null_description=NULL_DESCRIPTIONS[null])
     k_max = min(max_layers, x.size)
-    if 1.0 / (n_null + 1) > alpha:
+    cannot_reject = 1.0 / (n_null + 1) > alpha
+    if cannot_reject:
         msg = (f"{func}: with n_null={n_null} the smallest p-value is 1/{n_null + 1} > alpha={alpha}, so more than "
                f"one layer can never be reported. Use n_null >= {int(np.ceil(1 / alpha)) - 1}.")
         notes.append(msg)
         warnings.warn(msg, InfoflowWarning, stacklevel=4)
-    k, pvalue, gap, sd, bic, k_bic, sil = _select(x, _null_progressions(fi, method, null, n_null, rng, 0.1), k_max=k_max,
-                                             criterion=criterion, alpha=alpha, callback=callback, n_null=n_null,
-                                             resolution=resolution)
+    k, pvalue, gap, sd, bic, k_bic, sil, t_null = _select(
+        x, _null_progressions(fi, method, null, n_null, rng, 0.1, x), k_max=k_max, criterion=criterion, alpha=alpha,
+        callback=callback, n_null=n_null, resolution=resolution)
+    if cannot_reject:
+        power = 0.0
+        verdict, reason = "not available", (f"with n_null={n_null} the smallest attainable p-value is 1/{n_null + 1} > "
+                                             f"alpha = {alpha:g}, so more than one layer can never be reported.")
+    else:
+        power = layer_test_power(x.size, t_null, alpha=alpha, k_max=k_max, resolution=resolution, rng=rng)
+        if np.isfinite(pvalue):
+            verdict, reason = _verdict(k, pvalue, power, alpha, n_null, null)
+        else:
+            verdict, reason = "not available", (f"no count of layers >= 2 has centres at least resolution = "
+                                                f"{resolution:g} of the progression range apart; nothing to test.")
     lab, centres = _assign(x, k)
     assignment = np.full(hn.size, -1)
     assignment[finite] = lab
@@ -324,7 +391,8 @@ def _layers_one(fi, *, method, criterion, max_layers, null, n_null, alpha, resol
                         tuple(centres), method, criterion, null, n_null, seed, pvalue,
                         tuple(float(g) for g in gap) + pad, tuple(float(s) for s in sd) + pad,
                         tuple(float(b) for b in bic) + pad, tuple(float(v) for v in sil) + pad, k_bic, **flow_fractions(fi.graph, assignment), f0=f0,
-                        notes=tuple(notes))
+                        notes=tuple(notes), verdict=verdict, reason=reason, power=float(power),
+                        null_description=NULL_DESCRIPTIONS[null])
 
 
 _CONSTRAINTS = {
@@ -332,7 +400,7 @@ _CONSTRAINTS = {
     "method": [Options(*METHODS)],
     "criterion": [Options(*CRITERIA)],
     "max_layers": [Interval(int, 1, None)],
-    "null": [Options(*NULLS)],
+    "null": [Options(*LAYER_NULLS)],
     "n_null": [Interval(int, 1, None)],
     "alpha": [Interval(float, 0, 1, closed="neither")],
     "resolution": [Interval(float, 0, 1, closed="left")],
@@ -346,7 +414,7 @@ _CONSTRAINTS = {
 
 
 @validate_params(_CONSTRAINTS)
-def layers(flow, *, method="trophic", criterion="silhouette", max_layers=8, null="rewire", n_null=99, alpha=DEFAULT_ALPHA,
+def layers(flow, *, method="trophic", criterion="silhouette", max_layers=8, null="uniform", n_null=99, alpha=DEFAULT_ALPHA,
            resolution=0.05, seed=DEFAULT_SEED, roles=None, significant=None, weight="te", epoch=None, callback=None) -> LayersResult:
     """Group neurons into layers by progression and describe how flow runs between them.
 
@@ -367,9 +435,15 @@ def layers(flow, *, method="trophic", criterion="silhouette", max_layers=8, null
         ``n_layers_bic`` always gives BIC's own, untested choice for comparison.
     max_layers : int, default=8
         Largest count considered (also capped by the number of neurons).
-    null : {"rewire", "weights", "flip"}, default="rewire"
-        Null model, as in :func:`directedness`; for ``"hodge"``/``"springrank"`` it acts on the
-        complete raw matrix, where ``"rewire"`` reduces to permuting weights.
+    null : {"uniform", "rewire", "weights", "flip"}, default="uniform"
+        Null model of the "more than one layer" test. ``"uniform"``: the progressions are replaced by
+        values drawn uniformly over their observed range (the gap statistic's reference; the most
+        cluster-prone unimodal law, so the test is conservative for unlayered networks and does not
+        inherit layers from the graph). The graph nulls are those of :func:`directedness`; they keep
+        sources and sinks (``"rewire"``) or the skeleton, so on layered or sparse graphs their
+        progressions are layered too and the test loses its power (see docs/concepts.md). For
+        ``"hodge"``/``"springrank"`` they act on the complete raw matrix, where ``"rewire"``
+        reduces to permuting weights.
     n_null : int, default=99
         Null draws.
     alpha : float, default=0.05
@@ -389,8 +463,9 @@ def layers(flow, *, method="trophic", criterion="silhouette", max_layers=8, null
     LayersResult
         ``n_layers``, per-neuron ``assignment`` (0 upstream ... n_layers-1; -1 none), ``centres``,
         the flow fractions within / forward / skipping forward / backward / skipping back,
-        ``pvalue``, the per-count ``gap``, ``gap_sd``, ``bic`` and ``silhouette``; ``.to_dict()``
-        is JSON-safe.
+        ``pvalue``, the per-count ``gap``, ``gap_sd``, ``bic`` and ``silhouette``, the ``verdict``
+        ("yes", "no", "inconclusive", "not available"), its ``reason``, the test's ``power``
+        against the stated effect and ``null_description``; ``.to_dict()`` is JSON-safe.
 
     References
     ----------
@@ -418,7 +493,7 @@ def layers(flow, *, method="trophic", criterion="silhouette", max_layers=8, null
 
 
 @validate_params(_CONSTRAINTS)
-def layers_by_epoch(flow, *, method="trophic", criterion="silhouette", max_layers=8, null="rewire", n_null=99,
+def layers_by_epoch(flow, *, method="trophic", criterion="silhouette", max_layers=8, null="uniform", n_null=99,
                     alpha=DEFAULT_ALPHA, resolution=0.05, seed=DEFAULT_SEED, roles=None, significant=None, weight="te", epoch=None,
                     callback=None):
     """How layering changes over training: :func:`layers` on every epoch of the flow.

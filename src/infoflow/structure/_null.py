@@ -15,6 +15,19 @@ Pipeline place: inside **structure**; users choose one through ``null=`` of
 
 Under the hypothesis of no directed structure (exchangeable weights or directions) the observed
 graph is one more draw from each of these, which is what makes the rank p-values valid.
+
+The layer test (:func:`infoflow.structure.layers`) asks another question, whether the progression
+values fall into separated groups, and by default uses a null on the values themselves:
+
+* ``"uniform"``: the n progression values are replaced by the observed minimum, the observed maximum
+  and n - 2 values drawn uniformly between them (the conditional law of a uniform sample given its
+  range). The uniform is the reference distribution of the gap statistic (Tibshirani, Walther &
+  Hastie 2001): among unimodal distributions it is the one most prone to spurious clusters, so a
+  test against it is conservative for any unlayered network whose progression has one mode. The
+  graph nulls above keep every source a source and every sink a sink (``"rewire"``) or the
+  undirected skeleton (``"flip"``, ``"weights"``), and on sparse graphs any orientation gives
+  near-integer levels, so their progressions are layered themselves and the test has no power
+  (docs/concepts.md, "Calibration of the structure verdicts").
 """
 
 from __future__ import annotations
@@ -22,6 +35,23 @@ from __future__ import annotations
 import numpy as np
 
 NULLS = ("rewire", "weights", "flip")
+LAYER_NULLS = ("uniform", *NULLS)
+NULL_DESCRIPTIONS = {
+    "rewire": "degree-preserving rewired graphs (Maslov-Sneppen swaps, weights permuted)",
+    "weights": "the same edges with their weights permuted",
+    "flip": "the same undirected graph with each pair's direction flipped at random",
+    "uniform": "progressions drawn uniformly over the observed range (no layers, one mode)",
+}
+
+
+def uniform_progressions(x: np.ndarray, n_null: int, rng: np.random.Generator):
+    """Yield ``n_null`` samples of ``x.size`` values: min(x), max(x) and the rest uniform between them."""
+    lo, hi = float(np.min(x)), float(np.max(x))
+    for _ in range(n_null):
+        out = np.empty(x.size)
+        out[:2] = lo, hi
+        out[2:] = rng.uniform(lo, hi, x.size - 2)
+        yield out
 
 
 def _permute_weights(w: np.ndarray, rng: np.random.Generator) -> np.ndarray:
