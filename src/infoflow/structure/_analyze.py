@@ -16,8 +16,23 @@ from infoflow._validation import (Anything, CallableOK, InstanceOf, Interval, No
 from infoflow.structure._direction import _json, directedness
 from infoflow.structure._input import WEIGHTS
 from infoflow.structure._layers import CRITERIA, layers, layers_by_epoch
-from infoflow.structure._null import NULLS
+from infoflow.structure._null import LAYER_NULLS, NULLS
 from infoflow.structure._progression import METHODS, progression
+
+
+def _verdicts(d, lay) -> dict:
+    """One entry per structure question: verdict, reason, the null it rests on and its p-value."""
+    out = {
+        "direction": {"verdict": d.verdict, "reason": d.reason, "null": d.null_description, "pvalue": d.f0_pvalue,
+                      "power": d.power},
+        "layers": {"verdict": lay.verdict, "reason": lay.reason, "null": lay.null_description, "pvalue": lay.pvalue,
+                   "power": lay.power},
+    }
+    for t in d.role_tests:
+        out[f"role order: {t.earlier} < {t.later}"] = {
+            "verdict": t.verdict, "reason": t.reason, "pvalue": t.pvalue, "power": t.power,
+            "null": "no shift between the two roles' progressions (one-sided Mann-Whitney U)"}
+    return out
 
 
 def _has_epochs(flow) -> bool:
@@ -29,6 +44,7 @@ def _has_epochs(flow) -> bool:
     "flow": [Anything()],
     "weight": [Options(*WEIGHTS)],
     "null": [Options(*NULLS)],
+    "layers_null": [Options(*LAYER_NULLS)],
     "n_null": [Interval(int, 1, None)],
     "alpha": [Interval(float, 0, 1, closed="neither")],
     "max_layers": [Interval(int, 1, None)],
@@ -38,7 +54,7 @@ def _has_epochs(flow) -> bool:
     "callback": [NoneOK(), CallableOK()],
 })
 def analyze_structure(flow, *, weight="te", null="rewire", n_null=199, alpha=DEFAULT_ALPHA, max_layers=8,
-                      criterion="silhouette", roles=None, seed=DEFAULT_SEED, callback=None) -> dict:
+                      criterion="silhouette", roles=None, seed=DEFAULT_SEED, callback=None, layers_null="uniform") -> dict:
     """Progression (all methods), directedness and layers of a flow network, as a JSON-safe dict.
 
     Parameters
@@ -47,7 +63,9 @@ def analyze_structure(flow, *, weight="te", null="rewire", n_null=199, alpha=DEF
         Usually ``flow.nc`` of a run. With an ``epoch`` dim the last epoch is analysed, epoch 0
         serves as a reference null, and the layering of every epoch is tracked.
     weight, null, n_null, alpha, max_layers, criterion, roles, seed
-        As for :func:`directedness` and :func:`layers`.
+        As for :func:`directedness` and :func:`layers`; ``null`` is the null of the direction test.
+    layers_null : {"uniform", "rewire", "weights", "flip"}, default="uniform"
+        The null of the layer test (:func:`layers`' ``null``): graph nulls inherit layering.
     callback : callable(done, total) or None, default=None
 
     Returns
@@ -55,7 +73,8 @@ def analyze_structure(flow, *, weight="te", null="rewire", n_null=199, alpha=DEF
     dict
         ``neurons``, ``roles``, ``progression`` {method: values}, ``progression_normalization``,
         ``trophic_incoherence``, ``directedness`` (:meth:`DirectednessResult.to_dict`),
-        ``layers`` (:meth:`LayersResult.to_dict`), ``epochs`` (per-epoch ``n_layers``, ``f0``,
+        ``layers`` (:meth:`LayersResult.to_dict`), ``verdicts`` (one entry per question: ``verdict``
+        in {"yes", "no", "inconclusive", "not available"}, ``reason``, ``null``, ``pvalue``), ``epochs`` (per-epoch ``n_layers``, ``f0``,
         ``pvalue``, ``ari``; only with several epochs), ``settings``, ``notes``. NaN is None.
     """
     multi = _has_epochs(flow)
@@ -75,13 +94,13 @@ def analyze_structure(flow, *, weight="te", null="rewire", n_null=199, alpha=DEF
             if getattr(p, "ndim", 1) == 2:
                 p = p[-1]
             progs[m] = p
-        d = directedness(flow, null=null, n_null=n_null, seed=gens[0], roles=roles, weight=weight,
+        d = directedness(flow, null=null, n_null=n_null, seed=gens[0], roles=roles, weight=weight, alpha=alpha,
                          callback=None if callback is None else (lambda a, t: callback(min(a, n_null), total)))
-        lay = layers(flow, null=null, n_null=n_null, alpha=alpha, max_layers=max_layers, criterion=criterion,
+        lay = layers(flow, null=layers_null, n_null=n_null, alpha=alpha, max_layers=max_layers, criterion=criterion,
                      seed=gens[1], roles=roles, weight=weight, callback=offset(n_null))
         by_epoch = None
         if multi:
-            by_epoch = layers_by_epoch(flow, null=null, n_null=n_null, alpha=alpha, max_layers=max_layers,
+            by_epoch = layers_by_epoch(flow, null=layers_null, n_null=n_null, alpha=alpha, max_layers=max_layers,
                                        criterion=criterion, seed=int(gens[2].integers(2**31)), roles=roles,
                                        weight=weight, callback=offset(2 * n_null))
     for w in caught:
@@ -104,7 +123,8 @@ def analyze_structure(flow, *, weight="te", null="rewire", n_null=199, alpha=DEF
         "trophic_incoherence": d.f0,
         "directedness": d.to_dict(),
         "layers": lay.to_dict(),
-        "settings": {"weight": weight, "null": null, "n_null": n_null, "alpha": alpha, "max_layers": max_layers,
+        "verdicts": _verdicts(d, lay),
+        "settings": {"weight": weight, "null": null, "layers_null": layers_null, "n_null": n_null, "alpha": alpha, "max_layers": max_layers,
                      "criterion": criterion, "seed": seed if seed is not None else "none"},
         "notes": notes + [n for n in (*d.notes, *lay.notes) if n not in notes],
     }

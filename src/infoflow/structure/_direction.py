@@ -12,17 +12,27 @@ import warnings
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
-from scipy.stats import mannwhitneyu
+from scipy.special import comb
+from scipy.stats import mannwhitneyu, norm
 
-from infoflow._defaults import DEFAULT_SEED
+from infoflow._defaults import DEFAULT_ALPHA, DEFAULT_SEED
 from infoflow._validation import (Anything, CallableOK, InfoflowWarning, InstanceOf, Interval, InvalidParameterError,
                                   NoneOK, Options, check_seed, validate_params)
 from infoflow.structure._input import WEIGHTS, read_flow, reference_graphs
-from infoflow.structure._null import NULLS, null_graphs
+from infoflow.structure._null import NULL_DESCRIPTIONS, NULLS, null_graphs
 from infoflow.structure._progression import METHODS, downhill_fraction, incoherence, normalise, raw_progression, \
     trophic_levels
 
 ROLE_PAIRS = (("input", "hidden"), ("hidden", "output"), ("input", "output"))
+VERDICTS = ("yes", "no", "inconclusive", "not available")
+MIN_POWER = 0.8
+"""A test that fails to reject says "no" only with at least this power against the stated effect."""
+ROLE_EFFECT = 0.5
+"""Stated effect of a role test: Cliff's delta 0.5, i.e. a later-role neuron sits downstream of an
+earlier-role one with probability 0.75."""
+F0_EFFECT = 0.1
+"""Stated effect of the direction test: F0 lower than the null's by 0.1 (a tenth of the way from
+no preferred direction, F0 = 1, to perfectly layered, F0 = 0)."""
 
 
 def _json(x):
@@ -55,6 +65,10 @@ class RoleTest:
     pvalue: float
     cliffs_delta: float
     median_difference: float
+    min_pvalue: float = float("nan")
+    power: float = float("nan")
+    verdict: str = "not available"
+    reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -84,6 +98,12 @@ class DirectednessResult:
         p-value is (1 + #null at least as extreme) / (n + 1); NaN for a single reference matrix.
     role_tests : tuple of RoleTest
         Input < hidden, hidden < output, input < output, for role pairs present.
+    verdict, reason, power, null_description
+        "Is the flow directed?" from the F0 test against the model null: "yes" (p <= alpha), "no"
+        (not rejected with power >= :data:`MIN_POWER` against F0 lower by :data:`F0_EFFECT`),
+        "inconclusive" (less power) or "not available" (no edges, or too few for the null graphs to
+        differ from the most directed value: no p-value below alpha is attainable); why, in words;
+        that power; which null.
     """
 
     f0: float
@@ -98,6 +118,11 @@ class DirectednessResult:
     n_neurons: int
     n_edges: int
     notes: tuple[str, ...] = field(default=())
+    alpha: float = DEFAULT_ALPHA
+    verdict: str = "not available"
+    reason: str = ""
+    power: float = float("nan")
+    null_description: str = ""
 
     @property
     def f0_pvalue(self) -> float:
@@ -115,8 +140,35 @@ class DirectednessResult:
         return _json(d)
 
 
-def role_tests(h: np.ndarray, roles: list[str] | None) -> tuple[RoleTest, ...]:
-    """Mann-Whitney U (one-sided, later role greater) for each pair of roles present."""
+def role_test_power(n1: int, n2: int, alpha: float, delta: float = ROLE_EFFECT) -> tuple[float, float]:
+    """(smallest attainable one-sided p-value, power against Cliff's delta ``delta``) of the U test.
+
+    The smallest p-value is the exact one without ties, 1 / C(n1 + n2, n1) (every later value above
+    every earlier one). The power uses Noether's (1987) normal approximation of U under a shift
+    with P(later > earlier) = (1 + delta) / 2, and is 0 when the smallest p-value exceeds alpha.
+    """
+    p_min = float(1.0 / comb(n1 + n2, n1, exact=True))
+    if p_min > alpha:
+        return p_min, 0.0
+    sd0 = math.sqrt(n1 * n2 * (n1 + n2 + 1) / 12.0)
+    return p_min, float(norm.cdf(n1 * n2 * delta / 2.0 / sd0 - norm.ppf(1.0 - alpha)))
+
+
+def _role_verdict(early, late, n1, n2, p, delta, p_min, power, alpha):
+    if p_min > alpha:
+        return "not available", (f"{n1} {early} and {n2} {late} neuron(s): even a perfect ordering gives p = "
+                                 f"{p_min:.3g} > alpha = {alpha:g}, so this test cannot reach significance.")
+    if p <= alpha:
+        return "yes", f"{late} downstream of {early}: p = {p:.3g} <= alpha = {alpha:g}, Cliff's delta {delta:.2f}."
+    if power >= MIN_POWER:
+        return "no", (f"not significant (p = {p:.3g}); the test had power {power:.2f} to find Cliff's delta "
+                      f"{ROLE_EFFECT:g}.")
+    return "inconclusive", (f"not significant (p = {p:.3g}), but with {n1} and {n2} neurons the power to find "
+                            f"Cliff's delta {ROLE_EFFECT:g} is only {power:.2f} (< {MIN_POWER:g}).")
+
+
+def role_tests(h: np.ndarray, roles: list[str] | None, alpha: float = DEFAULT_ALPHA) -> tuple[RoleTest, ...]:
+    """Mann-Whitney U (one-sided, later role greater) for each pair of roles present, with verdicts."""
     if roles is None:
         return ()
     r = np.asarray(roles)
@@ -128,8 +180,12 @@ def role_tests(h: np.ndarray, roles: list[str] | None) -> tuple[RoleTest, ...]:
             continue
         res = mannwhitneyu(y, x, alternative="greater")
         u = float(res.statistic)
-        out.append(RoleTest(early, late, int(x.size), int(y.size), u, float(res.pvalue),
-                            float(2.0 * u / (x.size * y.size) - 1.0), float(np.median(y) - np.median(x))))
+        delta = float(2.0 * u / (x.size * y.size) - 1.0)
+        p_min, power = role_test_power(int(x.size), int(y.size), alpha)
+        verdict, reason = _role_verdict(early, late, int(x.size), int(y.size), float(res.pvalue), delta, p_min, power,
+                                        alpha)
+        out.append(RoleTest(early, late, int(x.size), int(y.size), u, float(res.pvalue), delta,
+                            float(np.median(y) - np.median(x)), p_min, power, verdict, reason))
     return tuple(out)
 
 
@@ -153,6 +209,32 @@ def _compare(kind, f0, down, null_f0, null_down) -> NullComparison:
     return NullComparison(kind, int(n), mf, pf, md, pd)
 
 
+def _direction_verdict(f0, p, null_f0, n_edges, alpha, null):
+    """(verdict, reason, power) of "is the flow directed?" from F0 against the model null's draws."""
+    nf = np.sort(np.asarray(null_f0, dtype=float))
+    nf = nf[np.isfinite(nf)]
+    if n_edges == 0 or nf.size == 0 or not np.isfinite(f0):
+        return "not available", "no significant edge, so no direction to test.", 0.0
+    n = nf.size
+
+    def pval(v):  # rank p-value of F0 = v against the draws, ties against the network as in _compare
+        return (1 + np.searchsorted(nf, np.asarray(v) + 1e-12, side="right")) / (n + 1)
+
+    best = float(pval(0.0))  # F0 = 0 is the most directed value any graph can have
+    if best > alpha:
+        return "not available", (f"with {n_edges} edge(s), {int(round(best * (n + 1))) - 1} of {n} null graphs are "
+                                 f"as directed as any graph can be (F0 = 0), so the smallest attainable p-value is "
+                                 f"{best:.3g} > alpha = {alpha:g}: the null has too little room to vary."), 0.0
+    power = float(np.mean(pval(np.maximum(nf - F0_EFFECT, 0.0)) <= alpha))
+    if p <= alpha:
+        return "yes", f"F0 = {f0:.3g} against {n} {NULL_DESCRIPTIONS[null]}: p = {p:.3g} <= alpha = {alpha:g}.", power
+    if power >= MIN_POWER:
+        return "no", (f"F0 = {f0:.3g}, p = {p:.3g} > alpha = {alpha:g}; the test had power {power:.2f} to find F0 "
+                      f"lower than the null's by {F0_EFFECT:g}."), power
+    return "inconclusive", (f"F0 = {f0:.3g}, p = {p:.3g} > alpha = {alpha:g}, but the power to find F0 lower than the "
+                            f"null's by {F0_EFFECT:g} is only {power:.2f} (< {MIN_POWER:g})."), power
+
+
 def resolve_reference(reference, fi, func):
     """[(kind, graphs (K, N, N))] from ``reference=`` ("auto", "none" or matrices)."""
     if isinstance(reference, str):
@@ -167,6 +249,7 @@ _CONSTRAINTS = {
     "flow": [Anything()],
     "null": [Options(*NULLS)],
     "n_null": [Interval(int, 1, None)],
+    "alpha": [Interval(float, 0, 1, closed="neither")],
     "seed": [NoneOK(), Interval(int, 0, None), InstanceOf(np.random.Generator)],
     "method": [Options(*METHODS)],
     "reference": [Anything()],  # "auto" | "none" | matrices: checked by resolve_reference
@@ -180,7 +263,8 @@ _CONSTRAINTS = {
 
 @validate_params(_CONSTRAINTS)
 def directedness(flow, *, null="rewire", n_null=199, seed=DEFAULT_SEED, method="trophic", reference="auto",
-                 roles=None, significant=None, weight="te", epoch=None, callback=None) -> DirectednessResult:
+                 roles=None, significant=None, weight="te", epoch=None, callback=None,
+                 alpha=DEFAULT_ALPHA) -> DirectednessResult:
     """How directed the flow network is, and whether roles follow input -> hidden -> output.
 
     Parameters
@@ -207,12 +291,14 @@ def directedness(flow, *, null="rewire", n_null=199, seed=DEFAULT_SEED, method="
         Which epoch to analyse (default: the last).
     callback : callable(done, total) or None, default=None
         Progress over null draws.
+    alpha : float, default=0.05
+        Level at which the verdicts ("yes", "no", "inconclusive", "not available") are given.
 
     Returns
     -------
     DirectednessResult
-        F0, downhill fraction, their null comparisons and p-values, role tests; ``.to_dict()``
-        gives JSON-safe values.
+        F0, downhill fraction, their null comparisons and p-values, role tests, the verdict on
+        direction with its reason and power; ``.to_dict()`` gives JSON-safe values.
 
     Notes
     -----
@@ -271,9 +357,11 @@ def directedness(flow, *, null="rewire", n_null=199, seed=DEFAULT_SEED, method="
             notes.append(f"{func}: one {kind} matrix gives a comparison value but no p-value.")
         comps.append(_compare(kind, f0, down, rf, rd))
     h, _, _ = raw_progression(fi, method)
-    tests = role_tests(normalise(h, fi.roles)[0], fi.roles)
+    tests = role_tests(normalise(h, fi.roles)[0], fi.roles, alpha)
+    verdict, reason, power = _direction_verdict(f0, comps[0].f0_pvalue, nf, n_edges, alpha, null)
     if fi.roles is None:
         notes.append(f"{func}: no roles given, so no role tests.")
     return DirectednessResult(f0=f0, downhill_fraction=down, method=method, weight=weight, null=null, n_null=n_null,
                               seed=seed if isinstance(seed, int) else None, nulls=tuple(comps), role_tests=tests,
-                              n_neurons=len(fi.neurons), n_edges=n_edges, notes=tuple(notes))
+                              n_neurons=len(fi.neurons), n_edges=n_edges, notes=tuple(notes), alpha=float(alpha),
+                              verdict=verdict, reason=reason, power=power, null_description=NULL_DESCRIPTIONS[null])
