@@ -349,7 +349,10 @@ def _layers_one(fi, *, method, criterion, max_layers, null, n_null, alpha, resol
         msg = f"{func}: {int((~finite).sum())} neuron(s) without progression (no significant flow) get layer -1."
         notes.append(msg)
         warnings.warn(msg, InfoflowWarning, stacklevel=4)
-    if x.size < 3 or np.ptp(x) <= 0:
+    # Round-off spread (a symmetric graph's levels are 0 up to ~1e-16) is not a progression: normalised to [0, 1]
+    # it would be clustered like any other values.
+    flat = x.size < 3 or np.ptp(h[finite]) <= 1e-9 * max(1.0, float(np.abs(h[finite]).max()))
+    if flat:
         msg = f"{func}: {x.size} neuron(s) with distinct progression; one layer reported."
         notes.append(msg)
         warnings.warn(msg, InfoflowWarning, stacklevel=4)
