@@ -412,7 +412,8 @@ def _one_epoch(ex, da, label, cond, spec, *, names, measure, surrogates, block_s
                                      theiler=spec.theiler) if min_shift is None else int(min_shift)
     # Shifts depend only on (seed, epoch, surrogate count): never on blocks or scheduler.
     rng = np.random.default_rng([int(seed), int(label) & 0xFFFFFFFF, 1])
-    shifts = sig.draw_shifts(rng, surrogates, n_neuron, n_time, shift_min, label)
+    shifts = sig.draw_shifts(rng, surrogates, n_neuron, n_time, shift_min, label, alpha=alpha)
+    distinct = sig.distinct_shifts(n_time, shift_min)  # surrogates beyond this many repeat a shift
 
     out: dict[str, Any] = {"autocorr_time": tau, "min_shift": shift_min}
     mask = None
@@ -427,7 +428,7 @@ def _one_epoch(ex, da, label, cond, spec, *, names, measure, surrogates, block_s
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN diagonal
             gc_peak, gc_null_peak = np.nanmax(gc_obs, axis=0), np.nanmax(gc_null, axis=1)
-        p_screen = sig.pvalues(gc_peak, gc_null_peak, kind=null)["pvalue"]
+        p_screen = sig.pvalues(gc_peak, gc_null_peak, kind=null, distinct=distinct)["pvalue"]
         mask = np.nan_to_num(p_screen, nan=1.0) <= screen_threshold
         out["pvalue_screen"], out["screened"] = p_screen, mask
     off = ~np.eye(n_neuron, dtype=bool)
@@ -463,7 +464,7 @@ def _one_epoch(ex, da, label, cond, spec, *, names, measure, surrogates, block_s
                 warnings.simplefilter("ignore", RuntimeWarning)
                 peak_so_far = np.nanmax(null_stat[:stop], axis=1)
             accepted, futile = sig.settled(peak_obs, peak_so_far, counts, active, kind=null, alpha=alpha,
-                                           tested=off, alive=alive)
+                                           tested=off, alive=alive, distinct=distinct)
             active &= ~(accepted | futile)
             alive &= ~futile
     out.update(obs)
@@ -471,8 +472,8 @@ def _one_epoch(ex, da, label, cond, spec, *, names, measure, surrogates, block_s
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN diagonal
         peak_null = np.nanmax(null_stat, axis=1)
-    per_lag = sig.pvalues_ragged(stat, null_stat, counts, kind=null)
-    peak = sig.pvalues_ragged(peak_obs, peak_null, counts, kind=null)
+    per_lag = sig.pvalues_ragged(stat, null_stat, counts, kind=null, distinct=distinct)
+    peak = sig.pvalues_ragged(peak_obs, peak_null, counts, kind=null, distinct=distinct)
     p = peak["pvalue"]
     if mask is not None:
         # Pairs that failed the screen were not tested with KSG: p = 1 (self-pairs stay NaN).
@@ -480,7 +481,7 @@ def _one_epoch(ex, da, label, cond, spec, *, names, measure, surrogates, block_s
         per_lag["pvalue"] = np.where(mask[None] | ~off[None], per_lag["pvalue"], 1.0)
     adjusted, significant = sig.fdr(p, alpha)
     out.update(pvalue=p, pvalue_lag=per_lag["pvalue"], pvalue_adjusted=adjusted, significant=significant,
-               null_mean=peak["null_mean"], null_std=peak["null_std"], z=peak["z"])
+               null_mean=peak["null_mean"], null_std=peak["null_std"], z=peak["z"], pvalue_source=peak["source"])
     return out
 
 
@@ -555,6 +556,9 @@ def _assemble(da, labels, results, *, spec, measure, surrogates, alpha, null, se
             "te_peak_lag": (pair, te_lag, {"long_name": "lag of peak transfer entropy (0: none)", "units": "step"}),
             "pvalue": (pair, res["pvalue"], {"long_name": f"p-value of peak-over-lags {measure}", "units": "1",
                                              "null": null}),
+            "pvalue_source": (pair, res["pvalue_source"], {"long_name": "which p-value the pair got", "units": "1",
+                                                           "flag_meanings": ", ".join(f"{i}: {m}" for i, m in
+                                                                                      enumerate(sig.PVALUE_SOURCES))}),
             "pvalue_lag": (lag_pair, res["pvalue_lag"], {"long_name": f"p-value of {measure} at each lag",
                                                          "units": "1"}),
             "pvalue_adjusted": (pair, res["pvalue_adjusted"], {"long_name": "Benjamini-Hochberg adjusted p-value",
