@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 from scipy import stats
@@ -124,3 +126,84 @@ def test_pvalues_ragged_equals_pvalues_on_each_pairs_own_surrogates(kind):
             ref = sig.pvalues(obs[:, i, j], null[:m, :, i, j], kind=kind)
             for key in ("pvalue", "null_mean", "null_std", "z"):
                 np.testing.assert_array_equal(out[key][:, i, j], ref[key])
+
+
+# --------------------------------------------------------------------------- short recordings and tails
+def test_short_recording_draws_every_distinct_shift_and_warns():
+    rng = np.random.default_rng(0)
+    assert sig.distinct_shifts(30, 10) == 11
+    with pytest.warns(sig.InfoflowWarning, match=r"only 11 distinct circular shifts.*no pair can be significant"):
+        shifts = sig.draw_shifts(rng, 100, 3, 30, 10, 0, alpha=0.05)
+    assert shifts.shape == (100, 3) and shifts.min() >= 10 and shifts.max() <= 20
+    for col in shifts.T:  # the first 11 are all different; every shift is used about equally often
+        assert sorted(col[:11]) == list(range(10, 21))
+        assert np.bincount(col - 10).min() >= 9
+    # enough shifts: the draw (and its numbers) are those of plain uniform draws, no warning
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        again = sig.draw_shifts(np.random.default_rng(0), 100, 3, 1000, 10, 0, alpha=0.05)
+    np.testing.assert_array_equal(again, np.random.default_rng(0).integers(10, 991, size=(100, 3)))
+
+
+def test_repeated_surrogates_never_give_p_below_one_over_distinct_plus_one():
+    rng = np.random.default_rng(1)
+    distinct = rng.standard_normal((11, 50))
+    null = np.concatenate([distinct] * 9 + [distinct[:1]])  # 100 surrogates, 11 distinct values
+    obs = np.full(50, 10.0)  # far above every surrogate
+    for kind in ("empirical", "fit"):
+        out = sig.pvalues(obs, null, kind=kind, distinct=11)
+        np.testing.assert_allclose(out["pvalue"], 1 / 12)
+        assert np.all(out["source"] == 3)
+        # without the count of distinct shifts the same values looked like 100 independent surrogates
+        assert np.all(sig.pvalues(obs, null, kind=kind)["pvalue"] <= 1 / 101)
+
+
+def test_pure_noise_short_recordings_find_no_flow():
+    from infoflow.flow import information_flow
+
+    n_sig = 0
+    for rep in range(5):
+        x = np.random.default_rng(rep).standard_normal((30, 10))
+        with pytest.warns(sig.InfoflowWarning, match="distinct circular shifts"):
+            ds = information_flow(x, lags=1, surrogates=100, method="gaussian_copula", scheduler="inprocess",
+                                  seed=rep)
+        n_sig += int(ds["significant"].values.sum())
+        off = ~np.eye(10, dtype=bool)
+        assert np.all(ds["pvalue"].values[off] >= 1 / 12 - 1e-12)
+        assert np.all(ds["pvalue_source"].values[off] == 3)
+    assert n_sig == 0  # the fitted tail over repeated surrogates found 38-68 pairs in these five
+
+
+@pytest.mark.parametrize("name", ["chi2", "heavy"])
+def test_fitted_tail_is_exact_within_the_surrogates_and_heavy_tails_fall_back(name):
+    rng = np.random.default_rng(2)
+    n_pair = 20000
+
+    def draw(size):
+        if name == "chi2":
+            return rng.chisquare(1, size)
+        return stats.genpareto.rvs(0.5, size=size, random_state=rng)
+
+    null, obs = draw((100, n_pair)), draw(n_pair)
+    out = sig.pvalues(obs, null, kind="fit")
+    p, src = out["pvalue"], out["source"]
+    se = np.sqrt(0.05 * 0.95 / n_pair)
+    assert abs(np.mean(p <= 0.05) - 0.05) < 3 * se  # the empirical p-value: exact (it was 5.5%)
+    assert np.all(src[p > 1 / 101] == 0)  # the tail is used only beyond the largest surrogate
+    heavy_share = np.mean(src[src > 0] == 2)
+    if name == "chi2":
+        assert heavy_share < 0.08, heavy_share  # about 5% of exponential-type tails are (wrongly) called heavy
+    else:
+        assert heavy_share > 0.15, heavy_share  # a shape-0.5 tail: about 1 in 4 beyond the surrogates (20 exceedances)
+        assert np.all(p[src == 2] == pytest.approx(1 / 101))
+
+
+def test_fitted_tail_uses_distinct_values_of_a_twice_drawn_shift():
+    rng = np.random.default_rng(3)
+    null = rng.exponential(size=(20, 1))
+    null[5] = null[3]  # the same shift drawn twice
+    obs = np.array([null.max() + 5.0])
+    p = sig.pvalues(obs, null, kind="fit")
+    ref = sig.pvalues(obs, np.unique(null)[:, None], kind="fit")
+    assert p["pvalue"][0] == ref["pvalue"][0] and p["source"][0] == 1
+    assert sig.pvalues(obs, null, kind="empirical")["pvalue"][0] == pytest.approx(1 / 21)
