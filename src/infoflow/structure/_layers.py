@@ -35,7 +35,7 @@ EFFECT_SEPARATION = 6.0
 within-layer standard deviations apart (normal spread). A failed test says "no" layers only when it
 would have found such layers with probability :data:`MIN_POWER`; otherwise "inconclusive"."""
 MIN_POWER = 0.8
-N_POWER_DRAWS = 200
+N_POWER_DRAWS = 100
 
 
 def kmeans_1d(x: np.ndarray, k_max: int) -> tuple[np.ndarray, list[np.ndarray]]:

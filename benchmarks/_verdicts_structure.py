@@ -1,0 +1,303 @@
+"""Calibration of the structure verdicts and of the flow p-values on known-answer systems.
+
+For each verdict ("layers: more than one", "direction", "role order", the flow p-values) and each
+family of systems with a known answer, the share of draws that answer "yes". Families without an
+effect (``effect`` False) must say "yes" at most at alpha within Monte Carlo error; families with
+one show the power. Several generators, sizes, densities, noise levels and seeds; none is tuned to.
+
+``calibrate(n_draws, seed)`` returns one row per (verdict, family) with keys ``verdict``, ``family``,
+``effect``, ``draws``, ``yes``, ``rate``, ``mc_se`` (binomial standard error of the rate), ``alpha``
+and ``detail``. ``benchmarks/verdicts.py`` imports it; ``python benchmarks/_verdicts_structure.py
+--draws 100`` prints the table (docs/concepts.md, "Calibration of the structure verdicts").
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import time
+import warnings
+from collections.abc import Callable
+
+import numpy as np
+from scipy import stats
+
+ALPHA = 0.05
+N_NULL = 99
+
+
+# --------------------------------------------------------------------------- weighted flow graphs
+def random_directed(rng: np.random.Generator, sparse: bool) -> dict:
+    """Erdos-Renyi directed graph, iid exponential weights: no layers, no direction."""
+    n = int(rng.integers(10, 41))
+    density = rng.uniform(0.12, 0.3) if sparse else rng.uniform(0.5, 0.95)
+    w = rng.exponential(size=(n, n)) * (rng.random((n, n)) < density)
+    np.fill_diagonal(w, 0.0)
+    return {"w": w}
+
+
+def symmetric(rng: np.random.Generator) -> dict:
+    """Symmetric coupling seen through estimation noise (multiplicative, 2-20%): no layers, no direction."""
+    n = int(rng.integers(10, 31))
+    a = rng.exponential(size=(n, n)) * (rng.random((n, n)) < rng.uniform(0.3, 0.8))
+    w = np.triu(a, 1)
+    w = w + w.T
+    w = np.clip(w * (1.0 + rng.uniform(0.02, 0.2) * rng.standard_normal((n, n))), 0.0, None)
+    np.fill_diagonal(w, 0.0)
+    return {"w": w}
+
+
+def _labels(depth: int, width: int) -> np.ndarray:
+    return np.repeat(np.arange(depth), width)
+
+
+def _roles(lab: np.ndarray) -> list[str]:
+    top = lab.max()
+    return ["input" if v == 0 else "output" if v == top else "hidden" for v in lab]
+
+
+def chain(rng: np.random.Generator) -> dict:
+    """``width`` parallel chains of ``depth`` units (unit u of layer l drives unit u of layer l + 1)."""
+    depth, width = int(rng.integers(3, 6)), int(rng.integers(2, 6))
+    lab = _labels(depth, width)
+    n = lab.size
+    w = np.zeros((n, n))
+    idx = np.arange(n - width)
+    w[idx, idx + width] = rng.uniform(0.7, 1.3, idx.size)
+    return {"w": w, "depth": depth, "roles": _roles(lab)}
+
+
+def layered_dag(rng: np.random.Generator) -> dict:
+    """Every unit of layer l drives every unit of layer l + 1, plus weak U(0, noise) flow everywhere."""
+    depth, width = int(rng.integers(3, 7)), int(rng.integers(2, 6))
+    lab = _labels(depth, width)
+    w = np.where(lab[None, :] == lab[:, None] + 1, rng.uniform(0.7, 1.3, (lab.size, lab.size)), 0.0)
+    w = w + rng.uniform(0.0, 0.1) * rng.random(w.shape)
+    np.fill_diagonal(w, 0.0)
+    return {"w": w, "depth": depth, "roles": _roles(lab)}
+
+
+def five_layers_shared_role(rng: np.random.Generator) -> dict:
+    """Five layers whose three hidden layers share the role "hidden"; flow between layers only (the
+    significance mask of a recording), width 2-4, one or all units of the layer before as drivers."""
+    width = int(rng.integers(2, 5))
+    lab = _labels(5, width)
+    n = lab.size
+    nxt = lab[None, :] == lab[:, None] + 1
+    if rng.random() < 0.5:
+        nxt &= (np.arange(n)[None, :] - np.arange(n)[:, None]) == width  # one-to-one
+    w = np.where(nxt, rng.uniform(0.5, 1.5, (n, n)), 0.0)
+    return {"w": w, "depth": 5, "roles": _roles(lab)}
+
+
+def random_roles(rng: np.random.Generator) -> dict:
+    """A random directed graph with roles assigned at random: no role order."""
+    g = random_directed(rng, sparse=False)
+    n = g["w"].shape[0]
+    n_in, n_out = int(rng.integers(2, 9)), int(rng.integers(2, 9))
+    roles = np.array(["hidden"] * n, dtype=object)
+    pick = rng.permutation(n)
+    roles[pick[:n_in]] = "input"
+    roles[pick[n_in:n_in + n_out]] = "output"
+    return {"w": g["w"], "roles": list(roles)}
+
+
+# --------------------------------------------------------------------------- simulated activity
+def _var(rng: np.random.Generator, a: np.ndarray, n_time: int) -> np.ndarray:
+    n = a.shape[0]
+    x = np.zeros((n_time + 100, n))
+    e = rng.standard_normal(x.shape)
+    for t in range(x.shape[0] - 1):
+        x[t + 1] = np.tanh(0.3 * x[t] + x[t] @ a) + e[t + 1]
+    return x[100:]
+
+
+def _flow(x: np.ndarray, seed: int):
+    from infoflow.flow import information_flow
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return information_flow(x, lags=1, surrogates=50, method="gaussian_copula", scheduler="inprocess", seed=seed)
+
+
+def var_symmetric(rng: np.random.Generator) -> dict:
+    """Activity of a network with symmetric coupling, through information_flow (copula, 50 surrogates)."""
+    n = int(rng.integers(8, 15))
+    a = rng.normal(0.0, 1.0, (n, n)) * (rng.random((n, n)) < 0.4)
+    a = np.triu(a, 1)
+    a = a + a.T
+    a *= rng.uniform(0.4, 0.8) / max(float(np.abs(np.linalg.eigvalsh(a)).max()), 1e-9)
+    return {"w": _flow(_var(rng, a, int(rng.integers(800, 2001))), int(rng.integers(2**31)))}
+
+
+def var_layered(rng: np.random.Generator) -> dict:
+    """Activity of a 5-layer feed-forward network (hidden layers share a role) through information_flow."""
+    width = int(rng.integers(2, 4))
+    lab = _labels(5, width)
+    n = lab.size
+    a = np.where(lab[None, :] == lab[:, None] + 1, rng.uniform(0.8, 1.2, (n, n)) / np.sqrt(width), 0.0)
+    return {"w": _flow(_var(rng, a, 1500), int(rng.integers(2**31))), "depth": 5, "roles": _roles(lab)}
+
+
+# --------------------------------------------------------------------------- verdicts
+def _layers(null: str) -> Callable[[dict, int], tuple[bool, bool]]:
+    def run(g: dict, seed: int) -> tuple[bool, bool]:
+        from infoflow.structure import layers
+
+        res = layers(g["w"], roles=g.get("roles"), null=null, n_null=N_NULL, alpha=ALPHA, seed=seed)
+        return res.n_layers > 1, res.n_layers == g.get("depth", 1)
+    return run
+
+
+def _direction(g: dict, seed: int) -> tuple[bool, bool]:
+    from infoflow.structure import directedness
+
+    res = directedness(g["w"], n_null=N_NULL, seed=seed, alpha=ALPHA, reference="none")
+    return res.verdict == "yes", res.verdict in ("yes", "no")
+
+
+def _role_order(g: dict, seed: int) -> tuple[bool, bool]:
+    from infoflow.structure import directedness
+
+    res = directedness(g["w"], roles=g["roles"], n_null=9, seed=seed, alpha=ALPHA, reference="none")
+    t = {(r.earlier, r.later): r for r in res.role_tests}[("input", "output")]
+    return t.verdict == "yes", t.verdict in ("yes", "no")
+
+
+def _short_noise(rng: np.random.Generator, seed: int) -> tuple[bool, bool]:
+    """10 neurons x 30 steps of noise: does any pair come out significant?"""
+    ds = _flow(rng.standard_normal((30, 10)), seed)
+    return bool(ds["significant"].values.any()), False
+
+
+def _coupled(rng: np.random.Generator, seed: int) -> tuple[bool, bool]:
+    """10 neurons x 400 steps, neuron 0 drives neuron 1 (0.6): is that pair significant?"""
+    x = rng.standard_normal((400, 10))
+    x[1:, 1] += 0.6 * x[:-1, 0]
+    return bool(_flow(x, seed)["significant"].values[0, 1]), False
+
+
+def _tail_rows(n_draws: int, rng: np.random.Generator) -> list[dict]:
+    """Per-pair rejection rates of the fitted-tail p-value (100 surrogates) against a known null."""
+    from infoflow.flow._significance import pvalues
+
+    rows = []
+    n_pair = 200 * n_draws
+    for fam, draw in (("chi-square(1) null (exponential-type tail)", lambda s: rng.chisquare(1, s)),
+                      ("generalised Pareto 0.5 null (heavy tail)",
+                       lambda s: stats.genpareto.rvs(0.5, size=s, random_state=rng))):
+        p = pvalues(draw(n_pair), draw((100, n_pair)), kind="fit")["pvalue"]
+        for level in (0.05, 0.001):
+            yes = int(np.sum(p <= level))
+            rows.append(_row(f"flow p-value <= {level:g} (fitted tail, per pair)", fam, False, n_pair, yes, level,
+                             "p-values of 100 surrogates; the tail is fitted beyond the largest one"))
+    return rows
+
+
+def _row(verdict, family, effect, draws, yes, alpha, detail="") -> dict:
+    rate = yes / draws if draws else float("nan")
+    return {"verdict": verdict, "family": family, "effect": bool(effect), "draws": int(draws), "yes": int(yes),
+            "rate": rate, "mc_se": math.sqrt(rate * (1 - rate) / draws) if draws else float("nan"),
+            "alpha": alpha, "detail": detail}
+
+
+FAMILIES = {
+    "random directed, sparse (n 10-40, density 0.12-0.3)": (lambda r: random_directed(r, True), False),
+    "random directed, dense (n 10-40, density 0.5-0.95)": (lambda r: random_directed(r, False), False),
+    "symmetric coupling + 2-20% estimation noise (n 10-30)": (symmetric, False),
+    "symmetric-coupling network, activity -> information_flow": (var_symmetric, False),
+    "parallel chains (3-5 layers x 2-5 units, one-to-one)": (chain, True),
+    "layered DAG (3-6 layers x 2-5 units) + weak flow everywhere": (layered_dag, True),
+    "5 layers, hidden layers share one role": (five_layers_shared_role, True),
+    "5-layer network, activity -> information_flow": (var_layered, True),
+}
+PLAN = [
+    ("layers: more than one", _layers("uniform"), list(FAMILIES)),
+    ("layers: more than one (old rewire null)", _layers("rewire"),
+     ["random directed, dense (n 10-40, density 0.5-0.95)", "symmetric coupling + 2-20% estimation noise (n 10-30)",
+      "parallel chains (3-5 layers x 2-5 units, one-to-one)"]),
+    ("direction", _direction,
+     ["random directed, sparse (n 10-40, density 0.12-0.3)", "random directed, dense (n 10-40, density 0.5-0.95)",
+      "symmetric coupling + 2-20% estimation noise (n 10-30)",
+      "symmetric-coupling network, activity -> information_flow",
+      "layered DAG (3-6 layers x 2-5 units) + weak flow everywhere",
+      "5-layer network, activity -> information_flow"]),
+    ("role order", _role_order, ["random roles on a random directed graph",
+                                 "layered DAG (3-6 layers x 2-5 units) + weak flow everywhere"]),
+]
+FAMILIES["random roles on a random directed graph"] = (random_roles, False)
+
+
+def calibrate(n_draws: int = 100, seed: int = 0, callback: Callable[[str], None] | None = None) -> list[dict]:
+    """False-alarm rate and power of every structure verdict and of the flow p-values.
+
+    Parameters
+    ----------
+    n_draws : int, default=100
+        Systems drawn per (verdict, family); the per-pair tail rows use 200 x n_draws pairs.
+    seed : int, default=0
+        Same seed, same table.
+    callback : callable(str) or None
+        Called with each finished row's verdict and family (progress).
+
+    Returns
+    -------
+    list of dict
+        One row per (verdict, family): ``verdict``, ``family``, ``effect``, ``draws``, ``yes``,
+        ``rate``, ``mc_se``, ``alpha``, ``detail``.
+    """
+    root = np.random.default_rng(seed)
+    cache: dict[str, list[dict]] = {}
+    rows = []
+    for verdict, run, fams in PLAN:
+        for fam in fams:
+            make, effect = FAMILIES[fam]
+            if fam not in cache:  # every verdict sees the same systems of a family
+                g = np.random.default_rng([seed, sum(map(ord, fam))])
+                cache[fam] = [make(g) for _ in range(n_draws)]
+            yes = exact = 0
+            for d, system in enumerate(cache[fam]):
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    y, e = run(system, d)
+                yes += y
+                exact += e
+            detail = ""
+            if verdict.startswith("layers") and effect:
+                detail = f"exact layer count in {exact}/{n_draws}"
+            elif verdict in ("direction", "role order"):
+                detail = f"'yes' or 'no' (not inconclusive / not available) in {exact}/{n_draws}"
+            rows.append(_row(verdict, fam, effect, n_draws, yes, ALPHA, detail))
+            if callback is not None:
+                callback(f"{verdict} | {fam}")
+    for name, fn, effect in (("pure noise, 10 neurons x 30 steps (11 distinct shifts)", _short_noise, False),
+                             ("one coupled pair (0.6), 10 neurons x 400 steps", _coupled, True)):
+        g = np.random.default_rng([seed, sum(map(ord, name))])
+        yes = sum(fn(g, d)[0] for d in range(n_draws))
+        rows.append(_row("flow: any pair significant" if not effect else "flow: coupled pair significant", name,
+                         effect, n_draws, yes, ALPHA, "information_flow, copula, 50 surrogates, BH at alpha"))
+        if callback is not None:
+            callback(name)
+    rows.extend(_tail_rows(n_draws, np.random.default_rng([seed, 7])))
+    return rows
+
+
+def _table(rows: list[dict]) -> str:
+    head = "| verdict | family | effect | draws | yes | rate | MC se | alpha | detail |"
+    lines = [head, "|" + "---|" * 9]
+    for r in rows:
+        lines.append(f"| {r['verdict']} | {r['family']} | {'yes' if r['effect'] else 'no'} | {r['draws']} | {r['yes']} "
+                     f"| {r['rate']:.3f} | {r['mc_se']:.3f} | {r['alpha']:g} | {r['detail']} |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--draws", type=int, default=100)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    t0 = time.perf_counter()
+    out = calibrate(args.draws, args.seed, callback=lambda s: print(f"  done: {s} ({time.perf_counter() - t0:.0f} s)",
+                                                                   flush=True))
+    print(_table(out))
+    print(f"\n{args.draws} draws per row, seed {args.seed}, {time.perf_counter() - t0:.0f} s")
