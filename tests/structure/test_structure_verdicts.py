@@ -141,5 +141,6 @@ def test_analyze_structure_reports_verdicts_and_nulls():
     v = out["verdicts"]
     assert v["layers"]["verdict"] == "yes" and out["layers"]["n_layers"] == 3
     assert v["direction"]["verdict"] == "not available"  # a forest: every orientation is perfectly coherent
-    assert {"verdict", "reason", "null", "pvalue"} <= set(v["role order: input < output"])
+    assert {"verdict", "reason", "null", "graph", "pvalue"} <= set(v["role order: input < output"])
+    assert "bivariate te" in v["layers"]["graph"]
     assert out["settings"]["layers_null"] == "uniform"

@@ -21,17 +21,19 @@ from infoflow.structure._progression import METHODS, progression
 
 
 def _verdicts(d, lay) -> dict:
-    """One entry per structure question: verdict, reason, the null it rests on and its p-value."""
+    """One entry per structure question: verdict, reason, the graph and null it rests on, its p-value."""
+    graph = (f"bivariate {d.weight} flow graph, significant pairs only ({d.n_edges} edges among "
+             f"{d.n_neurons} neurons)")
     out = {
         "direction": {"verdict": d.verdict, "reason": d.reason, "null": d.null_description, "pvalue": d.f0_pvalue,
-                      "power": d.power},
+                      "power": d.power, "graph": graph},
         "layers": {"verdict": lay.verdict, "reason": lay.reason, "null": lay.null_description, "pvalue": lay.pvalue,
-                   "power": lay.power},
+                   "power": lay.power, "graph": graph},
     }
     for t in d.role_tests:
         out[f"role order: {t.earlier} < {t.later}"] = {
             "verdict": t.verdict, "reason": t.reason, "pvalue": t.pvalue, "power": t.power,
-            "null": "no shift between the two roles' progressions (one-sided Mann-Whitney U)"}
+            "null": "no shift between the two roles' progressions (one-sided Mann-Whitney U)", "graph": graph}
     return out
 
 
@@ -74,7 +76,8 @@ def analyze_structure(flow, *, weight="te", null="rewire", n_null=199, alpha=DEF
         ``neurons``, ``roles``, ``progression`` {method: values}, ``progression_normalization``,
         ``trophic_incoherence``, ``directedness`` (:meth:`DirectednessResult.to_dict`),
         ``layers`` (:meth:`LayersResult.to_dict`), ``verdicts`` (one entry per question: ``verdict``
-        in {"yes", "no", "inconclusive", "not available"}, ``reason``, ``null``, ``pvalue``), ``epochs`` (per-epoch ``n_layers``, ``f0``,
+        in {"yes", "no", "inconclusive", "not available"}, ``reason``, ``null``, ``graph``, ``pvalue``,
+        ``power``), ``epochs`` (per-epoch ``n_layers``, ``f0``,
         ``pvalue``, ``ari``; only with several epochs), ``settings``, ``notes``. NaN is None.
     """
     multi = _has_epochs(flow)
