@@ -185,9 +185,9 @@ class LayersResult:
         return _json(d)
 
 
-def _null_progressions(fi, method, null, n_null, rng, alpha, x=None, groups=None):
+def _null_progressions(fi, method, null, n_null, rng, alpha, x=None):
     if null == "uniform":
-        yield from uniform_progressions(x, n_null, rng, groups)
+        yield from uniform_progressions(x, n_null, rng)
     elif method == "trophic":
         for g in null_graphs(fi.graph, null, n_null, rng):
             yield trophic_levels(g)[0]
@@ -339,7 +339,7 @@ def _assign(x, k):
 
 def _layers_one(fi, *, method, criterion, max_layers, null, n_null, alpha, resolution, seed, rng, callback, func):
     notes = []
-    h, comp, _ = raw_progression(fi, method)
+    h, _, _ = raw_progression(fi, method)
     hn, _ = normalise(h, fi.roles)
     finite = np.isfinite(hn)
     x = hn[finite]
@@ -373,7 +373,7 @@ def _layers_one(fi, *, method, criterion, max_layers, null, n_null, alpha, resol
         notes.append(msg)
         warnings.warn(msg, InfoflowWarning, stacklevel=4)
     k, pvalue, gap, sd, bic, k_bic, sil, t_null = _select(
-        x, _null_progressions(fi, method, null, n_null, rng, 0.1, x, comp[finite]), k_max=k_max, criterion=criterion, alpha=alpha,
+        x, _null_progressions(fi, method, null, n_null, rng, 0.1, x), k_max=k_max, criterion=criterion, alpha=alpha,
         callback=callback, n_null=n_null, resolution=resolution)
     if cannot_reject:
         power = 0.0

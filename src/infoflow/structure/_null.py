@@ -21,7 +21,7 @@ values fall into separated groups, and by default uses a null on the values them
 
 * ``"uniform"``: the n progression values are replaced by the observed minimum, the observed maximum
   and n - 2 values drawn uniformly between them (the conditional law of a uniform sample given its
-  range); per weakly connected component, since each has its own gauge. The uniform is the reference distribution of the gap statistic (Tibshirani, Walther &
+  range). The uniform is the reference distribution of the gap statistic (Tibshirani, Walther &
   Hastie 2001): among unimodal distributions it is the one most prone to spurious clusters, so a
   test against it is conservative for any unlayered network whose progression has one mode. The
   graph nulls above keep every source a source and every sink a sink (``"rewire"``) or the
@@ -44,25 +44,13 @@ NULL_DESCRIPTIONS = {
 }
 
 
-def uniform_progressions(x: np.ndarray, n_null: int, rng: np.random.Generator, groups: np.ndarray | None = None):
-    """Yield ``n_null`` samples like ``x``: in each group (weakly connected component) its minimum and
-    maximum are kept and its other values drawn uniformly between them.
-
-    Progression is set per component (each has its own gauge, minimum 0), so a small component's
-    fixed values are part of the null as much as of the observation, and cannot pass for a layer.
-    """
-    groups = np.zeros(x.size, dtype=int) if groups is None else np.asarray(groups)
-    parts = []
-    for g in np.unique(groups):
-        idx = np.flatnonzero(groups == g)
-        order = idx[np.argsort(x[idx], kind="stable")]
-        parts.append((order[0], order[-1], order[1:-1], float(x[order[0]]), float(x[order[-1]])))
+def uniform_progressions(x: np.ndarray, n_null: int, rng: np.random.Generator):
+    """Yield ``n_null`` samples of ``x.size`` values: min(x), max(x) and the rest uniform between them."""
+    lo, hi = float(np.min(x)), float(np.max(x))
     for _ in range(n_null):
-        out = np.array(x, dtype=float, copy=True)
-        for i_lo, i_hi, rest, lo, hi in parts:
-            out[i_lo], out[i_hi] = lo, hi
-            if rest.size:
-                out[rest] = rng.uniform(lo, hi, rest.size)
+        out = np.empty(x.size)
+        out[:2] = lo, hi
+        out[2:] = rng.uniform(lo, hi, x.size - 2)
         yield out
 
 
