@@ -49,6 +49,13 @@ def test_three_layer_chain_found_by_uniform_null_missed_by_rewire():
     assert old.n_layers == 1 and old.pvalue > 0.05 and old.verdict != "yes"
 
 
+@pytest.mark.parametrize("depth", [2, 3, 4])
+@pytest.mark.parametrize("units", [2, 4])
+def test_parallel_chains_give_their_depth(depth, units):
+    res = layers(one_to_one_chain(depth, units), n_null=39, seed=depth)
+    assert res.n_layers == depth and res.verdict == "yes"
+
+
 def test_five_layers_with_one_hidden_role():
     rng = np.random.default_rng(3)
     w = layered_dag(5, 3, rng, noise=0.05)
