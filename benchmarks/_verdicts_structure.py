@@ -140,11 +140,11 @@ def var_layered(rng: np.random.Generator) -> dict:
 
 
 # --------------------------------------------------------------------------- verdicts
-def _layers(null: str) -> Callable[[dict, int], tuple[bool, bool]]:
+def _layers(null: str, method: str = "trophic") -> Callable[[dict, int], tuple[bool, bool]]:
     def run(g: dict, seed: int) -> tuple[bool, bool]:
         from infoflow.structure import layers
 
-        res = layers(g["w"], roles=g.get("roles"), null=null, n_null=N_NULL, alpha=ALPHA, seed=seed)
+        res = layers(g["w"], roles=g.get("roles"), null=null, n_null=N_NULL, alpha=ALPHA, seed=seed, method=method)
         return res.n_layers > 1, res.n_layers == g.get("depth", 1)
     return run
 
@@ -219,6 +219,10 @@ PLAN = [
     ("layers: more than one (old rewire null)", _layers("rewire"),
      ["random directed, dense (n 10-40, density 0.5-0.95)", "symmetric coupling + 2-20% estimation noise (n 10-30)",
       "parallel chains (3-5 layers x 2-5 units, one-to-one)"]),
+    ("layers: more than one (SpringRank of the raw flow)", _layers("uniform", "springrank"),
+     ["random directed, dense (n 10-40, density 0.5-0.95)", "symmetric coupling + 2-20% estimation noise (n 10-30)",
+      "symmetric-coupling network, activity -> information_flow", "parallel chains (3-5 layers x 2-5 units, one-to-one)",
+      "5-layer network, activity -> information_flow"]),
     ("direction", _direction,
      ["random directed, sparse (n 10-40, density 0.12-0.3)", "random directed, dense (n 10-40, density 0.5-0.95)",
       "symmetric coupling + 2-20% estimation noise (n 10-30)",
