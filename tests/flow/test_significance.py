@@ -207,3 +207,13 @@ def test_fitted_tail_uses_distinct_values_of_a_twice_drawn_shift():
     ref = sig.pvalues(obs, np.unique(null)[:, None], kind="fit")
     assert p["pvalue"][0] == ref["pvalue"][0] and p["source"][0] == 1
     assert sig.pvalues(obs, null, kind="empirical")["pvalue"][0] == pytest.approx(1 / 21)
+
+
+def test_fitted_tail_never_goes_below_one_over_distinct_shifts_plus_one():
+    rng = np.random.default_rng(4)
+    null = rng.exponential(size=(100, 3))
+    obs = np.full(3, 60.0)  # far beyond: the tail gives 1e-10 or less
+    assert np.all(sig.pvalues(obs, null, kind="fit")["pvalue"] < 1e-6)
+    p = sig.pvalues(obs, null, kind="fit", distinct=500)
+    np.testing.assert_allclose(p["pvalue"], 1 / 501)
+    assert np.all(p["source"] == 1)

@@ -113,7 +113,8 @@ def pvalues(obs: np.ndarray, null: np.ndarray, *, kind: str, distinct: int | Non
     chi-square) and a maximum over lags more so. The z-score against a normal fit is returned as
     well, as a readable effect size.
 
-    `distinct`: the number of distinct admissible shifts. When it is smaller than S, the first
+    `distinct`: the number of distinct admissible shifts; no p-value is reported below
+    1/(distinct + 1), the smallest the test over every admissible shift can give. When it is smaller than S, the first
     `distinct` surrogates are the distinct ones (:func:`draw_shifts`) and only they are used,
     empirically, so no p-value is below 1/(distinct + 1). With more distinct shifts than surrogates a
     shift may still be drawn twice (the empirical p-value of draws with replacement is then kept); the
@@ -138,6 +139,10 @@ def pvalues(obs: np.ndarray, null: np.ndarray, *, kind: str, distinct: int | Non
             part = _pvalues_flat(flat_obs[i:i + 1], np.unique(flat_null[:, i])[:, None], kind=kind, repeated=False)
             for key, val in part.items():
                 out[key][i] = val[0]
+    if distinct is not None:
+        # the exact test over every admissible shift cannot go below this; neither does an extrapolation
+        out["pvalue"] = np.where(np.isfinite(out["pvalue"]), np.maximum(out["pvalue"], 1.0 / (distinct + 1.0)),
+                                 out["pvalue"])
     return {key: val.reshape(shape) for key, val in out.items()}
 
 
