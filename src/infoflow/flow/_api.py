@@ -600,8 +600,9 @@ def _assemble(da, labels, results, *, spec, measure, surrogates, alpha, null, se
         "theiler": spec.theiler, "jitter": float(jitter), "seed": int(seed), "surrogates": int(surrogates),
         "surrogate_kind": "circular time shift of the source",
         "min_shift": int(max(r["min_shift"] for r in results)), "null": null,
-        "null_model": ("exponential (GPD shape 0) tail fitted to the top 20% of surrogates, predictive (Lomax) form; "
-                       "empirical below it"
+        "null_model": ("exponential (GPD shape 0) tail fitted to the top 20% of surrogates, predictive (Lomax) form, "
+                       "beyond the largest surrogate unless the tail is heavy; empirical otherwise (pvalue_source); "
+                       "never below 1/(distinct shifts + 1)"
                        if null == "fit" else "empirical rank, (1 + #exceeding) / (surrogates + 1)"),
         "sequential": int(sequential),
         "sequential_rule": ("rounds ending at " + ", ".join(str(m) for m in sig.checkpoints(surrogates, True))
