@@ -7,5 +7,6 @@ Work runs in-process or on dask.distributed (imported lazily, only when a cluste
 
 from infoflow.flow._api import information_flow
 from infoflow.flow._graph import to_networkx, write_graphml
+from infoflow.flow._network import effective_network
 
-__all__ = ["information_flow", "to_networkx", "write_graphml"]
+__all__ = ["effective_network", "information_flow", "to_networkx", "write_graphml"]
