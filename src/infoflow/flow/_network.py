@@ -18,9 +18,10 @@ greedy algorithm of Lizier & Rubinov (2012) with the hierarchical tests of Novel
    past, against jointly shifted sources; Benjamini-Hochberg across targets at ``alpha`` (a target
    that fails keeps no parents).
 
-The tests stop drawing surrogates once their decision is certain: a test whose exceedances already
-make its empirical p-value exceed alpha whatever the remaining surrogates give stops at the next
-checkpoint (10, 20, 40, ... as in :func:`information_flow`), so a failed inclusion step is cheap.
+The tests stop drawing surrogates once their decision is settled, at the checkpoints of
+:func:`information_flow` (10, 20, 40, ...): for futility once the empirical p-value must exceed
+alpha whatever the remaining surrogates give (so a failed inclusion step is cheap), and for
+acceptance once the fitted-tail p-value is below alpha by the flow engine's margin.
 The estimators are the family modules' own all-pairs functions (``pairwise_mi`` / ``pairwise_cmi``,
 one call per block of surrogates, every candidate in one call), on data prepared once per epoch by
 the estimators' own preparation (standardise + seeded jitter for KSG, normal scores for the copula).
@@ -154,9 +155,32 @@ class _Series:
         return self.cond[self.start:]
 
 
-def _stop_futile(exceed: int, plan: _Plan) -> bool:
-    """True once the empirical p-value must exceed alpha whatever the remaining surrogates give."""
-    return (1.0 + exceed) / (plan.surrogates + 1.0) > plan.alpha
+def _sequential(plan: _Plan, draw, observed: float, reduce) -> tuple[float, int, np.ndarray]:
+    """One surrogate test, drawn in blocks with the flow engine's checkpoints and stopping rules.
+
+    ``draw(start, b)`` returns the statistics (b, m) of surrogates start..start+b for m variables;
+    ``reduce`` maps them to the tested statistic (max, min or the single column). At each checkpoint
+    the test stops for futility once its empirical p-value must exceed alpha whatever the remaining
+    surrogates give (exact), or accepts once the fitted-tail p-value times
+    :data:`~infoflow.flow._significance.ACCEPT_MARGIN` is at most alpha (the margin covers the several
+    looks, as in :func:`information_flow`'s sequential testing). Returns the fitted-tail p-value (the
+    empirical one where no tail is fitted), the surrogates drawn and every statistic drawn (S, m).
+    """
+    blocks: list[np.ndarray] = []
+    done = 0
+    for mark in plan.marks:
+        while done < mark:
+            b = min(SURROGATE_BLOCK, mark - done)
+            blocks.append(np.asarray(draw(done, b)).reshape(b, -1))
+            done += b
+        null = reduce(np.concatenate(blocks))
+        if (1.0 + int(np.sum(null >= observed))) / (plan.surrogates + 1.0) > plan.alpha:
+            break
+        p_fit = sig.pvalues(np.array([observed]), null[:, None], kind="fit")["pvalue"][0]
+        if mark < plan.surrogates and p_fit * sig.ACCEPT_MARGIN <= plan.alpha:
+            break
+    drawn = np.concatenate(blocks)
+    return float(sig.pvalues(np.array([observed]), reduce(drawn)[:, None], kind="fit")["pvalue"][0]), done, drawn
 
 
 def _max_test(plan: _Plan, s: _Series, y: np.ndarray, cands: list, z: np.ndarray, obs: np.ndarray,
@@ -164,21 +188,17 @@ def _max_test(plan: _Plan, s: _Series, y: np.ndarray, cands: list, z: np.ndarray
     """Maximum-statistic test of the best candidate: p-value and surrogates drawn.
 
     Each surrogate shifts every candidate's neuron (all lags of one neuron by one shift; for the own
-    past that neuron is the target, whose next value `y` stays in place).
+    past that neuron is the target, whose next value `y` stays in place), and its statistic is the
+    largest CMI over all candidates.
     """
-    best = float(np.max(obs))
     shifts = sig.draw_shifts(rng, plan.surrogates, n_neuron, s.x.shape[0], plan.min_shift, "analysed")
-    exceed, done = 0, 0
-    for mark in plan.marks:
-        while done < mark:
-            b = min(SURROGATE_BLOCK, mark - done)
-            X = np.column_stack([s.cols(cands, shifts[done + r]) for r in range(b)])
-            vals = _cmi_many(plan, X, y, z).reshape(b, len(cands))
-            exceed += int(np.sum(vals.max(axis=1) >= best))
-            done += b
-        if _stop_futile(exceed, plan):
-            break
-    return (1.0 + exceed) / (done + 1.0), done
+
+    def draw(start: int, b: int) -> np.ndarray:
+        X = np.column_stack([s.cols(cands, shifts[start + r]) for r in range(b)])
+        return _cmi_many(plan, X, y, z).reshape(b, len(cands))
+
+    p, done, _ = _sequential(plan, draw, float(np.max(obs)), lambda v: v.max(axis=1))
+    return p, done
 
 
 def _conditioning(s: _Series, variables: list) -> np.ndarray:
@@ -186,39 +206,41 @@ def _conditioning(s: _Series, variables: list) -> np.ndarray:
 
 
 def _prune(plan: _Plan, s: _Series, y: np.ndarray, own: list, chosen: list, rng, n_neuron: int):
-    """Minimum-statistic pruning; returns (kept variables, their CMI given all others, their p-values)."""
+    """Minimum-statistic pruning; returns (kept variables, their CMI given all others, their p-values).
+
+    Each kept variable's p-value is its own test against the same surrogates (its CMI with its
+    neuron shifted, everything else in place), from the final round.
+    """
     while chosen:
-        others = [[v for v in chosen if v != c] for c in chosen]
-        Z = np.stack([_conditioning(s, own + o) for o in others])
-        X = s.cols(chosen)
-        obs = _cmi_each(plan, X, y, Z)
+        m = len(chosen)
+        Z = np.stack([_conditioning(s, own + [v for v in chosen if v != c]) for c in chosen])
+        obs = _cmi_each(plan, s.cols(chosen), y, Z)
         shifts = sig.draw_shifts(rng, plan.surrogates, n_neuron, s.x.shape[0], plan.min_shift, "analysed")
-        worst = float(obs.min())
-        exceed_min, exceed_each, done = 0, np.zeros(len(chosen), dtype=np.int64), 0
-        for mark in plan.marks:
-            while done < mark:
-                vals = _cmi_each(plan, s.cols(chosen, shifts[done]), y, Z)
-                exceed_min += int(vals.min() >= worst)
-                exceed_each += vals >= obs
-                done += 1
-            if _stop_futile(exceed_min, plan):
-                break
-        p_min = (1.0 + exceed_min) / (done + 1.0)
+
+        def draw(start: int, b: int) -> np.ndarray:
+            X = np.column_stack([s.cols(chosen, shifts[start + r]) for r in range(b)])
+            return _cmi_each(plan, X, y, np.tile(Z, (b, 1, 1))).reshape(b, m)
+
+        p_min, _, null = _sequential(plan, draw, float(obs.min()), lambda v: v.min(axis=1))
         if p_min <= plan.alpha:
-            return chosen, obs, (1.0 + exceed_each) / (done + 1.0)
+            each = sig.pvalues(obs, null, kind="fit")["pvalue"]
+            return chosen, obs, each
         chosen = [c for i, c in enumerate(chosen) if i != int(np.argmin(obs))]
     return [], np.empty(0), np.empty(0)
 
 
 def _omnibus(plan: _Plan, s: _Series, y: np.ndarray, own: list, chosen: list, rng, n_neuron: int) -> tuple[float, float]:
     """Omnibus CMI of all selected sources given the own past, and its p-value against jointly shifted
-    sources (the empirical p-value, or the fitted tail of :func:`sig.pvalues` when it is smaller)."""
+    sources (fitted tail; the FDR across targets needs p-values below 1/(surrogates + 1))."""
     z = _conditioning(s, own)
     obs = _cmi_joint(plan, s.cols(chosen), y, z)
     shifts = sig.draw_shifts(rng, plan.surrogates, n_neuron, s.x.shape[0], plan.min_shift, "analysed")
-    null = np.array([_cmi_joint(plan, s.cols(chosen, shifts[r]), y, z) for r in range(plan.surrogates)])
-    p = sig.pvalues(np.array([obs]), null[:, None], kind="fit")["pvalue"][0]
-    return obs, float(p)
+
+    def draw(start: int, b: int) -> np.ndarray:
+        return np.array([_cmi_joint(plan, s.cols(chosen, shifts[start + r]), y, z) for r in range(b)])
+
+    p, _, _ = _sequential(plan, draw, obs, lambda v: v[:, 0])
+    return obs, p
 
 
 def search_target(x: np.ndarray, cond: np.ndarray | None, j: int, plan: _Plan, epoch_seed: int) -> dict[str, Any]:
