@@ -4,7 +4,7 @@ Ground truths of our own (``infoflow.data.parents_network``): linear VAR network
 logistic maps, N nodes with 2-3 random parents at random lags 1-3 each, and a five-unit chain with a
 common driver. For each system and sample count the script prints precision and recall of
 ``effective_network`` (KSG and Gaussian copula), its wall time per target, and, where the peer is
-installed (``pip install idtxl-uv`` + Java), IDTxl's ``MultivariateTE`` with ``JidtKraskovCMI`` on the
+installed (``pip install idtxl-uv`` + Java; uninstall ``mpi4py`` if it cannot load an MPI library), IDTxl's ``MultivariateTE`` with ``JidtKraskovCMI`` on the
 same data and matched settings (k = 4, source lags 1-3, target lags up to 3, the same permutation
 counts), timed per target in the same run. A missing peer is skipped with a note.
 
@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--quick", action="store_true")
     a = ap.parse_args(argv)
     if a.quick:
-        a.samples, a.nodes, a.seeds, a.surrogates, a.idtxl_targets = "500", 6, 1, 20, 0
+        a.samples, a.nodes, a.seeds, a.surrogates, a.idtxl_targets = "500", 6, 1, 25, 1
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
                             cwd=Path(__file__).parent).stdout.strip()
     print(f"commit {commit}; {a.nodes} nodes, 2 parents each, lags 1-3; {a.surrogates} surrogates; k = 4\n")
