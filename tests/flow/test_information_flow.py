@@ -265,21 +265,21 @@ def test_condition_on_input_strips_the_common_driver():
 
 
 def test_target_groups_partition_the_active_pairs_in_balanced_contiguous_groups():
-    from infoflow.flow._api import _n_groups, _target_groups
+    from infoflow.flow._schedule import n_groups, target_groups
 
     rng = np.random.default_rng(0)
     active = rng.random((40, 40)) < 0.5
     active[:, 5:9] = False  # targets with nothing left to test
-    groups = _target_groups(active, 6)
+    groups = target_groups(active, 6)
     assert len(groups) == 6
     np.testing.assert_array_equal(np.sum(groups, axis=0), active.astype(int))  # each pair exactly once
     sizes = [int(g.sum()) for g in groups]
     assert max(sizes) - min(sizes) <= 2 * active.sum(axis=0).max()  # balanced to within a target or two
     owners = [np.flatnonzero(g.any(axis=0)) for g in groups if g.any()]
     assert all(a.max() < b.min() for a, b in zip(owners[:-1], owners[1:]))  # consecutive runs of targets
-    assert [int(g.sum()) for g in _target_groups(np.zeros((3, 3), dtype=bool), 2)] == [0, 0]
-    assert _n_groups(4, 1, 64, "ksg") == 1 and _n_groups(4, 2, 64, "ksg") == 2 and _n_groups(1, 2, 3, "ksg") == 3
-    assert _n_groups(1, 2, 64, "gaussian_copula") == 1
+    assert [int(g.sum()) for g in target_groups(np.zeros((3, 3), dtype=bool), 2)] == [0, 0]
+    assert n_groups(4, 1, 64, "ksg") == 1 and n_groups(4, 2, 64, "ksg") == 2 and n_groups(1, 2, 3, "ksg") == 3
+    assert n_groups(1, 2, 64, "gaussian_copula") == 1
 
 def test_callback_reports_monotone_progress():
     seen = []

@@ -21,22 +21,14 @@ import importlib
 import inspect
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+if TYPE_CHECKING:
+    from infoflow.flow._plan import Plan
+
 _FAMILY_MODULES = {"ksg": "infoflow.estimators.ksg", "gaussian_copula": "infoflow.estimators.gcmi"}
-
-
-@dataclass(frozen=True)
-class Spec:
-    """Estimator and embedding options shared by every work unit (hashable, cheap to ship)."""
-
-    method: str
-    lags: tuple[int, ...]
-    history: int
-    k: int
-    theiler: int
-    n_jobs: int | None = None
 
 
 @dataclass
@@ -65,10 +57,10 @@ def _accepted(fn) -> frozenset | None:
     return frozenset(params)
 
 
-def _call(method: str, name: str, *args, spec: Spec, **extra):
+def _call(method: str, name: str, *args, plan: Plan, **extra):
     """Call ``family.<name>(*args, **options, **extra)`` passing only the options that family takes."""
     fn = getattr(_family(method), name)
-    opts = {"k": spec.k, "theiler": spec.theiler, "n_jobs": spec.n_jobs, **extra}
+    opts = {"k": plan.k, "theiler": plan.theiler, "n_jobs": plan.n_jobs, **extra}
     accepted = _accepted(fn)
     if accepted is not None:
         opts = {key: val for key, val in opts.items() if key in accepted}
@@ -136,7 +128,7 @@ def _shift_columns(x: np.ndarray, shifts: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(x[idx, np.arange(x.shape[1])[None, :]])
 
 
-def _matrix(method: str, src: np.ndarray, tgt: np.ndarray, z: np.ndarray | None, spec: Spec,
+def _matrix(method: str, src: np.ndarray, tgt: np.ndarray, z: np.ndarray | None, plan: Plan,
             mask: np.ndarray | None) -> np.ndarray:
     """I(src_i; tgt_j [| z_j]) for rows already aligned in time: every (source, target) pair, or the
     pairs where `mask` (source, target) is True (the others NaN).
@@ -147,11 +139,11 @@ def _matrix(method: str, src: np.ndarray, tgt: np.ndarray, z: np.ndarray | None,
     name = "pairwise_mi" if z is None else "pairwise_cmi"
     args = (src, tgt) if z is None else (src, tgt, z)
     if mask is None:
-        return _call(method, name, *args, spec=spec)
+        return _call(method, name, *args, plan=plan)
     accepted = _accepted(getattr(_family(method), name))
     if accepted is None or "pairs" in accepted:
-        return _call(method, name, *args, spec=spec, pairs=mask)
-    return np.where(mask, _call(method, name, *args, spec=spec), np.nan)
+        return _call(method, name, *args, plan=plan, pairs=mask)
+    return np.where(mask, _call(method, name, *args, plan=plan), np.nan)
 
 
 def _cond_stack(cond: np.ndarray | None, rows: slice, n_target: int) -> np.ndarray | None:
@@ -162,22 +154,22 @@ def _cond_stack(cond: np.ndarray | None, rows: slice, n_target: int) -> np.ndarr
     return np.ascontiguousarray(np.broadcast_to(c, (n_target, *c.shape)))
 
 
-def mi_matrix(data: EpochData, src: np.ndarray, spec: Spec, lag: int, *, method: str | None = None,
+def mi_matrix(data: EpochData, src: np.ndarray, plan: Plan, lag: int, *, method: str | None = None,
               mask=None) -> np.ndarray:
     """I(src_i(t); x_j(t + lag) [| input(t + lag)]) for all pairs; `src` is the (possibly shifted) source."""
     n = data.x.shape[0]
     s = np.ascontiguousarray(src[: n - lag])
     t = np.ascontiguousarray(data.x[lag:])
     z = _cond_stack(data.cond, slice(lag, n), data.x.shape[1])
-    return _matrix(method or spec.method, s, t, z, spec, mask)
+    return _matrix(method or plan.method, s, t, z, plan, mask)
 
 
-def te_matrix(data: EpochData, src: np.ndarray, spec: Spec, lag: int, *, method: str | None = None,
+def te_matrix(data: EpochData, src: np.ndarray, plan: Plan, lag: int, *, method: str | None = None,
               mask=None) -> np.ndarray:
     """TE(i -> j) = I(src_i(t - lag); x_j(t) | x_j(t-1..t-history) [, input(t)]) for all pairs."""
     x = data.x
     n, n_neuron = x.shape
-    h = spec.history
+    h = plan.history
     t0 = max(h, lag)
     rows = slice(t0, n)
     s = np.ascontiguousarray(src[t0 - lag: n - lag])
@@ -187,20 +179,20 @@ def te_matrix(data: EpochData, src: np.ndarray, spec: Spec, lag: int, *, method:
     if data.cond is not None:
         c = np.broadcast_to(data.cond[rows], (n_neuron, *data.cond[rows].shape))
         z = np.concatenate([z, c], axis=-1)
-    return _matrix(method or spec.method, s, tgt, np.ascontiguousarray(z), spec, mask)
+    return _matrix(method or plan.method, s, tgt, np.ascontiguousarray(z), plan, mask)
 
 
-def _statistic(data: EpochData, src: np.ndarray, spec: Spec, measure: str, *, method: str | None = None,
+def _statistic(data: EpochData, src: np.ndarray, plan: Plan, measure: str, *, method: str | None = None,
                mask=None, mi0: np.ndarray | None = None) -> np.ndarray:
     """The tested statistic at every lag, shape (n_lag, source, target)."""
     if measure == "te":
-        return np.stack([te_matrix(data, src, spec, lag, method=method, mask=mask) for lag in spec.lags])
+        return np.stack([te_matrix(data, src, plan, lag, method=method, mask=mask) for lag in plan.lags])
     if mi0 is None:
-        mi0 = mi_matrix(data, src, spec, 0, method=method, mask=mask)
-    return np.stack([mi_matrix(data, src, spec, lag, method=method, mask=mask) - mi0 for lag in spec.lags])
+        mi0 = mi_matrix(data, src, plan, 0, method=method, mask=mask)
+    return np.stack([mi_matrix(data, src, plan, lag, method=method, mask=mask) - mi0 for lag in plan.lags])
 
 
-def observed(data: EpochData, spec: Spec, targets: np.ndarray | None = None) -> dict[str, np.ndarray]:
+def observed(data: EpochData, plan: Plan, targets: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Every reported estimate for one epoch: entropy, mi, tdmi, te (per lag), in nats.
 
     `targets` (n_neuron,) bool restricts the work to those target columns (and those neurons'
@@ -214,19 +206,19 @@ def observed(data: EpochData, spec: Spec, targets: np.ndarray | None = None) -> 
     for i in np.flatnonzero(cols):
         # Always Kozachenko-Leonenko (KSG family): the Gaussian copula discards the marginals, so it
         # has no entropy. Estimated on the standardised neuron; h(a x) = h(x) + ln|a| undoes that.
-        val = float(_call("ksg", "entropy", np.ascontiguousarray(x[:, [i]]), spec=spec))
+        val = float(_call("ksg", "entropy", np.ascontiguousarray(x[:, [i]]), plan=plan))
         ent[i] = val + np.log(data.scale[i])
     columns = np.broadcast_to(cols, (n_neuron, n_neuron))
     # I(x_i(t); x_i(t)) is infinite for continuous data (STYLE section 5), and a neuron's own past
     # is already conditioned on in TE: both diagonals are left out (NaN)
     pairs = columns & ~np.eye(n_neuron, dtype=bool)
-    mi = mi_matrix(data, x, spec, 0, mask=pairs)
-    tdmi = np.stack([mi_matrix(data, x, spec, lag, mask=columns) for lag in spec.lags])
-    te = np.stack([te_matrix(data, x, spec, lag, mask=pairs) for lag in spec.lags])
+    mi = mi_matrix(data, x, plan, 0, mask=pairs)
+    tdmi = np.stack([mi_matrix(data, x, plan, lag, mask=columns) for lag in plan.lags])
+    te = np.stack([te_matrix(data, x, plan, lag, mask=pairs) for lag in plan.lags])
     return {"entropy": ent, "mi": mi, "tdmi": tdmi, "te": te}
 
 
-def null_block(data: EpochData, spec: Spec, measure: str, shifts: np.ndarray, *, method: str | None = None,
+def null_block(data: EpochData, plan: Plan, measure: str, shifts: np.ndarray, *, method: str | None = None,
                mask: np.ndarray | None = None) -> np.ndarray:
     """Tested statistic under circular time-shift surrogates, shape (n_surrogate, n_lag, source, target).
 
@@ -234,10 +226,10 @@ def null_block(data: EpochData, spec: Spec, measure: str, shifts: np.ndarray, *,
     pair's surrogate keeps both autocorrelations and destroys only their alignment in time. `mask`
     (source, target) restricts the work to the pairs that are True (screening); others are NaN.
     """
-    out = np.empty((shifts.shape[0], len(spec.lags), data.x.shape[1], data.x.shape[1]))
+    out = np.empty((shifts.shape[0], len(plan.lags), data.x.shape[1], data.x.shape[1]))
     for s, row in enumerate(shifts):
         src = _shift_columns(data.x, row)
-        stat = _statistic(data, src, spec, measure, method=method, mask=mask)
+        stat = _statistic(data, src, plan, measure, method=method, mask=mask)
         for arr in stat:
             np.fill_diagonal(arr, np.nan)
         out[s] = stat
