@@ -59,8 +59,8 @@ class _Scheduler:
 })
 def information_flow(activity, /, *, lags=DEFAULT_LAGS, method="ksg", measure="te", surrogates=DEFAULT_SURROGATES,
                      alpha=DEFAULT_ALPHA, history=1, condition_on_input=False, theiler=0, k=None, screen=False,
-                     screen_threshold=0.1, null="fit", sequential="auto", min_shift=None, epochs="all", roles=None, seed=DEFAULT_SEED,
-                     jitter=DEFAULT_JITTER, scheduler=None, block_size=None, callback=None):
+                     screen_threshold=0.1, null="fit", sequential="auto", min_shift=None, epochs="all", roles=None,
+                     seed=DEFAULT_SEED, jitter=DEFAULT_JITTER, scheduler=None, block_size=None, callback=None):
     """Information flow between every ordered pair of neurons, with surrogate significance, in nats.
 
     For each analysed epoch: the entropy of each neuron, the zero-lag mutual information
@@ -96,7 +96,8 @@ def information_flow(activity, /, *, lags=DEFAULT_LAGS, method="ksg", measure="t
         Condition every MI, TDMI and TE on the network input at the target's time step (the Dataset's
         ``inputs``, else the neurons with role "input"), which strips the daily cycle every neuron shares.
     theiler : int, default=0
-        KSG Theiler window: neighbours closer than this many steps in time are ignored.
+        KSG Theiler window: neighbours closer than this many steps in time are ignored. It also
+        widens the minimum shift, which is all it does with method="gaussian_copula".
     k : int or None, default=None
         KSG neighbours; None means 4. Error if set with method="gaussian_copula".
     screen : bool, default=False
@@ -121,7 +122,11 @@ def information_flow(activity, /, *, lags=DEFAULT_LAGS, method="ksg", measure="t
     roles : list of str or None, default=None
         One role per neuron for NumPy input (default all "hidden"); overrides a DataArray's roles.
     seed : int, default=0
-        Seeds the jitter (per epoch) and the surrogate shifts: same seed, same numbers.
+        Seeds the jitter (per epoch) and the surrogate shifts: same seed, same numbers. Epoch ``e``
+        is prepared exactly as the estimators prepare it with
+        ``seed=np.random.default_rng([seed, e])``, so each cell of ``mi``, ``tdmi`` and ``te_lag``
+        equals :func:`~infoflow.estimators.pairwise_mutual_information` or
+        :func:`~infoflow.estimators.pairwise_transfer_entropy` of that epoch with that seed, bitwise.
     jitter : float, default=1e-10
         Scale of the Gaussian jitter added to standardised data before KSG (ties).
     scheduler : None, "inprocess", "local", str or distributed.Client, default=None

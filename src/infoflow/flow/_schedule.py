@@ -4,9 +4,10 @@ Flow layer; users do not import this module (they pass ``scheduler=`` and ``bloc
 :func:`infoflow.flow.information_flow`). The cutting (:func:`rounds`, :func:`n_groups`,
 :func:`target_groups`) never changes a number: each pair's value is the same in any block or group.
 Both executors run the same functions of :mod:`infoflow.flow._engine` on the same inputs, so results
-are bitwise identical; Dask only decides where a block of surrogates runs. Dask is imported here, lazily, and nowhere else in the package.
-A worker lost mid-run is handled by Dask itself: its tasks (including the prepared epoch, which is a
-task too, never scattered data) are recomputed from their inputs on the surviving workers.
+are bitwise identical; Dask only decides where a block of surrogates runs. Dask is imported here,
+lazily, and nowhere else in the package. A worker lost mid-run is handled by Dask itself: its tasks
+(including the prepared epoch, which is a task too, never scattered data) are recomputed from their
+inputs on the surviving workers.
 """
 
 from __future__ import annotations

@@ -26,16 +26,16 @@ def _prepare(ex, inp: FlowInput, label, plan: Plan):
     epoch_cond = inp.cond
     if isinstance(inp.cond, tuple):  # input neurons of this very epoch
         epoch_cond = ex.load(da.sel(epoch=label).isel(neuron=inp.cond[1]).data)
-    return ex.submit(_engine.prepare_epoch, raw, epoch_cond, epoch_label=int(label), seed=plan.seed,
-                     jitter=plan.jitter, method=plan.method, neuron_names=inp.names)
+    return ex.submit(_engine.prepare_epoch, raw, epoch_cond, epoch_label=int(label), plan=plan,
+                     neuron_names=inp.names)
 
 
 def _screen(ex, prep, plan: Plan, shifts: np.ndarray, n_neuron: int) -> tuple[np.ndarray, np.ndarray]:
     """Gaussian-copula p-value of every pair with every surrogate (one round), and the pairs passing."""
     gc_obs_f = ex.submit(_engine.null_block, prep, plan, plan.measure, np.zeros((1, n_neuron), dtype=np.int64),
-                         method="gaussian_copula", count=True)
+                         screen=True, count=True)
     # the screen draws every surrogate at once: one round of the same blocks
-    gc_null_f = [ex.submit(_engine.null_block, prep, plan, plan.measure, shifts[part], method="gaussian_copula",
+    gc_null_f = [ex.submit(_engine.null_block, prep, plan, plan.measure, shifts[part], screen=True,
                            count=True) for part in _schedule.rounds([plan.surrogates], plan.block_size)[0]]
     gc = ex.gather([gc_obs_f, *gc_null_f])
     gc_obs, gc_null = gc[0][0], np.concatenate(gc[1:])
