@@ -52,10 +52,6 @@ class EpochData:
     prepared: dict[str, Prepared]
     scale: np.ndarray  # (n_neuron,) standard deviation of each neuron (entropy of the raw data)
 
-    @property
-    def n_neuron(self) -> int:
-        return self.prepared["ksg"].x.shape[1]
-
 
 def epoch_seed(seed: int, epoch_label: int) -> np.random.Generator:
     """The jitter generator of one epoch: seeded by (seed, epoch label), so the prepared data never
