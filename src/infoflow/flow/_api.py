@@ -21,18 +21,6 @@ METHODS = ("ksg", "gaussian_copula")
 MEASURES = ("te", "flow")
 
 
-class _Scheduler:
-    def is_satisfied_by(self, value: Any) -> bool:
-        if value is None or value in ("inprocess", "local"):
-            return True
-        if isinstance(value, str):
-            return "://" in value
-        return type(value).__name__ == "Client"
-
-    def __str__(self) -> str:
-        return "None, 'inprocess', 'local', a scheduler address 'tcp://host:port' or a distributed.Client"
-
-
 @validate_params({
     "activity": [Anything()],
     "lags": [Anything()],  # checked by check_lags against the series length
@@ -53,7 +41,7 @@ class _Scheduler:
     "roles": [Anything(), NoneOK()],
     "seed": [Interval(int, 0, None)],
     "jitter": [Interval(float, 0, None)],
-    "scheduler": [_Scheduler()],
+    "scheduler": [_schedule.SchedulerOption()],
     "block_size": [Interval(int, 1, None), NoneOK()],
     "callback": [CallableOK(), NoneOK()],
 })

@@ -84,12 +84,17 @@ def prepare_epoch(raw: np.ndarray, cond: np.ndarray | None, *, epoch_label: int,
 
 
 def autocorr_time(data: EpochData) -> np.ndarray:
-    """Autocorrelation time of each neuron: first lag where the autocorrelation falls below 1/e.
+    """Autocorrelation time of each neuron of a prepared epoch (:func:`autocorr_times` of its KSG data)."""
+    return autocorr_times(data.prepared["ksg"].x)
 
-    Computed by FFT on the standardised series; a neuron whose autocorrelation never falls below 1/e
-    within a quarter of the series gets n_time // 4.
+
+def autocorr_times(x: np.ndarray) -> np.ndarray:
+    """Autocorrelation time of each column of `x` (n_time, n_neuron): first lag where the
+    autocorrelation falls below 1/e.
+
+    Computed by FFT; a neuron whose autocorrelation never falls below 1/e within a quarter of the
+    series gets n_time // 4.
     """
-    x = data.prepared["ksg"].x
     x = x - x.mean(axis=0)
     n = x.shape[0]
     nfft = 1 << int(np.ceil(np.log2(2 * n)))

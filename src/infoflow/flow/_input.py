@@ -54,7 +54,7 @@ def read_activity(activity: Any, *, roles: Any, lags: Any, epochs: Any, conditio
     import xarray as xr
 
     dataset = activity if isinstance(activity, xr.Dataset) else None
-    da = _activity(activity, roles)
+    da = activity_array(activity, roles)
     n_time = da.sizes["time"]
     lags = check_lags(lags, n_time=n_time, func=FUNC)
     if 0 in lags:
@@ -62,8 +62,8 @@ def read_activity(activity: Any, *, roles: Any, lags: Any, epochs: Any, conditio
                                     f"got {lags}.")
     lags = tuple(sorted(set(lags)))
     _check_samples(n_time, lags, history, k, theiler, method)
-    labels = _select_epochs(da, epochs)
-    cond = _condition(dataset, da, n_time) if condition_on_input else None
+    labels = select_epochs(da, epochs)
+    cond = input_condition(dataset, da, n_time) if condition_on_input else None
     return FlowInput(da=da, labels=labels, cond=cond, lags=lags)
 
 
@@ -74,7 +74,7 @@ def resolve_k(method: str, k: int | None) -> int:
     return DEFAULT_K if k is None else int(k)
 
 
-def _activity(activity: Any, roles: Any):
+def activity_array(activity: Any, roles: Any, *, func: str = FUNC):
     """Validated (epoch, time, neuron) DataArray; dask-backed data stay lazy (checked per epoch later)."""
     import xarray as xr
 
@@ -83,16 +83,16 @@ def _activity(activity: Any, roles: Any):
         if "epoch" not in da.dims and set(da.dims) == {"time", "neuron"}:
             da = da.expand_dims(epoch=[0])
         if set(da.dims) != set(ACTIVITY_DIMS):
-            raise ValueError(f"{FUNC}: activity must have dims (time, neuron) or (epoch, time, neuron); "
+            raise ValueError(f"{func}: activity must have dims (time, neuron) or (epoch, time, neuron); "
                              f"got {tuple(da.dims)}.")
         da = da.transpose(*ACTIVITY_DIMS)
-        probe = check_activity(da.isel(time=slice(0, 2)).load(), func=FUNC, roles=roles)
+        probe = check_activity(da.isel(time=slice(0, 2)).load(), func=func, roles=roles)
         return da.assign_coords(role=("neuron", probe["role"].values))
     if roles is not None and not isinstance(roles, (list, tuple, np.ndarray)):
-        raise InvalidParameterError(f"{FUNC}: roles must be a list of 'input'/'hidden'/'output'; got {roles!r}.")
-    da = check_activity(activity, func=FUNC, roles=roles)
+        raise InvalidParameterError(f"{func}: roles must be a list of 'input'/'hidden'/'output'; got {roles!r}.")
+    da = check_activity(activity, func=func, roles=roles)
     for e in range(da.sizes["epoch"]):
-        warn_constant(da.values[e], name="activity", func=FUNC)
+        warn_constant(da.values[e], name="activity", func=func)
     return da
 
 
@@ -105,44 +105,44 @@ def _check_samples(n_time: int, lags, history: int, k: int, theiler: int, method
                          "history or theiler, or record longer epochs.")
 
 
-def _select_epochs(da, epochs: Any) -> list:
+def select_epochs(da, epochs: Any, *, func: str = FUNC) -> list:
     available = [v.item() for v in da["epoch"].values]
     if isinstance(epochs, str):
         if epochs == "all":
             return available
         if epochs == "last":
             return available[-1:]
-        raise InvalidParameterError(f"{FUNC}: epochs must be 'all', 'last', an epoch label or a list of them; "
+        raise InvalidParameterError(f"{func}: epochs must be 'all', 'last', an epoch label or a list of them; "
                                     f"got {epochs!r}.")
     wanted = [epochs] if isinstance(epochs, numbers.Integral) else epochs
     try:
         wanted = list(wanted)
     except TypeError:
-        raise InvalidParameterError(f"{FUNC}: epochs must be 'all', 'last', an epoch label or a list of them; "
+        raise InvalidParameterError(f"{func}: epochs must be 'all', 'last', an epoch label or a list of them; "
                                     f"got {epochs!r}.") from None
     if not wanted:
-        raise InvalidParameterError(f"{FUNC}: epochs must not be empty.")
+        raise InvalidParameterError(f"{func}: epochs must not be empty.")
     missing = [w for w in wanted if w not in available]
     if missing:
         shown = available if len(available) <= 12 else [*available[:6], "...", *available[-3:]]
-        raise ValueError(f"{FUNC}: epoch(s) {missing} do not exist; the recording has epochs {shown}.")
+        raise ValueError(f"{func}: epoch(s) {missing} do not exist; the recording has epochs {shown}.")
     return [available[available.index(w)] for w in wanted]
 
 
-def _condition(dataset, da, n_time: int) -> Any:
+def input_condition(dataset, da, n_time: int, *, func: str = FUNC) -> Any:
     """The network input to condition on: the Dataset's ``inputs`` (time, channel), else role=='input' neurons."""
     if dataset is not None and "inputs" in dataset:
         inputs = dataset["inputs"]
         if "time" not in inputs.dims or inputs.sizes["time"] != n_time:
-            raise ValueError(f"{FUNC}: the recording's inputs have dims {dict(inputs.sizes)}; they need a 'time' "
+            raise ValueError(f"{func}: the recording's inputs have dims {dict(inputs.sizes)}; they need a 'time' "
                              f"axis of {n_time} steps to condition on.")
         inputs = inputs.transpose("time", ...)
         arr = np.asarray(inputs.values, dtype=np.float64).reshape(n_time, -1)
         if not np.isfinite(arr).all():
-            raise ValueError(f"{FUNC}: the recording's inputs contain NaN/inf; clean them before condition_on_input.")
+            raise ValueError(f"{func}: the recording's inputs contain NaN/inf; clean them before condition_on_input.")
         return arr
     is_input = np.asarray(da["role"].values) == "input"
     if not is_input.any():
-        raise ValueError(f"{FUNC}: condition_on_input=True but the recording has no 'inputs' and no neuron with "
+        raise ValueError(f"{func}: condition_on_input=True but the recording has no 'inputs' and no neuron with "
                          "role 'input'. Pass a recording Dataset with 'inputs', or mark the input neurons' roles.")
     return ("neurons", np.flatnonzero(is_input))

@@ -37,6 +37,7 @@ hierarchical statistical testing, Network Neuroscience 3(3), 827-847, doi:10.116
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import warnings
 from dataclasses import dataclass
@@ -46,10 +47,11 @@ import numpy as np
 
 from infoflow._defaults import DEFAULT_ALPHA, DEFAULT_JITTER, DEFAULT_LAGS, DEFAULT_SEED, DEFAULT_SURROGATES
 from infoflow._validation import (Anything, CallableOK, InfoflowWarning, InstanceOf, Interval, InvalidParameterError,
-                                  NoneOK, Options, check_lags, validate_params)
+                                  NoneOK, Options, _check_finite_activity, check_lags, validate_params)
 from infoflow.estimators._pairwise import prepare, resolve_estimator
 from infoflow.flow import _schedule
 from infoflow.flow import _significance as sig
+from infoflow.flow._engine import autocorr_times, epoch_seed
 
 FUNC = "effective_network"
 METHODS = ("ksg", "gaussian_copula")
@@ -299,7 +301,7 @@ def search_target(x: np.ndarray, cond: np.ndarray | None, j: int, plan: _Plan, e
     "roles": [Anything(), NoneOK()],
     "seed": [Interval(int, 0, None)],
     "jitter": [Interval(float, 0, None)],
-    "scheduler": [Anything()],  # checked as information_flow checks it
+    "scheduler": [_schedule.SchedulerOption()],
     "callback": [CallableOK(), NoneOK()],
 })
 def effective_network(activity, /, *, lags=DEFAULT_LAGS, method="ksg", surrogates=DEFAULT_SURROGATES,
@@ -377,12 +379,10 @@ def effective_network(activity, /, *, lags=DEFAULT_LAGS, method="ksg", surrogate
     """
     import xarray as xr
 
-    from infoflow.flow._api import _Scheduler, _activity, _condition, _select_epochs
+    from infoflow.flow._input import activity_array, input_condition, select_epochs
 
-    if not _Scheduler().is_satisfied_by(scheduler):
-        raise InvalidParameterError(f"{FUNC}: scheduler must be {_Scheduler()}; got {scheduler!r}.")
     dataset = activity if isinstance(activity, xr.Dataset) else None
-    da = _activity(activity, roles)
+    da = activity_array(activity, roles, func=FUNC)
     n_time, n_neuron = da.sizes["time"], da.sizes["neuron"]
     if n_neuron < 2:
         raise ValueError(f"{FUNC}: the recording has {n_neuron} neuron; a network needs at least 2 "
@@ -396,7 +396,7 @@ def effective_network(activity, /, *, lags=DEFAULT_LAGS, method="ksg", surrogate
     est = resolve_estimator(FUNC, method, k=k, theiler=theiler, jitter=jitter, seed=seed)
     start = max(max(lags), max_history)
     usable = n_time - start
-    cond = _condition(dataset, da, n_time) if condition_on_input else None
+    cond = input_condition(dataset, da, n_time, func=FUNC) if condition_on_input else None
     n_cond = 0 if cond is None else (len(cond[1]) if isinstance(cond, tuple) else cond.shape[1])
     need = (est.k + 1 + 2 * theiler) if method == "ksg" else 3
     if usable < max(need, 20):
@@ -408,7 +408,7 @@ def effective_network(activity, /, *, lags=DEFAULT_LAGS, method="ksg", surrogate
                       f"({n_neuron - 1} sources x {len(lags)} lags + own past): estimates of conditional MI in "
                       "many dimensions will be biased and the tests weak. Record longer epochs or consider "
                       "fewer lags.", InfoflowWarning, stacklevel=2)
-    labels = _select_epochs(da, epochs)
+    labels = select_epochs(da, epochs, func=FUNC)
     executor = _schedule.make_executor(scheduler)
     n_jobs = 1 if isinstance(executor, _schedule.DaskExecutor) else None
     marks = tuple(sig.checkpoints(surrogates, True))
@@ -425,17 +425,18 @@ def effective_network(activity, /, *, lags=DEFAULT_LAGS, method="ksg", surrogate
     try:
         for label in labels:
             raw = np.asarray(da.sel(epoch=label).values, dtype=np.float64)
+            _check_finite_activity(raw[None], [label], da["neuron"].values, what="activity", func=FUNC,
+                                   hint="Remove or interpolate them first.")
             arrays = [raw[None]]
             if isinstance(cond, tuple):
                 arrays.append(raw[None][:, :, cond[1]])
             elif cond is not None:
                 arrays.append(np.asarray(cond, dtype=np.float64)[None])
-            est_e = resolve_estimator(FUNC, method, k=k, theiler=theiler, jitter=jitter,
-                                      seed=np.random.default_rng([int(seed), int(label) & 0xFFFFFFFF]))
-            prepped = prepare(est_e, arrays)
+            # the estimators' own preparation, seeded per epoch exactly as information_flow seeds it
+            prepped = prepare(dataclasses.replace(est, seed=epoch_seed(seed, label)), arrays)
             x = prepped[0][0]
             c = prepped[1][0] if len(prepped) > 1 else None
-            tau = _autocorr_max(x)
+            tau = int(autocorr_times(x).max())
             shift_min = sig.choose_min_shift(tau, lags=lags, history=max_history, theiler=theiler) \
                 if min_shift is None else int(min_shift)
             if n_time - 2 * shift_min < 1:
@@ -463,12 +464,6 @@ def effective_network(activity, /, *, lags=DEFAULT_LAGS, method="ksg", surrogate
     })
     ds.attrs["seed"] = int(seed)
     return ds
-
-
-def _autocorr_max(x: np.ndarray) -> int:
-    from infoflow.flow._engine import EpochData, autocorr_time
-
-    return int(autocorr_time(EpochData(x=x, cond=None, scale=np.ones(x.shape[1]))).max())
 
 
 def _assemble_one(da, res: list[dict], alpha: float, max_history: int, lags: tuple[int, ...]):

@@ -24,6 +24,20 @@ import numpy as np
 N_LOCAL_WORKERS = 2
 
 
+class SchedulerOption:
+    """``validate_params`` constraint of every flow function's ``scheduler=``."""
+
+    def is_satisfied_by(self, value: Any) -> bool:
+        if value is None or value in ("inprocess", "local"):
+            return True
+        if isinstance(value, str):
+            return "://" in value
+        return type(value).__name__ == "Client"
+
+    def __str__(self) -> str:
+        return "None, 'inprocess', 'local', a scheduler address 'tcp://host:port' or a distributed.Client"
+
+
 class InProcess:
     """Runs every task at submission, here; results are the values themselves."""
 
