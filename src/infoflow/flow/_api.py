@@ -6,7 +6,6 @@ Dataset it returns (saved as ``flow.nc``). Users import it as ``infoflow.flow.in
 
 from __future__ import annotations
 
-
 from infoflow._defaults import DEFAULT_ALPHA, DEFAULT_JITTER, DEFAULT_LAGS, DEFAULT_SEED, DEFAULT_SURROGATES
 from infoflow._validation import (Anything, CallableOK, InstanceOf, Interval, InvalidParameterError, NoneOK,
                                   Options, validate_params)
