@@ -111,3 +111,16 @@ def test_bad_input_is_named():
     x = rng.standard_normal((300, 12))
     with pytest.warns(InfoflowWarning, match="candidate variables"):
         effective_network(x, method="gaussian_copula", surrogates=19, min_shift=20)
+
+
+def test_graph_export_of_the_effective_network(tmp_path):
+    import networkx as nx
+
+    from infoflow.flow import to_networkx, write_graphml
+
+    net = effective_network(_driver_chain(1500, seed=1), lags=(1, 2), method="gaussian_copula", surrogates=40)
+    g = to_networkx(net)
+    assert {("n0", "n1"), ("n0", "n2"), ("n1", "n3")} <= set(g.edges)
+    assert g.edges["n0", "n2"]["lag"] == 2 and g.edges["n0", "n2"]["te"] > 0.1
+    back = nx.read_graphml(write_graphml(net, tmp_path / "net.graphml"))
+    assert set(back.edges) == set(g.edges)
