@@ -124,3 +124,47 @@ def test_graph_export_of_the_effective_network(tmp_path):
     assert g.edges["n0", "n2"]["lag"] == 2 and g.edges["n0", "n2"]["te"] > 0.1
     back = nx.read_graphml(write_graphml(net, tmp_path / "net.graphml"))
     assert set(back.edges) == set(g.edges)
+
+
+def test_pruning_removes_a_parent_made_redundant_by_later_ones():
+    """y follows x1 + x2; x3, a noisy copy of x1 + x2, has the largest MI with y and is picked first.
+    Once x1 and x2 have joined, x3 adds nothing: the minimum-statistic test removes it."""
+    rng = np.random.default_rng(7)
+    n = 3000
+    x = np.zeros((n, 4))
+    x[:, 0], x[:, 1] = rng.standard_normal(n), rng.standard_normal(n)
+    x[:, 2] = x[:, 0] + x[:, 1] + 0.5 * rng.standard_normal(n)
+    x[1:, 3] = x[:-1, 0] + x[:-1, 1] + 0.5 * rng.standard_normal(n - 1)
+    net = effective_network(x, lags=(1,), method="gaussian_copula", surrogates=40, max_history=1)
+    assert net["significant"].values[:, 3].tolist() == [True, True, False, False]
+    # the greedy order: x3 first (largest bivariate information about y) ...
+    from infoflow.flow._network import _cmi_many, _Plan, _Series
+
+    s = _Series((x - x.mean(0)) / x.std(0), None, start=1)
+    plan = _Plan(method="gaussian_copula", est_kwargs=(("bias_correct", False), ("normalised", True)), lags=(1,),
+                 max_history=1, surrogates=20, alpha=0.05, marks=(20,), min_shift=10, seed=0, start=1, n_jobs=None)
+    first = _cmi_many(plan, s.cols([(0, 1), (1, 1), (2, 1)]), s.target(3), s.cols([(3, 1)]))
+    assert int(np.argmax(first)) == 2
+
+
+def test_fdr_across_targets_drops_a_target_whose_omnibus_fails():
+    import xarray as xr
+
+    from infoflow.flow._network import _assemble_one
+
+    da = xr.DataArray(np.zeros((1, 50, 3)), dims=("epoch", "time", "neuron"),
+                      coords={"neuron": ["a", "b", "c"], "role": ("neuron", ["hidden"] * 3)})
+    res = [{"target": 0, "own": [1], "chosen": [], "cmi": [], "pvalue": [], "omnibus": np.nan,
+            "pvalue_omnibus": np.nan, "surrogates_drawn": 10},
+           {"target": 1, "own": [1, 2], "chosen": [(0, 1)], "cmi": [0.3], "pvalue": [0.001], "omnibus": 0.3,
+            "pvalue_omnibus": 0.001, "surrogates_drawn": 40},
+           {"target": 2, "own": [1], "chosen": [(0, 2), (1, 1)], "cmi": [0.02, 0.05], "pvalue": [0.03, 0.01],
+            "omnibus": 0.06, "pvalue_omnibus": 0.04, "surrogates_drawn": 60}]
+    # BH over the two tested targets at 0.05: 0.001 <= 0.025 passes, then 0.04 <= 0.05 passes as well
+    ds = _assemble_one(da, res, 0.05, 2, (1, 2))
+    assert ds["significant"].values.astype(int).tolist() == [[0, 1, 1], [0, 0, 1], [0, 0, 0]]
+    assert ds["lag"].values[0, 2] == 2 and ds["own_past"].values[1].tolist() == [True, True]
+    # at 0.03 target 2's omnibus p 0.04 fails BH: it keeps no parents (but stays 'selected')
+    ds = _assemble_one(da, res, 0.03, 2, (1, 2))
+    assert ds["significant"].values.astype(int).tolist() == [[0, 1, 0], [0, 0, 0], [0, 0, 0]]
+    assert ds["selected"].values[1, 2] and np.isnan(ds["te"].values[1, 2])

@@ -12,8 +12,9 @@ greedy algorithm of Lizier & Rubinov (2012) with the hierarchical tests of Novel
    candidates, of the same CMI with every source circularly shifted (one shift per source and
    surrogate, so each source keeps its autocorrelation); it joins if significant, else the search stops;
 3. **pruning**: the selected source variable with the smallest CMI given all others is tested
-   against the minimum over the selected variables of their shifted CMIs; it leaves if not
-   significant, and the test repeats;
+   against its own shifted CMIs; it leaves if not significant, and the test repeats (IDTxl tests it
+   against the minimum over all selected variables' shifted CMIs, which keeps redundant variables;
+   see :func:`_prune`);
 4. **omnibus**: the CMI of all selected sources jointly with the target's next value, given its own
    past, against jointly shifted sources; Benjamini-Hochberg across targets at ``alpha`` (a target
    that fails keeps no parents).
@@ -56,8 +57,8 @@ from infoflow.flow._engine import autocorr_times, epoch_seed
 FUNC = "effective_network"
 METHODS = ("ksg", "gaussian_copula")
 ALGORITHM = ("greedy multivariate transfer entropy (Lizier & Rubinov 2012): own past, then (source, lag) "
-             "candidates by maximum-statistic inclusion and minimum-statistic pruning, an omnibus test per "
-             "target, Benjamini-Hochberg across targets (Novelli et al. 2019)")
+             "candidates by maximum-statistic inclusion and pruning of the weakest, an omnibus test per "
+             "target, Benjamini-Hochberg across targets (after Novelli et al. 2019)")
 SURROGATE_BLOCK = 10
 """Surrogates per estimator call in the inclusion test (memory: n x candidates x this many floats)."""
 MIN_SAMPLES_PER_DIM = 10
@@ -208,26 +209,31 @@ def _conditioning(s: _Series, variables: list) -> np.ndarray:
 
 
 def _prune(plan: _Plan, s: _Series, y: np.ndarray, own: list, chosen: list, rng, n_neuron: int):
-    """Minimum-statistic pruning; returns (kept variables, their CMI given all others, their p-values).
+    """Pruning; returns (kept variables, their CMI given all others, their p-values).
 
-    Each kept variable's p-value is its own test against the same surrogates (its CMI with its
-    neuron shifted, everything else in place), from the final round.
+    The selected variable with the smallest CMI given all the others is tested against its own
+    surrogates (its neuron shifted, everything else in place) and leaves if not significant; the test
+    repeats on those left. IDTxl's minimum statistic tests that smallest value against the minimum
+    over every selected variable's surrogates instead; with one redundant variable among strong ones
+    that minimum of several null values sits below the redundant variable's own null, so it survives
+    (``tests/flow/test_network.py``, the pruning test). Each kept variable's p-value is its own test
+    against the same surrogates in the final round.
     """
     while chosen:
         m = len(chosen)
         Z = np.stack([_conditioning(s, own + [v for v in chosen if v != c]) for c in chosen])
         obs = _cmi_each(plan, s.cols(chosen), y, Z)
+        weakest = int(np.argmin(obs))
         shifts = sig.draw_shifts(rng, plan.surrogates, n_neuron, s.x.shape[0], plan.min_shift, "analysed")
 
         def draw(start: int, b: int) -> np.ndarray:
             X = np.column_stack([s.cols(chosen, shifts[start + r]) for r in range(b)])
             return _cmi_each(plan, X, y, np.tile(Z, (b, 1, 1))).reshape(b, m)
 
-        p_min, _, null = _sequential(plan, draw, float(obs.min()), lambda v: v.min(axis=1))
-        if p_min <= plan.alpha:
-            each = sig.pvalues(obs, null, kind="fit")["pvalue"]
-            return chosen, obs, each
-        chosen = [c for i, c in enumerate(chosen) if i != int(np.argmin(obs))]
+        p_weak, _, null = _sequential(plan, draw, float(obs[weakest]), lambda v: v[:, weakest])
+        if p_weak <= plan.alpha:
+            return chosen, obs, sig.pvalues(obs, null, kind="fit")["pvalue"]
+        chosen = [c for i, c in enumerate(chosen) if i != weakest]
     return [], np.empty(0), np.empty(0)
 
 
@@ -312,7 +318,7 @@ def effective_network(activity, /, *, lags=DEFAULT_LAGS, method="ksg", surrogate
 
     For every target neuron, the (source, lag) variables that add information about its next value
     beyond its own past and the parents already found (greedy inclusion with a maximum-statistic
-    test, pruning with a minimum-statistic test, an omnibus test per target, Benjamini-Hochberg
+    test, pruning of the weakest parent against its own surrogates, an omnibus test per target, Benjamini-Hochberg
     across targets). Indirect paths and common drivers, which bivariate measures flag, are left out
     when the direct parents carry their information. See the module notes for the algorithm.
 
@@ -455,8 +461,8 @@ def effective_network(activity, /, *, lags=DEFAULT_LAGS, method="ksg", surrogate
         ds = ds.assign_coords(epoch=labels[0])
     ds.attrs.update({
         "algorithm": ALGORITHM,
-        "tests": "maximum statistic (inclusion), minimum statistic (pruning), omnibus (per target; fitted-tail "
-                 "p-value), Benjamini-Hochberg across targets",
+        "tests": "maximum statistic (inclusion), the weakest parent against its own surrogates (pruning), omnibus "
+                 "(per target; fitted-tail p-value), Benjamini-Hochberg across targets",
         "surrogate": "circular time shift of each source, one shift per source and surrogate",
         "surrogates": int(surrogates), "alpha": float(alpha), "lags": list(lags), "max_history": int(max_history),
         "condition_on_input": int(condition_on_input), "min_shift": [int(m) for _, m, _ in results],
