@@ -9,7 +9,8 @@ same data and matched settings (k = 4, source lags 1-3, target lags up to 3, the
 counts), timed per target in the same run. A missing peer is skipped with a note.
 
 Run: ``.venv/bin/python benchmarks/network.py`` (``--quick`` smoke run; ``--samples 100,1000,6000``;
-``--nodes 10``; ``--idtxl-targets 1`` how many targets IDTxl gets, it is slow). Not collected by pytest.
+``--nodes 10``; ``--idtxl-targets 1`` how many targets IDTxl gets, it is slow; ``--null-draws 20``
+networks of independent units per null family, where every parent found is false). Not collected by pytest.
 """
 
 from __future__ import annotations
@@ -65,10 +66,11 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--surrogates", type=int, default=100)
     ap.add_argument("--methods", default="gaussian_copula,ksg")
     ap.add_argument("--idtxl-targets", type=int, default=1)
+    ap.add_argument("--null-draws", type=int, default=20, help="networks per null family (0: skip)")
     ap.add_argument("--quick", action="store_true")
     a = ap.parse_args(argv)
     if a.quick:
-        a.samples, a.nodes, a.seeds, a.surrogates, a.idtxl_targets = "500", 6, 1, 25, 1
+        a.samples, a.nodes, a.seeds, a.surrogates, a.idtxl_targets, a.null_draws = "500", 6, 1, 25, 1, 2
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
                             cwd=Path(__file__).parent).stdout.strip()
     print(f"commit {commit}; {a.nodes} nodes, 2 parents each, lags 1-3; {a.surrogates} surrogates; k = 4\n")
@@ -101,7 +103,36 @@ def main(argv: list[str] | None = None) -> None:
                         peer, ratio = f"{peer_s:.1f}", f"{peer_s / np.mean(secs):.1f}x"
                 print(f"| {kind} | {n} | {method} | {np.mean(prec):.3f} | {np.mean(rec):.3f} | {np.mean(secs):.2f} "
                       f"| {peer_acc} | {peer} | {ratio} |", flush=True)
+    if a.null_draws:
+        _null_table(a)
     print(f"\npeak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+
+
+def _null_table(a) -> None:
+    """False parents where there are none: independent AR(1) units (white, autocorrelated, slow).
+
+    Each target's inclusion test is a level-alpha test of "no candidate adds information", so the
+    share of targets that get any parent should be at most alpha (within Monte Carlo error)."""
+    from infoflow.flow import effective_network
+
+    print("\nNo edges at all: share of targets given a false parent (should be <= alpha = 0.05)\n")
+    print("| units | samples | AR(1) coefficient | method | targets | with a false parent | rate | MC s.e. |")
+    print("|---|---|---|---|---|---|---|---|")
+    n = int(a.samples.split(",")[0])
+    for phi in (0.0, 0.5, 0.9):
+        for method in a.methods.split(","):
+            hits = total = 0
+            for draw in range(a.null_draws):
+                rng = np.random.default_rng(1000 + draw)
+                x = rng.standard_normal((n, 6))
+                for t in range(1, n):
+                    x[t] += phi * x[t - 1]
+                net = effective_network(x, method=method, surrogates=a.surrogates, seed=draw)
+                hits += int(net["selected"].values.any(axis=0).sum())
+                total += 6
+            rate = hits / total
+            print(f"| 6 | {n} | {phi} | {method} | {total} | {hits} | {rate:.3f} | {np.sqrt(0.05 * 0.95 / total):.3f} |",
+                  flush=True)
 
 
 if __name__ == "__main__":
