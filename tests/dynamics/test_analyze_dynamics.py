@@ -40,11 +40,11 @@ def test_keys_are_stable_and_json_safe(tmp_path):
         assert key in row, key
     assert res["phase_transition"]["all"]["transition_epoch"] == 6
     assert set(res["compression"]) == {"binning", "gaussian_copula"}
-    assert res["compression"]["binning"]["regulariser"] == "bins=30"
+    assert res["compression"]["binning"]["regulariser"] == "bins=30; noise_sd=0.1"
     assert res["compression"]["binning"]["reason"] and isinstance(res["compression"]["binning"]["fitting_phase"], bool)
     assert set(res["comparison"]) == {"binning", "gaussian_copula"}
     ip = res["information_plane"]["binning"]
-    assert len(ip["I_X"]["mean"]) == 12 and ip["regulariser"] == "bins=30"
+    assert len(ip["I_X"]["mean"]) == 12 and ip["regulariser"] == "bins=30; noise_sd=0.1"
     assert res["neuron_correlation"]["binning"]["interval"].startswith("Pearson r")
     ll = res["indicator_correlations"]["entropy_sum"]["lead_lag"]
     assert ll["lags"] == [-3, -2, -1, 0, 1, 2, 3] and ll["band_kind"] == "analytic"

@@ -47,8 +47,10 @@ def test_no_compression_when_i_y_falls_too(rng):
 
 
 def test_peak_at_last_epoch_and_too_short():
-    assert "last epoch" in compression_verdict([1.0, 2.0, 3.0], [0.0, 0.1, 0.2])["reason"]
-    assert not compression_verdict([1.0, 2.0], [0.0, 0.1])["compression"]
+    v = compression_verdict([1.0, 2.0, 3.0, 4.0], [0.0, 0.1, 0.2, 0.3])
+    assert not v["compression"] and v["finding"] == "no compression" and v["i_x_drop"] == 0
+    short = compression_verdict([1.0, 2.0, 1.0], [0.0, 0.1, 0.1])
+    assert not short["compression"] and short["finding"] == "too few epochs" and "at least 4" in short["reason"]
 
 
 def test_noise_level_ignores_a_linear_trend_and_measures_white_noise(rng):
