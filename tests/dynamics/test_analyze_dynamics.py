@@ -47,7 +47,8 @@ def test_keys_are_stable_and_json_safe(tmp_path):
     assert len(ip["I_X"]["mean"]) == 12 and ip["regulariser"] == "bins=30; noise_sd=0.1"
     assert res["neuron_correlation"]["binning"]["interval"].startswith("Pearson r")
     ll = res["indicator_correlations"]["entropy_sum"]["lead_lag"]
-    assert ll["lags"] == [-3, -2, -1, 0, 1, 2, 3] and ll["band_kind"] == "analytic"
+    assert ll["lags"] == [-3, -2, -1, 0, 1, 2, 3] and ll["spacing"] == 1 and "pvalue_holm" in ll
+    assert res["phase_transition"]["all"]["answer"] in ("yes", "no", "inconclusive")
     assert res["figures"] == []
 
 

@@ -215,8 +215,10 @@ def analyze_dynamics(source: Any, /, *, plane: xr.Dataset | None = None, target:
         "seeds": [int(s) for s in ind["seed"].values], "n_epochs": len(epochs), "epochs": rows,
         "information_plane": traj, "compression": comp, "neuron_correlation": ncorr,
         "phase_transition": transition, "comparison": comparison, "indicator_correlations": corr,
-        "settings": {"target": target, "max_lag": max_lag, "lead_lag_band": ("analytic 95% white-noise band q/sqrt(n_pairs); significance uses the "
-                                           "family-wise Sidak q over the 2*max_lag+1 lags (2.68 for max_lag=3)"),
+        "settings": {"target": target, "max_lag": max_lag, "lead_lag_band": ("each seed's indicator and loss detrended (polynomial in log epoch and three decaying "
+                                       "exponentials), prewhitened by their own AR fit (order by AIC), cross-correlated "
+                                       "at lags -max_lag..max_lag measured steps (reported in epochs); t test on the "
+                                       "degrees of freedom left, Sidak over lags, Holm over indicators at alpha 0.05"),
                      "entropy_method": entropy_method, "tc_method": tc_method, "mi_method": mi_method,
                      "bins": ind.attrs["bins"], "max_samples": ind.attrs["max_samples"],
                      "band_across_seeds": "mean and sample SD (also min/max in trajectories)",
