@@ -330,7 +330,7 @@ def _add_verdict(plane: xr.Dataset) -> xr.Dataset:
     plane["compression_pvalue_seed"] = (("seed", "estimator"),
                                         [[np.nan if verdict[e]["seeds"][s]["pvalue"] is None
                                           else verdict[e]["seeds"][s]["pvalue"] for e in ests] for s in seeds],
-                                        {"long_name": "permutation p-value of the fall per seed", "units": "1"})
+                                        {"long_name": "bootstrap p-value of the fall per seed (drifting-curve null)", "units": "1"})
     plane["finding_seed"] = (("seed", "estimator"), [[verdict[e]["seeds"][s]["finding"] for e in ests] for s in seeds],
                              {"long_name": "compression finding per seed"})
     plane["turning_epoch_seed"] = (("seed", "estimator"), [[_ep(verdict[e]["seeds"][s]) for e in ests] for s in seeds],

@@ -19,14 +19,16 @@ from infoflow._validation import Anything, InstanceOf, Interval, NoneOK, Options
 COMPRESSION_CRITERION = (
     "Curves are smoothed by a centred 3-epoch running mean (S). The fall is the largest drawdown of S(I_X): "
     "D = max over e_end of [max_{e<=e_end} S(I_X)(e) - S(I_X)(e_end)], from the peak e* to e_end. Null for drifting "
-    "curves: the raw curve's epoch-to-epoch increments in random order (n_permutations orders; exact for a random "
-    "walk with drift), p = (1 + #{D_perm >= D}) / (n_permutations + 1). sigma = 1.4826*MAD(second differences)/"
-    "sqrt(6) (robust SD of epoch-to-epoch noise). Compression iff p < alpha, D > max(rel_drop*|S(I_X)(e*)|, "
-    "noise_factor*sigma_X), a fitting phase precedes the fall (S(I_X)(e*) - S(I_X)(first) > rel_drop*|S(I_X)(e*)|) "
-    "and S(I_Y)(e_end) >= S(I_Y)(e*) - max(rel_drop*|S(I_Y)(e*)|, noise_factor*sigma_Y). A fall beyond the "
-    "thresholds from the first epoch with no fitting phase is reported as 'falls from initialisation'. An estimator "
-    "whose I(X;T) lies within rel_drop*ceiling of its ceiling (ln n for binning and the KDE bound) in at least half "
-    "the epochs is 'at ceiling' and left out of the vote. Over seeds, a finding needs more than half of them."
+    "curves (parametric bootstrap, n_boot draws): a random walk with drift observed with white noise (local-level "
+    "model), its step and noise SDs from the variance and lag-1 covariance of the raw increments after removing "
+    "their mean before and after e*, the drift from their overall mean; p = (1 + #{D_null >= D}) / (n_boot + 1). "
+    "sigma = 1.4826*MAD(second differences)/sqrt(6) (robust SD of epoch-to-epoch noise). Compression iff p < alpha, "
+    "D > max(rel_drop*|S(I_X)(e*)|, noise_factor*sigma_X), a fitting phase precedes the fall "
+    "(S(I_X)(e*) - S(I_X)(first) > rel_drop*|S(I_X)(e*)|) and S(I_Y)(e_end) >= S(I_Y)(e*) - "
+    "max(rel_drop*|S(I_Y)(e*)|, noise_factor*sigma_Y). A fall beyond the thresholds from the first epoch with no "
+    "fitting phase is reported as 'falls from initialisation'. An estimator whose I(X;T) lies within "
+    "rel_drop*ceiling of its ceiling (ln n for binning and the KDE bound) in at least half the epochs is 'at "
+    "ceiling' and left out of the vote. Over seeds, a finding needs more than half of them."
 )
 
 FINDINGS = ("compression", "falls from initialisation", "no compression", "at ceiling", "seeds disagree",
@@ -75,8 +77,33 @@ def _smooth3_rows(c: np.ndarray) -> np.ndarray:
     return s
 
 
+def _null_drawdowns(x: np.ndarray, top: int, rng: np.random.Generator, n_draws: int) -> np.ndarray:
+    """Largest drawdowns of smoothed curves drawn from the drifting null fitted to `x`: a random walk
+    with drift (step SD sigma_w) observed with white noise (SD sigma_e), a local-level model.
+
+    The increments d_t of such a curve have variance sigma_w^2 + 2 sigma_e^2 and lag-1 covariance
+    -sigma_e^2. They are measured after removing the increments' mean before and after the peak
+    `top` (a rise-then-fall would otherwise count as noise); the drift is the mean increment."""
+    d = np.diff(x)
+    seg = np.arange(d.size) < top
+    r = d.copy()
+    for part in (seg, ~seg):
+        if part.any():
+            r[part] -= r[part].mean()
+    # one more degree of freedom for the split, chosen by the data (at the peak)
+    dof = max(1, r.size - int(seg.any()) - int((~seg).any()) - 1)
+    g0 = float(np.sum(r * r)) / dof
+    g1 = float(np.sum(r[1:] * r[:-1])) / max(1, dof - 1)
+    var_e = min(max(0.0, -g1), g0 / 2)
+    var_w = max(0.0, g0 - 2 * var_e)
+    n = x.size
+    level = np.cumsum(d.mean() + math.sqrt(var_w) * rng.standard_normal((n_draws, n)), axis=1)
+    sims = level + math.sqrt(var_e) * rng.standard_normal((n_draws, n))
+    return _max_drawdown(_smooth3_rows(sims))
+
+
 def _curve_verdict(i_x: np.ndarray, i_y: np.ndarray, epochs: np.ndarray, rel_drop: float, noise_factor: float,
-                   alpha: float = DEFAULT_ALPHA, n_permutations: int = DEFAULT_VERDICT_RESAMPLES,
+                   alpha: float = DEFAULT_ALPHA, n_boot: int = DEFAULT_VERDICT_RESAMPLES,
                    rng: np.random.Generator | None = None, ceiling: float | None = None) -> dict[str, Any]:
     ok = np.isfinite(i_x) & np.isfinite(i_y)
     i_x, i_y, epochs = i_x[ok], i_y[ok], epochs[ok]
@@ -100,15 +127,13 @@ def _curve_verdict(i_x: np.ndarray, i_y: np.ndarray, epochs: np.ndarray, rel_dro
             return out
     sx, sy = noise_level(i_x), noise_level(i_y)
     rng = check_seed(DEFAULT_SEED if rng is None else rng)
-    perm = rng.permuted(np.broadcast_to(np.diff(i_x), (n_permutations, i_x.size - 1)), axis=1)
-    null = _max_drawdown(_smooth3_rows(np.concatenate([np.zeros((n_permutations, 1)), np.cumsum(perm, axis=1)],
-                                                      axis=1)))
     x_s, y_s = _smooth3(i_x), _smooth3(i_y)
     dd = np.maximum.accumulate(x_s) - x_s
     end = int(np.argmax(dd))
     top = int(np.argmax(x_s[:end + 1]))
     drop = float(dd[end])
-    pval = float((1 + np.sum(null >= drop - 1e-12 * max(1.0, abs(drop)))) / (n_permutations + 1))
+    null = _null_drawdowns(i_x, top, rng, n_boot)
+    pval = float((1 + np.sum(null >= drop - 1e-12 * max(1.0, abs(drop)))) / (n_boot + 1))
     thr = float(max(rel_drop * abs(x_s[top]), noise_factor * sx))
     rise = float(x_s[top] - x_s[0])
     fitting = bool(top > 0 and rise > rel_drop * abs(x_s[top]))
@@ -126,15 +151,15 @@ def _curve_verdict(i_x: np.ndarray, i_y: np.ndarray, epochs: np.ndarray, rel_dro
                            f"before it (rise {rise:.4g} nats): a fall from initialisation, not a compression phase"))
     elif pval >= alpha:
         out.update(finding="no compression",
-                   reason=(f"I(X;T) falls by {drop:.4g} nats after a rise, but a curve with the same increments in "
-                           f"random order falls as far (p = {pval:.3g} >= {alpha:g}): no more than drift"))
+                   reason=(f"I(X;T) falls by {drop:.4g} nats after a rise, but a "
+                           f"drifting curve (random walk plus noise) falls as far (p = {pval:.3g} >= {alpha:g})"))
     elif dy < -tol:
         out.update(finding="no compression",
                    reason=f"I(X;T) falls by {drop:.4g} nats but I(T;Y) falls too ({dy:.4g} < -{tol:.4g})")
     else:
         out.update(compression=True, finding="compression", turning_epoch=out["peak_epoch"],
                    reason=(f"I(X;T) rises by {rise:.4g} nats, then falls by {drop:.4g} nats (> {thr:.4g}; p = "
-                           f"{pval:.3g} against reordered increments) from epoch {out['peak_epoch']} to "
+                           f"{pval:.3g} against a drifting curve) from epoch {out['peak_epoch']} to "
                            f"{out['end_epoch']} while I(T;Y) changes by {dy:+.4g} (>= -{tol:.4g})"))
     return out
 
@@ -145,13 +170,13 @@ def _curve_verdict(i_x: np.ndarray, i_y: np.ndarray, epochs: np.ndarray, rel_dro
     "rel_drop": [Interval(float, 0, 1, closed="left")],
     "noise_factor": [Interval(float, 0, None)],
     "alpha": [Interval(float, 0, 1, closed="neither")],
-    "n_permutations": [Interval(int, 19, None)],
+    "n_boot": [Interval(int, 19, None)],
     "ceiling": [NoneOK(), Interval(float, None, None)],
     "seed": [Interval(int, 0, None), NoneOK(), InstanceOf(np.random.Generator)],
 })
 def compression_verdict(i_x: Any, i_y: Any = None, /, *, epochs: Any = None, rel_drop: float = 0.05,
                         noise_factor: float = 3.0, alpha: float = DEFAULT_ALPHA,
-                        n_permutations: int = DEFAULT_VERDICT_RESAMPLES, ceiling: float | None = None,
+                        n_boot: int = DEFAULT_VERDICT_RESAMPLES, ceiling: float | None = None,
                         seed: int | np.random.Generator | None = DEFAULT_SEED) -> dict[str, Any]:
     """Decide whether a compression phase appears in an information-plane trajectory.
 
@@ -170,14 +195,14 @@ def compression_verdict(i_x: Any, i_y: Any = None, /, *, epochs: Any = None, rel
     noise_factor : float, default=3.0
         Multiple of a curve's noise level (see Notes) that a fall must also exceed.
     alpha : float in (0, 1), default=0.05
-        Level of the permutation test of the fall.
-    n_permutations : int, default=199
-        Random orders of the increments in the null.
+        Level of the test of the fall against a drifting curve.
+    n_boot : int, default=199
+        Draws of the parametric-bootstrap null.
     ceiling : float or None, default=None
         Largest value the estimator can return (ln n for binning); None: no ceiling check. For a
         Dataset it is ln(attrs["n_samples"]) for binning and KDE, none for the others.
     seed : int, Generator or None, default=0
-        Seed of the permutations. Same seed, same numbers.
+        Seed of the bootstrap. Same seed, same numbers.
 
     Returns
     -------
@@ -195,9 +220,9 @@ def compression_verdict(i_x: Any, i_y: Any = None, /, *, epochs: Any = None, rel
     Notes
     -----
     Criterion (recorded in every verdict, :data:`COMPRESSION_CRITERION`): the fall is the largest
-    drawdown of the 3-epoch smoothed I(X;T); it must exceed what the same increments in random
-    order give (a permutation null, exact for a random walk, conservative for white noise), be
-    larger than max(rel_drop*peak, noise_factor*sigma) with sigma = 1.4826*MAD(second
+    drawdown of the 3-epoch smoothed I(X;T); it must exceed what a drifting curve gives (a
+    random walk with drift seen through white noise, fitted to the curve's own increments and
+    simulated: a parametric bootstrap), be larger than max(rel_drop*peak, noise_factor*sigma) with sigma = 1.4826*MAD(second
     differences)/sqrt(6), follow a fitting phase, and leave I(T;Y) within tolerance. The verdict
     inherits the estimator's regulariser: binning and saturation artefacts can create or hide
     compression (Saxe et al. 2018), so compare estimators; an estimator pinned at its ceiling
@@ -216,7 +241,7 @@ def compression_verdict(i_x: Any, i_y: Any = None, /, *, epochs: Any = None, rel
     >>> v["compression"], v["turning_epoch"]
     (True, 5)
     """
-    kw = {"rel_drop": rel_drop, "noise_factor": noise_factor, "alpha": alpha, "n_permutations": n_permutations}
+    kw = {"rel_drop": rel_drop, "noise_factor": noise_factor, "alpha": alpha, "n_boot": n_boot}
     if isinstance(i_x, xr.Dataset):
         if i_y is not None:
             raise ValueError("compression_verdict: pass either an information-plane Dataset or two curves, not both.")
@@ -245,14 +270,14 @@ def _ceiling(plane: xr.Dataset, est: str) -> float | None:
 
 
 def _dataset_verdict(plane: xr.Dataset, *, rel_drop: float, noise_factor: float, alpha: float = DEFAULT_ALPHA,
-                     n_permutations: int = DEFAULT_VERDICT_RESAMPLES,
+                     n_boot: int = DEFAULT_VERDICT_RESAMPLES,
                      seed: int | np.random.Generator | None = DEFAULT_SEED) -> dict[str, Any]:
     for v in ("I_X", "I_Y"):
         if v not in plane:
             raise ValueError(f"compression_verdict: the Dataset has no {v!r}; pass the result of information_plane.")
     epochs = plane["epoch"].values
     base = check_seed(seed).integers(0, 2 ** 32) if isinstance(seed, np.random.Generator) else (seed or 0)
-    kw = {"rel_drop": rel_drop, "noise_factor": noise_factor, "alpha": alpha, "n_permutations": n_permutations}
+    kw = {"rel_drop": rel_drop, "noise_factor": noise_factor, "alpha": alpha, "n_boot": n_boot}
     result: dict[str, Any] = {}
     for j, est in enumerate(map(str, plane["estimator"].values)):
         ix, iy = plane["I_X"].sel(estimator=est), plane["I_Y"].sel(estimator=est)

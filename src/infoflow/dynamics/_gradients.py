@@ -25,11 +25,13 @@ GradientSNR.__doc__ = "Norm of the mean gradient, norm of its elementwise std, a
 
 TRANSITION_CRITERION = (
     "y = log10(SNR) over the usable epochs. H0: y = smooth trend (Legendre polynomial of degree trend_degree in "
-    "log(1 + epoch - first epoch)) + AR(1) noise. H1: the same trend plus a downward step at epoch b (min_size "
+    "u = log(1 + epoch - first epoch), plus decaying exponentials with time constants 1/8, 1/4, 1/2 of the span, "
+    "or 1/4 only below 30 epochs) + AR(1) noise. H1: the same trend plus a downward step at epoch b (min_size "
     "epochs each side). Statistic T = max_b (1 - RSS1(b)/RSS0) over downward steps (the likelihood ratio "
     "n*ln(RSS0/RSS1) is monotone in it); p-value by parametric bootstrap (n_boot AR(1) series with the lag-1 "
-    "autocorrelation of the best H1 fit's residuals; T does not depend on the trend or the noise scale). "
-    "Found iff p < alpha and the fitted step lowers SNR at least min_ratio-fold. Answer: yes if found; "
+    "autocorrelation of the best H1 fit's residuals, bias-corrected by (1 + 3 phi)/n + k/n for k trend columns; T does not depend on the trend or the noise scale). "
+    "Found iff p < alpha and both the fitted step and the ratio of geometric-mean SNR before/after it reach "
+    "min_ratio. Answer: yes if found; "
     "inconclusive when not found and a min_ratio-fold step at the best-placed epoch would not reach the "
     "bootstrap critical value (too little power), or with too few epochs; no otherwise. Reported beside it: "
     "Shwartz-Ziv & Tishby's criterion, the first epoch e with geometric-mean SNR > 1 before e and < 1 from e on."
@@ -85,11 +87,20 @@ def gradient_snr(batch_gradients: Any, /, *, ddof: int = 0) -> GradientSNR:
 
 
 def _trend_basis(ep: np.ndarray, degree: int) -> np.ndarray:
-    """Orthonormal columns spanning Legendre polynomials of degree <= `degree` in u = log(1 + epoch - first)."""
-    u = np.log1p(ep - ep[0]).astype(np.float64)
+    """Orthonormal columns spanning the smooth null: Legendre polynomials of degree <= `degree` in
+    u = log(1 + epoch - first) (a power law is degree 1), and with degree >= 1 decaying exponentials
+    exp(-(epoch - first)/tau) (an approach to a floor) for tau = 1/8, 1/4, 1/2 of the span (30 or
+    more epochs) or 1/4 of it (fewer)."""
+    t = (ep - ep[0]).astype(np.float64)
+    u = np.log1p(t)
     u = 2.0 * (u - u.min()) / max(float(np.ptp(u)), 1e-12) - 1.0
-    q, _ = np.linalg.qr(np.polynomial.legendre.legvander(u, degree))
-    return q
+    cols = [np.polynomial.legendre.legvander(u, degree)]
+    if degree >= 1:
+        span = max(float(t[-1]), 1.0)
+        taus = (0.125, 0.25, 0.5) if t.size >= 30 else (0.25,)
+        cols.append(np.column_stack([np.exp(-t / (f * span)) for f in taus]))
+    uu, sv, _ = np.linalg.svd(np.column_stack(cols), full_matrices=False)
+    return uu[:, sv > 1e-8 * sv[0]]
 
 
 def _step_statistic(res0: np.ndarray, steps: np.ndarray, steps_sq: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -138,11 +149,14 @@ def detect_transition(snr: Any, /, *, epochs: Any = None, alpha: float = DEFAULT
     alpha : float in (0, 1), default=0.05
         Level of the changepoint test.
     min_ratio : float >= 1, default=2.0
-        The fitted step must lower SNR at least this many times (an effect-size floor).
+        The fitted step, and the geometric-mean SNR before the step over that after it, must both
+        reach this fold (an effect-size floor; a step at the steep start of a trend can be fitted
+        large while the SNR barely changes).
     min_size : int, default=3
         Fewest epochs on each side of the step.
     trend_degree : int in [0, 5], default=2
-        Degree of the smooth trend in log(1 + epoch) allowed under the null (1 is a power law).
+        Degree of the smooth trend in log(1 + epoch) allowed under the null (1 is a power law);
+        from 1 on, decaying exponentials (approaches to a floor) are allowed too.
     n_boot : int, default=199
         Parametric-bootstrap draws of the null statistic.
     seed : int, Generator or None, default=0
@@ -197,9 +211,9 @@ def detect_transition(snr: Any, /, *, epochs: Any = None, alpha: float = DEFAULT
                            "szt_epoch": None, "szt_criterion": None, "n": n, "alpha": float(alpha),
                            "min_ratio": float(min_ratio), "trend_degree": int(trend_degree), "reason": "",
                            "criterion": TRANSITION_CRITERION}
-    need = 2 * min_size + trend_degree + 3
+    need = 2 * min_size + trend_degree + 4
     if n < need:
-        out["reason"] = (f"{n} usable epochs; at least {need} are needed (2*min_size + trend_degree + 3) to tell a "
+        out["reason"] = (f"{n} usable epochs; at least {need} are needed (2*min_size + trend_degree + 4) to tell a "
                          "step from a smooth trend")
         return out
     if np.any(np.diff(ep) <= 0):
@@ -224,7 +238,10 @@ def detect_transition(snr: Any, /, *, epochs: Any = None, alpha: float = DEFAULT
     i = int(np.argmax(np.where(coef < 0, frac, -np.inf))) if np.any(coef < 0) else int(np.argmax(frac))
     b = int(bs[i])
     res1 = res0 - coef[i] * steps[:, i]
-    phi = float(np.clip(np.sum(res1[1:] * res1[:-1]) / max(float(np.sum(res1 * res1)), 1e-300), 0.0, 0.9))
+    phi = float(np.sum(res1[1:] * res1[:-1]) / max(float(np.sum(res1 * res1)), 1e-300))
+    # lag-1 autocorrelation of regression residuals is biased low, by about (1 + 3 phi)/n for a mean
+    # (Kendall 1954) plus about 1/n per further fitted column; undo that before simulating
+    phi = float(np.clip(phi + (1 + 3 * phi) / n + q.shape[1] / n, 0.0, 0.9))
     rng = check_seed(seed)
     sims = _ar1(rng, phi, n_boot, n)
     sims = sims - (sims @ q) @ q.T
@@ -242,13 +259,15 @@ def detect_transition(snr: Any, /, *, epochs: Any = None, alpha: float = DEFAULT
                szt_criterion=bool(before > 1 > after))
     if coef[i] >= 0:
         out.update(answer="no", reason="no downward step in log SNR beyond its smooth trend")
-    elif pval < alpha and step_ratio >= min_ratio:
+    elif pval < alpha and min(step_ratio, before / after) >= min_ratio:
         out.update(found=True, answer="yes", transition_epoch=int(ep[b]),
                    reason=(f"SNR steps down {step_ratio:.3g}-fold at epoch {int(ep[b])} beyond a smooth trend "
                            f"(p = {pval:.3g} < {alpha:g}; geometric means {before:.3g} before, {after:.3g} after)"))
     elif pval < alpha:
         out.update(answer="no", reason=(f"a step at epoch {int(ep[b])} is significant (p = {pval:.3g}) but lowers "
-                                        f"SNR only {step_ratio:.3g}-fold, less than min_ratio={min_ratio:g}"))
+                                        f"SNR only {min(step_ratio, before / after):.3g}-fold (fitted step "
+                                        f"{step_ratio:.3g}, geometric means {before / after:.3g}), less than "
+                                        f"min_ratio={min_ratio:g}"))
     elif not math.isfinite(detect) or 10 ** detect > min_ratio:
         out.update(answer="inconclusive", reason=(f"no significant step (p = {pval:.3g}), but the noise is so large "
                                                   f"that only a {10 ** detect if math.isfinite(detect) else math.inf:.3g}"

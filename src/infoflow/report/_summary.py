@@ -11,7 +11,7 @@ Decision rules (stated in the report's Methods table too)
   under the rewired null (both p < alpha); "no" when neither is; otherwise "inconclusive".
 * Q2 layers: "yes" when more than one layer is found and the layering beats its null (p < alpha);
   "no" when one layer is found; otherwise "inconclusive".
-* Q3 bottleneck: "yes" when a compression phase (permutation-tested fall after a fitting phase, in
+* Q3 bottleneck: "yes" when a compression phase (a fall beyond a drifting-curve null, after a fitting phase, in
   more than half the seeds) appears under every information-plane estimator not at its ceiling,
   "no" under none, "inconclusive" when they disagree (the Saxe et al. 2018 situation) or all are
   at their ceiling.
@@ -247,7 +247,7 @@ def _bottleneck(dyn: dict[str, Any]) -> dict[str, Any]:
              + (f", {comp[est].get('seeds_compressing')} of {comp[est].get('n_seeds')} seeds compressing"
                 if f != "at ceiling" else ", left out of the vote")
              for est, f in finding.items()]
-    sentence = ("Compression phase (a rise of I(X;T), then a fall beyond what its increments in random order give, "
+    sentence = ("Compression phase (a rise of I(X;T), then a fall larger than a drifting curve (random walk plus noise) gives, "
                 "while I(T;Y) holds, in more than half the seeds): " + "; ".join(parts) + ".")
     if not voting:
         sentence += " Every estimator is at its ceiling, so none can show a fall."
@@ -265,7 +265,7 @@ def _bottleneck(dyn: dict[str, Any]) -> dict[str, Any]:
         table[f"{est}: per-seed findings"] = ", ".join(f"{k}: {x}" for k, x in (v.get("finding_seed") or {}).items())
         pv = v.get("pvalue_seed") or {}
         if pv:
-            table[f"{est}: permutation p-value of the fall, per seed"] = ", ".join(_fmt(x) for x in pv.values())
+            table[f"{est}: p-value of the fall against a drifting curve, per seed"] = ", ".join(_fmt(x) for x in pv.values())
         table[f"{est}: turning epoch"] = v.get("turning_epoch")
         if v.get("excluded"):
             table[f"{est}: left out because"] = v.get("reason")
