@@ -83,6 +83,19 @@ def test_gradient_phases_on_recordings():
     assert np.isnan(gradient_phases(flat)["transition_epoch_mean"].sel(group="all"))
 
 
+def test_gradient_phases_prefers_fixed_weight_statistics():
+    rec = S.make_recording(0, n_epoch=20, transition=30, n_time=40)  # no step in the training statistics
+    assert gradient_phases(rec).attrs["gradient_source"].startswith("training")
+    with pytest.raises(ValueError, match="grad_fixed_mean_norm"):
+        gradient_phases(rec, source="fixed")
+    stepped = S.make_recording(0, n_epoch=20, transition=8, n_time=40)
+    rec = rec.assign(grad_fixed_mean_norm=stepped["grad_mean_norm"], grad_fixed_std_norm=stepped["grad_std_norm"])
+    ph = gradient_phases(rec)
+    assert ph.attrs["gradient_source"].startswith("fixed weights")
+    assert str(ph["answer"].sel(group="all").values) == "yes" and float(ph["transition_epoch_mean"].sel(group="all")) == 8
+    assert str(gradient_phases(rec, source="training")["answer"].sel(group="all").values) != "yes"
+
+
 def test_gradient_phases_roundtrip_and_errors(tmp_path):
     ph = gradient_phases(S.make_recording(0, n_epoch=8, n_time=30))
     ph.to_netcdf(tmp_path / "phases.nc", engine="scipy")
