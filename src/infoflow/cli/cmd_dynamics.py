@@ -65,7 +65,7 @@ def dynamics(
                      f"{v['regulariser']})" for e, v in result["compression"].items())
     te = result["phase_transition"].get("all", {}).get("transition_epoch")
     leading = [n for n, v in result["indicator_correlations"].items() if v["leads"]]
-    tracking = [n for n, v in result["indicator_correlations"].items() if v["tracks_level"]]
+    tracking = [n for n, v in result["indicator_correlations"].items() if v["tracks"]]
     print_summary("infoflow dynamics", {
         "seeds": f"{result['n_seeds']} {result['seeds']}", "epochs": result["n_epochs"],
         "samples per epoch": plane.attrs["n_samples"], "window": window,
