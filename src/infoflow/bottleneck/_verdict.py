@@ -296,7 +296,7 @@ def _dataset_verdict(plane: xr.Dataset, *, rel_drop: float, noise_factor: float,
         reason = (f"{summary} of {n_seeds} seeds" + (" (more than half must agree)" if finding == "seeds disagree"
                                                     else ""))
         if finding == "at ceiling":
-            reason = f"left out of the vote: {next(iter(seeds.values()))['reason']}"
+            reason = next(v["reason"] for v in seeds.values() if v["finding"] == "at ceiling")
         reg = str(plane["regulariser"].sel(estimator=est).values) if "regulariser" in plane.coords else "unknown"
         result[est] = {"compression": comp, "finding": finding, "excluded": finding == "at ceiling",
                        "reason": reason, "ceiling": ceil,

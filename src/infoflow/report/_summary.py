@@ -268,7 +268,7 @@ def _bottleneck(dyn: dict[str, Any]) -> dict[str, Any]:
             table[f"{est}: p-value of the fall against a drifting curve, per seed"] = ", ".join(_fmt(x) for x in pv.values())
         table[f"{est}: turning epoch"] = v.get("turning_epoch")
         if v.get("excluded"):
-            table[f"{est}: left out because"] = v.get("reason")
+            table[f"{est}: why left out"] = v.get("reason")
     for est, c in corr.items():
         lows = [v for v in (c.get("low_seed") or {}).values() if v is not None]
         highs = [v for v in (c.get("high_seed") or {}).values() if v is not None]
