@@ -12,6 +12,7 @@ from pathlib import Path
 
 import typer
 
+from infoflow._defaults import DEFAULT_NOISE_SD
 from infoflow.cli._common import app, handle_errors, print_summary, progress_callback
 
 
@@ -25,7 +26,8 @@ def dynamics(
     bins: int | None = typer.Option(None, help="Bins of the binning estimator (default 30)."),
     bandwidth: float | None = typer.Option(None, help="Noise variance of the KDE bound (default 0.1)."),
     k: int | None = typer.Option(None, help="KSG neighbours (default 4)."),
-    noise_sd: float = typer.Option(0.0, "--noise-sd", help="Add seeded Gaussian noise of this SD to T (Goldfeld et al.)."),
+    noise_sd: float = typer.Option(DEFAULT_NOISE_SD, "--noise-sd",
+                                   help="Add seeded Gaussian noise of this SD to T (Goldfeld et al.); 0: none."),
     max_samples: int | None = typer.Option(None, "--max-samples", help="Use at most this many time steps per epoch."),
     per_neuron: bool = typer.Option(True, "--per-neuron/--no-per-neuron", help="Per-neuron I(h;X), I(h;Y)."),
     target: str = typer.Option("val_loss", help="Loss the indicators are compared with."),
