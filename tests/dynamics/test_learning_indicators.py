@@ -10,7 +10,6 @@ import pytest
 import xarray as xr
 from scipy import stats
 
-from infoflow._validation import InvalidParameterError
 from infoflow.dynamics import (indicator_correlations, lead_lag, learning_indicators, load_run, participation_ratio,
                                plot_indicators)
 from infoflow.dynamics._indicators import holm

@@ -21,7 +21,7 @@ import xarray as xr
 from scipy import stats
 
 from infoflow import __version__
-from infoflow._defaults import DEFAULT_BINS, DEFAULT_SEED
+from infoflow._defaults import DEFAULT_BINS
 from infoflow._validation import Anything, InfoflowWarning, InstanceOf, Interval, NoneOK, Options, validate_params
 from infoflow.dynamics._recordings import as_recordings, count_tied_units, hidden_activity
 
