@@ -85,7 +85,7 @@ class RunOptions:
 
     @classmethod
     def quick_options(cls, **overrides: Any) -> "RunOptions":
-        """A first look in about a minute: fewer units, epochs, seeds and surrogates, copula flow."""
+        """A first look in about a minute: the same units; fewer epochs, seeds and surrogates, copula flow."""
         # 20 epochs: the default network passes the persistence baseline around epoch 17
         base = dict(epochs=20, seeds=(0, 1), flow_method="gaussian_copula", surrogates=50, track_every=5,
                     track_surrogates=20, n_null=99, ip_estimators=("binning", "gaussian_copula"), ksg_check=False,
