@@ -296,3 +296,13 @@ def test_heatmap_ticks_are_thinned_beyond_30_neurons():
     assert thinned_ticks(12) == list(range(12))
     assert len(thinned_ticks(30)) == 30
     assert len(thinned_ticks(100)) <= 30 and thinned_ticks(100)[:2] == [0, 4]
+
+
+def test_analyze_of_a_run_folder_writes_beside_it(tmp_path, runner):
+    run = _run_dir(tmp_path / "run")
+    atomic_write_json(run / "config.json", {"dataset_label": "greensboro", "arch": "gru", "n_units": 3, "epochs": 1})
+    res = invoke(runner, "analyze", run, *FAST, "--n-null", "9")
+    assert res.exit_code == 0, res.output
+    assert not (run / "flow.nc").exists() and (tmp_path / "run_infoflow" / "report.html").exists()
+    s = json.loads((tmp_path / "run_infoflow" / "summary.json").read_text())
+    assert "greensboro, gru, 3 units" in s["setup"]["trained by infoflow"] and "training history" not in s["setup"]

@@ -14,7 +14,7 @@ from rich.progress import Progress
 from infoflow._validation import InvalidParameterError
 from infoflow.cli._common import (PROGRESS_COLUMNS, app, collect_warnings, console, err_console, handle_errors,
                                   print_summary, show_warnings, warning_sentences)
-from infoflow.cli.cmd_flow import Method, int_options, output_folder
+from infoflow.cli.cmd_flow import Method, int_options
 
 DEFAULT_RUN_OUT = Path("runs/airport")
 
@@ -150,7 +150,9 @@ def analyze_command(
         role_path = Path(roles)
         text = role_path.read_text() if role_path.is_file() else roles
         role_list = [r.strip() for r in text.replace("\n", ",").split(",") if r.strip()]
-    out = out or output_folder(activity)
+    # never the run folder itself: analyze's flow.nc and report must not replace those of `infoflow run`/`flow`
+    base = activity.parent if activity.name == "recording.zarr" else activity
+    out = out or base.with_name(base.stem + "_infoflow")
     source = activity / "recording.zarr" if activity.is_dir() and activity.suffix != ".zarr" else activity
     refuse_other_source(out / "flow.nc", str(source), force)
     with collect_warnings() as caught, Progress(*PROGRESS_COLUMNS, console=err_console, transient=True) as bar:
