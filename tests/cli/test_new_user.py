@@ -306,3 +306,21 @@ def test_analyze_of_a_run_folder_writes_beside_it(tmp_path, runner):
     assert not (run / "flow.nc").exists() and (tmp_path / "run_infoflow" / "report.html").exists()
     s = json.loads((tmp_path / "run_infoflow" / "summary.json").read_text())
     assert "greensboro, gru, 3 units" in s["setup"]["trained by infoflow"] and "training history" not in s["setup"]
+
+
+def test_unreachable_scheduler_exits_2_with_a_reason(tmp_path, runner, monkeypatch):
+    # before: exit 1 "Unexpected error ... --debug"
+    import dask
+
+    np.save(tmp_path / "act.npy", _activity())
+    with dask.config.set({"distributed.comm.timeouts.connect": "1s"}):
+        res = invoke(runner, "flow", tmp_path / "act.npy", *FAST, "--scheduler", "tcp://127.0.0.1:9")
+    assert res.exit_code == 2 and "could not reach the scheduler" in res.output and "Unexpected" not in res.output
+
+
+def test_os_errors_of_the_user_get_one_line_reasons():
+    from infoflow.cli._common import _user_os_error
+
+    assert "permission denied: /srv/x" in _user_os_error(PermissionError(13, "Permission denied", "/srv/x"))
+    assert "--out" in _user_os_error(NotADirectoryError(20, "Not a directory", "a/file.txt/sub"))
+    assert _user_os_error(OSError("disk controller on fire")) is None  # unexpected: exit 1 with --debug hint
