@@ -324,3 +324,21 @@ def test_os_errors_of_the_user_get_one_line_reasons():
     assert "permission denied: /srv/x" in _user_os_error(PermissionError(13, "Permission denied", "/srv/x"))
     assert "--out" in _user_os_error(NotADirectoryError(20, "Not a directory", "a/file.txt/sub"))
     assert _user_os_error(OSError("disk controller on fire")) is None  # unexpected: exit 1 with --debug hint
+
+
+def test_activity_csv_time_column_and_fill(tmp_path, runner):
+    # before: analyze had no --time-column or --fill; a numeric time column became a neuron silently
+    x = _activity()
+    df = pd.DataFrame(x, columns=["a", "b", "c"])
+    df.insert(0, "time", np.arange(len(df)) * 0.1)
+    df.loc[10, "b"] = np.nan
+    path = tmp_path / "rec.csv"
+    df.to_csv(path, index=False)
+    res = invoke(runner, "flow", path, *FAST)
+    assert res.exit_code == 2 and "--fill interpolate" in res.output and "fill=" not in res.output
+    assert "--time-column time" in res.output  # the rising column was flagged as it was read
+    res = invoke(runner, "analyze", path, "--roles", "input,hidden,output", *FAST, "--n-null", "9",
+                 "--time-column", "time", "--fill", "interpolate")
+    assert res.exit_code == 0, res.output
+    assert "interpolated 1 missing value" in res.output and "rises at every row" not in res.output
+    assert load_dataset(tmp_path / "rec_infoflow" / "flow.nc")["source"].values.tolist() == ["a", "b", "c"]

@@ -52,11 +52,15 @@ def _root(
 
 # Library messages name Python arguments; on the command line the same hint names the option.
 _CLI_HINTS = (
+    (re.compile(r"\(for CSV input: infoflow\.data\.load_csv\(\.\.\., fill='interpolate'\)\)"),
+     "(for CSV input: --fill interpolate)"),
     (re.compile(r"pass fill='interpolate'"), "pass --fill interpolate"),
     (re.compile(r"load_csv\(\.\.\., fill='interpolate'\)"), "--fill interpolate"),
     (re.compile(r"or pass time_column=None"), "or leave out --time-column"),
     (re.compile(r"Pass resume=True \(--resume\)"), "Pass --resume"),
     (re.compile(r"resume=True"), "--resume"),
+    (re.compile(r"with time_column='([^']*)'"), r"with --time-column \1"),
+    (re.compile(r"Pass roles=\[\.\.\.\]"), "Pass --roles"),
 )
 
 

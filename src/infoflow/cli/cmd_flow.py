@@ -19,6 +19,7 @@ from infoflow._io import load_dataset, recording_fingerprint, save_dataset
 from infoflow._validation import InvalidParameterError
 from infoflow.cli._common import (app, collect_warnings, handle_errors, print_summary, progress_callback, show_warnings,
                                   warning_sentences)
+from infoflow.cli.cmd_train import Fill
 from infoflow.flow._api import MEASURES, METHODS
 
 # Choices are the library's own constants, so the CLI and information_flow accept the same names.
@@ -99,7 +100,7 @@ def _epochs(text: str):
     return _int_list(text, "--epochs")
 
 
-def _open(path: Path, roles: list[str] | None):
+def _open(path: Path, roles: list[str] | None, time_column: str | None = None, fill: str | None = None):
     """A run folder's recording.zarr opens lazily (stays on disk); other files via load_recording."""
     import xarray as xr
 
@@ -120,7 +121,7 @@ def _open(path: Path, roles: list[str] | None):
         return ds
     from infoflow.train import load_recording
 
-    return load_recording(path, roles=roles)
+    return load_recording(path, roles=roles, time_column=time_column, fill=fill)
 
 
 def _mean_drawn(ds) -> str:
@@ -157,6 +158,8 @@ def flow(
                              "beside an activity file); a path ending in .nc names the file itself."),
     graphml: bool = typer.Option(False, "--graphml/--no-graphml", help="Also write the significant graph as flow.graphml."),
     force: bool = typer.Option(False, "--force", help="Replace a flow.nc computed from a different input."),
+    time_column: str | None = typer.Option(None, "--time-column", help="CSV: a time column to drop (not a neuron)."),
+    fill: Fill | None = typer.Option(None, "--fill", help="CSV: fill interior missing values (default: an error)."),
 ) -> None:
     """Information flow between every ordered pair of neurons, with surrogate significance."""
     from infoflow.flow import information_flow, write_graphml
@@ -178,7 +181,11 @@ def flow(
     source = str(path / "recording.zarr" if path.is_dir() and path.suffix != ".zarr" else path)
     refuse_other_source(target, source, force)
     with collect_warnings() as load_caught:
-        recording = _open(path, role_list)
+        try:
+            recording = _open(path, role_list, time_column, None if fill is None else fill.value)
+        except ValueError:
+            show_warnings(warning_sentences(load_caught))  # what was noticed before the refusal
+            raise
     check_recording(recording, path)
     with collect_warnings() as caught, progress_callback("flow tasks") as callback:
         ds = information_flow(recording, lags=lag_list, method=method.value,

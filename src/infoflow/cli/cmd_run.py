@@ -6,6 +6,7 @@ Pipeline place: **cli** over :func:`infoflow.pipeline.run_pipeline` / :func:`inf
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import typer
@@ -15,6 +16,7 @@ from infoflow._validation import InvalidParameterError
 from infoflow.cli._common import (PROGRESS_COLUMNS, app, collect_warnings, console, err_console, handle_errors,
                                   print_summary, show_warnings, warning_sentences)
 from infoflow.cli.cmd_flow import Method, int_options
+from infoflow.cli.cmd_train import Fill
 
 DEFAULT_RUN_OUT = Path("runs/airport")
 
@@ -23,6 +25,16 @@ def _split(values: list[str] | None) -> tuple[str, ...] | None:
     if not values:
         return None
     return tuple(v.strip() for item in values for v in item.split(",") if v.strip())
+
+
+@contextmanager
+def _show_on_refusal(caught):
+    """When the work is refused, still show the notices that came before the refusal."""
+    try:
+        yield
+    except ValueError:
+        show_warnings(warning_sentences(caught))
+        raise
 
 
 def _epoch_option(text: str | None):
@@ -59,7 +71,7 @@ def run_command(
     csv: str | None = typer.Option(None, "--csv", help="Use this CSV file instead of a bundled series."),
     value_column: list[str] | None = typer.Option(None, "--value-column", help="CSV value column(s), target first."),
     time_column: str | None = typer.Option(None, "--time-column", help="CSV timestamp column."),
-    fill: str | None = typer.Option(None, "--fill", help="'interpolate': fill missing CSV values (default: an error)."),
+    fill: Fill | None = typer.Option(None, "--fill", help="Fill missing CSV values (default: an error)."),
     units: int | None = typer.Option(None, "--units", min=3, help="Units of the fully recurrent network."),
     epochs: int | None = typer.Option(None, "--epochs", min=1, help="Training epochs."),
     seeds: list[str] | None = typer.Option(None, "--seeds", help="Training seeds, e.g. 0,1,2."),
@@ -78,9 +90,8 @@ def run_command(
     if out_arg is not None and out is not None and out_arg != out:
         raise InvalidParameterError(f"two run folders given: {out_arg} and --out {out}; give one.")
     out = out or out_arg or DEFAULT_RUN_OUT
-    if fill is not None and fill != "interpolate":
-        raise InvalidParameterError(f"--fill takes 'interpolate'; got {fill!r}.")
-    overrides = dict(dataset=dataset, csv=csv, value_columns=_split(value_column), time_column=time_column, fill=fill,
+    overrides = dict(dataset=dataset, csv=csv, value_columns=_split(value_column), time_column=time_column,
+                     fill=None if fill is None else fill.value,
                      n_units=units, epochs=epochs, seeds=int_options(seeds, "--seeds"),
                      flow_method=None if flow_method is None else flow_method.value,
                      surrogates=surrogates, lags=int_options(lags, "--lags"), alpha=alpha, n_null=n_null,
@@ -133,6 +144,8 @@ def analyze_command(
     epochs: str | None = typer.Option(None, "--epochs", help="Epochs analysed: 'all', 'last' or labels like '0,10' "
                                       "(default: the first and the last)."),
     n_null: int = typer.Option(199, "--n-null", min=1, help="Null networks for the structure tests."),
+    time_column: str | None = typer.Option(None, "--time-column", help="CSV: a time column to drop (not a neuron)."),
+    fill: Fill | None = typer.Option(None, "--fill", help="CSV: fill interior missing values (default: an error)."),
     scheduler: str | None = typer.Option(None, "--scheduler", help="Dask scheduler address (tcp://host:8786)."),
     force: bool = typer.Option(False, "--force", help="Replace results of a different input in --out."),
 ) -> None:
@@ -155,9 +168,11 @@ def analyze_command(
     out = out or base.with_name(base.stem + "_infoflow")
     source = activity / "recording.zarr" if activity.is_dir() and activity.suffix != ".zarr" else activity
     refuse_other_source(out / "flow.nc", str(source), force)
-    with collect_warnings() as caught, Progress(*PROGRESS_COLUMNS, console=err_console, transient=True) as bar:
+    with collect_warnings() as caught, Progress(*PROGRESS_COLUMNS, console=err_console, transient=True) as bar, \
+            _show_on_refusal(caught):
         result = analyze_recording(activity, out, roles=role_list, method=method.value, lags=lag_list,
                                    surrogates=surrogates, alpha=alpha, screen=screen, epochs=epoch_sel, n_null=n_null,
+                                   time_column=time_column, fill=None if fill is None else fill.value,
                                    scheduler=scheduler, progress=StageProgress(bar))
     show_warnings(warning_sentences(caught))
     s = result.summary

@@ -352,7 +352,8 @@ def _remove(path: Path) -> None:
 def analyze_recording(recording: Any, out_dir: str | Path, *, roles: Any = None, method: str = "ksg",
                       lags: tuple[int, ...] = (1, 2, 3), surrogates: int = 100, alpha: float = 0.05,
                       measure: str = "te", screen: bool = True, n_null: int = 199, epochs: Any = None,
-                      scheduler: str | None = None, seed: int = 0, progress: ProgressFn | None = None) -> RunReport:
+                      time_column: str | None = None, fill: str | None = None, scheduler: str | None = None,
+                      seed: int = 0, progress: ProgressFn | None = None) -> RunReport:
     """Flow, structure and report for a recording a user brings (no training history needed).
 
     Parameters
@@ -369,6 +370,8 @@ def analyze_recording(recording: Any, out_dir: str | Path, *, roles: Any = None,
         leaves. Give "hidden" for neurons whose role you do not know.
     method, lags, surrogates, alpha, measure, screen, scheduler, seed
         As for :func:`infoflow.flow.information_flow` (`screen` applies to method="ksg" only).
+    time_column, fill
+        For a ``.csv`` file, as for :func:`infoflow.train.load_recording`.
     n_null : int, default=199
         Null networks for the structure tests (at least 1).
     epochs : "all", "last", int, list of int or None, default=None
@@ -406,7 +409,8 @@ def analyze_recording(recording: Any, out_dir: str | Path, *, roles: Any = None,
     if isinstance(recording, (str, Path)):
         given = Path(recording)
         source = str(given / "recording.zarr" if given.is_dir() and given.suffix != ".zarr" else given)
-        rec = load_recording(recording, roles=list(roles) if roles is not None else None)
+        rec = load_recording(recording, roles=list(roles) if roles is not None else None, time_column=time_column,
+                             fill=fill)
         if rec.attrs.get("complete", 1) == 0:
             raise ValueError(f"{func}: " + incomplete_message(Path(recording), rec))
         roles_known = roles is not None or bool(rec.attrs.get("roles_given", 1))

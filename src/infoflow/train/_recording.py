@@ -19,7 +19,8 @@ import xarray as xr
 
 from infoflow import __version__
 from infoflow._defaults import ACTIVITY_DIMS
-from infoflow._validation import InfoflowWarning, InstanceOf, NoneOK, check_activity, validate_params
+from infoflow._validation import (InfoflowWarning, InstanceOf, InvalidParameterError, NoneOK, Options, check_activity,
+                                  validate_params)
 from infoflow.models import GROUPS
 
 _LOSS_NAMES = {"train_loss": "training", "val_loss": "validation", "test_loss": "test"}
@@ -69,9 +70,11 @@ def _strings(values: Sequence[Any]) -> np.ndarray:
 
 
 @validate_params({"path": [InstanceOf(str, os.PathLike)], "roles": [InstanceOf(list, tuple), NoneOK()],
-                  "neuron_ids": [InstanceOf(list, tuple), NoneOK()]})
+                  "neuron_ids": [InstanceOf(list, tuple), NoneOK()], "time_column": [InstanceOf(str), NoneOK()],
+                  "fill": [Options("interpolate"), NoneOK()]})
 def load_recording(path: str | Path, *, roles: Sequence[str] | None = None,
-                   neuron_ids: Sequence[str] | None = None) -> xr.Dataset:
+                   neuron_ids: Sequence[str] | None = None, time_column: str | None = None,
+                   fill: str | None = None) -> xr.Dataset:
     """Read a recording: a run folder, ``recording.zarr``, a ``.nc`` file, or a user's activity array.
 
     Parameters
@@ -85,6 +88,12 @@ def load_recording(path: str | Path, *, roles: Sequence[str] | None = None,
         One per neuron, for array files that carry none (default: all "hidden").
     neuron_ids : sequence of str, optional
         Neuron ids for array files (default: ``n0, n1, ...``).
+    time_column : str or None, default=None
+        ``.csv`` only: a column of time stamps or step numbers, dropped (it is not a neuron). A
+        column that rises at every row and is not named here gets an ``InfoflowWarning``.
+    fill : {None, "interpolate"}, default=None
+        ``.csv`` only: fill interior empty or NaN cells by linear interpolation along time (an
+        ``InfoflowWarning`` says how many); None leaves them, and the analysis refuses them.
 
     Returns
     -------
@@ -128,7 +137,7 @@ def load_recording(path: str | Path, *, roles: Sequence[str] | None = None,
             file_roles = [str(r) for r in z["roles"]] if "roles" in z else None
             file_ids = [str(r) for r in z["neuron_ids"]] if "neuron_ids" in z else None
     elif suffix == ".csv":
-        arr, file_ids = _read_activity_csv(path)
+        arr, file_ids = _read_activity_csv(path, time_column=time_column, fill=fill)
         file_roles = None
     else:
         raise ValueError(f"load_recording: unknown file type {suffix!r}; use a run folder, .zarr, .nc, .npy, .npz or .csv.")
@@ -164,7 +173,8 @@ def incomplete_message(path: Path, ds: xr.Dataset) -> str:
             f"`infoflow train --resume --out {folder}` (same options) before analysing it.")
 
 
-def _read_activity_csv(path: Path) -> tuple[np.ndarray, list[str] | None]:
+def _read_activity_csv(path: Path, *, time_column: str | None = None,
+                       fill: str | None = None) -> tuple[np.ndarray, list[str] | None]:
     """An activity CSV: one column per neuron, a header of neuron ids (or none: then a notice).
 
     A leading unnamed column holding 0, 1, 2, ... (what ``DataFrame.to_csv()`` writes by default)
@@ -206,14 +216,32 @@ def _read_activity_csv(path: Path) -> tuple[np.ndarray, list[str] | None]:
         if empty:
             raise ValueError(f"{func}: column {empty[0]} of {path} has no name; give every neuron column an id in "
                              "the header row.")
+    if time_column is not None:
+        if header is None or time_column not in header:
+            raise InvalidParameterError(f"{func}: time_column {time_column!r} is not a column of {path.name}; columns "
+                                        f"are {header}.")
+        keep = [j for j, h in enumerate(header) if h != time_column]
+        header, body = [header[j] for j in keep], body.iloc[:, keep]
+    missing = body.apply(lambda c: c.str.strip().isin(("", "nan", "NaN", "NA"))).to_numpy()
     values = body.apply(lambda c: pd.to_numeric(c.str.strip(), errors="coerce"))
-    bad = values.isna().to_numpy() & ~body.apply(lambda c: c.str.strip().isin(("nan", "NaN"))).to_numpy()
+    bad = values.isna().to_numpy() & ~missing
     if bad.any():
         row, col = (int(v[0]) for v in np.nonzero(bad))
         line = row + 1 + (header is not None)
         raise ValueError(f"{func}: {path} must hold numbers under a header of neuron ids; line {line}, column "
                          f"{col} holds {str(body.iloc[row, col])!r}.")
-    return values.to_numpy(dtype=np.float64), header
+    if fill == "interpolate" and missing.any():
+        values = values.interpolate(axis=0, limit_area="inside")
+        warnings.warn(f"{path.name}: linearly interpolated {int(missing.sum() - values.isna().to_numpy().sum())} "
+                      "missing value(s) in interior gaps.", InfoflowWarning, stacklevel=3)
+    arr = values.to_numpy(dtype=np.float64)
+    if len(arr) > 2:
+        rising = [j for j in range(arr.shape[1]) if np.all(np.diff(arr[:, j]) > 0)]
+        if rising:
+            name = header[rising[0]] if header is not None else f"n{rising[0]}"
+            warnings.warn(f"{path.name}: column {name!r} rises at every row, like a time axis rather than a neuron; "
+                          f"if it is one, drop it with time_column={name!r}.", InfoflowWarning, stacklevel=3)
+    return arr, header
 
 
 def _relabel(ds: xr.Dataset, roles, neuron_ids) -> xr.Dataset:
@@ -242,7 +270,10 @@ def activity_dataset(activity: Any, *, roles=None, neuron_ids=None, inputs=None,
     neuron_ids = [str(v) for v in neuron_ids]
     if len(neuron_ids) != n or len(set(neuron_ids)) != n:
         raise ValueError(f"{func}: need {n} distinct neuron ids; got {len(neuron_ids)} ({len(set(neuron_ids))} distinct).")
-    da = check_activity(arr, func=func, roles=list(roles) if roles is not None else None)
+    # ids first, so a bad value is reported under the neuron's own name
+    named = xr.DataArray(arr, dims=ACTIVITY_DIMS, coords={"epoch": np.arange(arr.shape[0]),
+                                                          "time": np.arange(arr.shape[1]), "neuron": neuron_ids})
+    da = check_activity(named, func=func, roles=list(roles) if roles is not None else ["hidden"] * n)
     da = da.assign_coords(neuron=_strings(neuron_ids), role=("neuron", _strings(da["role"].values))).astype(np.float32)
     da.attrs.update({"long_name": "unit activation", "units": "a.u."})
     ds = xr.Dataset({"activity": da})
