@@ -152,3 +152,21 @@ def recording_fingerprint(ds) -> str:
     for part in picks:
         h.update(np.ascontiguousarray(np.asarray(part.values, dtype=np.float32)).tobytes())
     return h.hexdigest()[:16]
+
+
+def source_fingerprint(path: str | os.PathLike) -> str:
+    """Fingerprint of a recording on disk: a zarr store by its data (:func:`recording_fingerprint`),
+    any other file by its bytes. Options applied when reading (roles, a dropped time column) do not
+    enter it, so results can be checked against their source however it was read."""
+    path = Path(path)
+    if path.is_dir():
+        import xarray as xr
+
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="Consolidated metadata")
+            return recording_fingerprint(xr.open_zarr(path))
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()[:16]

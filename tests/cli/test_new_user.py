@@ -169,6 +169,10 @@ def test_stale_flow_is_refused_after_the_recording_changes(tmp_path, runner):
     _run_dir(run, n_epoch=3, seed=1)  # the training was resumed: more epochs, new data
     res = invoke(runner, "structure", run, "--n-null", "9", "--no-figures")
     assert res.exit_code == 2 and "stale" in res.output and "infoflow flow" in res.output
+    res = invoke(runner, "report", run)
+    assert res.exit_code == 2 and "stale" in res.output
+    assert invoke(runner, "flow", run, *FAST).exit_code == 0  # recomputed: accepted again
+    assert invoke(runner, "structure", run, "--n-null", "9", "--no-figures").exit_code == 0
 
 
 # ------------------------------------------------------------------ 7. outputs of different inputs
@@ -187,6 +191,12 @@ def test_flow_of_two_files_writes_two_results(tmp_path, runner):
     assert load_dataset(shared / "flow.nc").attrs["recording_source"].endswith("a.npy")
     assert invoke(runner, "flow", tmp_path / "b.npy", *FAST, "--out", shared, "--force").exit_code == 0
     assert load_dataset(shared / "flow.nc").attrs["recording_source"].endswith("b.npy")
+    # read with options (roles) the results still match their unchanged source: not stale
+    assert invoke(runner, "flow", tmp_path / "a.npy", *FAST, "--roles", "input,hidden,output").exit_code == 0
+    assert invoke(runner, "structure", tmp_path / "a_infoflow", "--n-null", "9", "--no-figures").exit_code == 0
+    np.save(tmp_path / "a.npy", _activity(seed=5))  # the file changed since
+    res = invoke(runner, "structure", tmp_path / "a_infoflow", "--n-null", "9", "--no-figures")
+    assert res.exit_code == 2 and "stale" in res.output
 
 
 # ------------------------------------------------------------------ 8. warnings shown once and saved

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import typer
 
-from infoflow._io import load_dataset, recording_fingerprint, save_dataset
+from infoflow._io import load_dataset, save_dataset, source_fingerprint
 from infoflow._validation import InvalidParameterError
 from infoflow.cli._common import (app, collect_warnings, handle_errors, print_summary, progress_callback, show_warnings,
                                   warning_sentences)
@@ -195,7 +195,7 @@ def flow(
                               epochs=epoch_sel, roles=role_list if path.is_dir() else None,
                               seed=seed, scheduler=None if scheduler == "auto" else scheduler, callback=callback)
     messages = warning_sentences(load_caught + caught)
-    ds.attrs.update(recording_source=source, recording_fingerprint=recording_fingerprint(recording),
+    ds.attrs.update(recording_source=source, recording_fingerprint=source_fingerprint(source),
                     warnings="\n".join(messages))
     target = save_dataset(ds, target)
     written = [target]

@@ -120,9 +120,16 @@ def run_command(
 @handle_errors
 def report_command(run_dir: Path = typer.Argument(..., help="Run folder with saved results.")) -> None:
     """Re-render report.html and summary.json from a run folder's saved results."""
+    from infoflow._io import load_dataset
+    from infoflow.cli.cmd_structure import stale_reason
     from infoflow.report import write_report
 
     started = time.perf_counter()
+    for folder in sorted(Path(run_dir).glob("seed_*")) or [Path(run_dir)]:
+        if (folder / "flow.nc").exists():
+            reason = stale_reason(load_dataset(folder / "flow.nc"), folder)
+            if reason:
+                raise ValueError(reason)
     path = write_report(run_dir)
     print_summary("infoflow report", {"report": path}, started)
 

@@ -42,29 +42,18 @@ def _p(x) -> str:
 
 def stale_reason(flow, run_dir: Path) -> str | None:
     """Why `flow` no longer matches the recording it was computed from, or None when it does (or is unknown)."""
-    import warnings
-
-    import xarray as xr
-
-    from infoflow._io import recording_fingerprint
+    from infoflow._io import source_fingerprint
 
     saved = flow.attrs.get("recording_fingerprint")
     if not saved:
         return None
-    store = Path(run_dir) / "recording.zarr"
-    source = store if store.exists() else Path(str(flow.attrs.get("recording_source", "")))
-    if not str(source) or not source.exists():
+    recorded = str(flow.attrs.get("recording_source", "") or "")
+    candidates = ([Path(recorded)] if recorded else []) + [Path(run_dir) / "recording.zarr"]
+    source = next((c for c in candidates if c.exists()), None)
+    if source is None:
         return None
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            if source.suffix == ".zarr":
-                rec = xr.open_zarr(source)
-            else:
-                from infoflow.train import load_recording
-
-                rec = load_recording(source)
-            current = recording_fingerprint(rec)
+        current = source_fingerprint(source)
     except (OSError, ValueError, KeyError):
         return None
     if current == saved:

@@ -390,7 +390,7 @@ def analyze_recording(recording: Any, out_dir: str | Path, *, roles: Any = None,
 
     import xarray as xr
 
-    from infoflow._io import recording_fingerprint
+    from infoflow._io import recording_fingerprint, source_fingerprint
     from infoflow._validation import InfoflowWarning, Interval, Options, check_param
     from infoflow.flow import information_flow
     from infoflow.flow._api import MEASURES, METHODS
@@ -453,7 +453,8 @@ def analyze_recording(recording: Any, out_dir: str | Path, *, roles: Any = None,
                               seed=seed, scheduler=scheduler,
                               callback=None if progress is None else (lambda d, t: progress("flow", d, t)), **flow_opts)
     flow_warnings = _distinct(caught)
-    ds.attrs.update(recording_fingerprint=recording_fingerprint(rec), recording_source=source,
+    fingerprint = source_fingerprint(source) if isinstance(recording, (str, Path)) else recording_fingerprint(rec)
+    ds.attrs.update(recording_fingerprint=fingerprint, recording_source=source,
                     warnings="\n".join(flow_warnings))
     save_dataset(ds, out / "flow.nc")
     report.seconds["flow"] = round(time.perf_counter() - t0, 2)
