@@ -352,3 +352,13 @@ def test_activity_csv_time_column_and_fill(tmp_path, runner):
     assert res.exit_code == 0, res.output
     assert "interpolated 1 missing value" in res.output and "rises at every row" not in res.output
     assert load_dataset(tmp_path / "rec_infoflow" / "flow.nc")["source"].values.tolist() == ["a", "b", "c"]
+
+
+def test_structure_says_when_no_test_was_possible(tmp_path, runner):
+    # before: "F0 0 (p = 1)" on a one-edge graph, read as "no direction"
+    x = _activity(800, 2)
+    np.save(tmp_path / "two.npy", x)
+    assert invoke(runner, "flow", tmp_path / "two.npy", *FAST, "--roles", "input,output").exit_code == 0
+    res = invoke(runner, "structure", tmp_path / "two_infoflow", "--n-null", "9", "--no-figures")
+    assert res.exit_code == 0, res.output
+    assert "no test was possible" in res.output and "(p = 1)" not in res.output

@@ -40,6 +40,16 @@ def _p(x) -> str:
     return "n/a" if x is None else f"{x:.3g}"
 
 
+def _tested(p, observed, null_mean, n_edges) -> str:
+    """A p-value, or why there is none: a null that cannot differ from the data tests nothing."""
+    if p is None:
+        return "p not available: no null test was possible"
+    if p >= 1 and observed is not None and null_mean is not None and abs(observed - null_mean) < 1e-12:
+        return (f"p not available: every null network gives the same value ({n_edges} edge"
+                f"{'s' if n_edges != 1 else ''}), so no test was possible")
+    return f"p = {_p(p)}"
+
+
 def stale_reason(flow, run_dir: Path) -> str | None:
     """Why `flow` no longer matches the recording it was computed from, or None when it does (or is unknown)."""
     from infoflow._io import source_fingerprint
@@ -107,13 +117,17 @@ def structure(
         plt.close(fig)
     path = atomic_write_json(out_dir / "structure.json", result)
     d, lay = result["directedness"], result["layers"]
+    null_stats = next((n for n in d.get("nulls", []) if n.get("kind") == null.value), {})
+    edges = d.get("n_edges")
+    f0_test = _tested(d["f0_pvalue"], d["f0"], null_stats.get("f0_mean"), edges)
+    down_test = _tested(d["downhill_pvalue"], d["downhill_fraction"], null_stats.get("downhill_mean"), edges)
     rows = {
         "neurons": len(result["neurons"]),
         "epochs": len(result["epochs"]["epoch"]) if "epochs" in result else 1,
         "weight / null": f"{weight.value} / {null.value} x {n_null}",
-        "trophic incoherence F0": f"{_p(d['f0'])} (p = {_p(d['f0_pvalue'])})",
-        "downhill fraction": f"{_p(d['downhill_fraction'])} (p = {_p(d['downhill_pvalue'])})",
-        "layers": f"{lay['n_layers']} (p = {_p(lay['pvalue'])}; BIC says {lay['n_layers_bic']})",
+        "trophic incoherence F0": f"{_p(d['f0'])} ({f0_test})",
+        "downhill fraction": f"{_p(d['downhill_fraction'])} ({down_test})",
+        "layers": f"{lay['n_layers']} ({_tested(lay['pvalue'], None, None, edges)}; BIC says {lay['n_layers_bic']})",
         "flow within / skipping layers": f"{_p(lay['within_fraction'])} / {_p(lay['skip_fraction'])}",
     }
     for t in d["role_tests"]:
