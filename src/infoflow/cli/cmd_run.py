@@ -61,7 +61,7 @@ class StageProgress:
 @app.command("run")
 @handle_errors
 def run_command(
-    out_arg: Path | None = typer.Argument(None, metavar="[OUT]", help="Run folder (same as --out)."),
+    out_arg: Path | None = typer.Argument(None, metavar="OUT", help="Run folder (same as --out)."),
     out: Path | None = typer.Option(None, "--out", help=f"Run folder (default: {DEFAULT_RUN_OUT}; created; re-running "
                                     "skips finished stages)."),
     config: Path | None = typer.Option(None, "--config", help="TOML file with run options (at top level or in a \\[run] table)."),
