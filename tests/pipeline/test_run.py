@@ -22,7 +22,7 @@ def test_every_stage_writes_its_files(tiny_run):
 def test_summary_keys_are_fixed_and_answers_valid(tiny_run):
     out, _ = tiny_run
     s = json.loads((out / "summary.json").read_text())
-    assert list(s) == ["infoflow_version", "run", "setup", *SECTIONS, "methods", "figures"]
+    assert list(s) == ["infoflow_version", "run", "setup", *SECTIONS, "methods", "significant_edges", "warnings", "figures"]
     for key in SECTIONS:
         assert s[key]["answer"] in {"yes", "no", "inconclusive", "unavailable"}
         assert s[key]["sentence"]

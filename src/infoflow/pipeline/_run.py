@@ -85,7 +85,7 @@ class RunOptions:
 
     @classmethod
     def quick_options(cls, **overrides: Any) -> "RunOptions":
-        """A first look in about a minute: fewer units, epochs, seeds and surrogates, copula flow."""
+        """A first look in about a minute: the same units; fewer epochs, seeds and surrogates, copula flow."""
         # 20 epochs: the default network passes the persistence baseline around epoch 17
         base = dict(epochs=20, seeds=(0, 1), flow_method="gaussian_copula", surrogates=50, track_every=5,
                     track_surrogates=20, n_null=99, ip_estimators=("binning", "gaussian_copula"), ksg_check=False,
@@ -139,14 +139,17 @@ def _check_options(o: RunOptions) -> None:
 
     check_param("run", "n_units", o.n_units, [Interval(int, 3, None)])
     check_param("run", "epochs", o.epochs, [Interval(int, 1, None)])
-    check_param("run", "surrogates", o.surrogates, [Interval(int, 0, None)])
-    check_param("run", "track_surrogates", o.track_surrogates, [Interval(int, 0, None)])
+    check_param("run", "surrogates", o.surrogates, [Interval(int, 2, None)])
+    check_param("run", "track_surrogates", o.track_surrogates, [Interval(int, 2, None)])
+    check_param("run", "n_null", o.n_null, [Interval(int, 1, None)])
     check_param("run", "track_every", o.track_every, [Interval(int, 1, None)])
     check_param("run", "ip_every", o.ip_every, [Interval(int, 1, None)])
     check_param("run", "alpha", o.alpha, [Interval(float, 0, 1, closed="neither")])
-    check_param("run", "flow_method", o.flow_method, [Options("ksg", "gaussian_copula")])
-    check_param("run", "track_method", o.track_method, [Options("ksg", "gaussian_copula")])
-    check_param("run", "measure", o.measure, [Options("te", "flow")])
+    from infoflow.flow._api import MEASURES, METHODS
+
+    check_param("run", "flow_method", o.flow_method, [Options(*METHODS)])
+    check_param("run", "track_method", o.track_method, [Options(*METHODS)])
+    check_param("run", "measure", o.measure, [Options(*MEASURES)])
     if not o.seeds:
         raise InvalidParameterError("run: seeds must name at least one seed.")
     if not o.lags or any((not isinstance(v, int)) or v < 1 for v in o.lags):
@@ -348,7 +351,8 @@ def _remove(path: Path) -> None:
 
 def analyze_recording(recording: Any, out_dir: str | Path, *, roles: Any = None, method: str = "ksg",
                       lags: tuple[int, ...] = (1, 2, 3), surrogates: int = 100, alpha: float = 0.05,
-                      measure: str = "te", screen: bool = True, n_null: int = 199, scheduler: str | None = None,
+                      measure: str = "te", screen: bool = True, n_null: int = 199, epochs: Any = None,
+                      time_column: str | None = None, fill: str | None = None, scheduler: str | None = None,
                       seed: int = 0, progress: ProgressFn | None = None) -> RunReport:
     """Flow, structure and report for a recording a user brings (no training history needed).
 
@@ -357,59 +361,142 @@ def analyze_recording(recording: Any, out_dir: str | Path, *, roles: Any = None,
     recording : path, xarray Dataset/DataArray or ndarray
         An activity file (.npy/.npz/.csv/.nc/.zarr, or a run folder), a recording from
         :func:`infoflow.train.record`, or an array of shape (time, neuron) / (epoch, time, neuron).
+        A partial recording of an interrupted training run (attr ``complete = 0``) is refused.
     out_dir : path
         Where ``flow.nc``, ``structure.json``, ``summary.json`` and ``report.html`` go.
     roles : sequence of {"input", "hidden", "output"} or None
-        One per neuron; needed unless the recording has a ``role`` coordinate.
+        One per neuron; required unless the recording carries roles (a ``role`` coordinate, or
+        ``roles`` in an ``.npz``): the direction tests need to know where the flow enters and
+        leaves. Give "hidden" for neurons whose role you do not know.
     method, lags, surrogates, alpha, measure, screen, scheduler, seed
-        As for :func:`infoflow.flow.information_flow`.
+        As for :func:`infoflow.flow.information_flow` (`screen` applies to method="ksg" only).
+    time_column, fill
+        For a ``.csv`` file, as for :func:`infoflow.train.load_recording`.
     n_null : int, default=199
-        Null networks for the structure tests.
+        Null networks for the structure tests (at least 1).
+    epochs : "all", "last", int, list of int or None, default=None
+        Epochs analysed; None: the first and the last of a multi-epoch recording (the untrained
+        reference and the trained network), the only one otherwise.
 
     Returns
     -------
     RunReport
         Sections needing training history (bottleneck, indicators, gradient phases) are marked
-        unavailable in the report, with a note.
+        unavailable in the report, with a note. Warnings raised by the flow and structure stages
+        are re-emitted once each and saved (``flow.nc`` attr ``warnings``, ``structure.json``
+        key ``warnings``) so the report lists them.
     """
+    import warnings
+
     import xarray as xr
 
+    from infoflow._io import recording_fingerprint, source_fingerprint
+    from infoflow._validation import InfoflowWarning, Interval, Options, check_param
     from infoflow.flow import information_flow
+    from infoflow.flow._api import MEASURES, METHODS
     from infoflow.report import write_report
     from infoflow.structure import analyze_structure
     from infoflow.train import load_recording
+    from infoflow.train._recording import incomplete_message
 
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    report = RunReport(run_dir=out)
+    func = "analyze_recording"
+    check_param(func, "method", method, [Options(*METHODS)])
+    check_param(func, "measure", measure, [Options(*MEASURES)])
+    check_param(func, "surrogates", surrogates, [Interval(int, 2, None)])
+    check_param(func, "n_null", n_null, [Interval(int, 1, None)])
+    check_param(func, "alpha", alpha, [Interval(float, 0, 1, closed="neither")])
+    source = "in-memory recording"
     if isinstance(recording, (str, Path)):
-        rec = load_recording(recording, roles=roles)
+        given = Path(recording)
+        source = str(given / "recording.zarr" if given.is_dir() and given.suffix != ".zarr" else given)
+        rec = load_recording(recording, roles=list(roles) if roles is not None else None, time_column=time_column,
+                             fill=fill)
+        if rec.attrs.get("complete", 1) == 0:
+            raise ValueError(f"{func}: " + incomplete_message(Path(recording), rec))
+        roles_known = roles is not None or bool(rec.attrs.get("roles_given", 1))
     elif isinstance(recording, (xr.Dataset, xr.DataArray)):
         rec = recording
+        act0 = rec["activity"] if isinstance(rec, xr.Dataset) else rec
+        roles_known = roles is not None or "role" in act0.coords
     else:
         rec = xr.Dataset({"activity": (("epoch", "time", "neuron") if getattr(recording, "ndim", 0) == 3
                                        else ("time", "neuron"), recording)})
+        roles_known = roles is not None
     act = rec["activity"] if isinstance(rec, xr.Dataset) else rec
-    epochs: Any = "all"
-    if "epoch" in act.dims and act.sizes["epoch"] > 1:
-        epochs = [int(act["epoch"].values[0]), int(act["epoch"].values[-1])]
+    n_neuron = int(act.sizes.get("neuron", 0))
+    if n_neuron < 2:
+        raise ValueError(f"{func}: the recording has {n_neuron} neuron(s); information flow is measured between "
+                         "pairs of neurons, so at least 2 are needed (check the file's orientation: one column per "
+                         "neuron, one row per time step).")
+    if not roles_known:
+        raise ValueError(f"{func}: the recording carries no roles: give one role per neuron ({n_neuron} of them) "
+                         "as input, hidden or output (CLI: --roles input,hidden,...,output). The direction tests "
+                         "need to know where information enters and leaves; give 'hidden' where you do not know.")
+    if epochs is None:
+        epochs = "all"
+        if "epoch" in act.dims and act.sizes["epoch"] > 1:
+            epochs = [int(act["epoch"].values[0]), int(act["epoch"].values[-1])]
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    report = RunReport(run_dir=out)
     flow_opts = dict(method=method, lags=tuple(lags), surrogates=surrogates, alpha=alpha, measure=measure,
                      screen=bool(screen and method == "ksg"), epochs=epochs)
-    atomic_write_json(out / "run_options.json", {**flow_opts, "n_null": n_null, "alpha": alpha, "measure": measure})
+    analysed = _describe_source(recording, act, source, roles_given=bool(roles is not None or roles_known))
+    atomic_write_json(out / "run_options.json", {**flow_opts, "n_null": n_null, "alpha": alpha, "measure": measure,
+                                                 "analysed": analysed})
     t0 = time.perf_counter()
     if progress is not None:
         progress("flow", 0, 0)
-    ds = information_flow(rec, roles=roles if "role" not in act.coords else None, seed=seed, scheduler=scheduler,
-                          callback=None if progress is None else (lambda d, t: progress("flow", d, t)), **flow_opts)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        ds = information_flow(rec, roles=list(roles) if roles is not None and "role" not in act.coords else None,
+                              seed=seed, scheduler=scheduler,
+                              callback=None if progress is None else (lambda d, t: progress("flow", d, t)), **flow_opts)
+    flow_warnings = _distinct(caught)
+    fingerprint = source_fingerprint(source) if isinstance(recording, (str, Path)) else recording_fingerprint(rec)
+    ds.attrs.update(recording_fingerprint=fingerprint, recording_source=source,
+                    warnings="\n".join(flow_warnings))
     save_dataset(ds, out / "flow.nc")
     report.seconds["flow"] = round(time.perf_counter() - t0, 2)
     t0 = time.perf_counter()
     if progress is not None:
         progress("structure", 0, 0)
-    atomic_write_json(out / "structure.json", analyze_structure(ds, n_null=n_null, alpha=alpha, weight=measure,
-                                                                seed=seed))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        structure = analyze_structure(ds, n_null=n_null, alpha=alpha, weight=measure, seed=seed)
+    structure_warnings = _distinct(caught)
+    structure["warnings"] = structure_warnings
+    atomic_write_json(out / "structure.json", structure)
     report.seconds["structure"] = round(time.perf_counter() - t0, 2)
+    for text in dict.fromkeys(flow_warnings + structure_warnings):
+        warnings.warn(text, InfoflowWarning, stacklevel=2)
     write_report(out)
     report.ran = ["flow", "structure", "report"]
     report.summary = load_json(out / "summary.json")
     return report
+
+
+def _distinct(caught: list) -> list[str]:
+    """Distinct warning messages (whitespace collapsed), in the order they were first raised."""
+    return list(dict.fromkeys(" ".join(str(w.message).split()) for w in caught if str(w.message).strip()))
+
+
+def _describe_source(recording: Any, act: Any, source: str, *, roles_given: bool) -> dict[str, Any]:
+    """What was analysed, for the report's title and set-up table."""
+    import json
+
+    info: dict[str, Any] = {"source": source, "neurons": int(act.sizes.get("neuron", 0)),
+                            "time steps": int(act.sizes.get("time", 0)),
+                            "epochs in recording": int(act.sizes.get("epoch", 1)), "roles given": roles_given}
+    if isinstance(recording, (str, Path)):
+        folder = Path(recording)
+        folder = folder.parent if folder.name == "recording.zarr" else folder
+        cfg_path = folder / "config.json"
+        if folder.is_dir() and cfg_path.exists():
+            try:
+                cfg = json.loads(cfg_path.read_text("utf-8"))
+            except (OSError, ValueError):
+                cfg = {}
+            info["trained run"] = {k: cfg[k] for k in ("dataset_label", "arch", "n_units", "epochs", "seeds")
+                                   if k in cfg}
+    return info

@@ -53,6 +53,15 @@ def loss_curves(seeds: list[Path], fig_dir: Path) -> list[str]:
                         "persistence baseline (predict the last value).")]
 
 
+MAX_TICK_LABELS = 30  # beyond this many neurons the heat map labels every k-th one
+
+
+def thinned_ticks(n: int, most: int = MAX_TICK_LABELS) -> list[int]:
+    """Tick positions for `n` neurons: all of them up to `most`, else every k-th (at most `most`)."""
+    step = max(1, -(-n // most))
+    return list(range(0, n, step))
+
+
 def flow_heatmap(flow, fig_dir: Path, measure: str) -> list[str]:
     """Flow matrix of the last analysed epoch, neurons grouped by role, significant pairs marked."""
     plt = _plt()
@@ -70,21 +79,25 @@ def flow_heatmap(flow, fig_dir: Path, measure: str) -> list[str]:
     im = ax.imshow(values, cmap="viridis", interpolation="nearest")
     ys, xs = np.nonzero(sig)
     ax.scatter(xs, ys, s=6, c="white", marker="o", linewidths=0, label="significant")
-    ax.set_xticks(range(len(labels)), labels, rotation=90, fontsize=6)
-    ax.set_yticks(range(len(labels)), labels, fontsize=6)
-    for tick, role in zip(ax.get_xticklabels(), roles):
-        tick.set_color(ROLE_COLOURS.get(role, "k"))
-    for tick, role in zip(ax.get_yticklabels(), roles):
-        tick.set_color(ROLE_COLOURS.get(role, "k"))
+    ticks = thinned_ticks(len(labels))
+    ax.set_xticks(ticks, [labels[i] for i in ticks], rotation=90, fontsize=6)
+    ax.set_yticks(ticks, [labels[i] for i in ticks], fontsize=6)
+    for tick, i in zip(ax.get_xticklabels(), ticks):
+        tick.set_color(ROLE_COLOURS.get(roles[i], "k"))
+    for tick, i in zip(ax.get_yticklabels(), ticks):
+        tick.set_color(ROLE_COLOURS.get(roles[i], "k"))
     ax.set_xlabel("target neuron")
     ax.set_ylabel("source neuron")
     name = "transfer entropy" if var == "te" else "TDMI - MI (peak over lags)"
     fig.colorbar(im, ax=ax, label=f"{name} (nats)")
     ax.set_title(f"{name}, epoch {int(ds['epoch']) if 'epoch' in ds.coords else ''}")
     ax.legend(loc="upper right", fontsize=7, markerscale=2)
+    thinned = "" if len(ticks) == len(labels) else (f" One neuron in every {ticks[1] - ticks[0]} is labelled; the table of "
+                                                     "significant edges names every pair.")
     return [save_figure(fig, fig_dir, "flow_matrix",
                         f"{name} from each source (row) to each target (column) in nats, neurons grouped by role "
-                        "(blue input, grey hidden, red output); white dots mark pairs significant after FDR control.")]
+                        "(blue input, grey hidden, red output); white dots mark pairs significant after FDR control."
+                        + thinned)]
 
 
 def flow_graph(flow, structure: dict[str, Any], fig_dir: Path, measure: str) -> list[str]:
@@ -95,9 +108,25 @@ def flow_graph(flow, structure: dict[str, Any], fig_dir: Path, measure: str) -> 
     prog = np.asarray(structure["progression"]["trophic"], float)
     fig, ax = plt.subplots(figsize=(6.8, 5.5))
     plot_flow_graph(ds, prog, weight=measure, ax=ax)
+    label_graph_nodes(ax, getattr(fig, "infoflow_data", None), ds)
     ax.set_title("Significant flows, neurons placed by trophic level")
     return [save_figure(fig, fig_dir, "flow_graph", "Directed graph of significant flows; the vertical position of "
                         "each neuron is its trophic level (inputs' mean 0, outputs' mean 1).")]
+
+
+MAX_NODE_LABELS = 40  # beyond this, only input and output neurons are named in the graph
+
+
+def label_graph_nodes(ax, data: dict[str, Any] | None, flow) -> None:
+    """Write each neuron's id beside its node (only inputs and outputs when there are many)."""
+    if not data or "x" not in data:
+        return
+    roles = dict(zip((str(n) for n in flow["source"].values), (str(r) for r in flow["source_role"].values)))
+    many = len(data["neurons"]) > MAX_NODE_LABELS
+    for name, x, y in zip(data["neurons"], data["x"], data["progression"]):
+        if y is None or (many and roles.get(str(name)) == "hidden"):
+            continue
+        ax.annotate(str(name), (x, y), xytext=(3, 3), textcoords="offset points", fontsize=6, color="#333")
 
 
 def progression_histograms(structure: dict[str, Any], fig_dir: Path) -> list[str]:

@@ -88,7 +88,8 @@ def build_summary(run_dir: str | Path) -> dict[str, Any]:
     alpha = float(options.get("alpha", ALPHA_DEFAULT))
     summary: dict[str, Any] = {
         "infoflow_version": __version__,
-        "run": {"name": run_dir.name, "path": str(run_dir.resolve()), "seeds": [p.name for p in seeds]},
+        "run": {"name": run_dir.name, "path": str(run_dir.resolve()), "seeds": [p.name for p in seeds],
+                "title": _title(seeds, options)},
         "setup": _setup(run_dir, seeds, options),
         "q1_direction": _direction(seeds, alpha),
         "q2_layers": _layers(seeds, alpha),
@@ -101,12 +102,37 @@ def build_summary(run_dir: str | Path) -> dict[str, Any]:
     summary["q5_phases"] = _phases(dyn) if dyn else _unavailable(
         "No gradient statistics (dynamics.json): drift and diffusion need the per-minibatch gradients of training.")
     summary["methods"] = _methods(seeds[0], options, dyn, alpha)
+    summary["significant_edges"] = significant_edges(seeds[0], options.get("measure", "te"))
+    summary["warnings"] = saved_warnings(seeds[0])
     return summary
 
 
 # ----------------------------------------------------------------------------------------- sections
+_ARCH_LABELS = {"fully_recurrent": "a fully recurrent network", "elman": "an Elman network", "gru": "a GRU network",
+                "lstm": "an LSTM network"}
+
+
+def _config(run_dir: Path, seeds: list[Path]) -> dict[str, Any]:
+    return read_json(seeds[0] / "config.json") or read_json(run_dir / "config.json") or {}
+
+
+def _title(seeds: list[Path], options: dict[str, Any]) -> str:
+    """The report's heading: what was analysed (a user's recording, or the trained architecture)."""
+    analysed = options.get("analysed")
+    if analysed:
+        name = Path(str(analysed.get("source", "recording")))
+        name = name.parent if name.name == "recording.zarr" else name
+        return f"Information flow in {name.name or 'a recording'} ({analysed.get('neurons', '?')} neurons)"
+    cfg = read_json(seeds[0] / "config.json") or {}
+    arch = cfg.get("arch") or options.get("arch")
+    return f"Information flow in {_ARCH_LABELS.get(arch, 'a recurrent network')}"
+
+
 def _setup(run_dir: Path, seeds: list[Path], options: dict[str, Any]) -> dict[str, Any]:
-    cfg = read_json(seeds[0] / "config.json") or read_json(run_dir / "config.json") or {}
+    analysed = options.get("analysed")
+    if analysed:
+        return _setup_analysed(analysed, options)
+    cfg = _config(run_dir, seeds)
     rows: dict[str, Any] = {
         "dataset": cfg.get("dataset_label", cfg.get("dataset", "user recording")),
         "architecture": cfg.get("arch", "n/a"),
@@ -129,6 +155,73 @@ def _setup(run_dir: Path, seeds: list[Path], options: dict[str, Any]) -> dict[st
     else:
         rows["training"] = "none (user-supplied recording)"
     return rows
+
+
+def _setup_analysed(analysed: dict[str, Any], options: dict[str, Any]) -> dict[str, Any]:
+    """Set-up rows of ``infoflow analyze``: the recording as given, and the trained run it came from if any."""
+    epochs = options.get("epochs")
+    rows: dict[str, Any] = {
+        "recording": analysed.get("source"),
+        "neurons": analysed.get("neurons"),
+        "time steps per epoch": analysed.get("time steps"),
+        "epochs in the recording": analysed.get("epochs in recording"),
+        "epochs analysed": "the only one" if epochs == "all" and analysed.get("epochs in recording") == 1 else epochs,
+        "roles": "given" if analysed.get("roles given") else "not given (every neuron hidden)",
+    }
+    run = analysed.get("trained run")
+    if run:
+        rows["trained by infoflow"] = (f"{run.get('dataset_label', 'n/a')}, {run.get('arch', 'n/a')}, "
+                                      f"{run.get('n_units', 'n/a')} units, {run.get('epochs', 'n/a')} epochs")
+    else:
+        rows["training history"] = "none given (sections 3-5 need one)"
+    return rows
+
+
+def significant_edges(primary: Path, measure: str) -> dict[str, Any]:
+    """Significant pairs of the last analysed epoch: source, target, lag, value (nats) and p-values."""
+    path = primary / "flow.nc"
+    if not path.exists():
+        return {"epoch": None, "measure": measure, "rows": []}
+    from infoflow._io import load_dataset
+
+    import numpy as np
+
+    ds = load_dataset(path)
+    if "epoch" in ds.dims:
+        ds = ds.isel(epoch=-1)
+    measure = str(ds.attrs.get("tested", ds.attrs.get("measure", measure)))
+    if measure == "te":
+        value, lag = ds["te"], ds["te_peak_lag"] if "te_peak_lag" in ds else None
+    else:
+        value = ds["flow"].max("lag") if "lag" in ds["flow"].dims else ds["flow"]
+        lag = ds["peak_lag"] if "peak_lag" in ds else None
+    sig = np.asarray(ds["significant"].values, bool)
+    src, dst = np.nonzero(sig)
+    vals = np.asarray(value.values, float)
+    order = np.argsort(-vals[src, dst], kind="stable")
+    names = [str(v) for v in ds["source"].values]
+    p = np.asarray(ds["pvalue"].values, float)
+    p_adj = np.asarray(ds["pvalue_adjusted"].values, float) if "pvalue_adjusted" in ds else p
+    lags = np.asarray(lag.values) if lag is not None else None
+    rows = [{"source": names[i], "target": names[j], "lag": int(lags[i, j]) if lags is not None else None,
+             "value": _r(float(vals[i, j]), 6), "pvalue": float(f"{p[i, j]:.3g}"),
+             "pvalue_adjusted": float(f"{p_adj[i, j]:.3g}")}
+            for i, j in zip(src[order].tolist(), dst[order].tolist())]
+    epoch = int(ds["epoch"]) if "epoch" in ds.coords and ds["epoch"].size == 1 else None
+    return {"epoch": epoch, "measure": measure, "rows": rows}
+
+
+def saved_warnings(primary: Path) -> list[str]:
+    """Warnings the flow and structure stages saved (``flow.nc`` attr, ``structure.json`` key), each once."""
+    found: list[str] = []
+    if (primary / "flow.nc").exists():
+        from infoflow._io import load_dataset
+
+        text = str(load_dataset(primary / "flow.nc").attrs.get("warnings", "") or "")
+        found += [line for line in text.split("\n") if line.strip()]
+    st = read_json(primary / "structure.json") or {}
+    found += [str(w) for w in st.get("warnings", []) if str(w).strip()]
+    return list(dict.fromkeys(found))
 
 
 def _structure_files(seeds: list[Path]) -> tuple[dict | None, list[dict]]:
