@@ -93,6 +93,13 @@ def check_recording(recording, path: Path) -> None:
                          "least 2 are needed (one column per neuron, one row per time step).")
 
 
+def check_scheduler(scheduler: str) -> None:
+    """--scheduler is 'auto', 'inprocess', 'local' or an address; anything else stops before any work."""
+    if scheduler not in ("auto", "inprocess", "local") and "://" not in scheduler:
+        raise InvalidParameterError(f"--scheduler must be 'auto', 'inprocess', 'local' or an address like "
+                                    f"tcp://host:8786; got {scheduler!r}.")
+
+
 def _epochs(text: str):
     text = text.strip().lower()
     if text in ("last", "all"):
@@ -170,9 +177,7 @@ def flow(
         raise FileNotFoundError(f"{path} does not exist: pass a run folder from `infoflow train` or an activity file.")
     lag_list = tuple(_int_list(lags, "--lags"))
     epoch_sel = _epochs(epochs)
-    if scheduler not in ("auto", "inprocess", "local") and "://" not in scheduler:
-        raise InvalidParameterError(f"--scheduler must be 'auto', 'inprocess', 'local' or an address like "
-                                    f"tcp://host:8786; got {scheduler!r}.")
+    check_scheduler(scheduler)
     role_list = [r.strip() for r in roles.split(",")] if roles.strip() else None
     if out is not None and out.suffix == ".nc":
         target = out
