@@ -18,6 +18,15 @@ What runs by default, and why (budget: about ten minutes on two CPU cores)
   surrogates, 461 s with all 100 for every pair and the session 2 kernels), so by default KSG instead re-estimates
   the last epoch's transfer-entropy matrix once (``ksg_check``), and the report states how well the
   two estimators agree.
+* The other flow measure beside the run's (``measure="te"``: the seed's TDMI - MI in
+  ``flow_tdmi.nc``/``structure_tdmi.json``), through the same estimator and significance path.
+* Untrained networks of the same architecture as the null of the direction and layer answers:
+  every seed's epoch 0 plus ``n_untrained - len(seeds)`` further initialisations (default 20 in
+  all), recorded on the same probe (forward passes only) and analysed with the tracked estimator
+  (2 surrogates: only the flow values are used, at the edge density of seed 0's full test);
+  :func:`infoflow.structure.compare_untrained` writes ``untrained.json``.
+* Every flow analyses the probe after its zero-state warm-up (``window - target_offset`` steps,
+  recorded as ``transient_dropped``); the recording carries the probe-versus-windowed-MSE check.
 * The information plane under several estimators, the learning indicators and gradient phases.
 """
 
