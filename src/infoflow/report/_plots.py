@@ -107,7 +107,7 @@ def progression_histograms(structure: dict[str, Any] | list[tuple[str, dict[str,
 
     pairs = structure if isinstance(structure, list) else [("te", structure)]
     plt = _plt()
-    fig, axes = plt.subplots(len(pairs), 2, figsize=(10, 3.6 * len(pairs)), squeeze=False)
+    fig, axes = plt.subplots(len(pairs), 2, figsize=(10, 3.8 * len(pairs)), squeeze=False, constrained_layout=True)
     for row, (measure, st) in zip(axes, pairs):
         label = "TE" if measure == "te" else "TDMI - MI"
         for ax, method in zip(row, ("trophic", "hodge")):
@@ -173,7 +173,8 @@ def untrained_comparison(untrained: dict[str, Any], fig_dir: Path) -> list[str]:
     plt = _plt()
     measures = [m for m in ("te", "flow") if m in untrained]
     names = list(untrained[measures[0]]["statistics"])
-    fig, axes = plt.subplots(1, len(measures), figsize=(6.2 * len(measures), 0.5 * len(names) + 1.2), squeeze=False)
+    fig, axes = plt.subplots(1, len(measures), figsize=(6.4 * len(measures), 0.5 * len(names) + 1.6), squeeze=False,
+                             sharey=True, gridspec_kw={"wspace": 0.25})
     rng = np.random.default_rng(0)  # vertical jitter for readability only
     for ax, m in zip(axes[0], measures):
         stats_m = untrained[m]["statistics"]
@@ -187,10 +188,11 @@ def untrained_comparison(untrained: dict[str, Any], fig_dir: Path) -> list[str]:
             ax.text(1.02, i, f"p = {c['pvalue']:.3g}" if c.get("pvalue") is not None else "n/a",
                     transform=ax.get_yaxis_transform(), fontsize=7, va="center")
         ax.set_yticks(range(len(names)), [n.replace(" (", "\n(") for n in names], fontsize=6)
-        ax.invert_yaxis()
         ax.set_title(f"{'TE' if m == 'te' else 'TDMI - MI'}: {untrained[m]['n_trained']} trained vs "
                      f"{untrained[m]['n_untrained']} untrained", fontsize=9)
-        ax.legend(fontsize=7, loc="lower right")
+    axes[0][0].invert_yaxis()
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, labels, fontsize=7, loc="lower center", ncol=2, bbox_to_anchor=(0.5, -0.02))
     return [save_figure(fig, fig_dir, "untrained_comparison",
                         "Each statistic of the trained networks (red, one per seed, last epoch) against untrained networks "
                         "of the same architecture (grey: every seed's epoch 0 and further initialisations), tracked "
