@@ -136,6 +136,8 @@ def role_rows(st: dict, label: str, alpha: float) -> dict[str, Any]:
         if verdict == "not available" and p_min is not None and p_min > alpha:
             verdict = (f"cannot reach significance: {n1} {t['earlier']} and {n2} {t['later']} neuron(s) allow no "
                        f"p-value below {_f(p_min)}")
+        elif t.get("reason"):
+            verdict = f"{verdict}: {t['reason']}"
         rows[f"{name}: verdict (seed 0)"] = verdict
     return rows
 

@@ -195,7 +195,7 @@ def _direction(seeds: list[Path], alpha: float) -> dict[str, Any]:
     table.update(fa.probe_rows(seeds))
     answer = answers[primary]
     basis = ("untrained networks of the same architecture" if primary in ut else "a graph null (no untrained networks)")
-    sentence = (f"Answer from {fa.LABELS[primary]} against {basis}. " + " ".join(sentences))
+    sentence = (f"Answer from the bivariate {fa.LABELS[primary]} graph against {basis}. " + " ".join(sentences))
     return {"answer": answer, "sentence": sentence, "table": table, "notes": notes,
             "agreement": fa.agreement(pairs, answers, "direction", primary)}
 
@@ -271,7 +271,7 @@ def _layers(seeds: list[Path], alpha: float) -> dict[str, Any]:
         label = fa.LABELS[primary]
         table[f"layers over tracked epochs (seed 0), {label}"] = ", ".join(str(c) for c in counts[0])
         table[f"layers at last epoch, per seed, {label}"] = ", ".join(str(c[-1]) for c in counts)
-    sentence = f"Answer from {fa.LABELS[primary]}. " + " ".join(sentences)
+    sentence = f"Answer from the bivariate {fa.LABELS[primary]} graph and the layer test's null. " + " ".join(sentences)
     return {"answer": answers[primary], "sentence": sentence, "table": table, "notes": notes,
             "agreement": fa.agreement(pairs, answers, "layers", primary)}
 
