@@ -12,6 +12,7 @@ from pathlib import Path
 
 import typer
 
+from infoflow._defaults import DEFAULT_NOISE_SD
 from infoflow.cli._common import app, handle_errors, print_summary, progress_callback
 
 
@@ -25,7 +26,8 @@ def dynamics(
     bins: int | None = typer.Option(None, help="Bins of the binning estimator (default 30)."),
     bandwidth: float | None = typer.Option(None, help="Noise variance of the KDE bound (default 0.1)."),
     k: int | None = typer.Option(None, help="KSG neighbours (default 4)."),
-    noise_sd: float = typer.Option(0.0, "--noise-sd", help="Add seeded Gaussian noise of this SD to T (Goldfeld et al.)."),
+    noise_sd: float = typer.Option(DEFAULT_NOISE_SD, "--noise-sd",
+                                   help="Add seeded Gaussian noise of this SD to T (Goldfeld et al.); 0: none."),
     max_samples: int | None = typer.Option(None, "--max-samples", help="Use at most this many time steps per epoch."),
     per_neuron: bool = typer.Option(True, "--per-neuron/--no-per-neuron", help="Per-neuron I(h;X), I(h;Y)."),
     target: str = typer.Option("val_loss", help="Loss the indicators are compared with."),
@@ -65,7 +67,7 @@ def dynamics(
                      f"{v['regulariser']})" for e, v in result["compression"].items())
     te = result["phase_transition"].get("all", {}).get("transition_epoch")
     leading = [n for n, v in result["indicator_correlations"].items() if v["leads"]]
-    tracking = [n for n, v in result["indicator_correlations"].items() if v["tracks_level"]]
+    tracking = [n for n, v in result["indicator_correlations"].items() if v["tracks"]]
     print_summary("infoflow dynamics", {
         "seeds": f"{result['n_seeds']} {result['seeds']}", "epochs": result["n_epochs"],
         "samples per epoch": plane.attrs["n_samples"], "window": window,

@@ -11,13 +11,15 @@ Decision rules (stated in the report's Methods table too)
   :mod:`infoflow.report._flowanswers`. Q1 follows the test of trained against untrained networks of
   the same architecture where the run has them, else the structure stage's graph null; Q2 follows
   the structure stage's layer test. Failing to reject is "no" only where the test had power.
-* Q3 bottleneck: "yes" when a compression phase appears under every information-plane estimator,
-  "no" under none, "inconclusive" when the estimators disagree (the Saxe et al. 2018 situation).
-* Q4 indicators: "yes" when some indicator tracks the validation loss with the same sign in every
-  seed and its changes lead the loss's; "inconclusive" when one tracks the loss but none leads;
+* Q3 bottleneck: "yes" when a compression phase (a fall beyond a drifting-curve null, after a fitting phase, in
+  more than half the seeds) appears under every information-plane estimator not at its ceiling,
+  "no" under none, "inconclusive" when they disagree (the Saxe et al. 2018 situation) or all are
+  at their ceiling.
+* Q4 indicators: "yes" when some indicator's detrended, prewhitened fluctuations lead the
+  validation loss's (Holm over indicators); "inconclusive" when one moves with it but none leads;
   "no" otherwise.
-* Q5 phases: "yes" when a drift-to-diffusion transition is detected on all parameters together
-  (seed mean); "no" otherwise.
+* Q5 phases: "yes"/"no" when more than half the seeds show / do not show a step in gradient SNR
+  beyond a smooth decline (parametric bootstrap, all parameters together); else "inconclusive".
 """
 
 from __future__ import annotations
@@ -280,22 +282,43 @@ def _bottleneck(dyn: dict[str, Any]) -> dict[str, Any]:
     comp = dyn.get("compression") or {}
     if not comp:
         return _unavailable("The information plane was not computed for this run.")
-    verdicts = {est: bool(v.get("compression")) for est, v in comp.items()}
-    if all(verdicts.values()):
+    finding = {est: v.get("finding") or ("compression" if v.get("compression") else "no compression")
+               for est, v in comp.items()}
+    voting = {est: f for est, f in finding.items() if not comp[est].get("excluded")}
+    if not voting:
+        answer = "inconclusive"
+    elif all(f == "compression" for f in voting.values()):
         answer = "yes"
-    elif not any(verdicts.values()):
+    elif all(f in ("no compression", "falls from initialisation") for f in voting.values()):
         answer = "no"
     else:
         answer = "inconclusive"
-    parts = [f"{est} ({comp[est].get('regulariser')}): {'compression' if v else 'no compression'}"
-             for est, v in verdicts.items()]
+    parts = [f"{est} ({comp[est].get('regulariser')}): {f}"
+             + (f", {comp[est].get('seeds_compressing')} of {comp[est].get('n_seeds')} seeds compressing"
+                if f != "at ceiling" else ", left out of the vote")
+             for est, f in finding.items()]
+    sentence = ("Compression phase (a rise of I(X;T), then a fall larger than a drifting curve (random walk plus noise) gives, "
+                "while I(T;Y) holds, in more than half the seeds): " + "; ".join(parts) + ".")
+    if not voting:
+        sentence += " Every estimator is at its ceiling, so none can show a fall."
+    elif answer == "inconclusive":
+        sentence += " The estimators (or the seeds) disagree, as Saxe et al. (2018) found across regularisers."
+    if any(f == "falls from initialisation" for f in voting.values()):
+        sentence += (" A fall of I(X;T) from the untrained network with no fitting phase before it is reported as "
+                     "'falls from initialisation', not as compression.")
     corr = dyn.get("neuron_correlation") or {}
-    sentence = "Compression phase (I(X;T) falling while I(T;Y) holds): " + "; ".join(parts) + "."
     table: dict[str, Any] = {}
     for est, v in comp.items():
+        table[f"{est}: finding"] = finding[est]
         table[f"{est}: compression"] = bool(v.get("compression"))
         table[f"{est}: seeds compressing"] = f"{v.get('seeds_compressing')} of {v.get('n_seeds')}"
+        table[f"{est}: per-seed findings"] = ", ".join(f"{k}: {x}" for k, x in (v.get("finding_seed") or {}).items())
+        pv = v.get("pvalue_seed") or {}
+        if pv:
+            table[f"{est}: p-value of the fall against a drifting curve, per seed"] = ", ".join(_fmt(x) for x in pv.values())
         table[f"{est}: turning epoch"] = v.get("turning_epoch")
+        if v.get("excluded"):
+            table[f"{est}: why left out"] = v.get("reason")
     for est, c in corr.items():
         lows = [v for v in (c.get("low_seed") or {}).values() if v is not None]
         highs = [v for v in (c.get("high_seed") or {}).values() if v is not None]
@@ -308,9 +331,11 @@ def _bottleneck(dyn: dict[str, Any]) -> dict[str, Any]:
             sentence += (" Neurons that carry more about the input also carry more about the target (r > 0 under every "
                          "estimator): a positive correlation does not by itself contradict a bottleneck, which is a "
                          "statement about the population over training, not across neurons.")
-    notes = [f"{est}: {v.get('criterion')}" for est, v in list(comp.items())[:1]]
+    notes = [f"Criterion: {v.get('criterion')}" for v in list(comp.values())[:1]]
+    notes.append("Answer: yes when every estimator not at its ceiling finds compression, no when none does (a fall "
+                 "from initialisation is no compression), inconclusive otherwise.")
     notes.append("I(X;T) of a deterministic network is infinite for continuous inputs; each value depends on its "
-                 "regulariser (shown beside each estimator).")
+                 "regulariser (shown beside each estimator, including the noise added to the hidden units).")
     return {"answer": answer, "sentence": sentence, "table": table, "notes": notes}
 
 
@@ -318,25 +343,33 @@ def _indicators(dyn: dict[str, Any], alpha: float) -> dict[str, Any]:
     corr = dyn.get("indicator_correlations") or {}
     if not corr:
         return _unavailable("No indicator correlations were computed.")
-    tracking = [n for n, c in corr.items() if c.get("tracks_level")]
+    tracking = [n for n, c in corr.items() if c.get("tracks")]
     leading = [n for n, c in corr.items() if c.get("leads")]
-    if tracking and leading and set(tracking) & set(leading):
+    if leading:
         answer = "yes"
-    elif tracking or leading:
+    elif tracking:
         answer = "inconclusive"
     else:
         answer = "no"
-    sentence = (f"{len(tracking)} of {len(corr)} indicators track the validation loss with the same sign in every seed"
-                f"{' (' + ', '.join(tracking) + ')' if tracking else ''}; "
-                f"{len(leading)} move before it{' (' + ', '.join(leading) + ')' if leading else ''}.")
+    sentence = (f"Beyond the smooth trend all training curves share, {len(tracking)} of {len(corr)} indicators move "
+                f"with the validation loss{' (' + ', '.join(tracking) + ')' if tracking else ''} and "
+                f"{len(leading)} move before it{' (' + ', '.join(leading) + ')' if leading else ''} "
+                f"(Holm-corrected over the {len(corr)} indicators, family-wise alpha {_fmt(alpha)}).")
+    if answer == "inconclusive":
+        sentence += " Co-movement without a lead does not say the indicator anticipates the loss."
     table: dict[str, Any] = {}
     for name, c in corr.items():
         ll = c.get("lead_lag") or {}
-        table[name] = (f"Spearman r with val. loss {_fmt(_r(c.get('spearman_mean')))} (mean over seeds); "
-                       f"same sign in every seed: {'yes' if c.get('same_sign_all_seeds') else 'no'}; "
-                       f"{ll.get('interpretation', 'no lead/lag analysis')}")
-    return {"answer": answer, "sentence": sentence, "table": table,
-            "notes": [f"Lead/lag: cross-correlation of first differences, band {dyn.get('settings', {}).get('lead_lag_band')}."]}
+        verdict = "leads" if c.get("leads") else ("tracks" if c.get("tracks") else "neither")
+        table[name] = (f"{verdict}; best lag {_fmt(ll.get('best_lag'))} epochs (r = {_fmt(_r(ll.get('best_corr')))}, "
+                       f"p = {_fmt(ll.get('pvalue'))}, Holm p = {_fmt(ll.get('pvalue_holm'))}); Spearman r of levels "
+                       f"{_fmt(_r(c.get('spearman_mean')))} (descriptive: shared trends make it large)")
+    band = dyn.get("settings", {}).get("lead_lag_band")
+    notes = [f"Criterion: {band}." if band else "Criterion: prewhitened cross-correlation, Holm over indicators.",
+             "Answer: yes when some indicator moves before the loss, inconclusive when some move with it but none "
+             "before, no otherwise. Lags count epochs (indicators tracked every few epochs step by that spacing).",
+             "Test outcomes (p-values, adjusted Rand indices between epochs' layerings) are not screened as indicators."]
+    return {"answer": answer, "sentence": sentence, "table": table, "notes": notes}
 
 
 def _phases(dyn: dict[str, Any]) -> dict[str, Any]:
@@ -346,22 +379,41 @@ def _phases(dyn: dict[str, Any]) -> dict[str, Any]:
         return _unavailable("No gradient statistics were recorded.")
     overall = pt.get("all", {})
     epoch = overall.get("transition_epoch")
-    answer = "yes" if epoch is not None else "no"
-    ratios = [v for v in (overall.get("snr_ratio_seed") or {}).values() if v is not None]
-    if epoch is not None:
-        sentence = (f"Gradient signal-to-noise falls from a drift phase to a diffusion phase at epoch {_fmt(epoch)} "
-                    f"(seed mean; SNR before/after ratio {_fmt(_mean(ratios))}).")
+    answer = overall.get("answer") or ("yes" if epoch is not None else "no")
+    n_yes, n_seeds = overall.get("n_seeds_yes"), overall.get("n_seeds")
+    szt = {k: v for k, v in (overall.get("szt_epoch_seed") or {}).items() if v is not None}
+    if answer == "yes":
+        sentence = (f"Gradient signal-to-noise steps down from a drift to a diffusion phase beyond a smooth decline in "
+                    f"{n_yes} of {n_seeds} seeds (all parameters), at epoch {_fmt(epoch)} (median over those seeds).")
+    elif answer == "no":
+        sentence = ("No step in gradient signal-to-noise beyond a smooth decline in most seeds: SNR changes "
+                    "gradually, not in two phases.")
     else:
-        sentence = "No drift-to-diffusion transition was detected in the gradient signal-to-noise ratio."
+        sentence = (f"Undecided: {n_yes} of {n_seeds} seeds show a step in gradient signal-to-noise beyond a smooth "
+                    "decline; the others do not, or their noise would hide a step.")
+    sentence += (f" Shwartz-Ziv & Tishby's own criterion (SNR above 1 before, below 1 after) holds from epoch "
+                 f"{', '.join(_fmt(v) for v in szt.values())} (seeds {', '.join(szt)})." if szt else
+                 " Shwartz-Ziv & Tishby's own criterion (SNR above 1 before, below 1 after) holds in no seed.")
     comparison = dyn.get("comparison") or {}
     table: dict[str, Any] = {}
+    if raw.get("gradient_source"):
+        table["gradient statistics"] = raw["gradient_source"]
     for group, v in pt.items():
-        table[f"{group}: transition epoch (seed mean)"] = v.get("transition_epoch")
+        table[f"{group}: answer (seed agreement)"] = v.get("answer")
+        table[f"{group}: answer per seed"] = ", ".join(str(x) for x in (v.get("answer_seed") or {}).values())
+        table[f"{group}: transition epoch (median over seeds)"] = v.get("transition_epoch")
         per_seed = v.get("transition_epoch_seed") or {}
         table[f"{group}: transition epoch per seed"] = ", ".join(_fmt(x) for x in per_seed.values())
+        pv = v.get("pvalue_seed") or {}
+        if pv:
+            table[f"{group}: p-value per seed (step vs smooth trend)"] = ", ".join(_fmt(x) for x in pv.values())
+        sz = v.get("szt_epoch_seed") or {}
+        if sz:
+            table[f"{group}: SNR > 1 before / < 1 after, from epoch (per seed)"] = ", ".join(_fmt(x) for x in sz.values())
     for est, c in comparison.items():
         table[f"vs information-plane turning point ({est})"] = c.get("note") or _fmt(c.get("difference"))
     notes = [f"Criterion: {raw['criterion']}"] if raw.get("criterion") else []
+    notes.append("Answer: yes / no when more than half the seeds say so, otherwise inconclusive.")
     return {"answer": answer, "sentence": sentence, "table": table, "notes": notes}
 
 

@@ -56,6 +56,12 @@ def assemble_recording(pieces: Sequence[dict[str, Any]], *, neuron_ids: Sequence
         coords=coords,
         attrs={**attrs, "n_epoch": int(n_epoch)},
     )
+    if all("grad_fixed_mean_norm" in p for p in pieces):  # runs with grad_fixed_batches > 0
+        ds["grad_fixed_mean_norm"] = (("epoch", "group"), np.stack([p["grad_fixed_mean_norm"] for p in pieces]),
+                                      {"long_name": "norm of the mean minibatch gradient at fixed end-of-epoch weights"})
+        ds["grad_fixed_std_norm"] = (("epoch", "group"), np.stack([p["grad_fixed_std_norm"] for p in pieces]),
+                                     {"long_name": "norm of the elementwise std of minibatch gradients at fixed "
+                                                   "end-of-epoch weights"})
     ds = _probe_check(ds)
     ds["activity"].encoding["chunks"] = (1, n_time, len(neuron_ids))
     ds["prediction"].encoding["chunks"] = (1, n_time)
