@@ -18,6 +18,15 @@ What runs by default, and why (budget: about ten minutes on two CPU cores)
   surrogates, 461 s with all 100 for every pair and the session 2 kernels), so by default KSG instead re-estimates
   the last epoch's transfer-entropy matrix once (``ksg_check``), and the report states how well the
   two estimators agree.
+* The other flow measure beside the run's (``measure="te"``: the seed's TDMI - MI in
+  ``flow_tdmi.nc``/``structure_tdmi.json``), through the same estimator and significance path.
+* Untrained networks of the same architecture as the null of the direction and layer answers:
+  every seed's epoch 0 plus ``n_untrained - len(seeds)`` further initialisations (default 20 in
+  all), recorded on the same probe (forward passes only) and analysed with the tracked estimator
+  (2 surrogates: only the flow values are used, at the edge density of seed 0's full test);
+  :func:`infoflow.structure.compare_untrained` writes ``untrained.json``.
+* Every flow analyses the probe after its zero-state warm-up (``window - target_offset`` steps,
+  recorded as ``transient_dropped``); the recording carries the probe-versus-windowed-MSE check.
 * The information plane under several estimators, the learning indicators and gradient phases.
 """
 
@@ -35,6 +44,8 @@ from typing import Any
 from infoflow._io import atomic_write_json, load_dataset, save_dataset
 from infoflow._validation import InvalidParameterError
 from infoflow.pipeline._stages import run_stage
+from infoflow.pipeline._untrained import (MEASURE_TAGS, drop_transient, other_measure, record_untrained,
+                                          untrained_comparisons, write_json)
 
 ProgressFn = Callable[[str, int, int], None]
 
@@ -71,6 +82,9 @@ class RunOptions:
     scheduler: str | None = None
     # structure
     n_null: int = 199
+    # untrained networks of the same architecture as the null of Q1/Q2: every seed's epoch 0 plus
+    # further random initialisations up to this many in all (0: no untrained test)
+    n_untrained: int = 20
     # bottleneck
     ip_estimators: tuple[str, ...] = ("binning", "kde", "gaussian_copula")
     ip_window: int = 24
@@ -150,6 +164,9 @@ def _check_options(o: RunOptions) -> None:
     check_param("run", "flow_method", o.flow_method, [Options(*METHODS)])
     check_param("run", "track_method", o.track_method, [Options(*METHODS)])
     check_param("run", "measure", o.measure, [Options(*MEASURES)])
+    check_param("run", "n_untrained", o.n_untrained, [Interval(int, 0, None)])
+    if o.n_untrained == 1:
+        raise InvalidParameterError("run: n_untrained must be 0 (no untrained test) or at least 2; got 1.")
     if not o.seeds:
         raise InvalidParameterError("run: seeds must name at least one seed.")
     if not o.lags or any((not isinstance(v, int)) or v < 1 for v in o.lags):
@@ -236,27 +253,35 @@ def run_pipeline(out_dir: str | Path, options: RunOptions | None = None, *,
     track_opts = dict(method=o.track_method, surrogates=o.track_surrogates, lags=o.lags, alpha=o.alpha,
                       measure=o.measure, condition_on_input=o.condition_on_input, theiler=o.theiler,
                       epochs=tracked_epochs(o.epochs, o.track_every))
+    transient = {"probe_transient": "dropped"}  # flows analyse the probe after its zero-state warm-up
     for d, rec in zip(seed_dirs, recordings):
         def compute_track(d=d, rec=rec):
-            ds = information_flow(load_recording(rec), seed=0, scheduler=o.scheduler, callback=cb("flow over epochs"),
-                                  **track_opts)
+            ds = information_flow(drop_transient(load_recording(rec)), seed=0, scheduler=o.scheduler,
+                                  callback=cb("flow over epochs"), **track_opts)
             save_dataset(ds, d / "flow_epochs.nc")
-        stage(f"flow_epochs({d.name})", track_opts, [rec], [d / "flow_epochs.nc"], compute_track)
+        stage(f"flow_epochs({d.name})", {**track_opts, **transient}, [rec], [d / "flow_epochs.nc"], compute_track)
 
     flow_opts = dict(method=o.flow_method, surrogates=o.surrogates, lags=o.lags, alpha=o.alpha, measure=o.measure,
                      condition_on_input=o.condition_on_input, theiler=o.theiler,
                      screen=bool(o.screen and o.flow_method == "ksg"), epochs=[0, o.epochs])
 
-    def compute_flow():
-        ds = information_flow(load_recording(recordings[0]), seed=0, scheduler=o.scheduler, callback=cb("flow"),
-                              **flow_opts)
-        save_dataset(ds, primary / "flow.nc")
-    stage("flow", flow_opts, [recordings[0]], [primary / "flow.nc"], compute_flow)
+    def compute_flow(measure: str, path: Path):
+        ds = information_flow(drop_transient(load_recording(recordings[0])), seed=0, scheduler=o.scheduler,
+                              callback=cb("flow"), **{**flow_opts, "measure": measure})
+        save_dataset(ds, path)
+    stage("flow", {**flow_opts, **transient}, [recordings[0]], [primary / "flow.nc"],
+          lambda: compute_flow(o.measure, primary / "flow.nc"))
+    # the other measure (TE or the seed's TDMI - MI) through the same estimator and significance path
+    other = other_measure(o.measure)
+    other_flow = primary / f"flow_{MEASURE_TAGS[other]}.nc"
+    other_opts = {**flow_opts, **transient, "measure": other}
+    stage(f"flow({other})", other_opts, [recordings[0]], [other_flow], lambda: compute_flow(other, other_flow))
 
     if o.ksg_check:
         ksg_opts = dict(lags=o.lags, epoch=o.epochs, history=1)
-        stage("ksg_check", ksg_opts, [recordings[0]], [primary / "te_ksg.nc"],
-              lambda: save_dataset(ksg_te_matrix(load_recording(recordings[0]), epoch=o.epochs, lags=o.lags),
+        stage("ksg_check", {**ksg_opts, **transient}, [recordings[0]], [primary / "te_ksg.nc"],
+              lambda: save_dataset(ksg_te_matrix(drop_transient(load_recording(recordings[0])), epoch=o.epochs,
+                                                 lags=o.lags),
                                    primary / "te_ksg.nc"))
 
     # 3. structure: the full flow of seed 0, and the tracked flow of every seed
@@ -265,12 +290,39 @@ def run_pipeline(out_dir: str | Path, options: RunOptions | None = None, *,
           lambda: atomic_write_json(primary / "structure.json",
                                     analyze_structure(load_dataset(primary / "flow.nc"), seed=0, callback=cb("structure"),
                                                       **struct_opts)))
+    other_struct = primary / f"structure_{MEASURE_TAGS[other]}.json"
+    other_struct_opts = {**struct_opts, "weight": other}
+    stage(f"structure({other})", other_struct_opts, [other_flow], [other_struct],
+          lambda: atomic_write_json(other_struct, analyze_structure(load_dataset(other_flow), seed=0, **other_struct_opts)))
     track_struct_opts = dict(struct_opts, n_null=min(o.n_null, 99))
     for d in seed_dirs:
         stage(f"structure_epochs({d.name})", track_struct_opts, [d / "flow_epochs.nc"], [d / "structure_epochs.json"],
               lambda d=d: atomic_write_json(d / "structure_epochs.json",
                                             analyze_structure(load_dataset(d / "flow_epochs.nc"), seed=0,
                                                               **track_struct_opts)))
+
+    # 3b. untrained networks of the same architecture: the null of Q1/Q2 (every seed's epoch 0 is in its
+    # tracked flow; further initialisations are recorded on the same probe and analysed the same way)
+    n_extra = max(o.n_untrained - len(seed_dirs), 0) if o.n_untrained else 0
+    untrained_flow = out / "untrained_flow.nc"
+    if n_extra:
+        ut_opts = {**track_opts, **transient, "epochs": "all", "surrogates": 2, "n_extra": n_extra}
+
+        def compute_untrained_flow():
+            rec = load_recording(recordings[0])
+            nets = record_untrained(rec, load_json(primary / "config.json"), n_extra)
+            opts = {k: v for k, v in ut_opts.items() if k not in ("n_extra", "probe_transient")}
+            save_dataset(information_flow(drop_transient(nets), seed=0, scheduler=o.scheduler,
+                                          callback=cb("untrained networks"), **opts), untrained_flow)
+        stage("untrained_flow", ut_opts, [recordings[0]], [untrained_flow], compute_untrained_flow)
+    if o.n_untrained:
+        full_flows = {o.measure: primary / "flow.nc", other: other_flow}
+        cmp_opts = dict(alpha=o.alpha, n_untrained=o.n_untrained)
+        stage("untrained", cmp_opts, [*(d / "flow_epochs.nc" for d in seed_dirs), untrained_flow, *full_flows.values()],
+              [out / "untrained.json"],
+              lambda: write_json(out / "untrained.json", untrained_comparisons(
+                  seed_dirs, untrained_flow if n_extra else None, measures=(o.measure, other), full_flows=full_flows,
+                  alpha=o.alpha)))
 
     # 4. information plane (all seeds) and dynamics
     ip_opts = dict(estimators=o.ip_estimators, window=o.ip_window, max_samples=o.ip_max_samples,
@@ -301,7 +353,7 @@ def run_pipeline(out_dir: str | Path, options: RunOptions | None = None, *,
 
     # 5. report (always re-rendered: cheap, and it reads only saved files)
     inputs = [out / "run_options.json", primary / "flow.nc", primary / "structure.json", out / "dynamics.json",
-              primary / "te_ksg.nc",
+              primary / "te_ksg.nc", other_flow, other_struct, out / "untrained.json",
               out / "information_plane.nc", *[d / "structure_epochs.json" for d in seed_dirs]]
     stage("report", {}, inputs, [out / "report.html", out / "summary.json"], lambda: write_report(out))
     report.summary = load_json(out / "summary.json")
@@ -355,6 +407,11 @@ def analyze_recording(recording: Any, out_dir: str | Path, *, roles: Any = None,
                       time_column: str | None = None, fill: str | None = None, scheduler: str | None = None,
                       seed: int = 0, progress: ProgressFn | None = None) -> RunReport:
     """Flow, structure and report for a recording a user brings (no training history needed).
+
+    Both measures are analysed: `measure` gives ``flow.nc``/``structure.json`` and the other one
+    (TE or the seed's TDMI - MI) ``flow_<te|tdmi>.nc``/``structure_<te|tdmi>.json``, through the same
+    estimator and significance path. With no untrained counterpart, the report's answers rest on the
+    graph nulls of :func:`infoflow.structure.analyze_structure` and say so.
 
     Parameters
     ----------
@@ -468,10 +525,22 @@ def analyze_recording(recording: Any, out_dir: str | Path, *, roles: Any = None,
     structure["warnings"] = structure_warnings
     atomic_write_json(out / "structure.json", structure)
     report.seconds["structure"] = round(time.perf_counter() - t0, 2)
+    # the other measure (TE or the seed's TDMI - MI): same estimator, same surrogates, same graph nulls
+    other = other_measure(measure)
+    t0 = time.perf_counter()
+    if progress is not None:
+        progress(f"flow ({other})", 0, 0)
+    ds_other = information_flow(rec, roles=roles if "role" not in act.coords else None, seed=seed, scheduler=scheduler,
+                                callback=None if progress is None else (lambda d, t: progress(f"flow ({other})", d, t)),
+                                **{**flow_opts, "measure": other})
+    save_dataset(ds_other, out / f"flow_{MEASURE_TAGS[other]}.nc")
+    atomic_write_json(out / f"structure_{MEASURE_TAGS[other]}.json",
+                      analyze_structure(ds_other, n_null=n_null, alpha=alpha, weight=other, seed=seed))
+    report.seconds[f"flow+structure ({other})"] = round(time.perf_counter() - t0, 2)
     for text in dict.fromkeys(flow_warnings + structure_warnings):
         warnings.warn(text, InfoflowWarning, stacklevel=2)
     write_report(out)
-    report.ran = ["flow", "structure", "report"]
+    report.ran = ["flow", "structure", f"flow+structure ({other})", "report"]
     report.summary = load_json(out / "summary.json")
     return report
 

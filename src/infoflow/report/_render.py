@@ -46,6 +46,7 @@ def render_report(summary: dict[str, Any], figures: dict[str, list[str]]) -> str
             "id": key, "number": number, "title": title, "answer": sec["answer"], "sentence": sec["sentence"],
             "rows": [(k, _fmt(v)) for k, v in sec.get("table", {}).items()],
             "notes": sec.get("notes", []), "figures": figures.get(key, []),
+            "agreement": sec.get("agreement", ""),  # Q1/Q2: where TE and the seed's TDMI - MI agree
         })
     setup_rows = [(k, _fmt(v)) for k, v in summary["setup"].items()]
     method_rows = [(k, _fmt(v)) for k, v in summary["methods"].items()]

@@ -7,10 +7,10 @@ answer ``"unavailable"`` and a note instead of numbers.
 
 Decision rules (stated in the report's Methods table too)
 ---------------------------------------------------------
-* Q1 direction: "yes" when trophic incoherence F0 is lower and the downhill fraction higher than
-  under the rewired null (both p < alpha); "no" when neither is; otherwise "inconclusive".
-* Q2 layers: "yes" when more than one layer is found and the layering beats its null (p < alpha);
-  "no" when one layer is found; otherwise "inconclusive".
+* Q1 direction and Q2 layers, for both flow measures (TE and the seed's TDMI - MI): see
+  :mod:`infoflow.report._flowanswers`. Q1 follows the test of trained against untrained networks of
+  the same architecture where the run has them, else the structure stage's graph null; Q2 follows
+  the structure stage's layer test. Failing to reject is "no" only where the test had power.
 * Q3 bottleneck: "yes" when a compression phase (a fall beyond a drifting-curve null, after a fitting phase, in
   more than half the seeds) appears under every information-plane estimator not at its ceiling,
   "no" under none, "inconclusive" when they disagree (the Saxe et al. 2018 situation) or all are
@@ -231,42 +231,68 @@ def _structure_files(seeds: list[Path]) -> tuple[dict | None, list[dict]]:
 
 
 def _direction(seeds: list[Path], alpha: float) -> dict[str, Any]:
-    st, tracked = _structure_files(seeds)
-    if st is None:
+    """Q1 for both measures; the answer follows the untrained-network test where a run has one (see
+    :mod:`infoflow.report._flowanswers` for the decision rules)."""
+    from infoflow.report import _flowanswers as fa
+
+    pairs = fa.measures(seeds, read_json)
+    if not pairs:
         return _unavailable("No structure.json: run the flow and structure stages first.")
-    d = st["directedness"]
-    f0, p_f0 = d.get("f0"), d.get("f0_pvalue")
-    down, p_down = d.get("downhill_fraction"), d.get("downhill_pvalue")
-    null = next((n for n in d.get("nulls", []) if n.get("kind") == "rewire"), {})
-    epoch0 = next((n for n in d.get("nulls", []) if n.get("kind") == "epoch0"), {})
-    f0_epoch0 = epoch0.get("f0_mean", epoch0.get("f0"))
-    sig = [p is not None and p < alpha for p in (p_f0, p_down)]
-    answer = "yes" if all(sig) else ("no" if not any(sig) else "inconclusive")
-    tests = {f"{t['later']} after {t['earlier']}": t for t in d.get("role_tests", [])}
+    _, tracked = _structure_files(seeds)
+    ut = fa.untrained(seeds, read_json)
+    primary = pairs[0][0]
+    answers: dict[str, str] = {}
+    sentences: list[str] = []
+    notes: list[str] = []
+    table: dict[str, Any] = {}
+    for m, st in pairs:
+        label = fa.LABELS[m]
+        d = st["directedness"]
+        g_answer, g_reason, g_null = fa.graph_direction(st, alpha)
+        if m in ut:
+            answers[m] = fa.untrained_direction(ut[m])
+            s = ut[m]["statistics"]
+            sentences.append(fa.untrained_sentence(ut[m], label))
+            table[f"{label}: untrained networks compared (seeds' epoch 0 + initialisations)"] = ut[m]["n_untrained"]
+            table[f"{label}: strongest flows kept per network (matched density)"] = ut[m]["n_edges"]
+            table.update(fa._stat_rows(f"F0, {label}", s["f0"], alpha))
+            table.update(fa._stat_rows(f"downhill fraction, {label}", s["downhill_fraction"], alpha))
+            for name, c in s.items():
+                if "Cliff's delta" in name:
+                    role = name.replace(", Cliff's delta)", ")")
+                    table[f"{role}, {label}: Cliff's delta trained - untrained [interval], p-value vs untrained"] = (
+                        f"{fa._f(c.get('effect'))} [{fa._f(c.get('ci_low'))}, {fa._f(c.get('ci_high'))}], "
+                        f"p = {fa._f(c.get('pvalue'))} ({c.get('verdict')})")
+            null_used = "untrained networks of the same architecture (permutation test, seeds pooled as exchangeable draws)"
+        else:
+            answers[m] = g_answer
+            null_used = g_null + " (no untrained counterpart: a graph null)"
+            sentences.append(f"{label}: F0 = {fa._f(d.get('f0'))} (0 = perfectly layered, 1 = no direction), "
+                             f"{fa._f(100 * d['downhill_fraction'] if d.get('downhill_fraction') is not None else None)}% "
+                             f"of the flow downhill; against the graph null: {g_reason}.")
+        table[f"F0, {label} (trained, seed 0)"] = _r(d.get("f0"))
+        table[f"F0, {label}: p-value (graph null, seed 0)"] = _r(d.get("f0_pvalue"))
+        table[f"downhill fraction, {label} (seed 0)"] = _r(d.get("downhill_fraction"))
+        table[f"downhill fraction, {label}: p-value (graph null, seed 0)"] = _r(d.get("downhill_pvalue"))
+        table[f"edges tested, {label} (seed 0)"] = d.get("n_edges")
+        table[f"{label}: direction answer"] = answers[m]
+        table[f"{label}: direction answer rests on"] = f"{fa.GRAPH.format(label=label)}; null: {null_used}"
+        table.update(fa.role_rows(st, label, alpha))
+        notes += [f"{label}: {n}" for n in st.get("notes", [])]
     last_f0 = [s["epochs"]["f0"][-1] for s in tracked if "epochs" in s]
     first_f0 = [s["epochs"]["f0"][0] for s in tracked if "epochs" in s]
-    sentence = (f"Trophic incoherence F0 = {_fmt(f0)} (0 = perfectly layered, 1 = no direction) against "
-                f"{_fmt(null.get('f0_mean'))} for rewired networks (p = {_fmt(p_f0)}); {_fmt(100 * down if down is not None else None)}% "
-                f"of the flow runs downhill (null {_fmt(100 * null['downhill_mean'] if null.get('downhill_mean') is not None else None)}%, "
-                f"p = {_fmt(p_down)}).")
-    if f0_epoch0 is not None:
-        sentence += (f" The untrained network (epoch 0) already has F0 = {_fmt(f0_epoch0)}, so "
-                     + ("training made the flow more directed." if f0 is not None and f0 < f0_epoch0 else
-                        "much of the direction is there before training."))
-    table: dict[str, Any] = {
-        "F0 (trained, seed 0)": _r(f0), "F0 p-value (rewired null)": _r(p_f0), "F0 null mean": _r(null.get("f0_mean")),
-        "F0 at epoch 0": _r(f0_epoch0), "downhill fraction": _r(down), "downhill p-value": _r(p_down),
-        "edges tested": d.get("n_edges"),
-    }
     if last_f0:
-        table["F0 at last epoch, tracked estimator, mean over seeds"] = _r(_mean(last_f0))
-        table["F0 at last epoch, SD over seeds"] = _r(_sd(last_f0))
-        table["F0 at epoch 0, tracked estimator, mean over seeds"] = _r(_mean(first_f0))
-    for name, t in tests.items():
-        table[f"{name}: p-value (Mann-Whitney)"] = _r(t.get("pvalue"))
-        table[f"{name}: effect size (Cliff's delta)"] = _r(t.get("cliffs_delta"))
+        label = fa.LABELS[primary]
+        table[f"F0, {label}: last epoch, tracked estimator, mean over seeds"] = _r(_mean(last_f0))
+        table[f"F0, {label}: last epoch, SD over seeds"] = _r(_sd(last_f0))
+        table[f"F0, {label}: epoch 0, tracked estimator, mean over seeds"] = _r(_mean(first_f0))
     table.update(_ksg_agreement(seeds[0]))
-    return {"answer": answer, "sentence": sentence, "table": table, "notes": list(st.get("notes", []))}
+    table.update(fa.probe_rows(seeds))
+    answer = answers[primary]
+    basis = ("untrained networks of the same architecture" if primary in ut else "a graph null (no untrained networks)")
+    sentence = (f"Answer from the bivariate {fa.LABELS[primary]} graph against {basis}. " + " ".join(sentences))
+    return {"answer": answer, "sentence": sentence, "table": table, "notes": notes,
+            "agreement": fa.agreement(pairs, answers, "direction", primary)}
 
 
 def _ksg_agreement(primary: Path) -> dict[str, Any]:
@@ -295,30 +321,54 @@ def _ksg_agreement(primary: Path) -> dict[str, Any]:
 
 
 def _layers(seeds: list[Path], alpha: float) -> dict[str, Any]:
-    st, tracked = _structure_files(seeds)
-    if st is None:
+    """Q2 for both measures: the layer test of the structure stage, with the untrained comparison beside it."""
+    from infoflow.report import _flowanswers as fa
+
+    pairs = fa.measures(seeds, read_json)
+    if not pairs:
         return _unavailable("No structure.json: run the flow and structure stages first.")
-    lay = st["layers"]
-    n, p = lay.get("n_layers"), lay.get("pvalue")
-    if n is not None and n > 1 and p is not None and p < alpha:
-        answer = "yes"
-    elif n == 1:
-        answer = "no"
-    else:
-        answer = "inconclusive"
-    sentence = (f"{n} layer{'s' if n != 1 else ''} found by clustering the neurons' progression "
-                f"(p = {_fmt(p)} against rewired networks); {_fmt(100 * lay['within_fraction'] if lay.get('within_fraction') is not None else None)}% "
-                f"of the flow stays within a layer, {_fmt(100 * lay['skip_fraction'] if lay.get('skip_fraction') is not None else None)}% skips a layer.")
-    table = {"number of layers": n, "layering p-value": _r(p), "layers by BIC": lay.get("n_layers_bic"),
-             "within-layer flow fraction": _r(lay.get("within_fraction")),
-             "forward flow fraction": _r(lay.get("forward_fraction")),
-             "backward flow fraction": _r(lay.get("backward_fraction")),
-             "layer-skipping flow fraction": _r(lay.get("skip_fraction"))}
+    _, tracked = _structure_files(seeds)
+    ut = fa.untrained(seeds, read_json)
+    primary = pairs[0][0]
+    answers: dict[str, str] = {}
+    sentences: list[str] = []
+    notes: list[str] = []
+    table: dict[str, Any] = {}
+    layer_stat = "layering (best mean silhouette, k >= 2)"
+    for m, st in pairs:
+        label = fa.LABELS[m]
+        lay = st["layers"]
+        answers[m], reason, null = fa.graph_layers(st, alpha)
+        n, p = lay.get("n_layers"), lay.get("pvalue")
+        pct = lambda k: fa._f(100 * lay[k] if lay.get(k) is not None else None)  # noqa: E731
+        text = (f"{label}: {n} layer{'s' if n != 1 else ''} from clustering the neurons' progression (p = {fa._f(p)} "
+                f"against {null}; {reason}); {pct('within_fraction')}% of the flow stays within a layer, "
+                f"{pct('skip_fraction')}% skips one.")
+        if m in ut and layer_stat in ut[m]["statistics"]:
+            c = ut[m]["statistics"][layer_stat]
+            text += (f" Against {ut[m]['n_untrained']} untrained networks the layering statistic (best mean silhouette) "
+                     f"differs by {fa._f(c.get('effect'))} (p = {fa._f(c.get('pvalue'))}: {c.get('verdict')}).")
+            table.update(fa._stat_rows(f"layering (best silhouette), {label}", c, alpha))
+        sentences.append(text)
+        key = "number of layers" if m == primary else f"number of layers, {label}"
+        table[key] = n
+        table[f"layering p-value, {label} (seed 0)"] = _r(p)
+        table[f"layers by BIC, {label}"] = lay.get("n_layers_bic")
+        table[f"within-layer flow fraction, {label}"] = _r(lay.get("within_fraction"))
+        table[f"forward flow fraction, {label}"] = _r(lay.get("forward_fraction"))
+        table[f"backward flow fraction, {label}"] = _r(lay.get("backward_fraction"))
+        table[f"layer-skipping flow fraction, {label}"] = _r(lay.get("skip_fraction"))
+        table[f"{label}: layers answer"] = answers[m]
+        table[f"{label}: layers answer rests on"] = f"{fa.GRAPH.format(label=label)}; null: {null}"
+        notes += [f"{label}: {x}" for x in lay.get("notes", [])]
     counts = [s["epochs"]["n_layers"] for s in tracked if "epochs" in s]
     if counts:
-        table["layers over tracked epochs (seed 0)"] = ", ".join(str(c) for c in counts[0])
-        table["layers at last epoch, per seed"] = ", ".join(str(c[-1]) for c in counts)
-    return {"answer": answer, "sentence": sentence, "table": table, "notes": list(lay.get("notes", []))}
+        label = fa.LABELS[primary]
+        table[f"layers over tracked epochs (seed 0), {label}"] = ", ".join(str(c) for c in counts[0])
+        table[f"layers at last epoch, per seed, {label}"] = ", ".join(str(c[-1]) for c in counts)
+    sentence = f"Answer from the bivariate {fa.LABELS[primary]} graph and the layer test's null. " + " ".join(sentences)
+    return {"answer": answers[primary], "sentence": sentence, "table": table, "notes": notes,
+            "agreement": fa.agreement(pairs, answers, "layers", primary)}
 
 
 def _bottleneck(dyn: dict[str, Any]) -> dict[str, Any]:
@@ -480,7 +530,8 @@ def _methods(primary: Path, options: dict[str, Any], dyn: dict[str, Any] | None,
         for key in ("entropy_method", "tc_method", "mi_method", "lead_lag_band"):
             if key in settings:
                 rows[f"dynamics: {key}"] = settings[key]
-    rows["decision rules"] = ("see infoflow.report._summary: Q1 F0 and downhill fraction vs rewired null; Q2 layers vs null; "
+    rows["decision rules"] = ("see infoflow.report._summary and _flowanswers: Q1 F0 and downhill fraction of trained vs untrained "
+                              "networks (runs) or vs a graph null (recordings), both measures; Q2 the layer test; "
                               "Q3 compression under each estimator; Q4 tracking and leading the validation loss; "
                               "Q5 changepoint in gradient SNR")
     return rows

@@ -64,8 +64,58 @@ def assemble_recording(pieces: Sequence[dict[str, Any]], *, neuron_ids: Sequence
         ds["grad_fixed_std_norm"] = (("epoch", "group"), np.stack([p["grad_fixed_std_norm"] for p in pieces]),
                                      {"long_name": "norm of the elementwise std of minibatch gradients at fixed "
                                                    "end-of-epoch weights"})
+    ds = _probe_check(ds)
     ds["activity"].encoding["chunks"] = (1, n_time, len(neuron_ids))
     ds["prediction"].encoding["chunks"] = (1, n_time)
+    return ds
+
+
+PROBE_TOLERANCE = 0.10
+"""Largest relative difference between the probe's MSE (after the transient) and the windowed MSE
+of the same split that still counts as a match."""
+
+
+def probe_transient(attrs: dict[str, Any]) -> int:
+    """Steps at the start of the stateful probe run whose state has seen fewer past steps than any
+    training window (``window - target_offset``; 0 when the recording does not say)."""
+    if "window" not in attrs:
+        return 0
+    return max(int(attrs["window"]) - int(attrs.get("target_offset", 0)), 0)
+
+
+def _probe_check(ds: xr.Dataset) -> xr.Dataset:
+    """Add ``probe_loss (epoch)`` and the probe-versus-windows check to a training recording.
+
+    The probe is one stateful run from a zero state over the whole split, while training (and the
+    windowed losses) saw windows of ``window`` steps from a zero state. Its first
+    :func:`probe_transient` steps are a warm-up the network never met in training, so analyses drop
+    them; after them, a network whose state forgets faster than a window gives the same forecasts as
+    the windows do, and ``probe_loss`` should equal the windowed loss of the probe split. A mismatch
+    larger than :data:`PROBE_TOLERANCE` (relative, at the last epoch) is flagged in the attrs: the
+    probe run then shows the network in a regime that training never produced.
+    """
+    skip = probe_transient(ds.attrs)
+    n_time = ds.sizes["time"]
+    if skip >= n_time:
+        return ds
+    err = ds["prediction"].values[:, skip:].astype(np.float64) - ds["target"].values[None, skip:].astype(np.float64)
+    probe = np.mean(err**2, axis=1)
+    ds["probe_loss"] = (("epoch",), probe, {"long_name": f"MSE of the probe run after its first {skip} steps",
+                                            "units": "sd^2"})
+    split = str(ds.attrs.get("probe_split", "test"))
+    windowed = ds[f"{split}_loss"].values if f"{split}_loss" in ds else None
+    ds.attrs["probe_transient_steps"] = int(skip)
+    if windowed is None or int(ds.attrs.get("horizon", 1)) != 1:
+        ds.attrs["probe_check"] = ("not compared: the windowed loss averages several forecast steps" if windowed is not None
+                                   else "not compared: no windowed loss of the probe split")
+        return ds
+    ratio = float(probe[-1] / windowed[-1]) if windowed[-1] > 0 else float("nan")
+    ok = bool(np.isfinite(ratio) and abs(ratio - 1.0) <= PROBE_TOLERANCE)
+    ds.attrs["probe_loss_ratio"] = ratio
+    ds.attrs["probe_check"] = (
+        f"{'match' if ok else 'MISMATCH'}: at the last epoch the probe run's MSE after its first {skip} steps is "
+        f"{probe[-1]:.4g}, the windowed {split} MSE {windowed[-1]:.4g} (ratio {ratio:.3f}, tolerance "
+        f"{PROBE_TOLERANCE:.0%})")
     return ds
 
 
