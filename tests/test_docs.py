@@ -110,3 +110,55 @@ def test_cli_page_options_exist():
         for cell in re.findall(r"^\| `([^|]*)` \|", body, re.M):
             for opt in re.findall(r"(?<![\w-])--[a-z][a-z-]*", cell):
                 assert opt in known, f"cli.md documents {opt} for `infoflow {name}`, which has no such option"
+
+
+def test_readme_names_the_pip_package():
+    """The README names the distribution users install (pyproject's [project] name)."""
+    import tomllib
+
+    root = DOCS.parent
+    name = tomllib.loads((root / "pyproject.toml").read_text("utf-8"))["project"]["name"]
+    assert f"`{name}`" in (root / "README.md").read_text("utf-8")
+
+
+def test_quick_is_described_as_it_is():
+    """docs/cli.md and `run --help` describe --quick by what quick_options changes (not the unit count)."""
+    from infoflow.pipeline import RunOptions
+
+    quick, full = RunOptions.quick_options(), RunOptions()
+    text = (DOCS / "cli.md").read_text("utf-8")
+    row = next(line for line in text.splitlines() if line.startswith("| `--quick` |"))
+    assert f"{quick.epochs} epochs" in row and f"{quick.surrogates} surrogates" in row
+    if quick.n_units == full.n_units:
+        assert "fewer units" not in row and f"same {quick.n_units} units" in row
+    import typer.main
+
+    from infoflow.cli import app
+
+    run = typer.main.get_command(app).commands["run"]
+    help_text = next(p.help for p in run.params if p.name == "quick")
+    assert ("fewer units" in help_text) == (quick.n_units < full.n_units)
+
+
+def test_cli_defaults_in_docs_match_the_app():
+    """The default column of docs/cli.md agrees with the app for numeric and choice options."""
+    import typer.main
+
+    from infoflow.cli import app
+
+    group = typer.main.get_command(app)
+    text = (DOCS / "cli.md").read_text("utf-8")
+    sections = dict(zip(*[iter(re.split(r"^## `infoflow (\w+)[^`]*`", text, flags=re.M)[1:])] * 2))
+    checked = 0
+    for name, body in sections.items():
+        params = {o: p for p in group.commands[name].params for o in p.opts}
+        for opt, default in re.findall(r"^\| `(--[a-z-]+)[^`]*` \| `?([\w.]+)`? \|", body, re.M):
+            p = params.get(opt)
+            if p is None or p.default is None or isinstance(p.default, bool):
+                continue
+            value = getattr(p.default, "value", p.default)
+            if isinstance(value, (int, float, str)) and not isinstance(value, bool):
+                assert str(value) == default or (isinstance(value, float) and float(default) == value), \
+                    f"cli.md says {name} {opt} defaults to {default}; the app says {value}"
+                checked += 1
+    assert checked >= 10

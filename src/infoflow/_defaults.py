@@ -21,3 +21,15 @@ DEFAULT_LAGS = (1, 2, 3)
 
 ROLES = ("input", "hidden", "output")
 ACTIVITY_DIMS = ("epoch", "time", "neuron")
+
+DEFAULT_NOISE_SD = 0.1
+"""SD of the Gaussian noise added to hidden activity before the information plane (Goldfeld et al.
+2019, arXiv:1810.05728): it makes I(X;T) of a deterministic network finite; tanh units span [-1, 1],
+so 0.1 blurs each unit to about a twentieth of its range. Recorded with each estimator's regulariser."""
+
+DEFAULT_VERDICT_RESAMPLES = 199
+"""Parametric-bootstrap / permutation draws behind the training verdicts (Q3 compression, Q5 phases)."""
+
+DEFAULT_FIXED_GRAD_BATCHES = 8
+"""Minibatches whose gradients are taken at the fixed end-of-epoch weights (no update) for the
+drift/diffusion SNR; 0 turns the measurement off."""

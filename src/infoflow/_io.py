@@ -6,20 +6,39 @@ leaves a half-written file under the final name.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
 import tempfile
+import threading
 import warnings
 from pathlib import Path
 from typing import Any
 
 
+_UMASK_LOCK = threading.Lock()
+
+
+def _umask() -> int:
+    """The process umask (read by setting and restoring it; the lock keeps threads from racing)."""
+    with _UMASK_LOCK:
+        mask = os.umask(0o022)
+        os.umask(mask)
+    return mask
+
+
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
+    """Write `data` to a temporary sibling and rename it to `path`.
+
+    The file gets the mode an ordinary ``open(path, "w")`` would give (0666 less the umask), not
+    the 0600 of :func:`tempfile.mkstemp`, so colleagues sharing a folder can read reports.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, 0o666 & ~_umask())
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
@@ -106,3 +125,48 @@ def load_dataset(path: str | os.PathLike):
         return ds.load()
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ValueError(f"could not read {path}: it is corrupt or not an infoflow file ({exc}).") from None
+
+
+def recording_fingerprint(ds) -> str:
+    """A short hash that changes whenever a recording's data change (shape, epochs, ids, attrs, values).
+
+    Written into results (``flow.nc`` attr ``recording_fingerprint``) so a later command can tell
+    that the results came from an older version of the data (e.g. a training run resumed after
+    they were computed). The activity values of the first and last epoch enter the hash; for a
+    lazily opened zarr store that reads two chunks, not the whole recording.
+    """
+    import numpy as np
+
+    act = ds["activity"] if "activity" in getattr(ds, "data_vars", {}) else ds
+    h = hashlib.sha256()
+    h.update(repr((tuple(act.dims), tuple(int(v) for v in act.shape))).encode())
+    for name in ("epoch", "neuron", "role"):
+        if name in act.coords:
+            h.update(repr([str(v) for v in np.asarray(act[name].values).ravel()]).encode())
+    attrs = {k: v for k, v in getattr(ds, "attrs", {}).items() if k != "recording_fingerprint"}
+    h.update(json.dumps(attrs, sort_keys=True, default=str).encode())
+    if "epoch" in act.dims:
+        picks = [act.isel(epoch=0), act.isel(epoch=-1)] if act.sizes["epoch"] > 1 else [act.isel(epoch=0)]
+    else:
+        picks = [act]
+    for part in picks:
+        h.update(np.ascontiguousarray(np.asarray(part.values, dtype=np.float32)).tobytes())
+    return h.hexdigest()[:16]
+
+
+def source_fingerprint(path: str | os.PathLike) -> str:
+    """Fingerprint of a recording on disk: a zarr store by its data (:func:`recording_fingerprint`),
+    any other file by its bytes. Options applied when reading (roles, a dropped time column) do not
+    enter it, so results can be checked against their source however it was read."""
+    path = Path(path)
+    if path.is_dir():
+        import xarray as xr
+
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="Consolidated metadata")
+            return recording_fingerprint(xr.open_zarr(path))
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()[:16]

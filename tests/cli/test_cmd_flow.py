@@ -67,7 +67,7 @@ def test_flow_array_file_with_roles(tmp_path, runner):
     res = runner.invoke(app, ["flow", str(tmp_path / "act.npy"), "--method", "gaussian_copula", "--surrogates", "10",
                               "--lags", "1", "--roles", "input,hidden,output"], catch_exceptions=False)
     assert res.exit_code == 0, res.output
-    ds = load_dataset(tmp_path / "flow.nc")
+    ds = load_dataset(tmp_path / "act_infoflow" / "flow.nc")  # beside the input, as analyze writes
     assert ds["source_role"].values.tolist() == ["input", "hidden", "output"]
 
 

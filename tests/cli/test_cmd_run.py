@@ -41,7 +41,7 @@ def test_run_bad_options_exit_2(runner, tmp_path):
     res = invoke(runner, "run", tmp_path / "x", "--config", tmp_path / "missing.toml")
     assert res.exit_code == 2 and "does not exist" in res.output
     res = invoke(runner, "run", tmp_path / "x", "--flow-method", "magic")
-    assert res.exit_code == 2 and "flow_method" in res.output
+    assert res.exit_code == 2 and "flow-method" in res.output and "gaussian_copula" in res.output
 
 
 def test_analyze_recovers_chain_direction_and_layers(runner, tmp_path):

@@ -25,29 +25,30 @@ def _plane(recs):
 
 
 def test_keys_are_stable_and_json_safe(tmp_path):
-    recs = [S.make_recording(s, n_epoch=12, n_time=60, transition=6) for s in (0, 1, 2)]
+    recs = [S.make_recording(s, n_epoch=16, n_time=60, transition=7) for s in (0, 1, 2)]
     calls = []
     res = analyze_dynamics(recs, plane=_plane(recs), callback=lambda d, t: calls.append((d, t)))
     assert tuple(res) == OUTPUT_KEYS
     text = json.dumps(res, allow_nan=False)  # NaN became None
     assert json.loads(text) == res
-    assert res["n_seeds"] == 3 and res["seeds"] == [0, 1, 2] and res["n_epochs"] == 12
-    assert calls[-1] == (36, 36)
+    assert res["n_seeds"] == 3 and res["seeds"] == [0, 1, 2] and res["n_epochs"] == 16
+    assert calls[-1] == (48, 48)
     row = res["epochs"][4]
     for key in ("epoch", "val_loss_mean", "val_loss_sd", "entropy_sum_mean", "total_correlation_mean",
                 "participation_ratio_mean", "mi_target_mean", "snr_all_mean", "plane_I_X_binning_mean",
                 "plane_I_Y_gaussian_copula_sd"):
         assert key in row, key
-    assert res["phase_transition"]["all"]["transition_epoch"] == 6
+    assert res["phase_transition"]["all"]["transition_epoch"] == 7 and res["phase_transition"]["all"]["answer"] == "yes"
     assert set(res["compression"]) == {"binning", "gaussian_copula"}
-    assert res["compression"]["binning"]["regulariser"] == "bins=30"
+    assert res["compression"]["binning"]["regulariser"] == "bins=30; noise_sd=0.1"
     assert res["compression"]["binning"]["reason"] and isinstance(res["compression"]["binning"]["fitting_phase"], bool)
     assert set(res["comparison"]) == {"binning", "gaussian_copula"}
     ip = res["information_plane"]["binning"]
-    assert len(ip["I_X"]["mean"]) == 12 and ip["regulariser"] == "bins=30"
+    assert len(ip["I_X"]["mean"]) == 16 and ip["regulariser"] == "bins=30; noise_sd=0.1"
     assert res["neuron_correlation"]["binning"]["interval"].startswith("Pearson r")
     ll = res["indicator_correlations"]["entropy_sum"]["lead_lag"]
-    assert ll["lags"] == [-3, -2, -1, 0, 1, 2, 3] and ll["band_kind"] == "analytic"
+    assert ll["lags"] == [-3, -2, -1, 0, 1, 2, 3] and ll["spacing"] == 1 and "pvalue_holm" in ll
+    assert res["phase_transition"]["all"]["answer"] in ("yes", "no", "inconclusive")
     assert res["figures"] == []
 
 

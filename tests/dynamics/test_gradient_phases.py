@@ -54,15 +54,16 @@ def test_no_transition_in_flat_or_rising_series(rng):
     assert not r["found"] and r["transition_epoch"] is None and r["reason"]
     rising = np.where(np.arange(40) < 20, 1.0, 10.0)  # diffusion -> drift is not the transition sought
     assert not detect_transition(rising)["found"]
-    exact = np.full(20, 4.0)  # noise-free: the penalty floor keeps Pelt from cutting everywhere
-    assert not detect_transition(exact)["found"]
+    exact = np.full(20, 4.0)  # noise-free: fitted exactly by the trend
+    assert not detect_transition(exact)["found"] and detect_transition(exact)["answer"] == "no"
     assert "usable epochs" in detect_transition([5.0, 1.0, np.nan])["reason"]
 
 
 def test_small_drop_is_not_a_transition_by_the_ratio_rule(rng):
     snr = np.where(np.arange(40) < 20, 3.0, 2.0) * np.exp(0.02 * rng.standard_normal(40))
     r = detect_transition(snr, min_ratio=2.0)
-    assert not r["found"] and r["breakpoints"]  # Pelt sees the step, the 1.5-fold ratio fails
+    assert not r["found"] and r["pvalue"] < 0.05 and r["answer"] == "no"  # significant, but only 1.5-fold
+    assert r["step_ratio"] == pytest.approx(1.5, rel=0.05)
     assert detect_transition(snr, min_ratio=1.2)["found"]
 
 
@@ -80,6 +81,19 @@ def test_gradient_phases_on_recordings():
     assert (ph["snr_low"] <= ph["snr_mean"] + 1e-12).sel(epoch=slice(1, None)).all()
     flat = [S.make_recording(0, n_epoch=20, transition=30, n_time=40)]
     assert np.isnan(gradient_phases(flat)["transition_epoch_mean"].sel(group="all"))
+
+
+def test_gradient_phases_prefers_fixed_weight_statistics():
+    rec = S.make_recording(0, n_epoch=20, transition=30, n_time=40)  # no step in the training statistics
+    assert gradient_phases(rec).attrs["gradient_source"].startswith("training")
+    with pytest.raises(ValueError, match="grad_fixed_mean_norm"):
+        gradient_phases(rec, source="fixed")
+    stepped = S.make_recording(0, n_epoch=20, transition=8, n_time=40)
+    rec = rec.assign(grad_fixed_mean_norm=stepped["grad_mean_norm"], grad_fixed_std_norm=stepped["grad_std_norm"])
+    ph = gradient_phases(rec)
+    assert ph.attrs["gradient_source"].startswith("fixed weights")
+    assert str(ph["answer"].sel(group="all").values) == "yes" and float(ph["transition_epoch_mean"].sel(group="all")) == 8
+    assert str(gradient_phases(rec, source="training")["answer"].sel(group="all").values) != "yes"
 
 
 def test_gradient_phases_roundtrip_and_errors(tmp_path):

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from infoflow.flow import information_flow
+from infoflow.flow import effective_network, information_flow
 
 distributed = pytest.importorskip("distributed")
 pytestmark = pytest.mark.slow  # a real 2-process LocalCluster: seconds to start and stop
@@ -52,6 +52,17 @@ def test_dask_equals_in_process_bitwise_ksg(client):
     there = information_flow(x, scheduler=client, callback=lambda d, t: seen.append((d, t)), **kw)
     xr.testing.assert_identical(here, there)
     assert seen[-1][0] == seen[-1][1] and [d for d, _ in seen] == sorted(d for d, _ in seen)
+
+
+def test_effective_network_on_dask_equals_in_process(client):
+    """One task per target; the kernels run single-threaded on the workers: the same network, bitwise."""
+    x = _data(n=700, n_neuron=4, seed=5)
+    kw = {"lags": (1, 2), "surrogates": 20, "method": "ksg"}
+    seen = []
+    here = effective_network(x, scheduler="inprocess", **kw)
+    there = effective_network(x, scheduler=client, callback=lambda d, t: seen.append((d, t)), **kw)
+    xr.testing.assert_identical(here, there)
+    assert here["significant"].values[0, 1] and seen[-1] == (4, 4)
 
 
 def test_dask_by_address_and_lazy_zarr_equal_in_process(cluster, tmp_path):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 import xarray as xr
@@ -13,6 +15,7 @@ from infoflow.flow import information_flow, to_networkx, write_graphml
 
 GC = {"method": "gaussian_copula", "scheduler": "inprocess"}
 OFF = ~np.eye(4, dtype=bool)
+OFF3 = ~np.eye(3, dtype=bool)
 
 
 def _edges(ds) -> set[tuple[str, str]]:
@@ -95,6 +98,69 @@ def test_te_mi_tdmi_match_closed_form_coupled_ar():
     # Entropy of a Gaussian: 1/2 ln(2 pi e var), in the data's own units.
     assert ds["entropy"].values[0] == pytest.approx(0.5 * np.log(2 * np.pi * np.e * info["var_x"]), abs=0.05)
     assert bool(ds["significant"].values[0, 1]) and not bool(ds["significant"].values[1, 0])
+
+
+# --------------------------------------------------------------------------- one estimator path
+def _coupled(n: int, *, tied: bool, seed: int) -> np.ndarray:
+    """Three neurons, 0 -> 1 -> 2 at lags 1 and 2; integer-valued (many ties) or continuous."""
+    rng = np.random.default_rng(seed)
+    x = rng.integers(0, 4, size=(2, n, 3)).astype(float) if tied else rng.standard_normal((2, n, 3))
+    x[:, 1:, 1] += x[:, :-1, 0]
+    x[:, 2:, 2] += x[:, :-2, 1]
+    return x
+
+
+@pytest.mark.parametrize("method", ["ksg", "gaussian_copula"])
+@pytest.mark.parametrize("tied", [True, False])
+@pytest.mark.parametrize("condition", [False, True])
+def test_flow_cells_equal_the_public_estimators_bitwise(method, tied, condition):
+    """A flow cell is the public estimate of that epoch (same preprocessing, embedding and family
+    call), bitwise, also on integer-valued data, where KSG's neighbour order is decided by the jitter.
+    Epoch e is prepared with seed default_rng([seed, e])."""
+    from infoflow.estimators import entropy, pairwise_mutual_information, pairwise_transfer_entropy
+
+    x = _coupled(300, tied=tied, seed=1)
+    act = xr.DataArray(x, dims=("epoch", "time", "neuron"),
+                       coords={"epoch": [2, 5], "role": ("neuron", ["input", "hidden", "hidden"])})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # tied data: few distinct values (warned about)
+        ds = information_flow(act, lags=(1, 2), method=method, surrogates=3, sequential=False, seed=3,
+                              condition_on_input=condition, scheduler="inprocess")
+        for e, label in enumerate((2, 5)):
+            kw = {"method": method, "seed": np.random.default_rng([3, label]),
+                  "condition": x[e][:, [0]] if condition else None}
+            cell = ds.sel(epoch=label)
+            mi = pairwise_mutual_information(x[e], **kw)
+            np.testing.assert_array_equal(cell["mi"].values, mi)  # NaN diagonal in both
+            for lag in (1, 2):
+                kw["seed"] = np.random.default_rng([3, label])
+                tdmi = pairwise_mutual_information(x[e], lag=lag, **kw)
+                np.testing.assert_array_equal(cell["tdmi"].sel(lag=lag).values, tdmi)
+                kw["seed"] = np.random.default_rng([3, label])
+                te = pairwise_transfer_entropy(x[e], lag=lag, **kw)
+                np.testing.assert_array_equal(cell["te_lag"].sel(lag=lag).values[OFF3], te[OFF3])
+            for i in range(3):  # the entropy (always KSG) up to the last bits of each neuron's sd
+                h = entropy(x[e][:, i], seed=np.random.default_rng([3, label]))
+                assert cell["entropy"].values[i] == pytest.approx(h, rel=1e-12, abs=1e-12)
+    if tied and method == "ksg":  # the case the jitter decides: another seed gives other numbers
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            other = information_flow(act, lags=1, method=method, surrogates=3, sequential=False, seed=4,
+                                     condition_on_input=condition, scheduler="inprocess")
+        assert not np.array_equal(other["te"].values[:, OFF3], ds["te_lag"].sel(lag=1).values[:, OFF3])
+
+
+def test_family_functions_get_every_keyword_or_raise(monkeypatch):
+    """The engine passes the family its keywords as they are: a family function that does not take
+    one raises, it is never dropped (nor is ``pairs=`` silently replaced by a whole matrix)."""
+    from infoflow.estimators import ksg
+
+    def no_pairs(X, Y, Z, *, k=4, theiler=0, n_jobs=None):
+        return np.zeros((X.shape[1], Y.shape[1]))
+
+    monkeypatch.setattr(ksg, "pairwise_cmi", no_pairs)
+    with pytest.raises(TypeError, match="pairs"):
+        information_flow(_coupled(200, tied=False, seed=0)[0], lags=1, surrogates=3, scheduler="inprocess")
 
 
 # --------------------------------------------------------------------------- null calibration
@@ -265,21 +331,21 @@ def test_condition_on_input_strips_the_common_driver():
 
 
 def test_target_groups_partition_the_active_pairs_in_balanced_contiguous_groups():
-    from infoflow.flow._api import _n_groups, _target_groups
+    from infoflow.flow._schedule import n_groups, target_groups
 
     rng = np.random.default_rng(0)
     active = rng.random((40, 40)) < 0.5
     active[:, 5:9] = False  # targets with nothing left to test
-    groups = _target_groups(active, 6)
+    groups = target_groups(active, 6)
     assert len(groups) == 6
     np.testing.assert_array_equal(np.sum(groups, axis=0), active.astype(int))  # each pair exactly once
     sizes = [int(g.sum()) for g in groups]
     assert max(sizes) - min(sizes) <= 2 * active.sum(axis=0).max()  # balanced to within a target or two
     owners = [np.flatnonzero(g.any(axis=0)) for g in groups if g.any()]
     assert all(a.max() < b.min() for a, b in zip(owners[:-1], owners[1:]))  # consecutive runs of targets
-    assert [int(g.sum()) for g in _target_groups(np.zeros((3, 3), dtype=bool), 2)] == [0, 0]
-    assert _n_groups(4, 1, 64, "ksg") == 1 and _n_groups(4, 2, 64, "ksg") == 2 and _n_groups(1, 2, 3, "ksg") == 3
-    assert _n_groups(1, 2, 64, "gaussian_copula") == 1
+    assert [int(g.sum()) for g in target_groups(np.zeros((3, 3), dtype=bool), 2)] == [0, 0]
+    assert n_groups(4, 1, 64, "ksg") == 1 and n_groups(4, 2, 64, "ksg") == 2 and n_groups(1, 2, 3, "ksg") == 3
+    assert n_groups(1, 2, 64, "gaussian_copula") == 1
 
 def test_callback_reports_monotone_progress():
     seen = []

@@ -47,8 +47,10 @@ def test_no_compression_when_i_y_falls_too(rng):
 
 
 def test_peak_at_last_epoch_and_too_short():
-    assert "last epoch" in compression_verdict([1.0, 2.0, 3.0], [0.0, 0.1, 0.2])["reason"]
-    assert not compression_verdict([1.0, 2.0], [0.0, 0.1])["compression"]
+    v = compression_verdict([1.0, 2.0, 3.0, 4.0], [0.0, 0.1, 0.2, 0.3])
+    assert not v["compression"] and v["finding"] == "no compression" and v["i_x_drop"] == 0
+    short = compression_verdict([1.0, 2.0, 1.0], [0.0, 0.1, 0.1])
+    assert not short["compression"] and short["finding"] == "too few epochs" and "at least 4" in short["reason"]
 
 
 def test_noise_level_ignores_a_linear_trend_and_measures_white_noise(rng):
@@ -68,8 +70,41 @@ def test_dataset_mode_judges_each_estimator_and_seed(rng):
     v = compression_verdict(plane)
     assert v["binning"]["mean"]["compression"] and v["binning"]["n_seeds_compressing"] == 2
     assert not v["kde"]["mean"]["compression"] and v["kde"]["regulariser"] == "noise_variance=0.1"
+    assert v["binning"]["compression"] and v["binning"]["finding"] == "compression"
+    assert not v["kde"]["compression"] and v["kde"]["finding"] == "no compression"
     with pytest.raises(ValueError, match="not both"):
         compression_verdict(plane, [1.0])
+
+
+def test_an_estimator_at_its_ceiling_is_left_out(rng):
+    """Binning's I(X;T) at ln n for every epoch cannot fall: 'at ceiling', excluded, reason stated."""
+    e = np.arange(30)
+    ix0, iy0 = _fit_then_compress(rng)
+    at_ln_n = np.log(500) - 0.001 * rng.random(30)
+    v = compression_verdict(at_ln_n, iy0, ceiling=float(np.log(500)))
+    assert v["at_ceiling"] and v["finding"] == "at ceiling" and "left out of the vote" in v["reason"]
+    assert not compression_verdict(ix0, iy0, ceiling=float(np.log(500)))["at_ceiling"]
+    ix = np.stack([np.stack([at_ln_n, ix0], axis=-1)] * 3)
+    iy = np.stack([np.stack([iy0, iy0], axis=-1)] * 3)
+    plane = xr.Dataset({"I_X": (("seed", "epoch", "estimator"), ix), "I_Y": (("seed", "epoch", "estimator"), iy)},
+                       coords={"seed": [0, 1, 2], "epoch": e, "estimator": ["binning", "gaussian_copula"]},
+                       attrs={"n_samples": 500})
+    v = compression_verdict(plane)
+    assert v["binning"]["excluded"] and v["binning"]["ceiling"] == pytest.approx(np.log(500))
+    assert not v["gaussian_copula"]["excluded"] and v["gaussian_copula"]["ceiling"] is None
+    assert v["gaussian_copula"]["compression"]
+
+
+def test_seeds_must_mostly_agree(rng):
+    ix0, iy0 = _fit_then_compress(rng)
+    e = np.arange(30)
+    flat = 3.0 + 0.02 * rng.standard_normal(30)
+    ix = np.stack([ix0, flat, flat])[:, :, None]
+    iy = np.stack([iy0, iy0, iy0])[:, :, None]
+    plane = xr.Dataset({"I_X": (("seed", "epoch", "estimator"), ix), "I_Y": (("seed", "epoch", "estimator"), iy)},
+                       coords={"seed": [0, 1, 2], "epoch": e, "estimator": ["ksg"]})
+    v = compression_verdict(plane)["ksg"]
+    assert v["n_seeds_compressing"] == 1 and not v["compression"] and v["finding"] == "no compression"
 
 
 def test_verdict_validation():

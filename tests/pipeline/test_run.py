@@ -12,21 +12,24 @@ def test_every_stage_writes_its_files(tiny_run):
     out, result = tiny_run
     for name in ("report.html", "summary.json", "dynamics.json", "information_plane.nc", "run_options.json",
                  "seed_0/flow.nc", "seed_0/structure.json", "seed_0/recording.zarr", "seed_1/flow_epochs.nc",
-                 "seed_1/structure_epochs.json"):
+                 "seed_1/structure_epochs.json", "seed_0/flow_tdmi.nc", "seed_0/structure_tdmi.json",
+                 "untrained_flow.nc", "untrained.json"):
         assert (out / name).exists(), name
     assert not result.skipped
-    assert {"train", "flow", "structure", "bottleneck", "dynamics", "report"} <= set(result.ran)
+    assert {"train", "flow", "flow(flow)", "structure", "structure(flow)", "untrained_flow", "untrained", "bottleneck",
+            "dynamics", "report"} <= set(result.ran)
     assert list((out / "figures").glob("*.svg")), "figures are saved as SVG too"
 
 
 def test_summary_keys_are_fixed_and_answers_valid(tiny_run):
     out, _ = tiny_run
     s = json.loads((out / "summary.json").read_text())
-    assert list(s) == ["infoflow_version", "run", "setup", *SECTIONS, "methods", "figures"]
+    assert list(s) == ["infoflow_version", "run", "setup", *SECTIONS, "methods", "significant_edges", "warnings", "figures"]
     for key in SECTIONS:
         assert s[key]["answer"] in {"yes", "no", "inconclusive", "unavailable"}
         assert s[key]["sentence"]
-        assert set(s[key]) == {"answer", "sentence", "table", "notes"}
+        extra = {"agreement"} if key in ("q1_direction", "q2_layers") else set()
+        assert set(s[key]) == {"answer", "sentence", "table", "notes"} | extra
     # the training stage ran, so every section has numbers
     assert all(s[k]["answer"] != "unavailable" for k in SECTIONS)
     assert s["methods"]["units"] == "nats"
@@ -71,3 +74,56 @@ def test_options_validation_and_toml(tmp_path):
     typo.write_text("epoch = 3\n")
     with pytest.raises(InvalidParameterError, match="Did you mean 'epochs'"):
         options_from_toml(typo)
+
+
+def test_untrained_ensemble_and_both_measures(tiny_run, tiny_options):
+    """Q1 rests on untrained networks (every seed's epoch 0 + initialisations); both measures are answered."""
+    import numpy as np
+
+    from infoflow._io import load_dataset
+    from infoflow.pipeline._untrained import record_untrained
+    from infoflow.train import load_recording
+
+    out, _ = tiny_run
+    s = json.loads((out / "summary.json").read_text())
+    ut = json.loads((out / "untrained.json").read_text())
+    assert set(ut) == {"te", "flow"}
+    n_seeds = len(tiny_options["seeds"])
+    for m in ut.values():
+        assert m["n_untrained"] == RunOptions().n_untrained and m["n_trained"] == n_seeds
+        assert m["n_extra_initialisations"] == RunOptions().n_untrained - n_seeds
+        assert m["statistics"]["f0"]["verdict"] in {"yes", "no", "inconclusive", "not available"}
+    q1 = s["q1_direction"]["table"]
+    for label in ("TE", "TDMI - MI"):
+        assert q1[f"F0, {label}: p-value vs untrained networks"] == round(ut["te" if label == "TE" else "flow"]
+                                                                         ["statistics"]["f0"]["pvalue"], 4)
+        assert f"F0, {label}: trained - untrained" in q1 and f"F0, {label}: p-value (graph null, seed 0)" in q1
+        basis = q1[f"{label}: direction answer rests on"]
+        assert "untrained networks" in basis and "bivariate" in basis
+    assert "number of layers" in s["q2_layers"]["table"] and "number of layers, TDMI - MI" in s["q2_layers"]["table"]
+    for key in ("q1_direction", "q2_layers"):
+        text = s[key]["agreement"]
+        assert "TDMI - MI" in text and "not itself" in text and "follows TE" in text
+    # the Q1 answer follows the untrained test of TE (both F0 and downhill must agree for yes/no)
+    v = {ut["te"]["statistics"][k]["verdict"] for k in ("f0", "downhill_fraction")}
+    expected = "yes" if v == {"yes"} else ("no" if v == {"no"} else "inconclusive")
+    assert s["q1_direction"]["answer"] == expected
+    # an extra initialisation with a training seed's number is exactly that seed's epoch 0
+    rec = load_recording(out / "seed_1" / "recording.zarr")
+    cfg = json.loads((out / "seed_1" / "config.json").read_text())
+    again = record_untrained(rec, cfg, 1, seed_base=1)
+    np.testing.assert_array_equal(again.activity.values[0], rec.activity.sel(epoch=0).values)
+    # every flow analysed the probe after its zero-state transient
+    for name in ("seed_0/flow.nc", "seed_0/flow_tdmi.nc", "seed_1/flow_epochs.nc", "untrained_flow.nc"):
+        ds = load_dataset(out / name)
+        assert ds.attrs["transient_dropped"] == rec.attrs["probe_transient_steps"] > 0, name
+        assert ds.attrs["n_samples"] == rec.sizes["time"] - ds.attrs["transient_dropped"], name
+    assert load_dataset(out / "seed_0/flow_tdmi.nc").attrs["measure"] == "flow"
+
+
+def test_n_untrained_validation():
+    with pytest.raises(InvalidParameterError, match="n_untrained"):
+        make_options(n_untrained=1)
+    with pytest.raises(InvalidParameterError, match="n_untrained"):
+        make_options(n_untrained=-2)
+    assert make_options(n_untrained=0).n_untrained == 0

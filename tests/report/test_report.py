@@ -35,10 +35,32 @@ def test_report_states_units_and_has_every_figure(tiny_run):
     page = (out / "report.html").read_text()
     assert "<b>nats</b>" in page.split("<section", 1)[0]
     for stem in ("losses", "flow_matrix", "flow_graph", "progression_histograms", "f0_over_training", "layers",
-                 "information_plane", "neuron_ix_iy", "indicators", "gradient_snr"):
+                 "information_plane", "neuron_ix_iy", "indicators", "gradient_snr", "flow_matrix_tdmi",
+                 "flow_graph_tdmi", "layers_tdmi", "untrained_comparison"):
         assert f'id="fig-{stem}"' in page, stem
         assert (out / "figures" / f"{stem}.png").exists()
     assert page.count("<figcaption>") >= 10
+
+
+def test_both_measures_rows_are_shown_and_equal_summary(tiny_run):
+    """Q1 and Q2 answer for TE and the seed's TDMI - MI, with untrained-network and graph-null tests."""
+    out, _ = tiny_run
+    summary = json.loads((out / "summary.json").read_text())
+    page = html.unescape((out / "report.html").read_text())
+    rows = dict(_tables((out / "report.html").read_text()))
+    for sec in ("q1_direction", "q2_layers"):
+        table = summary[sec]["table"]
+        for label in ("TE", "TDMI - MI"):
+            mine = {k: v for k, v in table.items() if label in k and not (label == "TE" and "TDMI" in k)}
+            assert any("untrained" in k and "p-value" in k for k in mine), (sec, label)
+            assert any("graph null" in k or "layering p-value" in k for k in mine), (sec, label)
+            for k, v in mine.items():
+                assert rows[k] == _fmt(v), k
+        assert summary[sec]["agreement"] in page
+    q1 = summary["q1_direction"]["table"]
+    assert {"F0, TDMI - MI (trained, seed 0)", "F0, TDMI - MI: p-value (graph null, seed 0)",
+            "F0, TDMI - MI: p-value vs untrained networks", "F0, TE: p-value vs untrained networks"} <= set(q1)
+    assert "TDMI - MI" in page and "TDMI" in summary["q1_direction"]["sentence"]
 
 
 def test_summary_is_rebuilt_identically(tiny_run):

@@ -148,3 +148,43 @@ def test_load_recording_errors(tmp_path):
     np.save(tmp_path / "short.npy", np.zeros((5, 2)))
     with pytest.raises(ValueError, match="1 roles given for 2 neurons"):
         load_recording(tmp_path / "short.npy", roles=["hidden"])
+
+
+def test_probe_check_drops_the_transient_and_compares_with_windowed_loss(series, tmp_path):
+    """The probe run's MSE after its first window - offset steps is recorded beside the windowed test MSE."""
+    from infoflow.train import train
+    from infoflow.train._recording import PROBE_TOLERANCE, probe_transient
+
+    res = train(data=series, out_dir=tmp_path, n_units=6, epochs=4, window=12, batch_size=64, seeds=(0,))
+    ds = load_recording(res.run_dir)
+    skip = probe_transient(ds.attrs)
+    assert skip == 12 - ds.attrs["target_offset"] and ds.attrs["probe_transient_steps"] == skip
+    # probe_loss is the MSE over the steps after the transient, by hand
+    err = ds.prediction.values[:, skip:].astype(float) - ds.target.values[None, skip:].astype(float)
+    np.testing.assert_allclose(ds.probe_loss.values, (err**2).mean(axis=1), rtol=1e-10)
+    # ... and it covers the same targets as the windowed test loss: a network that forgets within a window
+    # (this small tanh net, trained) gives the same forecasts, so the two agree
+    ratio = ds.attrs["probe_loss_ratio"]
+    assert ratio == pytest.approx(ds.probe_loss.values[-1] / ds.test_loss.values[-1])
+    assert abs(ratio - 1) <= PROBE_TOLERANCE and ds.attrs["probe_check"].startswith("match")
+    # the transient matters: with it, the first steps (zero state) are forecast badly at epoch 0
+    full = float(np.mean((ds.prediction.values[-1].astype(float) - ds.target.values.astype(float)) ** 2))
+    assert np.isfinite(full)
+
+
+def test_probe_check_flags_a_mismatch():
+    import xarray as xr
+
+    from infoflow.train._recording import _probe_check
+
+    n = 50
+    target = np.sin(np.arange(n) / 3.0)
+    pred = np.stack([target + 0.5, target + 0.01])  # epoch 1's forecasts are good on the probe
+    ds = xr.Dataset({"prediction": (("epoch", "time"), pred), "target": ("time", target),
+                     "test_loss": ("epoch", [0.25, 0.5])},  # ...but the windows say otherwise
+                    attrs={"window": 10, "target_offset": 0, "probe_split": "test", "horizon": 1})
+    out = _probe_check(ds)
+    assert out.attrs["probe_check"].startswith("MISMATCH") and out.attrs["probe_transient_steps"] == 10
+    assert out.probe_loss.values[-1] == pytest.approx(1e-4)
+    ok = _probe_check(ds.assign(test_loss=("epoch", [0.25, 1e-4])))
+    assert ok.attrs["probe_check"].startswith("match")

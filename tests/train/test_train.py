@@ -144,6 +144,41 @@ def test_recorded_gradients_equal_full_batch_gradient(series, tmp_path):
         assert ds.grad_std_norm.values[1, i] == pytest.approx(0.0, abs=1e-9 * max(norm, 1))
 
 
+def test_fixed_weight_gradients_match_hand_computation_and_leave_training_alone(series, tmp_path):
+    """grad_fixed_*: minibatch gradients at the checkpointed end-of-epoch weights, with no update."""
+    res = train(data=series, out_dir=tmp_path / "on", **{**TINY, "epochs": 2, "grad_fixed_batches": 3})
+    ds = load_recording(res.run_dir)
+    assert ds.grad_fixed_mean_norm.dims == ("epoch", "group")
+    assert np.isfinite(ds.grad_fixed_mean_norm.sel(epoch=0)).all()  # measured before training too
+    from infoflow.train._data import make_windows, prepare
+
+    prep = prepare(TrainConfig(**{**TINY, "epochs": 2}), series)
+    x, y = make_windows(prep.splits["train"], window=6, horizon=1)
+    x, y = torch.from_numpy(x[:, :7]), torch.from_numpy(y)
+    for epoch in (0, 2):
+        net = build_model(n_units=6)
+        net.load_state_dict(torch.load(res.checkpoint_dir / f"epoch_{epoch:04d}.pt", weights_only=False)["model"])
+        order = torch.randperm(x.shape[0], generator=torch.Generator().manual_seed(0 * 1_000_003 + epoch))
+        flat = {g: [] for g in GROUPS}
+        for b in range(3):
+            idx = order[b * 64:(b + 1) * 64]
+            net.zero_grad()
+            pred, _ = net(x[idx])
+            torch.mean((pred[:, 6, :] - y[idx]) ** 2).backward()
+            for g, params in net.parameter_groups().items():
+                flat[g].append(torch.cat([p.grad.reshape(-1) for p in params]).double().numpy())
+        for i, g in enumerate(GROUPS):
+            grads = np.stack(flat[g])
+            np.testing.assert_allclose(ds.grad_fixed_mean_norm.values[epoch, i], np.linalg.norm(grads.mean(axis=0)),
+                                       rtol=1e-5)
+            np.testing.assert_allclose(ds.grad_fixed_std_norm.values[epoch, i], np.linalg.norm(grads.std(axis=0)),
+                                       rtol=1e-4, atol=1e-12)
+    # the measurement uses its own random stream and no update: training is the same without it
+    off = train(data=series, out_dir=tmp_path / "off", **{**TINY, "epochs": 2, "grad_fixed_batches": 0})
+    assert (res.run_dir / "metrics.csv").read_text() == (off.run_dir / "metrics.csv").read_text()
+    assert "grad_fixed_mean_norm" not in load_recording(off.run_dir)
+
+
 class _Stop(Exception):
     pass
 

@@ -15,7 +15,7 @@ import numpy as np
 import xarray as xr
 
 from infoflow import __version__
-from infoflow._defaults import DEFAULT_BANDWIDTH, DEFAULT_BINS, DEFAULT_K, DEFAULT_SEED
+from infoflow._defaults import DEFAULT_BANDWIDTH, DEFAULT_BINS, DEFAULT_K, DEFAULT_NOISE_SD, DEFAULT_SEED
 from infoflow._validation import (Anything, InfoflowWarning, InstanceOf, Interval, NoneOK, validate_params)
 from infoflow.bottleneck._recordings import as_recordings, count_tied_units, hidden_activity
 from infoflow.bottleneck._verdict import COMPRESSION_CRITERION, _dataset_verdict, neuron_correlation
@@ -89,7 +89,7 @@ def _mi_target(mutual_information: Callable, t: np.ndarray, y: np.ndarray, y_gro
 })
 def information_plane(recordings: Any, /, *, estimators: Sequence[str] = ("binning", "kde"), window: int = DEFAULT_WINDOW,
                       bins: int | None = None, bandwidth: float | None = None, k: int | None = None,
-                      target_groups: int | None = None, noise_sd: float = 0.0, per_neuron: bool = True, epochs: Sequence[int] | None = None,
+                      target_groups: int | None = None, noise_sd: float = DEFAULT_NOISE_SD, per_neuron: bool = True, epochs: Sequence[int] | None = None,
                       max_samples: int | None = None, seed: int = DEFAULT_SEED,
                       callback: Callable[[int, int], None] | None = None) -> xr.Dataset:
     """I(X;T) and I(T;Y) per epoch, for the hidden population T and each hidden neuron, in nats.
@@ -113,9 +113,11 @@ def information_plane(recordings: Any, /, *, estimators: Sequence[str] = ("binni
         For "kde" only: I(T;Y) conditions on the target grouped into this many equal-count quantile
         groups (the KDE bound needs discrete Y, like the class labels of Saxe et al.); None means
         DEFAULT_BINS (30).
-    noise_sd : float, default=0.0
+    noise_sd : float, default=0.1
         If > 0, estimate I(X; T + noise_sd*Z) and I(T + noise_sd*Z; Y) with seeded standard Gaussian
-        Z (Goldfeld et al. 2019), which is finite for a deterministic network.
+        Z (Goldfeld et al. 2019), which is finite for a deterministic network (DEFAULT_NOISE_SD;
+        without it the copula's I(X;T) of a deterministic net is 16-20 nats and falls as units
+        saturate). It is part of every estimator's regulariser and recorded in it; 0 turns it off.
     per_neuron : bool, default=True
         Also estimate I(h;X), I(h;Y) per hidden neuron and their correlation across neurons.
     epochs : sequence of int or None, default=None
@@ -132,7 +134,8 @@ def information_plane(recordings: Any, /, *, estimators: Sequence[str] = ("binni
     plane : Dataset
         ``I_X``, ``I_Y`` (seed, epoch, estimator): population I(X;T), I(T;Y); ``regulariser``
         (estimator) coordinate: the bin count, KDE noise variance or k behind each number;
-        ``compression``, ``turning_epoch``, ``peak_epoch``, ``fitting_phase``,
+        ``compression`` (more than half the seeds compress), ``compression_finding``,
+        ``at_ceiling``, ``turning_epoch``, ``peak_epoch``, ``fitting_phase``,
         ``compression_reason`` (estimator) and ``compression_seed``,
         ``turning_epoch_seed`` (seed, estimator): the verdict of :func:`compression_verdict`
         (turning epoch NaN when no compression). With ``per_neuron``: ``I_X_neuron``,
@@ -176,6 +179,8 @@ def information_plane(recordings: Any, /, *, estimators: Sequence[str] = ("binni
     k_ = DEFAULT_K if k is None else k
     groups = DEFAULT_BINS if target_groups is None else target_groups
     opts = {e: _method_options(e, bins_, bw, k_, groups) for e in ests}
+    if noise_sd > 0:
+        opts = {e: (kw, f"{reg}; noise_sd={noise_sd:g}") for e, (kw, reg) in opts.items()}
 
     prepared = []
     for i, ds in enumerate(recs):
@@ -259,6 +264,7 @@ def information_plane(recordings: Any, /, *, estimators: Sequence[str] = ("binni
                        ("I_Y_neuron", "I(h;Y): one hidden neuron and target")):
         if name in plane:
             plane[name].attrs.update(long_name=long, units="nat")
+    plane.attrs["n_samples"] = int(prepared[0][1].shape[0])
     plane = _add_verdict(plane)
     attrs = {k_: v for k_, v in recs[0].attrs.items() if isinstance(v, (str, int, float, list))}
     attrs.update({
@@ -269,7 +275,7 @@ def information_plane(recordings: Any, /, *, estimators: Sequence[str] = ("binni
         "n_channel_x": int(prepared[0][1].shape[1]), "n_warnings": int(n_warn),
         "max_samples": "none" if max_samples is None else int(max_samples),
         "compression_criterion": COMPRESSION_CRITERION, "compression_rel_drop": 0.05,
-        "compression_noise_factor": 3.0,
+        "compression_noise_factor": 3.0, "compression_alpha": 0.05,
         "neuron_corr_ci": "Pearson r across hidden neurons, 95% Fisher-z interval",
         "infoflow_version": __version__,
     })
@@ -293,6 +299,7 @@ def _add_neuron_corr(plane: xr.Dataset) -> xr.Dataset:
 
 
 def _add_verdict(plane: xr.Dataset) -> xr.Dataset:
+    # attrs["n_samples"] (set by the caller) decides the ceiling ln n of binning and KDE
     verdict = _dataset_verdict(plane, rel_drop=0.05, noise_factor=3.0)
     ests = [str(e) for e in plane["estimator"].values]
     seeds = [int(s) for s in plane["seed"].values]
@@ -300,20 +307,32 @@ def _add_verdict(plane: xr.Dataset) -> xr.Dataset:
     def _ep(v: dict) -> float:
         return float(v["turning_epoch"]) if v["turning_epoch"] is not None else np.nan
 
-    plane["compression"] = ("estimator", [int(verdict[e]["mean"]["compression"]) for e in ests],
-                            {"long_name": "compression phase on the seed-mean curve (1 yes, 0 no)", "units": "1"})
-    plane["turning_epoch"] = ("estimator", [_ep(verdict[e]["mean"]) for e in ests],
-                              {"long_name": "epoch of max I(X;T) before compression (NaN: none)", "units": "epoch"})
+    plane["compression"] = ("estimator", [int(verdict[e]["compression"]) for e in ests],
+                            {"long_name": "compression phase in more than half the seeds (1 yes, 0 no)", "units": "1"})
+    plane["compression_finding"] = ("estimator", [verdict[e]["finding"] for e in ests],
+                                    {"long_name": "finding held by more than half the seeds"})
+    plane["at_ceiling"] = ("estimator", [int(verdict[e]["excluded"]) for e in ests],
+                           {"long_name": "I(X;T) at the estimator's ceiling ln n: left out of the vote", "units": "1"})
+    plane["turning_epoch"] = ("estimator", [np.nan if verdict[e]["turning_epoch"] is None
+                                            else float(verdict[e]["turning_epoch"]) for e in ests],
+                              {"long_name": "median epoch of max I(X;T) before compression (NaN: none)",
+                               "units": "epoch"})
     plane["peak_epoch"] = ("estimator", [np.nan if verdict[e]["mean"]["peak_epoch"] is None
                                          else float(verdict[e]["mean"]["peak_epoch"]) for e in ests],
-                           {"long_name": "epoch of max (smoothed) seed-mean I(X;T)", "units": "epoch"})
+                           {"long_name": "epoch of the peak before the largest fall of seed-mean I(X;T)", "units": "epoch"})
     plane["fitting_phase"] = ("estimator", [int(verdict[e]["mean"]["fitting_phase"]) for e in ests],
-                              {"long_name": "I(X;T) rose before its peak (1 yes, 0 no)", "units": "1"})
-    plane["compression_reason"] = ("estimator", [verdict[e]["mean"]["reason"] for e in ests],
+                              {"long_name": "seed-mean I(X;T) rose before its peak (1 yes, 0 no)", "units": "1"})
+    plane["compression_reason"] = ("estimator", [verdict[e]["reason"] for e in ests],
                                    {"long_name": "one-sentence reason for the compression verdict"})
     plane["compression_seed"] = (("seed", "estimator"),
                                  [[int(verdict[e]["seeds"][s]["compression"]) for e in ests] for s in seeds],
                                  {"long_name": "compression phase per seed (1 yes, 0 no)", "units": "1"})
+    plane["compression_pvalue_seed"] = (("seed", "estimator"),
+                                        [[np.nan if verdict[e]["seeds"][s]["pvalue"] is None
+                                          else verdict[e]["seeds"][s]["pvalue"] for e in ests] for s in seeds],
+                                        {"long_name": "bootstrap p-value of the fall per seed (drifting-curve null)", "units": "1"})
+    plane["finding_seed"] = (("seed", "estimator"), [[verdict[e]["seeds"][s]["finding"] for e in ests] for s in seeds],
+                             {"long_name": "compression finding per seed"})
     plane["turning_epoch_seed"] = (("seed", "estimator"), [[_ep(verdict[e]["seeds"][s]) for e in ests] for s in seeds],
                                    {"long_name": "turning epoch per seed (NaN: none)", "units": "epoch"})
     return plane

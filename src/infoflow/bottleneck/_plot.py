@@ -65,17 +65,18 @@ def plot_information_plane(plane: xr.Dataset, path: str | os.PathLike) -> list[P
             sc = ax.scatter(x, y, c=epochs, cmap="viridis", s=18, zorder=2, vmin=epochs.min(), vmax=epochs.max())
         mx, my = ix.mean("seed").values, iy.mean("seed").values
         ax.plot(mx, my, color="k", lw=1.4, zorder=3, label=f"mean of {plane.sizes['seed']} seed(s)")
-        verdict = "no compression"
+        verdict = (str(plane["compression_finding"].sel(estimator=est).values) if "compression_finding" in plane
+                   else "no compression")
         if "turning_epoch" in plane and np.isfinite(plane["turning_epoch"].sel(estimator=est).values):
             te = float(plane["turning_epoch"].sel(estimator=est).values)
-            i = int(np.flatnonzero(epochs == te)[0])
+            i = int(np.argmin(np.abs(epochs - te)))  # the median over seeds may fall between epochs
             ax.scatter([mx[i]], [my[i]], marker="*", s=160, color="red", zorder=4, label=f"turning epoch {te:g}")
             verdict = "compression"
         if "compression_seed" in plane:
             verdict += f" ({int(plane['compression_seed'].sel(estimator=est).sum())}/{plane.sizes['seed']} seeds)"
         reg = str(plane["regulariser"].sel(estimator=est).values) if "regulariser" in plane.coords else ""
         noise = float(plane.attrs.get("noise_sd", 0.0))
-        reg = reg + (f", noise_sd={noise:g}" if noise > 0 else "")
+        reg = reg + (f", noise_sd={noise:g}" if noise > 0 and "noise_sd" not in reg else "")
         ax.set_title(f"{est} ({reg})\n{verdict}", fontsize=9)
         ax.set_xlabel("I(X;T) [nats]")
         ax.set_ylabel("I(T;Y) [nats]")

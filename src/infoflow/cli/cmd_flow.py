@@ -1,32 +1,30 @@
 """``infoflow flow RUN_DIR``: all-pairs information flow with significance, written to ``flow.nc``.
 
 Pipeline place: **cli** over :func:`infoflow.flow.information_flow`; reads ``RUN_DIR/recording.zarr``
-(lazily, one epoch in memory at a time) or an activity file, writes ``flow.nc`` (atomically) beside
-it, optionally ``flow.graphml``, and prints a summary table.
+(lazily, one epoch in memory at a time) or an activity file, writes ``flow.nc`` (atomically) into
+the run folder, or for a file ``a.npy`` into ``a_infoflow/`` beside it (as ``analyze`` does),
+optionally ``flow.graphml``, and prints a summary table. ``flow.nc`` records which recording it came
+from (``recording_source``, ``recording_fingerprint``) and the warnings raised (``warnings``).
 """
 
 from __future__ import annotations
 
 import time
-import warnings
 from enum import Enum
 from pathlib import Path
 
 import typer
 
-from infoflow._io import save_dataset
+from infoflow._io import load_dataset, save_dataset, source_fingerprint
 from infoflow._validation import InvalidParameterError
-from infoflow.cli._common import app, handle_errors, print_summary, progress_callback
+from infoflow.cli._common import (app, collect_warnings, handle_errors, print_summary, progress_callback, show_warnings,
+                                  warning_sentences)
+from infoflow.cli.cmd_train import Fill
+from infoflow.flow._api import MEASURES, METHODS
 
-
-class Method(str, Enum):
-    ksg = "ksg"
-    gaussian_copula = "gaussian_copula"
-
-
-class Measure(str, Enum):
-    te = "te"
-    flow = "flow"
+# Choices are the library's own constants, so the CLI and information_flow accept the same names.
+Method = Enum("Method", {m: m for m in METHODS}, type=str)
+Measure = Enum("Measure", {m: m for m in MEASURES}, type=str)
 
 
 class Null(str, Enum):
@@ -44,6 +42,7 @@ _SEQUENTIAL = {Sequential.auto: "auto", Sequential.on: True, Sequential.off: Fal
 
 
 def _int_list(text: str, option: str) -> list[int]:
+    """'1,2,3' -> [1, 2, 3]; anything else is a one-line error naming the option."""
     try:
         values = [int(v) for v in text.replace(" ", "").split(",") if v]
     except ValueError:
@@ -53,6 +52,54 @@ def _int_list(text: str, option: str) -> list[int]:
     return values
 
 
+def int_options(values: list[str] | None, option: str) -> tuple[int, ...] | None:
+    """Repeated or comma-separated integer options (``--lags 1,2 --lags 3``); None when not given."""
+    if not values:
+        return None
+    return tuple(v for item in values for v in _int_list(item, option))
+
+
+def output_folder(path: Path) -> Path:
+    """Where results of `path` go by default: the run folder itself, else ``<stem>_infoflow/`` beside a file."""
+    if path.is_dir() and path.suffix != ".zarr":
+        return path
+    if path.name == "recording.zarr":
+        return path.parent
+    return path.with_name(path.stem + "_infoflow")
+
+
+def refuse_other_source(target: Path, source: str, force: bool) -> None:
+    """Refuse to replace `target` when it holds results of a different input (unless --force)."""
+    if force or not target.exists():
+        return
+    try:
+        old = load_dataset(target).attrs.get("recording_source")
+    except (ValueError, OSError):
+        return
+    if old and Path(str(old)).resolve() != Path(source).resolve():
+        raise FileExistsError(f"{target} holds the results of another input ({old}); pass --force to replace it, "
+                              "or choose another --out.")
+
+
+def check_recording(recording, path: Path) -> None:
+    """Refuse what cannot give a meaningful flow: a partial recording, fewer than two neurons."""
+    from infoflow.train._recording import incomplete_message
+
+    if recording.attrs.get("complete", 1) == 0:
+        raise ValueError(incomplete_message(path, recording))
+    n = int(recording["activity"].sizes.get("neuron", 0))
+    if n < 2:
+        raise ValueError(f"{path} holds {n} neuron(s); information flow is measured between pairs of neurons, so at "
+                         "least 2 are needed (one column per neuron, one row per time step).")
+
+
+def check_scheduler(scheduler: str) -> None:
+    """--scheduler is 'auto', 'inprocess', 'local' or an address; anything else stops before any work."""
+    if scheduler not in ("auto", "inprocess", "local") and "://" not in scheduler:
+        raise InvalidParameterError(f"--scheduler must be 'auto', 'inprocess', 'local' or an address like "
+                                    f"tcp://host:8786; got {scheduler!r}.")
+
+
 def _epochs(text: str):
     text = text.strip().lower()
     if text in ("last", "all"):
@@ -60,11 +107,17 @@ def _epochs(text: str):
     return _int_list(text, "--epochs")
 
 
-def _open(path: Path, roles: list[str] | None):
+def _open(path: Path, roles: list[str] | None, time_column: str | None = None, fill: str | None = None):
     """A run folder's recording.zarr opens lazily (stays on disk); other files via load_recording."""
     import xarray as xr
 
     store = path / "recording.zarr" if path.is_dir() and path.suffix != ".zarr" else path
+    if path.is_dir() and path.suffix != ".zarr" and not store.exists():
+        from infoflow.train._recording import interrupted_training
+
+        hint = interrupted_training(path)
+        if hint:
+            raise FileNotFoundError(f"{path} has no recording.zarr. {hint}")
     if store.suffix == ".zarr" and store.exists():
         try:
             ds = xr.open_zarr(store)
@@ -75,7 +128,7 @@ def _open(path: Path, roles: list[str] | None):
         return ds
     from infoflow.train import load_recording
 
-    return load_recording(path, roles=roles)
+    return load_recording(path, roles=roles, time_column=time_column, fill=fill)
 
 
 def _mean_drawn(ds) -> str:
@@ -108,8 +161,12 @@ def flow(
     null: Null = typer.Option(Null.fit, help="p-values from a fitted tail (fit) or the surrogate ranks (empirical)."),
     seed: int = typer.Option(0, min=0, help="Seed of the jitter and the surrogate shifts."),
     roles: str = typer.Option("", help="For array files: one role per neuron, comma-separated."),
-    out: Path = typer.Option(None, help="Output file (default: flow.nc beside the recording)."),
+    out: Path = typer.Option(None, "--out", help="Output folder for flow.nc (default: the run folder, or <file>_infoflow/ "
+                             "beside an activity file); a path ending in .nc names the file itself."),
     graphml: bool = typer.Option(False, "--graphml/--no-graphml", help="Also write the significant graph as flow.graphml."),
+    force: bool = typer.Option(False, "--force", help="Replace a flow.nc computed from a different input."),
+    time_column: str | None = typer.Option(None, "--time-column", help="CSV: a time column to drop (not a neuron)."),
+    fill: Fill | None = typer.Option(None, "--fill", help="CSV: fill interior missing values (default: an error)."),
 ) -> None:
     """Information flow between every ordered pair of neurons, with surrogate significance."""
     from infoflow.flow import information_flow, write_graphml
@@ -118,18 +175,34 @@ def flow(
     path = Path(run_dir)
     if not path.exists():
         raise FileNotFoundError(f"{path} does not exist: pass a run folder from `infoflow train` or an activity file.")
+    lag_list = tuple(_int_list(lags, "--lags"))
+    epoch_sel = _epochs(epochs)
+    check_scheduler(scheduler)
     role_list = [r.strip() for r in roles.split(",")] if roles.strip() else None
-    recording = _open(path, role_list)
-    with warnings.catch_warnings(record=True) as caught, progress_callback("flow tasks") as callback:
-        warnings.simplefilter("always")
-        ds = information_flow(recording, lags=tuple(_int_list(lags, "--lags")), method=method.value,
+    if out is not None and out.suffix == ".nc":
+        target = out
+    else:
+        target = (out if out is not None else output_folder(path)) / "flow.nc"
+    source = str(path / "recording.zarr" if path.is_dir() and path.suffix != ".zarr" else path)
+    refuse_other_source(target, source, force)
+    with collect_warnings() as load_caught:
+        try:
+            recording = _open(path, role_list, time_column, None if fill is None else fill.value)
+        except ValueError:
+            show_warnings(warning_sentences(load_caught))  # what was noticed before the refusal
+            raise
+    check_recording(recording, path)
+    with collect_warnings() as caught, progress_callback("flow tasks") as callback:
+        ds = information_flow(recording, lags=lag_list, method=method.value,
                               measure=measure.value, surrogates=surrogates, alpha=alpha, history=history,
                               condition_on_input=condition_on_input, theiler=theiler, screen=screen,
                               null=null.value, sequential=_SEQUENTIAL[sequential],
-                              epochs=_epochs(epochs), roles=role_list if path.is_dir() else None,
+                              epochs=epoch_sel, roles=role_list if path.is_dir() else None,
                               seed=seed, scheduler=None if scheduler == "auto" else scheduler, callback=callback)
-    base = path if path.is_dir() and path.suffix != ".zarr" else path.parent
-    target = save_dataset(ds, out or base / "flow.nc")
+    messages = warning_sentences(load_caught + caught)
+    ds.attrs.update(recording_source=source, recording_fingerprint=source_fingerprint(source),
+                    warnings="\n".join(messages))
+    target = save_dataset(ds, target)
     written = [target]
     if graphml:
         written.insert(0, write_graphml(ds, target.with_suffix(".graphml")))
@@ -147,9 +220,10 @@ def flow(
         f"significant at FDR {alpha}": n_sig,
         "screen": "gaussian_copula" if screen else "off",
         "conditioned on input": "yes" if condition_on_input else "no",
-        "warnings": len(caught),
+        "warnings": f"{len(messages)} (listed above; saved in flow.nc)" if messages else "none",
     }
     for i, p in enumerate(written):
         rows["output" if p == target else f"graph {i}"] = str(p)
     rows["output"] = rows.pop("output")
+    show_warnings(messages)
     print_summary("infoflow flow", rows, started=started)

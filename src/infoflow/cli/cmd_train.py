@@ -46,6 +46,12 @@ def default_out(dataset: str, arch: str, seeds: tuple[int, ...]) -> Path:
     return Path("runs") / f"{dataset}-{arch}-seed{tag}"
 
 
+def _holds_run(folder: Path) -> bool:
+    """Whether `folder` holds (part of) a training run: its config or checkpoints, or seed_* runs."""
+    return any((d / "config.json").exists() or (d / "checkpoints").is_dir()
+               for d in [folder, *folder.glob("seed_*")])
+
+
 @app.command("train")
 @handle_errors
 def train_command(
@@ -94,6 +100,10 @@ def train_command(
     config = TrainConfig.from_dict(options, func="infoflow train")
     label = csv.stem if csv is not None else dataset
     out_dir = out if out is not None else default_out(label, arch.value, seeds)
+    if resume and not _holds_run(out_dir):
+        raise FileNotFoundError(f"--resume: {out_dir} holds no training run to continue (no config.json or "
+                                "checkpoints/ in it or in seed_* folders). Pass the folder of the interrupted run with "
+                                "--out, or leave out --resume to start a new run.")
     with progress_callback("epochs") as callback:
         result = train(config, out_dir=out_dir, resume=resume, callback=callback)
     rows: dict[str, object] = {"dataset": config.csv or dataset,

@@ -31,6 +31,7 @@ from infoflow.data.synthetic import (
     delay_chain,
     lorenz,
     mackey_glass,
+    parents_network,
     var_network,
 )
 
@@ -39,6 +40,6 @@ __all__ = [
     "load_csv", "from_numpy",
     "Split", "Windows", "Standardiser", "PreparedData", "chronological_split", "make_windows",
     "persistence_mse", "prepare",
-    "coupled_ar", "coupled_ar_theory", "var_network", "delay_chain", "chain_adjacency", "lorenz",
-    "mackey_glass",
+    "coupled_ar", "coupled_ar_theory", "var_network", "delay_chain", "chain_adjacency", "parents_network",
+    "lorenz", "mackey_glass",
 ]

@@ -75,10 +75,18 @@ def load_csv(path, *, value_columns, time_column=None, fill=None) -> xr.DataArra
     n_rows = len(df) - (np.argmin(blank[::-1]) if not blank.all() else len(df))
     df = df.iloc[:n_rows]
     available = [str(c) for c in df.columns]
+    numeric_header = bool(available) and bool(pd.to_numeric(pd.Series(available), errors="coerce").notna().all())
     for col in columns + ([time_column] if time_column is not None else []):
         if col not in available:
+            if numeric_header:
+                raise ValueError(f"{func}: {path.name} has no header row: its first line holds numbers "
+                                 f"({', '.join(available[:4])}{', ...' if len(available) > 4 else ''}), not column "
+                                 "names. Add a header row naming the columns, then name them in value_columns.")
             raise InvalidParameterError(f"{func}: column {col!r} is not in {path.name}; available columns are "
                                         f"{available}.{closest(col, available)}")
+    if numeric_header:
+        raise ValueError(f"{func}: {path.name} has no header row: its first line holds numbers "
+                         f"({', '.join(available[:4])}), not column names. Add a header row naming the columns.")
     if len(df) == 0:
         raise ValueError(f"{func}: {str(path)!r} has a header but no data rows.")
     values = np.empty((len(df), len(columns)))

@@ -7,6 +7,8 @@ First stage of the pipeline (data). Public: import from ``infoflow.data`` or ``i
   entropy and time-delayed mutual information (derived from the stationary covariances).
 - :func:`var_network`: a linear VAR on N nodes with a chosen weight matrix (known edge set).
 - :func:`delay_chain`: a layered feed-forward chain with delays and tanh (known roles, layers, edges).
+- :func:`parents_network`: N nodes, each with a fixed number of random parents at random lags, as a
+  linear VAR or as coupled logistic maps (known parents and lags: the effective network's ground truth).
 - :func:`lorenz`, :func:`mackey_glass`: chaotic series as (time, channel) DataArrays.
 
 Every generator takes ``seed=`` (default 0, through ``np.random.default_rng``): same seed, same numbers.
@@ -23,8 +25,8 @@ import xarray as xr
 from infoflow._defaults import ACTIVITY_DIMS, DEFAULT_SEED
 from infoflow._validation import Anything, InstanceOf, Interval, InvalidParameterError, NoneOK, check_seed, validate_params
 
-__all__ = ["coupled_ar", "coupled_ar_theory", "var_network", "delay_chain", "chain_adjacency", "lorenz",
-           "mackey_glass"]
+__all__ = ["coupled_ar", "coupled_ar_theory", "var_network", "delay_chain", "chain_adjacency", "parents_network",
+           "lorenz", "mackey_glass"]
 
 _SEED = [Interval(int, 0, None), NoneOK(), InstanceOf(np.random.Generator)]
 _REAL = [Interval(float, None, None)]
@@ -342,6 +344,101 @@ def delay_chain(n_time, *, n_layers=4, units_per_layer=3, delay=1, gain=0.8, noi
     return xr.DataArray(x, dims=ACTIVITY_DIMS, name="activity",
                         coords={"epoch": np.arange(n_epoch), "time": np.arange(n_time), "neuron": names,
                                 "role": ("neuron", roles), "layer": ("neuron", layers)}, attrs=attrs)
+
+
+@validate_params({"n_time": _NTIME, "n_nodes": [Interval(int, 2, None)], "n_parents": [Interval(int, 0, None)],
+                  "lags": [Anything()], "kind": [InstanceOf(str)], "coupling": [Interval(float, 0, 1, closed="neither")],
+                  "self_coupling": [Interval(float, 0, 1, closed="left")], "noise": [Interval(float, 0, None), NoneOK()],
+                  "seed": _SEED})
+def parents_network(n_time, n_nodes=10, *, n_parents=2, lags=(1, 2, 3), kind="var", coupling=0.5,
+                    self_coupling=0.3, noise=None, seed=DEFAULT_SEED) -> xr.DataArray:
+    """N nodes, each driven by `n_parents` other nodes chosen at random, each at its own random lag.
+
+    The ground truth of a multivariate (effective) network inference: every node's direct parents and
+    their lags are known, and the graph has the indirect paths and common drivers that bivariate
+    measures mistake for links.
+
+    * ``kind="var"``: ``x_j(t) = self_coupling x_j(t-1) + sum_i w_ij x_i(t - l_ij) + noise e_j(t)``,
+      ``|w_ij| = coupling / n_parents`` with random signs. Each node's coefficients sum (in absolute
+      value) below 1, so the process is stable whatever the cycles.
+    * ``kind="logistic"``: coupled logistic maps, ``g(x) = 4 x (1 - x)``,
+      ``x_j(t) = [(1 - coupling) g(x_j(t-1)) + coupling mean_i g(x_i(t - l_ij)) + noise e_j(t)] mod 1``
+      (chaotic, nonlinear coupling; ``self_coupling`` is not used).
+
+    Parameters
+    ----------
+    n_time : int
+    n_nodes : int, default=10
+    n_parents : int, default=2
+        Parents per node (fewer than n_nodes), drawn without replacement among the other nodes.
+    lags : sequence of int, default=(1, 2, 3)
+        Each edge's lag is drawn uniformly from these.
+    kind : {"var", "logistic"}, default="var"
+    coupling : float in (0, 1), default=0.5
+    self_coupling : float in [0, 1), default=0.3
+        VAR only; ``self_coupling + coupling`` must stay below 1.
+    noise : float or None, default=None
+        Innovation standard deviation; None: 1.0 (VAR) or 0.1 (logistic).
+    seed : int or None or Generator, default=0
+
+    Returns
+    -------
+    activity : DataArray of shape (1, n_time, n_nodes)
+        Dims ("epoch", "time", "neuron"), neurons ``n0..``, role "hidden"; attrs ``edges``,
+        ``edge_source``, ``edge_target``, ``edge_weight`` as for :func:`var_network`, plus
+        ``edge_lag`` (aligned with the edges), ``kind``, ``coupling``, ``noise``, ``seed``.
+    """
+    func = "parents_network"
+    if kind not in ("var", "logistic"):
+        raise InvalidParameterError(f"{func}: kind must be 'var' or 'logistic'; got {kind!r}.")
+    if n_parents >= n_nodes:
+        raise InvalidParameterError(f"{func}: n_parents={n_parents} must be below n_nodes={n_nodes}.")
+    try:
+        lag_set = tuple(int(v) for v in lags)
+    except TypeError:
+        raise InvalidParameterError(f"{func}: lags must be a sequence of ints >= 1; got {lags!r}.") from None
+    if not lag_set or min(lag_set) < 1:
+        raise InvalidParameterError(f"{func}: lags must be a non-empty sequence of ints >= 1; got {lags!r}.")
+    if kind == "var" and self_coupling + coupling >= 1:
+        raise InvalidParameterError(f"{func}: self_coupling + coupling = {self_coupling + coupling:.3g} must stay "
+                                    "below 1 (stability).")
+    noise = (1.0 if kind == "var" else 0.1) if noise is None else float(noise)
+    rng = check_seed(seed)
+    n = n_nodes
+    weight = np.zeros((n, n))
+    lag = np.zeros((n, n), dtype=np.int64)
+    for j in range(n):
+        parents = rng.choice([i for i in range(n) if i != j], size=n_parents, replace=False)
+        for i in parents:
+            weight[i, j] = coupling / max(n_parents, 1) * rng.choice([-1.0, 1.0])
+            lag[i, j] = rng.choice(lag_set)
+    burn = 10 * max(lag_set) + 100
+    total = n_time + burn
+    x = np.empty((total, n))
+    m = max(lag_set)
+    x[:m] = rng.uniform(0.0, 1.0, (m, n)) if kind == "logistic" else rng.standard_normal((m, n))
+    eps = noise * rng.standard_normal((total, n))
+    src, tgt = np.nonzero(weight)
+    for t in range(m, total):
+        if kind == "var":
+            drive = np.zeros(n)
+            np.add.at(drive, tgt, weight[src, tgt] * x[t - lag[src, tgt], src])
+            x[t] = self_coupling * x[t - 1] + drive + eps[t]
+        else:
+            own = 4.0 * x[t - 1] * (1.0 - x[t - 1])
+            par = x[t - lag[src, tgt], src]
+            drive = np.zeros(n)
+            np.add.at(drive, tgt, 4.0 * par * (1.0 - par))
+            x[t] = np.mod((1 - coupling) * own + coupling * drive / max(n_parents, 1) + eps[t], 1.0)
+    x = x[burn:]
+    names = [f"n{i}" for i in range(n)]
+    adj = weight != 0
+    attrs = {"long_name": "parents-network activity", "units": "a.u.", "system": "parents_network", "kind": kind,
+             "coupling": float(coupling), "noise": noise, "seed": _seed_attr(seed),
+             **_edge_attrs(adj, names, weight), "edge_lag": [int(v) for v in lag[adj]]}
+    return xr.DataArray(x[None], dims=ACTIVITY_DIMS, name="activity",
+                        coords={"epoch": [0], "time": np.arange(n_time), "neuron": names,
+                                "role": ("neuron", ["hidden"] * n)}, attrs=attrs)
 
 
 def _series(values: np.ndarray, channels: list[str], attrs: dict) -> xr.DataArray:

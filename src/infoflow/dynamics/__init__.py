@@ -11,13 +11,13 @@ load_run
 gradient_snr
     Norm of mean gradient, norm of its std, SNR from raw per-batch gradients.
 detect_transition
-    Drift-to-diffusion changepoint in an SNR series (ruptures Pelt + ratio rule), or none.
+    Drift-to-diffusion test: a step in log SNR against a smooth trend (parametric bootstrap), yes/no/inconclusive.
 gradient_phases
     SNR per epoch, group and seed with transitions, from recorded gradient statistics.
 learning_indicators
     Per-epoch entropy sum, total correlation, participation ratio, I(T;Y), flow/structure, losses.
 lead_lag, indicator_correlations
-    Does an indicator track or lead the loss (first-difference cross-correlation with a band)?
+    Does an indicator track or lead the loss beyond the shared trend (detrended, prewhitened; Holm)?
 analyze_dynamics
     All of the above as one dict (used by ``infoflow dynamics`` and the report).
 plot_gradient_snr, plot_indicators

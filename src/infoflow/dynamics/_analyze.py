@@ -65,6 +65,13 @@ def _plane_summary(plane: xr.Dataset) -> tuple[dict, dict, dict, dict[str, float
             turning[est] = tp
             comp[est] = {"compression": bool(int(sub["compression"].values)), "turning_epoch": tp,
                          "regulariser": reg,
+                         "finding": str(sub["compression_finding"].values) if "compression_finding" in sub else None,
+                         "excluded": bool(int(sub["at_ceiling"].values)) if "at_ceiling" in sub else False,
+                         "finding_seed": (dict(zip(map(str, plane["seed"].values), map(str, sub["finding_seed"].values)))
+                                          if "finding_seed" in sub else {}),
+                         "pvalue_seed": (dict(zip(map(str, plane["seed"].values), sub["compression_pvalue_seed"].values))
+                                         if "compression_pvalue_seed" in sub else {}),
+                         "alpha": plane.attrs.get("compression_alpha"),
                          "peak_epoch": float(sub["peak_epoch"].values) if "peak_epoch" in sub else None,
                          "fitting_phase": bool(int(sub["fitting_phase"].values)) if "fitting_phase" in sub else None,
                          "reason": str(sub["compression_reason"].values) if "compression_reason" in sub else "",
@@ -170,12 +177,19 @@ def analyze_dynamics(source: Any, /, *, plane: xr.Dataset | None = None, target:
             for i in range(len(rows)):
                 rows[i][f"snr_{g}_mean"] = b["mean"][i]
                 rows[i][f"snr_{g}_sd"] = b["sd"][i]
-            transition[g] = {"transition_epoch": float(phases["transition_epoch_mean"].sel(group=g).values),
-                             "transition_epoch_seed": dict(zip(map(str, phases["seed"].values),
-                                                               phases["transition_epoch"].sel(group=g).values)),
-                             "snr_ratio_seed": dict(zip(map(str, phases["seed"].values),
-                                                        phases["snr_ratio"].sel(group=g).values))}
+            sd_ = list(map(str, phases["seed"].values))
+            transition[g] = {"answer": str(phases["answer"].sel(group=g).values),
+                             "n_seeds_yes": int(phases["n_seeds_yes"].sel(group=g).values),
+                             "n_seeds": len(sd_),
+                             "transition_epoch": float(phases["transition_epoch_mean"].sel(group=g).values),
+                             "transition_epoch_seed": dict(zip(sd_, phases["transition_epoch"].sel(group=g).values)),
+                             "answer_seed": dict(zip(sd_, map(str, phases["transition_answer"].sel(group=g).values))),
+                             "pvalue_seed": dict(zip(sd_, phases["transition_pvalue"].sel(group=g).values)),
+                             "szt_epoch_seed": dict(zip(sd_, phases["szt_epoch"].sel(group=g).values)),
+                             "snr_ratio_seed": dict(zip(sd_, phases["snr_ratio"].sel(group=g).values))}
         transition["criterion"] = phases.attrs["criterion"]
+        transition["gradient_source"] = phases.attrs["gradient_source"]
+        transition["alpha"] = phases.attrs["alpha"]
         transition["min_ratio"] = float(min_ratio)
     traj, comp, ncorr, turning = _plane_summary(plane) if plane is not None else ({}, {}, {}, {})
     te_all = transition.get("all", {}).get("transition_epoch", float("nan"))
@@ -201,8 +215,10 @@ def analyze_dynamics(source: Any, /, *, plane: xr.Dataset | None = None, target:
         "seeds": [int(s) for s in ind["seed"].values], "n_epochs": len(epochs), "epochs": rows,
         "information_plane": traj, "compression": comp, "neuron_correlation": ncorr,
         "phase_transition": transition, "comparison": comparison, "indicator_correlations": corr,
-        "settings": {"target": target, "max_lag": max_lag, "lead_lag_band": ("analytic 95% white-noise band q/sqrt(n_pairs); significance uses the "
-                                           "family-wise Sidak q over the 2*max_lag+1 lags (2.68 for max_lag=3)"),
+        "settings": {"target": target, "max_lag": max_lag, "lead_lag_band": ("each seed's indicator and loss detrended (polynomial in log epoch and three decaying "
+                                       "exponentials), prewhitened by their own AR fit (order by AIC), cross-correlated "
+                                       "at lags -max_lag..max_lag measured steps (reported in epochs); t test on the "
+                                       "degrees of freedom left, Sidak over lags, Holm over indicators at alpha 0.05"),
                      "entropy_method": entropy_method, "tc_method": tc_method, "mi_method": mi_method,
                      "bins": ind.attrs["bins"], "max_samples": ind.attrs["max_samples"],
                      "band_across_seeds": "mean and sample SD (also min/max in trajectories)",

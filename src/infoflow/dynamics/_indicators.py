@@ -21,9 +21,8 @@ import xarray as xr
 from scipy import stats
 
 from infoflow import __version__
-from infoflow._defaults import DEFAULT_BINS, DEFAULT_SEED
-from infoflow._validation import (Anything, InfoflowWarning, InstanceOf, Interval, NoneOK, Options, check_seed,
-                                  validate_params)
+from infoflow._defaults import DEFAULT_BINS
+from infoflow._validation import Anything, InfoflowWarning, InstanceOf, Interval, NoneOK, Options, validate_params
 from infoflow.dynamics._recordings import as_recordings, count_tied_units, hidden_activity
 
 LOSSES = ("train_loss", "val_loss", "test_loss")
@@ -89,6 +88,8 @@ def _epoch_series_from_structure(path: Path, epochs: np.ndarray) -> dict[str, np
     def _put(key: str, epoch: Any, val: Any) -> None:
         if isinstance(val, bool) or not isinstance(val, (int, float, type(None))):
             return
+        if any(tag in key.lower() for tag in _NOT_INDICATORS):
+            return  # a p-value or an ARI is a test outcome, not an indicator
         try:
             i = pos.get(int(epoch))
         except (TypeError, ValueError):
@@ -247,20 +248,89 @@ def learning_indicators(recordings: Any, /, *, entropy_method: str = "binning", 
     return out
 
 
-def _diff_pairs(a: np.ndarray, b: np.ndarray, lag: int) -> tuple[np.ndarray, np.ndarray]:
-    """Pairs (da_t, db_{t+lag}) pooled over seeds (rows), each seed's differences z-scored."""
-    xs, ys = [], []
+def _trend_basis(ep: np.ndarray, degree: int) -> np.ndarray:
+    """Orthonormal columns spanning smooth training-curve shapes on the epochs `ep`: polynomials of
+    degree <= `degree` in u = log(1 + epoch - first) (power laws), and decaying exponentials
+    exp(-(epoch - first)/tau) (approaches to a plateau) for tau = 1/8, 1/4 and 1/2 of the span with
+    30 or more epochs, tau = 1/4 of it with fewer (short series cannot spare the columns)."""
+    t = (ep - ep[0]).astype(np.float64)
+    u = np.log1p(t)
+    u = 2.0 * (u - u.min()) / max(float(np.ptp(u)), 1e-12) - 1.0
+    span = max(float(t[-1]), 1.0)
+    cols = [np.polynomial.legendre.legvander(u, degree)]
+    if degree >= 1:
+        taus = (0.125, 0.25, 0.5) if t.size >= 30 else (0.25,)
+        cols.append(np.column_stack([np.exp(-t / (f * span)) for f in taus]))
+    a = np.column_stack(cols)
+    uu, sv, _ = np.linalg.svd(a, full_matrices=False)
+    return uu[:, sv > 1e-8 * sv[0]]
+
+
+def _prewhiten(r: np.ndarray, max_order: int) -> tuple[np.ndarray, int]:
+    """Residuals of an AR(p) fit by least squares, p in 0..max_order chosen by AIC on a common sample
+    (Box & Jenkins' prewhitening; the first p entries are NaN). statsmodels is not a dependency, and
+    an OLS fit of a few lags is all that is needed."""
+    n = r.size
+    top = max(0, min(max_order, (n - 3) // 4))
+    target = r[top:]
+    best_aic, best_p, best_coef = math.inf, 0, np.empty(0)
+    for p in range(top + 1):
+        if p == 0:
+            e, coef = target, np.empty(0)
+        else:
+            lagged = np.column_stack([r[top - k - 1:n - k - 1] for k in range(p)])
+            coef, *_ = np.linalg.lstsq(lagged, target, rcond=None)
+            e = target - lagged @ coef
+        aic = target.size * math.log(max(float(np.mean(e * e)), 1e-300)) + 2 * p
+        if aic < best_aic - 1e-9:
+            best_aic, best_p, best_coef = aic, p, coef
+    if best_p == 0:
+        return r.copy(), 0
+    lagged = np.column_stack([r[best_p - k - 1:n - k - 1] for k in range(best_p)])
+    return np.r_[np.full(best_p, np.nan), r[best_p:] - lagged @ best_coef], best_p
+
+
+def _min_epochs(degree: int, max_order: int, max_lag: int) -> int:
+    """Fewest usable epochs per seed: the short-series trend columns, the AR order, the largest lag and
+    three degrees of freedom besides."""
+    return degree + 2 + max_order + max_lag + 3
+
+
+def _whitened(a: np.ndarray, b: np.ndarray, ep: np.ndarray, degree: int, max_order: int,
+              max_lag: int) -> tuple[list[tuple[np.ndarray, np.ndarray]], list[int], set[int], list[int]]:
+    """Per seed: the detrended, prewhitened (indicator, loss) pair on that seed's usable epochs,
+    the AR orders used, the epoch spacings seen, and the degrees of freedom used up (trend
+    columns + AR order)."""
+    pairs, orders, spacing, lost = [], [], set(), []
     for ra, rb in zip(a, b):
         ok = np.isfinite(ra) & np.isfinite(rb)
-        ra, rb = ra[ok], rb[ok]  # an epoch missing in either series is dropped before differencing
-        da, db = np.diff(ra), np.diff(rb)
-        if da.size < 3 or np.std(da) == 0 or np.std(db) == 0:
+        e, x, y = ep[ok].astype(np.float64), ra[ok], rb[ok]
+        if e.size < _min_epochs(degree, max_order, max_lag) or np.ptp(x) == 0 or np.ptp(y) == 0:
             continue
-        da, db = (da - da.mean()) / da.std(), (db - db.mean()) / db.std()
-        if lag >= 0:
-            xs.append(da[:da.size - lag]), ys.append(db[lag:])
-        else:
-            xs.append(da[-lag:]), ys.append(db[:db.size + lag])
+        step = np.diff(e)
+        if not np.allclose(step, step[0]):
+            continue  # lags need evenly spaced epochs
+        spacing.add(int(round(step[0])))
+        q = _trend_basis(e, degree)
+        wx, px = _prewhiten(x - q @ (q.T @ x), max_order)
+        wy, py = _prewhiten(y - q @ (q.T @ y), max_order)
+        orders.append(max(px, py))
+        lost.append(q.shape[1] + max(px, py))
+        pairs.append((wx, wy))
+    return pairs, orders, spacing, lost
+
+
+def _lag_pairs(pairs: list[tuple[np.ndarray, np.ndarray]], lag: int) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs (x_t, y_{t+lag}) pooled over seeds, each seed's series z-scored over its finite pairs."""
+    xs, ys = [], []
+    for wx, wy in pairs:
+        x, y = (wx[:wx.size - lag], wy[lag:]) if lag >= 0 else (wx[-lag:], wy[:wy.size + lag])
+        ok = np.isfinite(x) & np.isfinite(y)
+        x, y = x[ok], y[ok]
+        if x.size < 3 or np.std(x) == 0 or np.std(y) == 0:
+            continue
+        xs.append((x - x.mean()) / x.std())
+        ys.append((y - y.mean()) / y.std())
     if not xs:
         return np.empty(0), np.empty(0)
     return np.concatenate(xs), np.concatenate(ys)
@@ -272,52 +342,78 @@ def _corr(x: np.ndarray, y: np.ndarray) -> float:
     return float(np.corrcoef(x, y)[0, 1])
 
 
+def holm(pvalues: Any) -> np.ndarray:
+    """Holm's step-down adjusted p-values (NaN stays NaN); reject where adjusted p < alpha.
+
+    Controls the family-wise error rate under any dependence. Written here because scipy has only
+    Benjamini-Hochberg (``scipy.stats.false_discovery_control``) and statsmodels is no dependency."""
+    p = np.asarray(pvalues, dtype=np.float64)
+    out = np.full(p.shape, np.nan)
+    ok = np.flatnonzero(np.isfinite(p))
+    m = ok.size
+    if m:
+        order = ok[np.argsort(p[ok], kind="stable")]
+        adj = np.maximum.accumulate((m - np.arange(m)) * p[order])
+        out[order] = np.minimum(adj, 1.0)
+    return out
+
+
 @validate_params({
-    "indicator": [Anything()], "loss": [Anything()],
+    "indicator": [Anything()], "loss": [Anything()], "epochs": [NoneOK(), Anything()],
     "max_lag": [Interval(int, 0, None)],
     "confidence": [Interval(float, 0, 1, closed="neither")],
-    "band": [Options("analytic", "permutation")],
     "familywise": [InstanceOf(bool)],
-    "n_surrogates": [Interval(int, 10, None)],
-    "seed": [Interval(int, 0, None), NoneOK()],
+    "detrend_degree": [Interval(int, 0, 5)],
+    "max_ar_order": [Interval(int, 0, 5)],
 })
-def lead_lag(indicator: Any, loss: Any, /, *, max_lag: int = 3, confidence: float = 0.95, band: str = "analytic",
-             familywise: bool = True, n_surrogates: int = 500, seed: int | None = DEFAULT_SEED) -> dict[str, Any]:
-    """Does the indicator move before the loss? Cross-correlation of first differences at lags.
+def lead_lag(indicator: Any, loss: Any, /, *, epochs: Any = None, max_lag: int = 3, confidence: float = 0.95,
+             familywise: bool = True, detrend_degree: int = 2, max_ar_order: int = 2) -> dict[str, Any]:
+    """Does the indicator move with or before the loss, beyond a shared trend? Prewhitened cross-correlation.
 
     Parameters
     ----------
     indicator, loss : array-like of shape (n_epoch,) or (n_seed, n_epoch)
-        Per-epoch series; with several seeds, differences are taken within each seed, z-scored per
-        seed and pooled.
+        Per-epoch series (NaN where an epoch was not measured); several seeds are pooled.
+    epochs : array-like of shape (n_epoch,) or None, default=None
+        Epoch labels; None means 0..n_epoch-1. Epochs where either series is NaN are dropped; the
+        rest must be evenly spaced (e.g. every 5th epoch for tracked flow), and lags are reported in
+        epochs (steps times that spacing).
     max_lag : int, default=3
-        Lags -max_lag..max_lag (in epochs) are examined.
+        Lags -max_lag..max_lag steps of the measured series are examined.
     confidence : float in (0, 1), default=0.95
-    band : {"analytic", "permutation"}, default="analytic"
-        "analytic": +-q/sqrt(n_pairs(lag)), q the normal quantile (q = 1.96 at 95 %), the white-noise
-        band. "permutation": the `confidence` quantile of |r| when the indicator's differences are
-        shuffled within each seed (`n_surrogates` shuffles, seeded).
+        1 - alpha of the test.
     familywise : bool, default=True
-        Judge significance against the family-wise band, which allows for picking the best of the
-        2*max_lag+1 lags: analytic, Sidak q = Phi^-1(1/2 + confidence^(1/m)/2) (2.68 for m = 7 at
-        95 %); permutation, the `confidence` quantile of max-over-lags |r|. False: the pointwise band.
-    n_surrogates : int, default=500
-    seed : int or None, default=0
+        Sidak-correct the smallest p-value over the 2*max_lag+1 lags (False: take it as it is).
+    detrend_degree : int in [0, 5], default=2
+        Each seed's series is first detrended by a polynomial of this degree in log(1 + epoch).
+    max_ar_order : int in [0, 5], default=2
+        Largest order of the AR model fitted (AIC) to each detrended series to whiten it.
 
     Returns
     -------
     result : dict
-        ``lags``, ``xcorr`` (r at each lag), ``band`` (pointwise half-width at each lag),
-        ``band_familywise``, ``n_pairs``, ``best_lag`` (lag of largest |r|), ``best_corr``,
-        ``significant`` (|best r| beyond the family-wise band, or the pointwise one),
-        ``leads`` (significant and best_lag > 0), ``interpretation`` (one sentence).
+        ``lags`` (epochs), ``lag_steps``, ``spacing`` (epochs per step), ``xcorr`` (r at each lag),
+        ``band`` (pointwise half-width of r at level 1 - confidence, from the t distribution with
+        ``df`` degrees of freedom), ``band_familywise`` (Sidak over lags), ``n_pairs``, ``df``, ``ar_orders`` (per seed used), ``best_lag`` (epochs; lag of largest |r|),
+        ``best_corr``, ``pvalue`` (of the best lag, Sidak-corrected over lags when `familywise`),
+        ``significant`` (pvalue < 1 - confidence), ``leads`` (significant and best_lag > 0),
+        ``interpretation`` (one sentence).
 
     Notes
     -----
-    Lag L > 0 correlates the indicator's change at epoch t with the loss change at t+L: the
-    indicator leads by L epochs. Differencing removes the shared downward trend that makes the
-    levels of almost any two training curves correlate. Bands assume roughly white differences;
-    with few epochs only strong effects clear them.
+    Two training curves share a downward trend, and differences of smooth curves are
+    autocorrelated, so neither raw levels nor first differences can be compared with a white-noise
+    band. Here each series is detrended (a smooth curve in log epoch), then prewhitened by its own
+    fitted AR model (Box & Jenkins 1976; Haugh 1976), and the residuals' cross-correlation at lag
+    L has variance about 1/df when the two are unrelated, df the pairs less the columns of the
+    trends and AR fits. The trend basis holds polynomials in log epoch and three decaying
+    exponentials, the shapes of training curves. Lag L > 0 correlates the indicator at
+    epoch t with the loss at t + L*spacing: the indicator leads.
+
+    References
+    ----------
+    Haugh LD (1976). Checking the independence of two covariance-stationary time series.
+    doi:10.1080/01621459.1976.10480949
 
     Examples
     --------
@@ -332,54 +428,69 @@ def lead_lag(indicator: Any, loss: Any, /, *, max_lag: int = 3, confidence: floa
     if a.shape != b.shape or a.ndim != 2:
         raise ValueError(f"lead_lag: indicator has shape {a.shape} and loss {b.shape}; both must be (n_epoch,) or "
                          "(n_seed, n_epoch) with the same shape.")
-    lags = list(range(-max_lag, max_lag + 1))
-    m = len(lags)
-    # pointwise band, and the family-wise one that allows for taking the best of m lags (Sidak)
-    q = float(stats.norm.ppf(0.5 + confidence / 2))
-    q_fw = float(stats.norm.ppf(0.5 + confidence ** (1.0 / m) / 2))
-    pairs = [_diff_pairs(a, b, lag) for lag in lags]
-    xc = [_corr(x, y) for x, y in pairs]
-    npairs = [int(x.size) for x, _ in pairs]
-    if band == "analytic":
-        half = [q / math.sqrt(n) if n > 0 else float("nan") for n in npairs]
-        half_fw = [q_fw / math.sqrt(n) if n > 0 else float("nan") for n in npairs]
-    else:
-        rng = check_seed(seed)
-        null = np.full((n_surrogates, m), np.nan)
-        for s_ in range(n_surrogates):
-            # shuffle the indicator's differences within each seed, rebuild its levels
-            shuffled = np.array([np.r_[row[:1], row[0] + np.cumsum(rng.permutation(np.diff(row)))]
-                                 if np.isfinite(row).all() else row for row in a])
-            null[s_] = [abs(_corr(*_diff_pairs(shuffled, b, lag))) for lag in lags]
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns for too-short series
-            half = list(np.nanquantile(null, confidence, axis=0))
-            fw = np.nanmax(null, axis=1)
-            fw = fw[np.isfinite(fw)]
-        half_fw = [float(np.quantile(fw, confidence)) if fw.size else float("nan")] * m
-    xca = np.asarray(xc)
-    thr = half_fw if familywise else half
-    out: dict[str, Any] = {"lags": lags, "xcorr": xc, "band": [float(v) for v in half],
-                           "band_familywise": [float(v) for v in half_fw], "n_pairs": npairs, "band_kind": band,
+    ep = np.arange(a.shape[1]) if epochs is None else np.asarray(getattr(epochs, "values", epochs)).ravel()
+    if ep.size != a.shape[1]:
+        raise ValueError(f"lead_lag: {ep.size} epoch labels for {a.shape[1]} epochs.")
+    steps = list(range(-max_lag, max_lag + 1))
+    m = len(steps)
+    alpha = 1.0 - confidence
+    pairs, orders, spacing, lost = _whitened(a, b, ep, detrend_degree, max_ar_order, max_lag)
+    out: dict[str, Any] = {"lags": [], "lag_steps": steps, "spacing": None, "xcorr": [], "band": [],
+                           "band_familywise": [], "n_pairs": [], "ar_orders": orders, "detrend_degree": detrend_degree,
                            "familywise": bool(familywise), "confidence": float(confidence), "best_lag": None,
-                           "best_corr": None, "significant": False, "leads": False, "interpretation": ""}
-    if not np.isfinite(xca).any():
+                           "best_corr": None, "pvalue": None, "significant": False, "leads": False,
+                           "interpretation": ""}
+    if len(spacing) > 1:
+        out["interpretation"] = f"seeds were measured at different epoch spacings {sorted(spacing)}; no lag analysis"
+        return out
+    if not pairs:
+        out["interpretation"] = ("too few evenly spaced epochs (or a constant series) for a lead/lag analysis "
+                                 f"(need at least {detrend_degree + max_lag + 2 * max_ar_order + 6} per seed)")
+        return out
+    gap = spacing.pop()
+    lagged = [_lag_pairs(pairs, s_) for s_ in steps]
+    xc = np.array([_corr(x, y) for x, y in lagged])
+    npairs = [int(x.size) for x, _ in lagged]
+    # residuals of a k-column fit correlate with variance about 1/(n - k): count the degrees of
+    # freedom the trends and AR fits used up, and judge r by its t statistic on what is left
+    dfs = [max(1, n - sum(lost) - 2) for n in npairs]
+
+    def _half(level: float, df: int) -> float:
+        tq = float(stats.t.ppf(1 - level / 2, df))
+        return tq / math.sqrt(df + tq * tq)
+
+    alpha_fw = 1 - confidence ** (1.0 / m)
+    out.update(lags=[s_ * gap for s_ in steps], spacing=gap, xcorr=[float(v) for v in xc], n_pairs=npairs,
+               df=dfs, band=[_half(alpha, d) if n > 0 else float("nan") for n, d in zip(npairs, dfs)],
+               band_familywise=[_half(alpha_fw, d) if n > 0 else float("nan") for n, d in zip(npairs, dfs)])
+    if not np.isfinite(xc).any():
         out["interpretation"] = "too few epochs (or a constant series) for a lead/lag analysis"
         return out
-    i = int(np.nanargmax(np.abs(xca)))
-    sig = bool(abs(xca[i]) > thr[i])
-    out.update(best_lag=lags[i], best_corr=float(xca[i]), significant=sig, leads=bool(sig and lags[i] > 0))
-    if not sig:
-        kind = "family-wise " if familywise else ""
-        out["interpretation"] = (f"no lag clears the {100 * confidence:g}% {kind}{band} band (largest |r| = {abs(xca[i]):.2f} "
-                                 f"at lag {lags[i]}): no evidence that it moves with or before the loss")
-    elif lags[i] > 0:
-        out["interpretation"] = f"changes precede loss changes by {lags[i]} epoch(s) (r = {xca[i]:.2f})"
-    elif lags[i] == 0:
-        out["interpretation"] = f"changes coincide with loss changes (r = {xca[i]:.2f}); no lead"
-    else:
-        out["interpretation"] = f"changes follow loss changes by {-lags[i]} epoch(s) (r = {xca[i]:.2f}); it lags"
+    i = int(np.nanargmax(np.abs(xc)))
+    r_ = min(abs(float(xc[i])), 1 - 1e-15)
+    p_point = float(2 * stats.t.sf(r_ * math.sqrt(dfs[i] / (1 - r_ * r_)), dfs[i]))
+    pval = float(1 - (1 - p_point) ** m) if familywise else p_point
+    sig = pval < alpha
+    lag = steps[i] * gap
+    out.update(best_lag=lag, best_corr=float(xc[i]), pvalue=pval, significant=bool(sig), leads=bool(sig and lag > 0))
+    out["interpretation"] = _interpret(sig, lag, float(xc[i]), pval, alpha)
     return out
+
+
+def _interpret(sig: bool, lag: int, r: float, pval: float, alpha: float) -> str:
+    if not sig:
+        return (f"no lag beyond chance after detrending and prewhitening (largest |r| = {abs(r):.2f} at lag {lag} "
+                f"epochs, p = {pval:.3g} >= {alpha:g}): no evidence that it moves with or before the loss")
+    if lag > 0:
+        return f"its fluctuations precede the loss's by {lag} epoch(s) (r = {r:.2f}, p = {pval:.3g})"
+    if lag == 0:
+        return f"its fluctuations coincide with the loss's (r = {r:.2f}, p = {pval:.3g}); no lead"
+    return f"its fluctuations follow the loss's by {-lag} epoch(s) (r = {r:.2f}, p = {pval:.3g}); it lags"
+
+
+_NOT_INDICATORS = ("pvalue", "p_value", "ari")
+"""Fields of structure/flow files that are test outcomes, not properties of the network (a p-value,
+an adjusted Rand index between epochs' layerings): they are not screened as indicators."""
 
 
 @validate_params({
@@ -387,9 +498,10 @@ def lead_lag(indicator: Any, loss: Any, /, *, max_lag: int = 3, confidence: floa
     "target": [InstanceOf(str)],
     "max_lag": [Interval(int, 0, None)],
     "min_abs_corr": [Interval(float, 0, 1)],
+    "alpha": [Interval(float, 0, 1, closed="neither")],
 })
 def indicator_correlations(indicators: xr.Dataset, /, *, target: str = "val_loss", max_lag: int = 3,
-                           min_abs_corr: float = 0.5) -> dict[str, Any]:
+                           min_abs_corr: float = 0.5, alpha: float = 0.05) -> dict[str, Any]:
     """How well does each indicator track `target` across epochs and across seeds?
 
     Parameters
@@ -399,29 +511,40 @@ def indicator_correlations(indicators: xr.Dataset, /, *, target: str = "val_loss
     target : str, default="val_loss"
         Variable the indicators are compared with.
     max_lag : int, default=3
-        Lags of the lead/lag analysis (:func:`lead_lag`, analytic 95 % family-wise band).
+        Lags (steps of each indicator's own epoch spacing) of :func:`lead_lag`.
     min_abs_corr : float, default=0.5
-        Smallest |Spearman r| (mean across seeds) for the "tracks_level" verdict.
+        Smallest |Spearman r| of levels (mean across seeds) for the descriptive ``tracks_level``.
+    alpha : float in (0, 1), default=0.05
+        Family-wise level over all indicators (Holm).
 
     Returns
     -------
     result : dict
         ``{indicator: {...}}`` with ``spearman_epochs`` (per seed), ``spearman_mean``/``_sd``,
         ``pearson_mean``, ``same_sign_all_seeds``, ``across_seeds`` (Spearman r over seeds of
-        the final-epoch values; None with fewer than 3 seeds), ``lead_lag`` (dict), and
-        ``tracks_level`` (|mean r| >= min_abs_corr with one sign in every seed) and ``leads``.
+        the final-epoch values; None with fewer than 3 seeds), ``lead_lag`` (dict, with
+        ``pvalue_holm`` added), ``tracks_level`` (descriptive: |mean r of levels| >= min_abs_corr
+        with one sign in every seed; any two monotone curves meet it), ``tracks`` (the criterion:
+        the prewhitened cross-correlation is significant after Holm's correction over indicators)
+        and ``leads`` (tracks, at a positive lag).
 
     Notes
     -----
     Levels of two training curves correlate through their shared trend, so ``tracks_level``
-    alone is weak evidence; ``lead_lag`` works on first differences.
+    is no evidence; ``tracks``/``leads`` use :func:`lead_lag` on detrended, prewhitened series,
+    and Holm's step-down correction keeps the chance that any of the screened indicators is
+    called tracking, when none is, at most alpha. Fields that are test outcomes (p-values, ARIs)
+    are not indicators and are skipped.
     """
     if target not in indicators:
         raise ValueError(f"indicator_correlations: no variable {target!r}; have {sorted(map(str, indicators.data_vars))}.")
     y = indicators[target].transpose("seed", "epoch").values
+    epochs = indicators["epoch"].values
     out: dict[str, Any] = {}
     for name in indicators.data_vars:
         if name == target or name in LOSSES or set(indicators[name].dims) != {"seed", "epoch"}:
+            continue
+        if any(tag in str(name).lower() for tag in _NOT_INDICATORS):
             continue
         x = indicators[name].transpose("seed", "epoch").values
         sp, pe = [], []
@@ -445,12 +568,20 @@ def indicator_correlations(indicators: xr.Dataset, /, *, target: str = "val_loss
             if ok.sum() >= 3 and np.ptp(last_x[ok]) > 0 and np.ptp(last_y[ok]) > 0:
                 r, p = stats.spearmanr(last_x[ok], last_y[ok])
                 across = {"spearman": float(r), "pvalue": float(p), "n_seeds": int(ok.sum())}
-        ll = lead_lag(x, y, max_lag=max_lag)
+        ll = lead_lag(x, y, epochs=epochs, max_lag=max_lag, confidence=1.0 - alpha)
         out[str(name)] = {
             "spearman_epochs": sp, "spearman_mean": mean,
             "spearman_sd": float(fin.std(ddof=1)) if fin.size > 1 else float("nan"),
             "pearson_mean": float(np.nanmean(pe)) if np.isfinite(pe).any() else float("nan"),
             "same_sign_all_seeds": same, "across_seeds": across, "lead_lag": ll,
-            "tracks_level": bool(same and abs(mean) >= min_abs_corr), "leads": ll["leads"],
+            "tracks_level": bool(same and abs(mean) >= min_abs_corr),
         }
+    names = list(out)
+    adj = holm([np.nan if out[n]["lead_lag"]["pvalue"] is None else out[n]["lead_lag"]["pvalue"] for n in names])
+    for n, pa in zip(names, adj):
+        ll = out[n]["lead_lag"]
+        ll["pvalue_holm"] = None if not np.isfinite(pa) else float(pa)
+        tracks = bool(np.isfinite(pa) and pa < alpha)
+        out[n]["tracks"] = tracks
+        out[n]["leads"] = bool(tracks and ll["best_lag"] is not None and ll["best_lag"] > 0)
     return out

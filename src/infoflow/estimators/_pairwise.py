@@ -287,14 +287,7 @@ def compute_matrix(est: Estimator, X: np.ndarray, Y: np.ndarray | None, C: np.nd
     Xp = prepped[0]
     Yp = Xp if Y is None else prepped[1]
     Cp = prepped[-1] if C is not None else None
-    if history is None:
-        xs, ys, cs = pp.lagged_pairs(Xp, Yp, lag, Cp)
-        Z = None if cs is None else np.ascontiguousarray(np.broadcast_to(cs, (ys.shape[1], *cs.shape)))
-    else:
-        xs, ys, Z, cs = pp.te_embedding(Xp, Yp, lag, history, Cp)
-        if cs is not None:
-            Z = np.ascontiguousarray(np.concatenate(
-                [Z, np.broadcast_to(cs, (ys.shape[1], *cs.shape))], axis=2))
+    xs, ys, Z = embed(Xp, Yp, Cp, lag=lag, history=history)
     if device is not None:
         from infoflow.estimators import _gpu
 
@@ -303,17 +296,53 @@ def compute_matrix(est: Estimator, X: np.ndarray, Y: np.ndarray | None, C: np.nd
         else:
             out = _gpu.pairwise_cmi(xs, ys, Z, est=est, device=device)
     else:
-        kw = est.kwargs()
-        if est.method == "ksg":
-            kw["n_jobs"] = n_jobs
-        fam = est.family
-        out = fam.pairwise_mi(xs, ys, **kw) if Z is None else fam.pairwise_cmi(xs, ys, Z, **kw)
+        out = family_matrix(est, xs, ys, Z, n_jobs=n_jobs)
     out = np.array(out, dtype=np.float64)
     if Y is None:
         # lag-0 self-MI is the entropy (infinite for continuous data); with lag <= history the
         # source sample is already in the target's history, so self-TE is identically zero
         if (history is None and lag == 0) or (history is not None and lag <= history):
             np.fill_diagonal(out, np.nan)
+    return out
+
+
+def embed(Xp: np.ndarray, Yp: np.ndarray, Cp: np.ndarray | None, *, lag: int,
+          history: int | None) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Prepared (epoch, time, channel) arrays -> the family functions' inputs.
+
+    Returns sources ``xs`` (n, N), targets ``ys`` (n, M) and each target's conditioning set ``Z``
+    (M, n, dz), or None when there is nothing to condition on: the lagged pairs (`history` None; Z is
+    the condition at the target's step) or the TE embedding (Z is the target's history, then the
+    condition). Used by :func:`compute_matrix` and by the flow engine, which passes circularly
+    shifted sources (surrogates) of the same prepared recording.
+    """
+    if history is None:
+        xs, ys, cs = pp.lagged_pairs(Xp, Yp, lag, Cp)
+        Z = None if cs is None else np.ascontiguousarray(np.broadcast_to(cs, (ys.shape[1], *cs.shape)))
+    else:
+        xs, ys, Z, cs = pp.te_embedding(Xp, Yp, lag, history, Cp)
+        if cs is not None:
+            Z = np.ascontiguousarray(np.concatenate(
+                [Z, np.broadcast_to(cs, (ys.shape[1], *cs.shape))], axis=2))
+    return xs, ys, Z
+
+
+def family_matrix(est: Estimator, xs: np.ndarray, ys: np.ndarray, Z: np.ndarray | None, *,
+                  n_jobs: int | None = None, pairs: np.ndarray | None = None) -> np.ndarray:
+    """(N, M) MI (`Z` None) or CMI matrix of embedded arrays (:func:`embed`) from the family module.
+
+    `pairs` (N, M) bool computes only those cells (the others NaN): KSG takes the pair list in one
+    call (each column sorted once, the pairs sharing the threads); the other families compute the
+    whole matrix, which costs them about as much, and it is masked. `n_jobs` is KSG's thread count.
+    """
+    kw = est.kwargs()
+    if est.method == "ksg":
+        kw.update(n_jobs=n_jobs, pairs=pairs)
+    fam = est.family
+    out = fam.pairwise_mi(xs, ys, **kw) if Z is None else fam.pairwise_cmi(xs, ys, Z, **kw)
+    out = np.array(out, dtype=np.float64)
+    if pairs is not None and est.method != "ksg":
+        out = np.where(pairs, out, np.nan)
     return out
 
 

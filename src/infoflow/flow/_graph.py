@@ -17,7 +17,9 @@ def to_networkx(flow_ds, epoch=None):
     Parameters
     ----------
     flow_ds : xarray.Dataset
-        Result of :func:`infoflow.flow.information_flow` (or ``flow.nc`` loaded back).
+        Result of :func:`infoflow.flow.information_flow` (or ``flow.nc`` loaded back), or of
+        :func:`infoflow.flow.effective_network` (its edges are the direct parents, with attrs
+        ``weight`` = ``te`` (multivariate TE, nats), ``p``, ``lag`` and ``n_lags``).
     epoch : int or None, default=None
         Epoch label to export when the Dataset has an ``epoch`` dimension; None means the last one.
 
@@ -49,9 +51,11 @@ def to_networkx(flow_ds, epoch=None):
         ds = ds.sel(epoch=chosen)
     elif epoch is not None and "epoch" in ds.coords and ds["epoch"].item() != epoch:
         raise ValueError(f"to_networkx: the flow Dataset holds epoch {ds['epoch'].item()}, not {epoch!r}.")
-    missing = [v for v in ("significant", "pvalue", "te", "flow") if v not in ds]
+    effective = "own_past" in ds
+    missing = [v for v in ("significant", "pvalue", "te", *(("lag",) if effective else ("flow",))) if v not in ds]
     if missing:
-        raise ValueError(f"to_networkx: {missing} missing; pass a Dataset made by information_flow.")
+        raise ValueError(f"to_networkx: {missing} missing; pass a Dataset made by information_flow or "
+                         "effective_network.")
     measure = str(ds.attrs.get("measure", "te"))
     names = [str(v) for v in ds["source"].values]
     roles = [str(v) for v in ds["source_role"].values] if "source_role" in ds.coords else ["hidden"] * len(names)
@@ -65,6 +69,11 @@ def to_networkx(flow_ds, epoch=None):
         graph.add_node(name, **attrs)
     sig = ds["significant"].values
     te, p = ds["te"].values, ds["pvalue"].values
+    if effective:
+        for i, j in zip(*np.nonzero(sig)):
+            graph.add_edge(names[i], names[j], weight=float(te[i, j]), te=float(te[i, j]), p=float(p[i, j]),
+                           lag=int(ds["lag"].values[i, j]), n_lags=int(ds["n_lags"].values[i, j]))
+        return graph
     padj = ds["pvalue_adjusted"].values if "pvalue_adjusted" in ds else p
     flow_peak = np.nanmax(np.where(np.isfinite(ds["flow"].values), ds["flow"].values, -np.inf), axis=0)
     lag = (ds["te_peak_lag"] if measure == "te" else ds["peak_lag"]).values

@@ -18,6 +18,15 @@ What runs by default, and why (budget: about ten minutes on two CPU cores)
   surrogates, 461 s with all 100 for every pair and the session 2 kernels), so by default KSG instead re-estimates
   the last epoch's transfer-entropy matrix once (``ksg_check``), and the report states how well the
   two estimators agree.
+* The other flow measure beside the run's (``measure="te"``: the seed's TDMI - MI in
+  ``flow_tdmi.nc``/``structure_tdmi.json``), through the same estimator and significance path.
+* Untrained networks of the same architecture as the null of the direction and layer answers:
+  every seed's epoch 0 plus ``n_untrained - len(seeds)`` further initialisations (default 20 in
+  all), recorded on the same probe (forward passes only) and analysed with the tracked estimator
+  (2 surrogates: only the flow values are used, at the edge density of seed 0's full test);
+  :func:`infoflow.structure.compare_untrained` writes ``untrained.json``.
+* Every flow analyses the probe after its zero-state warm-up (``window - target_offset`` steps,
+  recorded as ``transient_dropped``); the recording carries the probe-versus-windowed-MSE check.
 * The information plane under several estimators, the learning indicators and gradient phases.
 """
 
@@ -35,6 +44,8 @@ from typing import Any
 from infoflow._io import atomic_write_json, load_dataset, save_dataset
 from infoflow._validation import InvalidParameterError
 from infoflow.pipeline._stages import run_stage
+from infoflow.pipeline._untrained import (MEASURE_TAGS, drop_transient, other_measure, record_untrained,
+                                          untrained_comparisons, write_json)
 
 ProgressFn = Callable[[str, int, int], None]
 
@@ -71,6 +82,9 @@ class RunOptions:
     scheduler: str | None = None
     # structure
     n_null: int = 199
+    # untrained networks of the same architecture as the null of Q1/Q2: every seed's epoch 0 plus
+    # further random initialisations up to this many in all (0: no untrained test)
+    n_untrained: int = 20
     # bottleneck
     ip_estimators: tuple[str, ...] = ("binning", "kde", "gaussian_copula")
     ip_window: int = 24
@@ -85,7 +99,7 @@ class RunOptions:
 
     @classmethod
     def quick_options(cls, **overrides: Any) -> "RunOptions":
-        """A first look in about a minute: fewer units, epochs, seeds and surrogates, copula flow."""
+        """A first look in about a minute: the same units; fewer epochs, seeds and surrogates, copula flow."""
         # 20 epochs: the default network passes the persistence baseline around epoch 17
         base = dict(epochs=20, seeds=(0, 1), flow_method="gaussian_copula", surrogates=50, track_every=5,
                     track_surrogates=20, n_null=99, ip_estimators=("binning", "gaussian_copula"), ksg_check=False,
@@ -139,14 +153,20 @@ def _check_options(o: RunOptions) -> None:
 
     check_param("run", "n_units", o.n_units, [Interval(int, 3, None)])
     check_param("run", "epochs", o.epochs, [Interval(int, 1, None)])
-    check_param("run", "surrogates", o.surrogates, [Interval(int, 0, None)])
-    check_param("run", "track_surrogates", o.track_surrogates, [Interval(int, 0, None)])
+    check_param("run", "surrogates", o.surrogates, [Interval(int, 2, None)])
+    check_param("run", "track_surrogates", o.track_surrogates, [Interval(int, 2, None)])
+    check_param("run", "n_null", o.n_null, [Interval(int, 1, None)])
     check_param("run", "track_every", o.track_every, [Interval(int, 1, None)])
     check_param("run", "ip_every", o.ip_every, [Interval(int, 1, None)])
     check_param("run", "alpha", o.alpha, [Interval(float, 0, 1, closed="neither")])
-    check_param("run", "flow_method", o.flow_method, [Options("ksg", "gaussian_copula")])
-    check_param("run", "track_method", o.track_method, [Options("ksg", "gaussian_copula")])
-    check_param("run", "measure", o.measure, [Options("te", "flow")])
+    from infoflow.flow._api import MEASURES, METHODS
+
+    check_param("run", "flow_method", o.flow_method, [Options(*METHODS)])
+    check_param("run", "track_method", o.track_method, [Options(*METHODS)])
+    check_param("run", "measure", o.measure, [Options(*MEASURES)])
+    check_param("run", "n_untrained", o.n_untrained, [Interval(int, 0, None)])
+    if o.n_untrained == 1:
+        raise InvalidParameterError("run: n_untrained must be 0 (no untrained test) or at least 2; got 1.")
     if not o.seeds:
         raise InvalidParameterError("run: seeds must name at least one seed.")
     if not o.lags or any((not isinstance(v, int)) or v < 1 for v in o.lags):
@@ -233,27 +253,35 @@ def run_pipeline(out_dir: str | Path, options: RunOptions | None = None, *,
     track_opts = dict(method=o.track_method, surrogates=o.track_surrogates, lags=o.lags, alpha=o.alpha,
                       measure=o.measure, condition_on_input=o.condition_on_input, theiler=o.theiler,
                       epochs=tracked_epochs(o.epochs, o.track_every))
+    transient = {"probe_transient": "dropped"}  # flows analyse the probe after its zero-state warm-up
     for d, rec in zip(seed_dirs, recordings):
         def compute_track(d=d, rec=rec):
-            ds = information_flow(load_recording(rec), seed=0, scheduler=o.scheduler, callback=cb("flow over epochs"),
-                                  **track_opts)
+            ds = information_flow(drop_transient(load_recording(rec)), seed=0, scheduler=o.scheduler,
+                                  callback=cb("flow over epochs"), **track_opts)
             save_dataset(ds, d / "flow_epochs.nc")
-        stage(f"flow_epochs({d.name})", track_opts, [rec], [d / "flow_epochs.nc"], compute_track)
+        stage(f"flow_epochs({d.name})", {**track_opts, **transient}, [rec], [d / "flow_epochs.nc"], compute_track)
 
     flow_opts = dict(method=o.flow_method, surrogates=o.surrogates, lags=o.lags, alpha=o.alpha, measure=o.measure,
                      condition_on_input=o.condition_on_input, theiler=o.theiler,
                      screen=bool(o.screen and o.flow_method == "ksg"), epochs=[0, o.epochs])
 
-    def compute_flow():
-        ds = information_flow(load_recording(recordings[0]), seed=0, scheduler=o.scheduler, callback=cb("flow"),
-                              **flow_opts)
-        save_dataset(ds, primary / "flow.nc")
-    stage("flow", flow_opts, [recordings[0]], [primary / "flow.nc"], compute_flow)
+    def compute_flow(measure: str, path: Path):
+        ds = information_flow(drop_transient(load_recording(recordings[0])), seed=0, scheduler=o.scheduler,
+                              callback=cb("flow"), **{**flow_opts, "measure": measure})
+        save_dataset(ds, path)
+    stage("flow", {**flow_opts, **transient}, [recordings[0]], [primary / "flow.nc"],
+          lambda: compute_flow(o.measure, primary / "flow.nc"))
+    # the other measure (TE or the seed's TDMI - MI) through the same estimator and significance path
+    other = other_measure(o.measure)
+    other_flow = primary / f"flow_{MEASURE_TAGS[other]}.nc"
+    other_opts = {**flow_opts, **transient, "measure": other}
+    stage(f"flow({other})", other_opts, [recordings[0]], [other_flow], lambda: compute_flow(other, other_flow))
 
     if o.ksg_check:
         ksg_opts = dict(lags=o.lags, epoch=o.epochs, history=1)
-        stage("ksg_check", ksg_opts, [recordings[0]], [primary / "te_ksg.nc"],
-              lambda: save_dataset(ksg_te_matrix(load_recording(recordings[0]), epoch=o.epochs, lags=o.lags),
+        stage("ksg_check", {**ksg_opts, **transient}, [recordings[0]], [primary / "te_ksg.nc"],
+              lambda: save_dataset(ksg_te_matrix(drop_transient(load_recording(recordings[0])), epoch=o.epochs,
+                                                 lags=o.lags),
                                    primary / "te_ksg.nc"))
 
     # 3. structure: the full flow of seed 0, and the tracked flow of every seed
@@ -262,12 +290,39 @@ def run_pipeline(out_dir: str | Path, options: RunOptions | None = None, *,
           lambda: atomic_write_json(primary / "structure.json",
                                     analyze_structure(load_dataset(primary / "flow.nc"), seed=0, callback=cb("structure"),
                                                       **struct_opts)))
+    other_struct = primary / f"structure_{MEASURE_TAGS[other]}.json"
+    other_struct_opts = {**struct_opts, "weight": other}
+    stage(f"structure({other})", other_struct_opts, [other_flow], [other_struct],
+          lambda: atomic_write_json(other_struct, analyze_structure(load_dataset(other_flow), seed=0, **other_struct_opts)))
     track_struct_opts = dict(struct_opts, n_null=min(o.n_null, 99))
     for d in seed_dirs:
         stage(f"structure_epochs({d.name})", track_struct_opts, [d / "flow_epochs.nc"], [d / "structure_epochs.json"],
               lambda d=d: atomic_write_json(d / "structure_epochs.json",
                                             analyze_structure(load_dataset(d / "flow_epochs.nc"), seed=0,
                                                               **track_struct_opts)))
+
+    # 3b. untrained networks of the same architecture: the null of Q1/Q2 (every seed's epoch 0 is in its
+    # tracked flow; further initialisations are recorded on the same probe and analysed the same way)
+    n_extra = max(o.n_untrained - len(seed_dirs), 0) if o.n_untrained else 0
+    untrained_flow = out / "untrained_flow.nc"
+    if n_extra:
+        ut_opts = {**track_opts, **transient, "epochs": "all", "surrogates": 2, "n_extra": n_extra}
+
+        def compute_untrained_flow():
+            rec = load_recording(recordings[0])
+            nets = record_untrained(rec, load_json(primary / "config.json"), n_extra)
+            opts = {k: v for k, v in ut_opts.items() if k not in ("n_extra", "probe_transient")}
+            save_dataset(information_flow(drop_transient(nets), seed=0, scheduler=o.scheduler,
+                                          callback=cb("untrained networks"), **opts), untrained_flow)
+        stage("untrained_flow", ut_opts, [recordings[0]], [untrained_flow], compute_untrained_flow)
+    if o.n_untrained:
+        full_flows = {o.measure: primary / "flow.nc", other: other_flow}
+        cmp_opts = dict(alpha=o.alpha, n_untrained=o.n_untrained)
+        stage("untrained", cmp_opts, [*(d / "flow_epochs.nc" for d in seed_dirs), untrained_flow, *full_flows.values()],
+              [out / "untrained.json"],
+              lambda: write_json(out / "untrained.json", untrained_comparisons(
+                  seed_dirs, untrained_flow if n_extra else None, measures=(o.measure, other), full_flows=full_flows,
+                  alpha=o.alpha)))
 
     # 4. information plane (all seeds) and dynamics
     ip_opts = dict(estimators=o.ip_estimators, window=o.ip_window, max_samples=o.ip_max_samples,
@@ -298,7 +353,7 @@ def run_pipeline(out_dir: str | Path, options: RunOptions | None = None, *,
 
     # 5. report (always re-rendered: cheap, and it reads only saved files)
     inputs = [out / "run_options.json", primary / "flow.nc", primary / "structure.json", out / "dynamics.json",
-              primary / "te_ksg.nc",
+              primary / "te_ksg.nc", other_flow, other_struct, out / "untrained.json",
               out / "information_plane.nc", *[d / "structure_epochs.json" for d in seed_dirs]]
     stage("report", {}, inputs, [out / "report.html", out / "summary.json"], lambda: write_report(out))
     report.summary = load_json(out / "summary.json")
@@ -348,68 +403,169 @@ def _remove(path: Path) -> None:
 
 def analyze_recording(recording: Any, out_dir: str | Path, *, roles: Any = None, method: str = "ksg",
                       lags: tuple[int, ...] = (1, 2, 3), surrogates: int = 100, alpha: float = 0.05,
-                      measure: str = "te", screen: bool = True, n_null: int = 199, scheduler: str | None = None,
+                      measure: str = "te", screen: bool = True, n_null: int = 199, epochs: Any = None,
+                      time_column: str | None = None, fill: str | None = None, scheduler: str | None = None,
                       seed: int = 0, progress: ProgressFn | None = None) -> RunReport:
     """Flow, structure and report for a recording a user brings (no training history needed).
+
+    Both measures are analysed: `measure` gives ``flow.nc``/``structure.json`` and the other one
+    (TE or the seed's TDMI - MI) ``flow_<te|tdmi>.nc``/``structure_<te|tdmi>.json``, through the same
+    estimator and significance path. With no untrained counterpart, the report's answers rest on the
+    graph nulls of :func:`infoflow.structure.analyze_structure` and say so.
 
     Parameters
     ----------
     recording : path, xarray Dataset/DataArray or ndarray
         An activity file (.npy/.npz/.csv/.nc/.zarr, or a run folder), a recording from
         :func:`infoflow.train.record`, or an array of shape (time, neuron) / (epoch, time, neuron).
+        A partial recording of an interrupted training run (attr ``complete = 0``) is refused.
     out_dir : path
         Where ``flow.nc``, ``structure.json``, ``summary.json`` and ``report.html`` go.
     roles : sequence of {"input", "hidden", "output"} or None
-        One per neuron; needed unless the recording has a ``role`` coordinate.
+        One per neuron; required unless the recording carries roles (a ``role`` coordinate, or
+        ``roles`` in an ``.npz``): the direction tests need to know where the flow enters and
+        leaves. Give "hidden" for neurons whose role you do not know.
     method, lags, surrogates, alpha, measure, screen, scheduler, seed
-        As for :func:`infoflow.flow.information_flow`.
+        As for :func:`infoflow.flow.information_flow` (`screen` applies to method="ksg" only).
+    time_column, fill
+        For a ``.csv`` file, as for :func:`infoflow.train.load_recording`.
     n_null : int, default=199
-        Null networks for the structure tests.
+        Null networks for the structure tests (at least 1).
+    epochs : "all", "last", int, list of int or None, default=None
+        Epochs analysed; None: the first and the last of a multi-epoch recording (the untrained
+        reference and the trained network), the only one otherwise.
 
     Returns
     -------
     RunReport
         Sections needing training history (bottleneck, indicators, gradient phases) are marked
-        unavailable in the report, with a note.
+        unavailable in the report, with a note. Warnings raised by the flow and structure stages
+        are re-emitted once each and saved (``flow.nc`` attr ``warnings``, ``structure.json``
+        key ``warnings``) so the report lists them.
     """
+    import warnings
+
     import xarray as xr
 
+    from infoflow._io import recording_fingerprint, source_fingerprint
+    from infoflow._validation import InfoflowWarning, Interval, Options, check_param
     from infoflow.flow import information_flow
+    from infoflow.flow._api import MEASURES, METHODS
     from infoflow.report import write_report
     from infoflow.structure import analyze_structure
     from infoflow.train import load_recording
+    from infoflow.train._recording import incomplete_message
 
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    report = RunReport(run_dir=out)
+    func = "analyze_recording"
+    check_param(func, "method", method, [Options(*METHODS)])
+    check_param(func, "measure", measure, [Options(*MEASURES)])
+    check_param(func, "surrogates", surrogates, [Interval(int, 2, None)])
+    check_param(func, "n_null", n_null, [Interval(int, 1, None)])
+    check_param(func, "alpha", alpha, [Interval(float, 0, 1, closed="neither")])
+    source = "in-memory recording"
     if isinstance(recording, (str, Path)):
-        rec = load_recording(recording, roles=roles)
+        given = Path(recording)
+        source = str(given / "recording.zarr" if given.is_dir() and given.suffix != ".zarr" else given)
+        rec = load_recording(recording, roles=list(roles) if roles is not None else None, time_column=time_column,
+                             fill=fill)
+        if rec.attrs.get("complete", 1) == 0:
+            raise ValueError(f"{func}: " + incomplete_message(Path(recording), rec))
+        roles_known = roles is not None or bool(rec.attrs.get("roles_given", 1))
     elif isinstance(recording, (xr.Dataset, xr.DataArray)):
         rec = recording
+        act0 = rec["activity"] if isinstance(rec, xr.Dataset) else rec
+        roles_known = roles is not None or "role" in act0.coords
     else:
         rec = xr.Dataset({"activity": (("epoch", "time", "neuron") if getattr(recording, "ndim", 0) == 3
                                        else ("time", "neuron"), recording)})
+        roles_known = roles is not None
     act = rec["activity"] if isinstance(rec, xr.Dataset) else rec
-    epochs: Any = "all"
-    if "epoch" in act.dims and act.sizes["epoch"] > 1:
-        epochs = [int(act["epoch"].values[0]), int(act["epoch"].values[-1])]
+    n_neuron = int(act.sizes.get("neuron", 0))
+    if n_neuron < 2:
+        raise ValueError(f"{func}: the recording has {n_neuron} neuron(s); information flow is measured between "
+                         "pairs of neurons, so at least 2 are needed (check the file's orientation: one column per "
+                         "neuron, one row per time step).")
+    if not roles_known:
+        raise ValueError(f"{func}: the recording carries no roles: give one role per neuron ({n_neuron} of them) "
+                         "as input, hidden or output (CLI: --roles input,hidden,...,output). The direction tests "
+                         "need to know where information enters and leaves; give 'hidden' where you do not know.")
+    if epochs is None:
+        epochs = "all"
+        if "epoch" in act.dims and act.sizes["epoch"] > 1:
+            epochs = [int(act["epoch"].values[0]), int(act["epoch"].values[-1])]
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    report = RunReport(run_dir=out)
     flow_opts = dict(method=method, lags=tuple(lags), surrogates=surrogates, alpha=alpha, measure=measure,
                      screen=bool(screen and method == "ksg"), epochs=epochs)
-    atomic_write_json(out / "run_options.json", {**flow_opts, "n_null": n_null, "alpha": alpha, "measure": measure})
+    analysed = _describe_source(recording, act, source, roles_given=bool(roles is not None or roles_known))
+    atomic_write_json(out / "run_options.json", {**flow_opts, "n_null": n_null, "alpha": alpha, "measure": measure,
+                                                 "analysed": analysed})
     t0 = time.perf_counter()
     if progress is not None:
         progress("flow", 0, 0)
-    ds = information_flow(rec, roles=roles if "role" not in act.coords else None, seed=seed, scheduler=scheduler,
-                          callback=None if progress is None else (lambda d, t: progress("flow", d, t)), **flow_opts)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        ds = information_flow(rec, roles=list(roles) if roles is not None and "role" not in act.coords else None,
+                              seed=seed, scheduler=scheduler,
+                              callback=None if progress is None else (lambda d, t: progress("flow", d, t)), **flow_opts)
+    flow_warnings = _distinct(caught)
+    fingerprint = source_fingerprint(source) if isinstance(recording, (str, Path)) else recording_fingerprint(rec)
+    ds.attrs.update(recording_fingerprint=fingerprint, recording_source=source,
+                    warnings="\n".join(flow_warnings))
     save_dataset(ds, out / "flow.nc")
     report.seconds["flow"] = round(time.perf_counter() - t0, 2)
     t0 = time.perf_counter()
     if progress is not None:
         progress("structure", 0, 0)
-    atomic_write_json(out / "structure.json", analyze_structure(ds, n_null=n_null, alpha=alpha, weight=measure,
-                                                                seed=seed))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        structure = analyze_structure(ds, n_null=n_null, alpha=alpha, weight=measure, seed=seed)
+    structure_warnings = _distinct(caught)
+    structure["warnings"] = structure_warnings
+    atomic_write_json(out / "structure.json", structure)
     report.seconds["structure"] = round(time.perf_counter() - t0, 2)
+    # the other measure (TE or the seed's TDMI - MI): same estimator, same surrogates, same graph nulls
+    other = other_measure(measure)
+    t0 = time.perf_counter()
+    if progress is not None:
+        progress(f"flow ({other})", 0, 0)
+    ds_other = information_flow(rec, roles=roles if "role" not in act.coords else None, seed=seed, scheduler=scheduler,
+                                callback=None if progress is None else (lambda d, t: progress(f"flow ({other})", d, t)),
+                                **{**flow_opts, "measure": other})
+    save_dataset(ds_other, out / f"flow_{MEASURE_TAGS[other]}.nc")
+    atomic_write_json(out / f"structure_{MEASURE_TAGS[other]}.json",
+                      analyze_structure(ds_other, n_null=n_null, alpha=alpha, weight=other, seed=seed))
+    report.seconds[f"flow+structure ({other})"] = round(time.perf_counter() - t0, 2)
+    for text in dict.fromkeys(flow_warnings + structure_warnings):
+        warnings.warn(text, InfoflowWarning, stacklevel=2)
     write_report(out)
-    report.ran = ["flow", "structure", "report"]
+    report.ran = ["flow", "structure", f"flow+structure ({other})", "report"]
     report.summary = load_json(out / "summary.json")
     return report
+
+
+def _distinct(caught: list) -> list[str]:
+    """Distinct warning messages (whitespace collapsed), in the order they were first raised."""
+    return list(dict.fromkeys(" ".join(str(w.message).split()) for w in caught if str(w.message).strip()))
+
+
+def _describe_source(recording: Any, act: Any, source: str, *, roles_given: bool) -> dict[str, Any]:
+    """What was analysed, for the report's title and set-up table."""
+    import json
+
+    info: dict[str, Any] = {"source": source, "neurons": int(act.sizes.get("neuron", 0)),
+                            "time steps": int(act.sizes.get("time", 0)),
+                            "epochs in recording": int(act.sizes.get("epoch", 1)), "roles given": roles_given}
+    if isinstance(recording, (str, Path)):
+        folder = Path(recording)
+        folder = folder.parent if folder.name == "recording.zarr" else folder
+        cfg_path = folder / "config.json"
+        if folder.is_dir() and cfg_path.exists():
+            try:
+                cfg = json.loads(cfg_path.read_text("utf-8"))
+            except (OSError, ValueError):
+                cfg = {}
+            info["trained run"] = {k: cfg[k] for k in ("dataset_label", "arch", "n_units", "epochs", "seeds")
+                                   if k in cfg}
+    return info

@@ -16,6 +16,9 @@ SECTION_TITLES = {
 }
 
 
+MAX_EDGE_ROWS = 50  # the HTML table shows the strongest; summary.json lists every significant edge
+
+
 def _fmt(value: Any) -> str:
     if isinstance(value, bool) or value is None:
         return {True: "yes", False: "no", None: "n/a"}[value]
@@ -43,12 +46,18 @@ def render_report(summary: dict[str, Any], figures: dict[str, list[str]]) -> str
             "id": key, "number": number, "title": title, "answer": sec["answer"], "sentence": sec["sentence"],
             "rows": [(k, _fmt(v)) for k, v in sec.get("table", {}).items()],
             "notes": sec.get("notes", []), "figures": figures.get(key, []),
+            "agreement": sec.get("agreement", ""),  # Q1/Q2: where TE and the seed's TDMI - MI agree
         })
     setup_rows = [(k, _fmt(v)) for k, v in summary["setup"].items()]
     method_rows = [(k, _fmt(v)) for k, v in summary["methods"].items()]
+    edges = summary.get("significant_edges") or {"rows": []}
+    edge_rows = [(e["source"], e["target"], _fmt(e["lag"]), _fmt(e["value"]), _fmt(e["pvalue"]),
+                  _fmt(e["pvalue_adjusted"])) for e in edges["rows"][:MAX_EDGE_ROWS]]
     s = _Obj(summary)
     return env.get_template("report.html.j2").render(
-        s=s, sections=sections, setup_rows=setup_rows, method_rows=method_rows,
+        s=s, title=summary["run"].get("title", "Information flow"), sections=sections, setup_rows=setup_rows,
+        method_rows=method_rows, edge_rows=edge_rows, n_edges=len(edges["rows"]), edge_epoch=edges.get("epoch"),
+        edge_measure=edges.get("measure", "te"), max_edge_rows=MAX_EDGE_ROWS, warnings=summary.get("warnings", []),
         figures={"setup": figures.get("setup", [])})
 
 

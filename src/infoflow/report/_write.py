@@ -41,12 +41,26 @@ def write_report(run_dir: str | Path) -> Path:
         structure = read_json(primary / "structure.json")
         tracked = [s for s in (read_json(d / "structure_epochs.json") for d in seeds) if s]
         if (primary / "flow.nc").exists() and structure is not None:
+            from infoflow.report import _flowanswers as fa
+
             flow = load_dataset(primary / "flow.nc")
-            figures["q1_direction"] = (_plots.flow_heatmap(flow, fig_dir, measure)
-                                       + _plots.flow_graph(flow, structure, fig_dir, measure)
-                                       + _plots.progression_histograms(structure, fig_dir)
-                                       + _plots.f0_over_training(tracked, structure, fig_dir))
-            figures["q2_layers"] = _plots.layers_figure(structure, tracked, fig_dir)
+            measure = str((structure.get("settings") or {}).get("weight", measure))
+            pairs = fa.measures(seeds, read_json)
+            untrained = fa.untrained(seeds, read_json)
+            q1 = (_plots.flow_heatmap(flow, fig_dir, measure) + _plots.flow_graph(flow, structure, fig_dir, measure))
+            q2 = _plots.layers_figure(structure, tracked, fig_dir, label=fa.LABELS[measure])
+            for m, st in pairs[1:]:  # the other measure, beside the run's
+                other_path = primary / f"flow_{fa.TAGS[m]}.nc"
+                if other_path.exists():
+                    other = load_dataset(other_path)
+                    q1 += (_plots.flow_heatmap(other, fig_dir, m, stem=f"flow_matrix_{fa.TAGS[m]}")
+                           + _plots.flow_graph(other, st, fig_dir, m, stem=f"flow_graph_{fa.TAGS[m]}"))
+                q2 += _plots.layers_figure(st, [], fig_dir, stem=f"layers_{fa.TAGS[m]}", label=fa.LABELS[m])
+            q1 += (_plots.progression_histograms(pairs, fig_dir)
+                   + _plots.f0_over_training(tracked, structure, fig_dir, untrained.get(measure))
+                   + _plots.untrained_comparison(untrained, fig_dir))
+            figures["q1_direction"] = q1
+            figures["q2_layers"] = q2
         if (run_dir / "information_plane.nc").exists():
             figures["q3_bottleneck"] = _plots.information_planes(load_dataset(run_dir / "information_plane.nc"), fig_dir)
         for key, stem, caption in (

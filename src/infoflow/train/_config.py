@@ -11,6 +11,7 @@ import difflib
 from dataclasses import dataclass, field
 from typing import Any
 
+from infoflow._defaults import DEFAULT_FIXED_GRAD_BATCHES
 from infoflow._validation import InstanceOf, Interval, InvalidParameterError, NoneOK, Options, check_param
 from infoflow.models import ARCHITECTURES, INITS, NONLINEARITIES
 from infoflow.models._factory import _check_arch_options
@@ -69,6 +70,11 @@ class TrainConfig:
     num_threads : int, default=1
         torch CPU threads during training. The networks are tiny (32 units), so one thread is
         fastest and leaves the other cores free; results are identical for a given value.
+    grad_fixed_batches : int, default=8
+        After every epoch (and before training), gradients of this many random training minibatches
+        at the fixed end-of-epoch weights, with no update, give ``grad_fixed_mean_norm`` and
+        ``grad_fixed_std_norm`` (docs/design.md); 0 records none. Unlike the per-batch statistics
+        of the epoch's updates, they do not count weight drift within the epoch as noise.
     """
 
     dataset: str = "greensboro"
@@ -95,6 +101,7 @@ class TrainConfig:
     probe_split: str = "test"
     device: str = "cpu"
     num_threads: int = 1
+    grad_fixed_batches: int = DEFAULT_FIXED_GRAD_BATCHES
 
     def __post_init__(self) -> None:
         f = "TrainConfig"
@@ -127,6 +134,7 @@ class TrainConfig:
         check_param(f, "probe_split", self.probe_split, [Options(*PROBE_SPLITS)])
         check_param(f, "device", self.device, [Options(*DEVICES)])
         check_param(f, "num_threads", self.num_threads, [Interval(int, 1, None)])
+        check_param(f, "grad_fixed_batches", self.grad_fixed_batches, [Interval(int, 0, None)])
         for name in ("channels", "value_columns"):
             value = getattr(self, name)
             if value is None and name == "value_columns":

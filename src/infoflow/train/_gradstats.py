@@ -64,3 +64,35 @@ class GradientStatistics:
                 std_norm[i] = float(torch.linalg.vector_norm(torch.sqrt(var)))
         batch = np.asarray(self.batch_norms, dtype=np.float64).reshape(self.n, len(GROUPS))
         return {"grad_mean_norm": mean_norm, "grad_std_norm": std_norm, "grad_batch_norm": batch}
+
+
+def fixed_weight_statistics(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, read_idx: int, *,
+                            batch_size: int, n_batches: int, generator: torch.Generator) -> dict[str, np.ndarray]:
+    """Gradient statistics of `n_batches` random minibatches at the model's current weights, no update.
+
+    The per-batch statistics of an epoch (:class:`GradientStatistics` fed during training) take each
+    minibatch's gradient at different weights, because the optimiser moves them between batches, so
+    weight drift counts as batch-to-batch noise. Here the weights are fixed: disjoint minibatches
+    drawn by `generator` (its own stream, so training's random numbers are untouched), the same
+    loss as training, gradients accumulated by :class:`GradientStatistics`. The ``.grad`` buffers
+    are zeroed afterwards. Returns ``grad_fixed_mean_norm`` and ``grad_fixed_std_norm`` (group,).
+    """
+    groups = model.parameter_groups()
+    stats = GradientStatistics(groups)
+    n = x.shape[0]
+    order = torch.randperm(n, generator=generator).to(x.device)
+    k = max(1, min(n_batches, n // max(1, batch_size)))
+    was_training = model.training
+    model.train()
+    try:
+        for b in range(k):
+            idx = order[b * batch_size:(b + 1) * batch_size]
+            model.zero_grad(set_to_none=False)
+            pred, _ = model(x[idx])
+            torch.mean((pred[:, read_idx, :] - y[idx]) ** 2).backward()
+            stats.update()
+    finally:
+        model.zero_grad(set_to_none=False)
+        model.train(was_training)
+    out = stats.finish()
+    return {"grad_fixed_mean_norm": out["grad_mean_norm"], "grad_fixed_std_norm": out["grad_std_norm"]}

@@ -2,7 +2,8 @@
 
 Per seed: build the model, record the untrained network (epoch 0), then per epoch train on shuffled
 minibatches (Adam + MSE), keep gradient statistics per parameter group, run the network statefully
-over the probe split and record every unit, and write a checkpoint holding the model, optimiser, RNG
+over the probe split and record every unit, take gradient statistics at the fixed end-of-epoch weights
+(``grad_fixed_batches`` minibatches, no update), and write a checkpoint holding the model, optimiser, RNG
 states and that epoch's recording piece. ``recording.zarr`` is rebuilt from those pieces and written
 atomically, so a crash never leaves a corrupt store and ``resume=True`` continues bit for bit.
 """
@@ -28,7 +29,7 @@ from infoflow._validation import InvalidParameterError
 from infoflow.models import GROUPS, build_model
 from infoflow.train._config import TrainConfig
 from infoflow.train._data import Prepared, make_windows, prepare
-from infoflow.train._gradstats import GradientStatistics
+from infoflow.train._gradstats import GradientStatistics, fixed_weight_statistics
 from infoflow.train._recording import assemble_recording
 from infoflow.train._seed import rng_state, seed_everything, set_rng_state
 
@@ -217,6 +218,14 @@ def _train_seed_inner(config, prepared, seed, run_dir, existing, device, callbac
     pieces: list[dict[str, Any]] = []
     early = {"best_val": math.inf, "best_epoch": 0, "bad_epochs": 0, "stopped": False}
 
+    def fixed_grads(epoch: int) -> dict[str, np.ndarray]:
+        """Gradient statistics at the end-of-epoch weights (none when grad_fixed_batches is 0)."""
+        if not config.grad_fixed_batches:
+            return {}
+        gen = torch.Generator().manual_seed(int(seed) * 1_000_003 + epoch)  # its own stream: resume is exact
+        return fixed_weight_statistics(model, *tensors["train"], read_idx, batch_size=config.batch_size,
+                                       n_batches=config.grad_fixed_batches, generator=gen)
+
     start_epoch = 0
     if existing:
         last = torch.load(existing[-1], map_location=device, weights_only=False)  # our own file (trusted)
@@ -234,6 +243,7 @@ def _train_seed_inner(config, prepared, seed, run_dir, existing, device, callbac
         start_epoch = last["epoch"] + 1
     else:
         pieces.append(_evaluate(model, tensors, read_idx, probe_x, epoch=0, grads=None, n_batches=n_batches))
+        pieces[-1].update(fixed_grads(0))
         _save_checkpoint(ckpt_dir, 0, model, optimiser, shuffle, early, pieces[-1])
     _write_metrics(run_dir / "metrics.csv", pieces, persistence)
 
@@ -270,6 +280,7 @@ def _train_seed_inner(config, prepared, seed, run_dir, existing, device, callbac
                 optimiser.step()
             piece = _evaluate(model, tensors, read_idx, probe_x, epoch=epoch, grads=stats.finish(),
                               n_batches=n_batches)
+            piece.update(fixed_grads(epoch))
             pieces.append(piece)
             if config.patience is not None:
                 if piece["val_loss"] < early["best_val"]:

@@ -9,6 +9,7 @@ any module returning hidden states) in the same format. Users import these from 
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,8 @@ import xarray as xr
 
 from infoflow import __version__
 from infoflow._defaults import ACTIVITY_DIMS
-from infoflow._validation import InstanceOf, NoneOK, check_activity, validate_params
+from infoflow._validation import (InfoflowWarning, InstanceOf, InvalidParameterError, NoneOK, Options, check_activity,
+                                  validate_params)
 from infoflow.models import GROUPS
 
 _LOSS_NAMES = {"train_loss": "training", "val_loss": "validation", "test_loss": "test"}
@@ -56,8 +58,64 @@ def assemble_recording(pieces: Sequence[dict[str, Any]], *, neuron_ids: Sequence
         coords=coords,
         attrs={**attrs, "n_epoch": int(n_epoch)},
     )
+    if all("grad_fixed_mean_norm" in p for p in pieces):  # runs with grad_fixed_batches > 0
+        ds["grad_fixed_mean_norm"] = (("epoch", "group"), np.stack([p["grad_fixed_mean_norm"] for p in pieces]),
+                                      {"long_name": "norm of the mean minibatch gradient at fixed end-of-epoch weights"})
+        ds["grad_fixed_std_norm"] = (("epoch", "group"), np.stack([p["grad_fixed_std_norm"] for p in pieces]),
+                                     {"long_name": "norm of the elementwise std of minibatch gradients at fixed "
+                                                   "end-of-epoch weights"})
+    ds = _probe_check(ds)
     ds["activity"].encoding["chunks"] = (1, n_time, len(neuron_ids))
     ds["prediction"].encoding["chunks"] = (1, n_time)
+    return ds
+
+
+PROBE_TOLERANCE = 0.10
+"""Largest relative difference between the probe's MSE (after the transient) and the windowed MSE
+of the same split that still counts as a match."""
+
+
+def probe_transient(attrs: dict[str, Any]) -> int:
+    """Steps at the start of the stateful probe run whose state has seen fewer past steps than any
+    training window (``window - target_offset``; 0 when the recording does not say)."""
+    if "window" not in attrs:
+        return 0
+    return max(int(attrs["window"]) - int(attrs.get("target_offset", 0)), 0)
+
+
+def _probe_check(ds: xr.Dataset) -> xr.Dataset:
+    """Add ``probe_loss (epoch)`` and the probe-versus-windows check to a training recording.
+
+    The probe is one stateful run from a zero state over the whole split, while training (and the
+    windowed losses) saw windows of ``window`` steps from a zero state. Its first
+    :func:`probe_transient` steps are a warm-up the network never met in training, so analyses drop
+    them; after them, a network whose state forgets faster than a window gives the same forecasts as
+    the windows do, and ``probe_loss`` should equal the windowed loss of the probe split. A mismatch
+    larger than :data:`PROBE_TOLERANCE` (relative, at the last epoch) is flagged in the attrs: the
+    probe run then shows the network in a regime that training never produced.
+    """
+    skip = probe_transient(ds.attrs)
+    n_time = ds.sizes["time"]
+    if skip >= n_time:
+        return ds
+    err = ds["prediction"].values[:, skip:].astype(np.float64) - ds["target"].values[None, skip:].astype(np.float64)
+    probe = np.mean(err**2, axis=1)
+    ds["probe_loss"] = (("epoch",), probe, {"long_name": f"MSE of the probe run after its first {skip} steps",
+                                            "units": "sd^2"})
+    split = str(ds.attrs.get("probe_split", "test"))
+    windowed = ds[f"{split}_loss"].values if f"{split}_loss" in ds else None
+    ds.attrs["probe_transient_steps"] = int(skip)
+    if windowed is None or int(ds.attrs.get("horizon", 1)) != 1:
+        ds.attrs["probe_check"] = ("not compared: the windowed loss averages several forecast steps" if windowed is not None
+                                   else "not compared: no windowed loss of the probe split")
+        return ds
+    ratio = float(probe[-1] / windowed[-1]) if windowed[-1] > 0 else float("nan")
+    ok = bool(np.isfinite(ratio) and abs(ratio - 1.0) <= PROBE_TOLERANCE)
+    ds.attrs["probe_loss_ratio"] = ratio
+    ds.attrs["probe_check"] = (
+        f"{'match' if ok else 'MISMATCH'}: at the last epoch the probe run's MSE after its first {skip} steps is "
+        f"{probe[-1]:.4g}, the windowed {split} MSE {windowed[-1]:.4g} (ratio {ratio:.3f}, tolerance "
+        f"{PROBE_TOLERANCE:.0%})")
     return ds
 
 
@@ -68,9 +126,11 @@ def _strings(values: Sequence[Any]) -> np.ndarray:
 
 
 @validate_params({"path": [InstanceOf(str, os.PathLike)], "roles": [InstanceOf(list, tuple), NoneOK()],
-                  "neuron_ids": [InstanceOf(list, tuple), NoneOK()]})
+                  "neuron_ids": [InstanceOf(list, tuple), NoneOK()], "time_column": [InstanceOf(str), NoneOK()],
+                  "fill": [Options("interpolate"), NoneOK()]})
 def load_recording(path: str | Path, *, roles: Sequence[str] | None = None,
-                   neuron_ids: Sequence[str] | None = None) -> xr.Dataset:
+                   neuron_ids: Sequence[str] | None = None, time_column: str | None = None,
+                   fill: str | None = None) -> xr.Dataset:
     """Read a recording: a run folder, ``recording.zarr``, a ``.nc`` file, or a user's activity array.
 
     Parameters
@@ -84,6 +144,12 @@ def load_recording(path: str | Path, *, roles: Sequence[str] | None = None,
         One per neuron, for array files that carry none (default: all "hidden").
     neuron_ids : sequence of str, optional
         Neuron ids for array files (default: ``n0, n1, ...``).
+    time_column : str or None, default=None
+        ``.csv`` only: a column of time stamps or step numbers, dropped (it is not a neuron). A
+        column that rises at every row and is not named here gets an ``InfoflowWarning``.
+    fill : {None, "interpolate"}, default=None
+        ``.csv`` only: fill interior empty or NaN cells by linear interpolation along time (an
+        ``InfoflowWarning`` says how many); None leaves them, and the analysis refuses them.
 
     Returns
     -------
@@ -98,7 +164,12 @@ def load_recording(path: str | Path, *, roles: Sequence[str] | None = None,
             path = path / "recording.zarr"
         else:
             seeds = sorted(p.name for p in path.glob("seed_*") if (p / "recording.zarr").exists())
-            hint = f" It holds {', '.join(seeds)}: pass one of those." if seeds else " Run `infoflow train` first."
+            if seeds:
+                hint = f" It holds {', '.join(seeds)}: pass one of those."
+            elif interrupted_training(path):
+                hint = " " + interrupted_training(path)
+            else:
+                hint = " Run `infoflow train` first."
             raise FileNotFoundError(f"load_recording: {path} has no recording.zarr.{hint}")
     suffix = path.suffix.lower()
     if suffix in (".zarr", ".nc"):
@@ -109,6 +180,8 @@ def load_recording(path: str | Path, *, roles: Sequence[str] | None = None,
             raise ValueError(f"load_recording: {path} has no 'activity' variable; variables are {list(ds.data_vars)}.")
         if roles is not None or neuron_ids is not None:
             ds = _relabel(ds, roles, neuron_ids)
+        if ds.attrs.get("complete", 1) == 0:
+            warnings.warn(incomplete_message(path, ds), InfoflowWarning, stacklevel=2)
         return ds
     if suffix == ".npy":
         arr, file_roles, file_ids = np.load(path, allow_pickle=False), None, None
@@ -120,18 +193,111 @@ def load_recording(path: str | Path, *, roles: Sequence[str] | None = None,
             file_roles = [str(r) for r in z["roles"]] if "roles" in z else None
             file_ids = [str(r) for r in z["neuron_ids"]] if "neuron_ids" in z else None
     elif suffix == ".csv":
-        with open(path) as fh:
-            header = fh.readline().strip().split(",")
-        try:
-            arr = np.loadtxt(path, delimiter=",", skiprows=1, ndmin=2)
-        except ValueError as exc:
-            raise ValueError(f"load_recording: {path} must hold numbers under a header of neuron ids ({exc}).") from None
-        file_roles, file_ids = None, header
+        arr, file_ids = _read_activity_csv(path, time_column=time_column, fill=fill)
+        file_roles = None
     else:
         raise ValueError(f"load_recording: unknown file type {suffix!r}; use a run folder, .zarr, .nc, .npy, .npz or .csv.")
-    return activity_dataset(arr, roles=roles if roles is not None else file_roles,
-                            neuron_ids=neuron_ids if neuron_ids is not None else file_ids,
-                            attrs={"source_file": str(path)}, func="load_recording")
+    given = roles if roles is not None else file_roles
+    return activity_dataset(arr, roles=given, neuron_ids=neuron_ids if neuron_ids is not None else file_ids,
+                            attrs={"source_file": str(path), "roles_given": int(given is not None)},
+                            func="load_recording")
+
+
+def interrupted_training(folder: Path) -> str | None:
+    """How to finish a training run that stopped before it wrote its recording, or None."""
+    folder = Path(folder)
+    ckpts = sorted((folder / "checkpoints").glob("epoch_*.pt")) if (folder / "checkpoints").is_dir() else []
+    if not ckpts and not (folder / "config.json").exists():
+        return None
+    done = f" (checkpoints up to epoch {int(ckpts[-1].stem.split('_')[1])})" if ckpts else ""
+    return (f"Its training was interrupted before it finished{done}: finish it with "
+            f"`infoflow train --resume --out {folder}` and the options it was started with.")
+
+
+def incomplete_message(path: Path, ds: xr.Dataset) -> str:
+    """The sentence that says a recording is partial (``complete = 0``) and how to finish it."""
+    import json
+
+    folder = Path(path).parent if Path(path).name == "recording.zarr" else Path(path)
+    planned = ""
+    try:
+        planned = f" of {json.loads((folder / 'config.json').read_text())['epochs']}"
+    except (OSError, ValueError, KeyError):
+        pass
+    last = int(ds["epoch"].values[-1]) if "epoch" in ds.coords and ds["epoch"].size else 0
+    return (f"{path} is incomplete: its training was interrupted after epoch {last}{planned}. Finish it with "
+            f"`infoflow train --resume --out {folder}` (same options) before analysing it.")
+
+
+def _read_activity_csv(path: Path, *, time_column: str | None = None,
+                       fill: str | None = None) -> tuple[np.ndarray, list[str] | None]:
+    """An activity CSV: one column per neuron, a header of neuron ids (or none: then a notice).
+
+    A leading unnamed column holding 0, 1, 2, ... (what ``DataFrame.to_csv()`` writes by default)
+    is the row index, not a neuron: it is dropped with a notice. A first line of numbers is data.
+    """
+    import pandas as pd
+
+    func = "load_recording"
+    try:
+        df = pd.read_csv(path, header=None, dtype=str, keep_default_na=False, comment="#", skipinitialspace=True)
+    except pd.errors.EmptyDataError:
+        raise ValueError(f"{func}: {path} is empty; it needs one column per neuron.") from None
+    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise ValueError(f"{func}: could not parse {path} as CSV ({str(exc).strip()}).") from None
+    first = [str(v).strip() for v in df.iloc[0]]
+
+    def numeric(cells) -> bool:
+        return bool(len(cells)) and bool(pd.to_numeric(pd.Series(list(cells)), errors="coerce").notna().all())
+
+    if first[0] in ("", "Unnamed: 0") or not numeric(first):
+        header, body = first, df.iloc[1:]  # a header row (an empty first name: pandas' index column)
+    else:
+        header, body = None, df
+        warnings.warn(f"{path.name} has no header row (its first line holds numbers): read that line as data and "
+                      f"named the {df.shape[1]} neurons n0, n1, ...; add a header row of neuron ids to name them.",
+                      InfoflowWarning, stacklevel=3)
+    if body.shape[0] == 0:
+        raise ValueError(f"{func}: {path} has a header but no data rows.")
+    if header is not None and body.shape[1] > 1 and header[0] in ("", "Unnamed: 0"):
+        col = pd.to_numeric(body.iloc[:, 0].str.strip(), errors="coerce")
+        if col.notna().all() and (col.diff().iloc[1:] > 0).all() and (col == col.round()).all():
+            warnings.warn(f"{path.name}: the first column has no name and holds the row numbers "
+                          f"{int(col.iloc[0])}, {int(col.iloc[1]) if len(col) > 1 else ''}, ... (the index that "
+                          "pandas' DataFrame.to_csv() writes by default): it is not read as a neuron. "
+                          "Write the file with to_csv(index=False) to silence this.", InfoflowWarning, stacklevel=3)
+            header, body = header[1:], body.iloc[:, 1:]
+    if header is not None:
+        empty = [j for j, h in enumerate(header) if not h]
+        if empty:
+            raise ValueError(f"{func}: column {empty[0]} of {path} has no name; give every neuron column an id in "
+                             "the header row.")
+    if time_column is not None:
+        if header is None or time_column not in header:
+            raise InvalidParameterError(f"{func}: time_column {time_column!r} is not a column of {path.name}; columns "
+                                        f"are {header}.")
+        keep = [j for j, h in enumerate(header) if h != time_column]
+        header, body = [header[j] for j in keep], body.iloc[:, keep]
+    missing = body.apply(lambda c: c.str.strip().isin(("", "nan", "NaN", "NA"))).to_numpy()
+    values = body.apply(lambda c: pd.to_numeric(c.str.strip(), errors="coerce"))
+    bad = values.isna().to_numpy() & ~missing
+    if bad.any():
+        row, col = (int(v[0]) for v in np.nonzero(bad))
+        line = row + 1 + (header is not None)
+        raise ValueError(f"{func}: {path} must hold numbers under a header of neuron ids; line {line}, column "
+                         f"{col} holds {str(body.iloc[row, col])!r}.")
+    if fill == "interpolate" and missing.any():
+        values = values.interpolate(axis=0, limit_area="inside")
+        warnings.warn(f"{path.name}: linearly interpolated {int(missing.sum() - values.isna().to_numpy().sum())} "
+                      "missing value(s) in interior gaps.", InfoflowWarning, stacklevel=3)
+    arr = values.to_numpy(dtype=np.float64)
+    if len(arr) > 2:
+        rising = [j for j in range(arr.shape[1]) if np.all(np.diff(arr[:, j]) > 0)]
+        if rising:
+            name = header[rising[0]] if header is not None else f"n{rising[0]}"
+            warnings.warn(f"{path.name}: column {name!r} rises at every row, like a time axis rather than a neuron; "
+                          f"if it is one, drop it with time_column={name!r}.", InfoflowWarning, stacklevel=3)
+    return arr, header
 
 
 def _relabel(ds: xr.Dataset, roles, neuron_ids) -> xr.Dataset:
@@ -160,7 +326,10 @@ def activity_dataset(activity: Any, *, roles=None, neuron_ids=None, inputs=None,
     neuron_ids = [str(v) for v in neuron_ids]
     if len(neuron_ids) != n or len(set(neuron_ids)) != n:
         raise ValueError(f"{func}: need {n} distinct neuron ids; got {len(neuron_ids)} ({len(set(neuron_ids))} distinct).")
-    da = check_activity(arr, func=func, roles=list(roles) if roles is not None else None)
+    # ids first, so a bad value is reported under the neuron's own name
+    named = xr.DataArray(arr, dims=ACTIVITY_DIMS, coords={"epoch": np.arange(arr.shape[0]),
+                                                          "time": np.arange(arr.shape[1]), "neuron": neuron_ids})
+    da = check_activity(named, func=func, roles=list(roles) if roles is not None else ["hidden"] * n)
     da = da.assign_coords(neuron=_strings(neuron_ids), role=("neuron", _strings(da["role"].values))).astype(np.float32)
     da.attrs.update({"long_name": "unit activation", "units": "a.u."})
     ds = xr.Dataset({"activity": da})

@@ -1,0 +1,92 @@
+"""``infoflow network RUN_DIR|FILE``: the effective network (multivariate TE), written to ``network.nc``.
+
+Pipeline place: **cli** over :func:`infoflow.flow.effective_network`. Reads what ``infoflow flow``
+reads (a run folder's ``recording.zarr`` or an activity file), writes ``network.nc`` where ``flow``
+writes ``flow.nc`` (the run folder, or ``<file>_infoflow/`` beside a file), optionally
+``network.graphml``, and prints a summary table. Same options and vocabulary as ``flow``.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import typer
+
+from infoflow._defaults import DEFAULT_ALPHA, DEFAULT_SURROGATES
+from infoflow._io import recording_fingerprint, save_dataset
+from infoflow.cli._common import (app, collect_warnings, handle_errors, print_summary, progress_callback, show_warnings,
+                                  warning_sentences)
+from infoflow.cli.cmd_flow import (Method, _epochs, _int_list, _open, check_recording, check_scheduler, output_folder,
+                                   refuse_other_source)
+
+
+@app.command("network")
+@handle_errors
+def network(
+    run_dir: Path = typer.Argument(..., help="Run folder (with recording.zarr) or an activity file (.zarr/.nc/.npy/.npz/.csv)."),
+    method: Method = typer.Option("ksg", help="Estimator: ksg (nonlinear) or gaussian_copula (fast, linear/monotone)."),
+    lags: str = typer.Option("1,2,3", help="Source-to-target lags considered, comma-separated."),
+    max_history: int = typer.Option(3, min=1, help="Largest lag of each target's own past considered."),
+    surrogates: int = typer.Option(DEFAULT_SURROGATES, min=19, help="Circular time-shift surrogates per test."),
+    alpha: float = typer.Option(DEFAULT_ALPHA, help="Level of every test and FDR level across targets."),
+    epochs: str = typer.Option("last", help="Epochs: 'last', 'all' or labels like '0,5,10'."),
+    scheduler: str = typer.Option("auto", help="'auto', 'inprocess', 'local' (2-process LocalCluster) or tcp://host:port."),
+    condition_on_input: bool = typer.Option(False, "--condition-on-input/--no-condition-on-input",
+                                            help="Condition every test on the network input."),
+    seed: int = typer.Option(0, min=0, help="Seed of the jitter and the surrogate shifts."),
+    roles: str = typer.Option("", help="For array files: one role per neuron, comma-separated."),
+    out: Path = typer.Option(None, "--out", help="Output folder for network.nc (default: the run folder, or "
+                             "<file>_infoflow/ beside an activity file); a path ending in .nc names the file."),
+    graphml: bool = typer.Option(False, "--graphml/--no-graphml", help="Also write the network as network.graphml."),
+    force: bool = typer.Option(False, "--force", help="Replace a network.nc computed from a different input."),
+) -> None:
+    """Effective network: each neuron's direct parents by multivariate transfer entropy."""
+    from infoflow.flow import effective_network, write_graphml
+
+    started = time.perf_counter()
+    path = Path(run_dir)
+    if not path.exists():
+        raise FileNotFoundError(f"{path} does not exist: pass a run folder from `infoflow train` or an activity file.")
+    lag_list = tuple(_int_list(lags, "--lags"))
+    epoch_sel = _epochs(epochs)
+    check_scheduler(scheduler)
+    role_list = [r.strip() for r in roles.split(",")] if roles.strip() else None
+    target = out if out is not None and out.suffix == ".nc" else (out or output_folder(path)) / "network.nc"
+    source = str(path / "recording.zarr" if path.is_dir() and path.suffix != ".zarr" else path)
+    refuse_other_source(target, source, force)
+    with collect_warnings() as load_caught:
+        recording = _open(path, role_list)
+    check_recording(recording, path)
+    with collect_warnings() as caught, progress_callback("targets") as callback:
+        ds = effective_network(recording, lags=lag_list, method=method.value, surrogates=surrogates, alpha=alpha,
+                               max_history=max_history, condition_on_input=condition_on_input, epochs=epoch_sel,
+                               roles=role_list if path.is_dir() else None, seed=seed,
+                               scheduler=None if scheduler == "auto" else scheduler, callback=callback)
+    messages = warning_sentences(load_caught + caught)
+    ds.attrs.update(recording_source=source, recording_fingerprint=recording_fingerprint(recording),
+                    warnings="\n".join(messages))
+    target = save_dataset(ds, target)
+    written = [target]
+    if graphml:
+        written.insert(0, write_graphml(ds, target.with_suffix(".graphml")))
+    sig = ds["significant"]
+    n = ds.sizes["source"]
+    links = int(sig.sum()) if "epoch" not in sig.dims else "/".join(str(int(v)) for v in sig.sum(("source", "target")).values)
+    rows = {
+        "neurons": n,
+        "epochs": ds.sizes.get("epoch", 1),
+        "estimator": ds.attrs["estimator"] + (f" (k={ds.attrs['k']})" if ds.attrs.get("k") != "none" else ""),
+        "candidates per target": f"{n - 1} sources x lags {', '.join(str(v) for v in lag_list)}; own past up to "
+                                 f"{max_history}",
+        "surrogates": f"{surrogates} per test at most; {float(ds['surrogates_drawn'].mean()):.0f} drawn per target "
+                      "on average",
+        f"direct links (tests at {alpha}, FDR across targets)": links,
+        "conditioned on input": "yes" if condition_on_input else "no",
+        "warnings": f"{len(messages)} (listed above; saved in network.nc)" if messages else "none",
+    }
+    for p in written:
+        rows["output" if p == target else "graph"] = str(p)
+    rows["output"] = rows.pop("output")
+    show_warnings(messages)
+    print_summary("infoflow network", rows, started=started)

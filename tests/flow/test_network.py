@@ -1,0 +1,170 @@
+"""effective_network: multivariate TE keeps direct parents and drops indirect paths and common drivers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from infoflow._validation import InfoflowWarning, InvalidParameterError
+from infoflow.data import parents_network
+from infoflow.flow import effective_network, information_flow
+
+
+def _truth(act) -> np.ndarray:
+    n = act.sizes["neuron"]
+    true = np.zeros((n, n), dtype=bool)
+    true[act.attrs["edge_source"], act.attrs["edge_target"]] = True
+    return true
+
+
+def _driver_chain(n: int, seed: int) -> np.ndarray:
+    """D -> A (lag 1), D -> B (lag 2), A -> C (lag 1): A-B share a driver, D -> C is indirect."""
+    rng = np.random.default_rng(seed)
+    e = rng.standard_normal((n, 4))
+    x = np.zeros((n, 4))
+    for t in range(2, n):
+        x[t, 0] = 0.4 * x[t - 1, 0] + e[t, 0]
+        x[t, 1] = 0.7 * x[t - 1, 0] + 0.6 * e[t, 1]
+        x[t, 2] = 0.7 * x[t - 2, 0] + 0.6 * e[t, 2]
+        x[t, 3] = 0.7 * x[t - 1, 1] + 0.6 * e[t, 3]
+    return x
+
+
+DRIVER_TRUTH = np.zeros((4, 4), dtype=bool)
+DRIVER_TRUTH[0, 1] = DRIVER_TRUTH[0, 2] = DRIVER_TRUTH[1, 3] = True
+
+
+@pytest.mark.parametrize("method", ["gaussian_copula", "ksg"])
+def test_common_driver_and_indirect_path_left_out(method):
+    x = _driver_chain(1500, seed=1)
+    net = effective_network(x, lags=(1, 2), method=method, surrogates=40, seed=0)
+    sig = net["significant"].values
+    assert sig[DRIVER_TRUTH].all()
+    assert not sig[1, 2] and not sig[2, 1] and not sig[0, 3]  # common driver, indirect path
+    # each target's inclusion test adds a false parent with probability alpha (4 targets)
+    assert (sig & ~DRIVER_TRUTH).sum() <= 1
+    assert net["lag"].values[0, 2] == 2 and net["lag"].values[0, 1] == 1
+    assert (net["te"].values[DRIVER_TRUTH] > 0.1).all()
+    # the bivariate test on the same data flags the common driver's A-B and the indirect D -> C
+    biv = information_flow(x, lags=(1, 2), method="gaussian_copula", surrogates=40, seed=0)["significant"].values
+    assert biv[1, 2] or biv[2, 1]
+    assert biv[0, 3]
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_var_network_parents_recovered(seed):
+    act = parents_network(2500, 8, n_parents=2, kind="var", seed=seed)
+    net = effective_network(act, method="gaussian_copula", surrogates=40, seed=seed)
+    sig, true = net["significant"].values, _truth(act)
+    assert (sig & true).sum() / true.sum() >= 0.9           # recall
+    assert (sig & ~true).sum() <= 1                         # at most one false parent of 56 non-edges
+    lags = np.asarray(act.attrs["edge_lag"])
+    found = sig[act.attrs["edge_source"], act.attrs["edge_target"]]
+    assert (net["lag"].values[act.attrs["edge_source"], act.attrs["edge_target"]][found] == lags[found]).all()
+
+
+def test_independent_units_get_few_links():
+    """No coupling at all: every target's inclusion test is at alpha, then the FDR across targets."""
+    false = 0
+    for seed in range(6):
+        rng = np.random.default_rng(100 + seed)
+        x = rng.standard_normal((800, 6))
+        for t in range(1, 800):
+            x[t] += 0.5 * x[t - 1]
+        false += int(effective_network(x, method="gaussian_copula", surrogates=40, seed=seed)["significant"].sum())
+    # 36 target searches; each adds a false parent with probability <= alpha before the FDR
+    assert false <= 5
+
+
+def test_same_seed_same_network_and_attrs():
+    x = _driver_chain(600, seed=3)
+    a = effective_network(x, lags=(1, 2), method="ksg", surrogates=20, seed=5)
+    b = effective_network(x, lags=(1, 2), method="ksg", surrogates=20, seed=5, scheduler="inprocess")
+    import xarray as xr
+
+    xr.testing.assert_identical(a, b)
+    assert "Lizier" in a.attrs["algorithm"] and a.attrs["estimator"] == "ksg" and a.attrs["k"] == 4
+    assert set(a.data_vars) >= {"significant", "te", "lag", "pvalue", "own_past", "pvalue_omnibus"}
+
+
+def test_own_past_selected_beyond_lag_one():
+    rng = np.random.default_rng(0)
+    n = 2000
+    x = rng.standard_normal((n, 2))
+    for t in range(3, n):
+        x[t, 0] += 0.6 * x[t - 3, 0]
+    net = effective_network(x, lags=(1,), method="gaussian_copula", surrogates=40, max_history=3)
+    assert net["own_past"].values[0].tolist() == [True, False, True]  # lag 3 joins, lag 2 adds nothing
+    assert net["own_past"].values[1].tolist() == [True, False, False]  # white noise: lag 1 only (forced)
+
+
+def test_bad_input_is_named():
+    rng = np.random.default_rng(0)
+    with pytest.raises(ValueError, match="at least 2"):
+        effective_network(rng.standard_normal((500, 1)))
+    with pytest.raises(InvalidParameterError, match="lag"):
+        effective_network(rng.standard_normal((30, 3)), lags=(40,))
+    with pytest.raises(InvalidParameterError, match="surrogates"):
+        effective_network(rng.standard_normal((500, 3)), surrogates=19, alpha=0.01)
+    with pytest.raises(InvalidParameterError, match=">= 1"):
+        effective_network(rng.standard_normal((500, 3)), lags=(0, 1))
+    x = rng.standard_normal((300, 12))
+    with pytest.warns(InfoflowWarning, match="candidate variables"):
+        effective_network(x, method="gaussian_copula", surrogates=19, min_shift=20)
+
+
+def test_graph_export_of_the_effective_network(tmp_path):
+    import networkx as nx
+
+    from infoflow.flow import to_networkx, write_graphml
+
+    net = effective_network(_driver_chain(1500, seed=1), lags=(1, 2), method="gaussian_copula", surrogates=40)
+    g = to_networkx(net)
+    assert {("n0", "n1"), ("n0", "n2"), ("n1", "n3")} <= set(g.edges)
+    assert g.edges["n0", "n2"]["lag"] == 2 and g.edges["n0", "n2"]["te"] > 0.1
+    back = nx.read_graphml(write_graphml(net, tmp_path / "net.graphml"))
+    assert set(back.edges) == set(g.edges)
+
+
+def test_pruning_removes_a_parent_made_redundant_by_later_ones():
+    """y follows x1 + x2; x3, a noisy copy of x1 + x2, has the largest MI with y and is picked first.
+    Once x1 and x2 have joined, x3 adds nothing: the minimum-statistic test removes it."""
+    rng = np.random.default_rng(7)
+    n = 3000
+    x = np.zeros((n, 4))
+    x[:, 0], x[:, 1] = rng.standard_normal(n), rng.standard_normal(n)
+    x[:, 2] = x[:, 0] + x[:, 1] + 0.5 * rng.standard_normal(n)
+    x[1:, 3] = x[:-1, 0] + x[:-1, 1] + 0.5 * rng.standard_normal(n - 1)
+    net = effective_network(x, lags=(1,), method="gaussian_copula", surrogates=40, max_history=1)
+    assert net["significant"].values[:, 3].tolist() == [True, True, False, False]
+    # the greedy order: x3 first (largest bivariate information about y) ...
+    from infoflow.flow._network import _cmi_many, _Plan, _Series
+
+    s = _Series((x - x.mean(0)) / x.std(0), None, start=1)
+    plan = _Plan(method="gaussian_copula", est_kwargs=(("bias_correct", False), ("normalised", True)), lags=(1,),
+                 max_history=1, surrogates=20, alpha=0.05, marks=(20,), min_shift=10, seed=0, start=1, n_jobs=None)
+    first = _cmi_many(plan, s.cols([(0, 1), (1, 1), (2, 1)]), s.target(3), s.cols([(3, 1)]))
+    assert int(np.argmax(first)) == 2
+
+
+def test_fdr_across_targets_drops_a_target_whose_omnibus_fails():
+    import xarray as xr
+
+    from infoflow.flow._network import _assemble_one
+
+    da = xr.DataArray(np.zeros((1, 50, 3)), dims=("epoch", "time", "neuron"),
+                      coords={"neuron": ["a", "b", "c"], "role": ("neuron", ["hidden"] * 3)})
+    res = [{"target": 0, "own": [1], "chosen": [], "cmi": [], "pvalue": [], "omnibus": np.nan,
+            "pvalue_omnibus": np.nan, "surrogates_drawn": 10},
+           {"target": 1, "own": [1, 2], "chosen": [(0, 1)], "cmi": [0.3], "pvalue": [0.001], "omnibus": 0.3,
+            "pvalue_omnibus": 0.001, "surrogates_drawn": 40},
+           {"target": 2, "own": [1], "chosen": [(0, 2), (1, 1)], "cmi": [0.02, 0.05], "pvalue": [0.03, 0.01],
+            "omnibus": 0.06, "pvalue_omnibus": 0.04, "surrogates_drawn": 60}]
+    # BH over the two tested targets at 0.05: 0.001 <= 0.025 passes, then 0.04 <= 0.05 passes as well
+    ds = _assemble_one(da, res, 0.05, 2, (1, 2))
+    assert ds["significant"].values.astype(int).tolist() == [[0, 1, 1], [0, 0, 1], [0, 0, 0]]
+    assert ds["lag"].values[0, 2] == 2 and ds["own_past"].values[1].tolist() == [True, True]
+    # at 0.03 target 2's omnibus p 0.04 fails BH: it keeps no parents (but stays 'selected')
+    ds = _assemble_one(da, res, 0.03, 2, (1, 2))
+    assert ds["significant"].values.astype(int).tolist() == [[0, 1, 0], [0, 0, 0], [0, 0, 0]]
+    assert ds["selected"].values[1, 2] and np.isnan(ds["te"].values[1, 2])
