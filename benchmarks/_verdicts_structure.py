@@ -173,9 +173,9 @@ def _short_noise(rng: np.random.Generator, seed: int) -> tuple[bool, bool]:
     return bool(ds["significant"].values.any()), False
 
 
-def _coupled(rng: np.random.Generator, seed: int) -> tuple[bool, bool]:
-    """10 neurons x 400 steps, neuron 0 drives neuron 1 (0.6): is that pair significant?"""
-    x = rng.standard_normal((400, 10))
+def _coupled(rng: np.random.Generator, seed: int, n_time: int = 400) -> tuple[bool, bool]:
+    """10 neurons x ``n_time`` steps, neuron 0 drives neuron 1 (0.6): is that pair significant?"""
+    x = rng.standard_normal((n_time, 10))
     x[1:, 1] += 0.6 * x[:-1, 0]
     return bool(_flow(x, seed)["significant"].values[0, 1]), False
 
@@ -278,7 +278,9 @@ def calibrate(n_draws: int = 100, seed: int = 0, callback: Callable[[str], None]
             if callback is not None:
                 callback(_table(rows[-1:]).splitlines()[-1])
     for name, fn, effect in (("pure noise, 10 neurons x 30 steps (11 distinct shifts)", _short_noise, False),
-                             ("one coupled pair (0.6), 10 neurons x 400 steps", _coupled, True)):
+                             ("one coupled pair (0.6), 10 neurons x 400 steps", _coupled, True),
+                             ("one coupled pair (0.6), 10 neurons x 2000 steps",
+                              lambda r, d: _coupled(r, d, 2000), True)):
         g = np.random.default_rng([seed, sum(map(ord, name))])
         got = [fn(g, d) for d in range(n_draws)]
         yes, refused = sum(y for y, _ in got), sum(r for _, r in got)
