@@ -329,11 +329,43 @@ def _rank_above(s, table, lo, scale, q, t):
     n = s.shape[0]
     B = table.shape[0] - 1
     j = np.int64(table[_bucket(q + t, lo, scale, B)])
-    while j < n and s[j] - q <= t:
-        j += 1
-    while j > 0 and s[j - 1] - q > t:
-        j -= 1
-    return j
+    if j < n and s[j] - q <= t:
+        # gallop up: s[j] - q <= t holds at j; find a step where it fails, then bisect
+        step = 1
+        a = j
+        b = j + 1
+        while b < n and s[b] - q <= t:
+            a = b
+            step *= 2
+            b = a + step
+        if b > n:
+            b = n
+        # s[a] - q <= t, and b == n or s[b] - q > t
+        while b - a > 1:
+            m = (a + b) >> 1
+            if s[m] - q <= t:
+                a = m
+            else:
+                b = m
+        return b
+    # s[j] - q > t (or j == n): gallop down to the first index where it holds
+    step = 1
+    b = j
+    a = j - 1
+    while a >= 0 and s[a] - q > t:
+        b = a
+        step *= 2
+        a = b - step
+    if a < -1:
+        a = -1
+    # a == -1 or s[a] - q <= t; s[b] - q > t or b == n
+    while b - a > 1:
+        m = (a + b) >> 1
+        if s[m] - q <= t:
+            a = m
+        else:
+            b = m
+    return b
 
 
 @njit(cache=True, nogil=True)
@@ -342,11 +374,86 @@ def _rank_within(s, table, lo, scale, q, t):
     n = s.shape[0]
     B = table.shape[0] - 1
     j = np.int64(table[_bucket(q - t, lo, scale, B)])
-    while j < n and q - s[j] > t:
-        j += 1
-    while j > 0 and q - s[j - 1] <= t:
-        j -= 1
-    return j
+    if j < n and q - s[j] > t:
+        # gallop up: q - s[j] > t holds at j; the answer is the first index where it fails
+        step = 1
+        a = j
+        b = j + 1
+        while b < n and q - s[b] > t:
+            a = b
+            step *= 2
+            b = a + step
+        if b > n:
+            b = n
+        while b - a > 1:
+            m = (a + b) >> 1
+            if q - s[m] > t:
+                a = m
+            else:
+                b = m
+        return b
+    step = 1
+    b = j
+    a = j - 1
+    while a >= 0 and q - s[a] <= t:
+        b = a
+        step *= 2
+        a = b - step
+    if a < -1:
+        a = -1
+    while b - a > 1:
+        m = (a + b) >> 1
+        if q - s[m] > t:
+            a = m
+        else:
+            b = m
+    return b
+
+
+@njit(cache=True, nogil=True)
+def knn_box2(i, w, k, reach, q1, q2, G, sx, tabx, lox, scx, sy, taby, loy, scy, cs, gx, gy, gidx, kept,
+             topk):
+    """k-th max-norm distance from point ``i`` at ``(q1, q2)`` to the other points outside the Theiler
+    window, when it is at most ``reach`` (an upper bound: the k-th distance within a subset of the
+    points). Scans once the rectangle of cells of the 2-D quantile grid (:func:`build_grid`) that
+    holds every point within ``reach`` on both axes: the ranks within ``reach`` on an axis are one
+    range, found exactly by :func:`_rank_within` / :func:`_rank_above` with the distance's own
+    subtraction. The rectangle follows the local aspect of the data (long where a marginal is
+    crowded), which the square rings of :func:`knn_grid` do not."""
+    n = sx.shape[0]
+    a1 = _rank_within(sx, tabx, lox, scx, q1, reach) * G // n
+    b1 = (_rank_above(sx, tabx, lox, scx, q1, reach) - 1) * G // n
+    a2 = _rank_within(sy, taby, loy, scy, q2, reach) * G // n
+    b2 = (_rank_above(sy, taby, loy, scy, q2, reach) - 1) * G // n
+    if k == 4:  # the default: one pass, the four smallest kept in registers
+        t0 = _INF
+        t1 = _INF
+        t2 = _INF
+        t3 = _INF
+        for c1 in range(a1, b1 + 1):
+            p0 = cs[c1 * G + a2]
+            p1 = cs[c1 * G + b2 + 1]
+            xs = gx[p0:p1]
+            ys = gy[p0:p1]
+            js = gidx[p0:p1]
+            for u in range(p1 - p0):
+                d = max(abs(xs[u] - q1), abs(ys[u] - q2))
+                d = _INF if abs(js[u] - i) <= w else d
+                t0, t1, t2, t3 = _insert4(t0, t1, t2, t3, d)
+        return t3
+    cnt = 0  # kept has room for every point
+    for c1 in range(a1, b1 + 1):
+        p0 = cs[c1 * G + a2]
+        p1 = cs[c1 * G + b2 + 1]
+        xs = gx[p0:p1]
+        ys = gy[p0:p1]
+        js = gidx[p0:p1]
+        for u in range(p1 - p0):
+            d = max(abs(xs[u] - q1), abs(ys[u] - q2))
+            d = _INF if abs(js[u] - i) <= w else d
+            kept[cnt] = d
+            cnt += d <= reach
+    return kth_smallest(kept, cnt, k, topk)
 
 
 @njit(cache=True, nogil=True)
@@ -397,6 +504,7 @@ def mi_pair_tables(x, sx, rx, ox, tabx, lox, scx, y, sy, ry, taby, loy, scy, k, 
     biv = np.empty(cap, dtype=np.int64)
     buf = np.empty(cap)
     kept = np.empty(cap)
+    wide = np.empty(n if k != 4 else 0)  # knn_box2's buffer
     want_local = local.shape[0] == n
     lanes = k == 4 and w == 0  # the two-query selection (block_4th_pair) covers this case
     base = psi[k] + psi[n]
@@ -456,18 +564,28 @@ def mi_pair_tables(x, sx, rx, ox, tabx, lox, scx, y, sy, ry, taby, loy, scy, k, 
                                                    self0 + jb)
                 else:
                     kth = pair_kth
-                if kth >= bound:
-                    kth = _INF
+                exact = kth < bound
             else:
                 # distances first (a loop that vectorises), then the selection in block_kth
                 dist = buf[:mc]
                 for u in range(mc):
                     dist[u] = max(abs(xv[u] - q1), abs(yv[u] - q2))
                 kth = block_kth(dist, self0 + j, biv, i, w, k, bound, prev, kept, topk)
-            if kth == _INF:  # not exact within the block: the ring search
-                q[0] = q1
-                q[1] = q2
-                kth = knn_grid(i, w, k, rx[i], ry[i], G, bs, sx, sy, q, cs, gc, gidx, topk)
+                exact = kth < _INF
+                if not exact and mc >= k:
+                    # the k-th distance within the block bounds the true one (block_kth set the
+                    # excluded points' distances to inf)
+                    kth = kth_smallest(dist, mc, k, topk)
+            if not exact:
+                # scan once the cells within the block's k-th distance, or (fewer than k admissible
+                # points in the block) the ring search
+                if kth < _INF:
+                    kth = knn_box2(i, w, k, kth, q1, q2, G, sx, tabx, lox, scx, sy, taby, loy, scy, cs, gx,
+                                   gy, gidx, wide, topk)
+                else:
+                    q[0] = q1
+                    q[1] = q2
+                    kth = knn_grid(i, w, k, rx[i], ry[i], G, bs, sx, sy, q, cs, gc, gidx, topk)
             t = np.nextafter(kth, 0.0)
             nx = _rank_above(sx, tabx, lox, scx, q1, t) - _rank_within(sx, tabx, lox, scx, q1, t) - 1
             ny = _rank_above(sy, taby, loy, scy, q2, t) - _rank_within(sy, taby, loy, scy, q2, t) - 1
