@@ -166,11 +166,11 @@ def test_box_search_equals_reference_on_crowded_marginals(rng, kind, ties, k, w)
     for G in (1, 6, 13):
         s1, r1, s2, r2, cs, gc, gi, bs = _grid_for(a, G)
         gx, gy = gc[:, 0].copy(), gc[:, 1].copy()
-        (tx, lx, cx), (ty, ly, cy) = K.bucket_table(s1, 600), K.bucket_table(s2, 600)
         for i in range(0, len(a), 3):
+            c1, c2 = r1[i] * G // len(a), r2[i] * G // len(a)
             for reach in (want[i], np.nextafter(want[i], np.inf), 1.7 * want[i] + 1e-3, 100.0):
-                got = K.knn_box2(i, w, k, reach, a[i, 0], a[i, 1], G, s1, tx, lx, cx, s2, ty, ly, cy, cs, gx,
-                                 gy, gi, np.empty(len(a)), np.empty(k))
+                got = K.knn_box2(i, w, k, reach, a[i, 0], a[i, 1], c1, c2, G, bs, s1, s2, cs, gx, gy, gi,
+                                 np.empty(len(a)), np.empty(k))
                 assert got == want[i]
 
 

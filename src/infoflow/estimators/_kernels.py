@@ -411,20 +411,29 @@ def _rank_within(s, table, lo, scale, q, t):
 
 
 @njit(cache=True, nogil=True)
-def knn_box2(i, w, k, reach, q1, q2, G, sx, tabx, lox, scx, sy, taby, loy, scy, cs, gx, gy, gidx, kept,
-             topk):
+def _cell_span(s, bs, c, G, q, reach):
+    """First and last cell of the quantile axis (sorted values ``s``, cell bounds ``bs``) holding a
+    point within ``reach`` of ``q``, a value in cell ``c``: walks out from ``c`` comparing each
+    neighbouring cell's nearest value, with the distance's own subtraction (exact)."""
+    a = c
+    while a > 0 and q - s[bs[a] - 1] <= reach:
+        a -= 1
+    b = c
+    while b < G - 1 and s[bs[b + 1]] - q <= reach:
+        b += 1
+    return a, b
+
+
+@njit(cache=True, nogil=True)
+def knn_box2(i, w, k, reach, q1, q2, c1, c2, G, bs, sx, sy, cs, gx, gy, gidx, kept, topk):
     """k-th max-norm distance from point ``i`` at ``(q1, q2)`` to the other points outside the Theiler
     window, when it is at most ``reach`` (an upper bound: the k-th distance within a subset of the
     points). Scans once the rectangle of cells of the 2-D quantile grid (:func:`build_grid`) that
-    holds every point within ``reach`` on both axes: the ranks within ``reach`` on an axis are one
-    range, found exactly by :func:`_rank_within` / :func:`_rank_above` with the distance's own
-    subtraction. The rectangle follows the local aspect of the data (long where a marginal is
-    crowded), which the square rings of :func:`knn_grid` do not."""
-    n = sx.shape[0]
-    a1 = _rank_within(sx, tabx, lox, scx, q1, reach) * G // n
-    b1 = (_rank_above(sx, tabx, lox, scx, q1, reach) - 1) * G // n
-    a2 = _rank_within(sy, taby, loy, scy, q2, reach) * G // n
-    b2 = (_rank_above(sy, taby, loy, scy, q2, reach) - 1) * G // n
+    holds every point within ``reach`` on both axes (:func:`_cell_span` from the query's cell
+    ``(c1, c2)``). The rectangle follows the local aspect of the data (long where a marginal is
+    crowded), which the square rings of :func:`knn_grid` do not. ``kept`` (n,) is scratch for k != 4."""
+    a1, b1 = _cell_span(sx, bs, c1, G, q1, reach)
+    a2, b2 = _cell_span(sy, bs, c2, G, q2, reach)
     if k == 4:  # the default: one pass, the four smallest kept in registers
         t0 = _INF
         t1 = _INF
@@ -580,8 +589,7 @@ def mi_pair_tables(x, sx, rx, ox, tabx, lox, scx, y, sy, ry, taby, loy, scy, k, 
                 # scan once the cells within the block's k-th distance, or (fewer than k admissible
                 # points in the block) the ring search
                 if kth < _INF:
-                    kth = knn_box2(i, w, k, kth, q1, q2, G, sx, tabx, lox, scx, sy, taby, loy, scy, cs, gx,
-                                   gy, gidx, wide, topk)
+                    kth = knn_box2(i, w, k, kth, q1, q2, c1, c2, G, bs, sx, sy, cs, gx, gy, gidx, wide, topk)
                 else:
                     q[0] = q1
                     q[1] = q2
