@@ -214,7 +214,7 @@ def test_3d_knn_searches_equal_reference(rng, ties, D, w):
             assert got == want[i]
             for reach in (want[i], np.nextafter(want[i], np.inf), 1.7 * want[i] + 0.1, 100.0):
                 # a 3-slot buffer: the kernel must grow its own when the box holds more points
-                got = K.knn_box3(i, w, 4, reach, a[i].copy(), G, s0, s1, s2, cs, gc, gi, np.empty(3),
+                got = K.knn_box3(i, w, 4, reach, a[i].copy(), *c, G, bs, s0, s1, s2, cs, gc, gi, np.empty(3),
                                  np.empty(4))
                 assert got == want[i]
 

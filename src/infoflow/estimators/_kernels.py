@@ -705,24 +705,16 @@ def knn_block3(i, w, k, c0, c1, c2, G, bs, s0, s1, s2, q, cs, gc, gidx, topk):
 
 
 @njit(cache=True, nogil=True)
-def knn_box3(i, w, k, reach, q, G, sx, sy, sz0, cs, gc, gidx, kept, topk):
+def knn_box3(i, w, k, reach, q, c0, c1, c2, G, bs, sx, sy, sz0, cs, gc, gidx, kept, topk):
     """k-th max-norm distance from point ``i`` (coordinates ``q``) to the other points outside the
     Theiler window, when it is at most ``reach`` (an upper bound: the k-th distance within a subset
     of the points). Scans once the cells of a 3-D grid (:func:`build_grid3`) that meet the cube of
-    half-width ``reach`` around the query: a point within ``reach`` on an axis has its rank in the
-    range found by binary search on that axis, so its cell lies in the scanned slab."""
-    n = sx.shape[0]
+    half-width ``reach`` around the query, whose cell is ``(c0, c1, c2)``: :func:`_cell_span` on
+    each axis (exact, and cheap where a crowded marginal makes the cells narrow)."""
     D = q.shape[0]
-    # widened by a few ulps: q - reach is rounded, and a point at distance exactly reach must stay in
-    m0 = 1e-12 * (abs(q[0]) + reach)
-    m1 = 1e-12 * (abs(q[1]) + reach)
-    m2 = 1e-12 * (abs(q[2]) + reach)
-    a0 = min(np.searchsorted(sx, q[0] - reach - m0) * G // n, G - 1)
-    b0 = max(np.searchsorted(sx, q[0] + reach + m0, side="right") - 1, 0) * G // n
-    a1 = min(np.searchsorted(sy, q[1] - reach - m1) * G // n, G - 1)
-    b1 = max(np.searchsorted(sy, q[1] + reach + m1, side="right") - 1, 0) * G // n
-    a2 = min(np.searchsorted(sz0, q[2] - reach - m2) * G // n, G - 1)
-    b2 = max(np.searchsorted(sz0, q[2] + reach + m2, side="right") - 1, 0) * G // n
+    a0, b0 = _cell_span(sx, bs, c0, G, q[0], reach)
+    a1, b1 = _cell_span(sy, bs, c1, G, q[1], reach)
+    a2, b2 = _cell_span(sz0, bs, c2, G, q[2], reach)
     total = 0
     for u0 in range(a0, b0 + 1):
         for u1 in range(a1, b1 + 1):
@@ -876,7 +868,7 @@ def cmi_pair(x, sx, rx, ox, y, sy, ry, oy, Z, sz, rz, oz, k, w, psi, G, local):
                 # within that reach (block_kth set the excluded points' distances to inf)
                 reach = kth_smallest(dist, mc, k, topk) if mc >= k else _INF
                 if reach < _INF:
-                    eps = knn_box3(i, w, k, reach, q, G, sx, sy, sz0, cs, gc, gidx, kept, topk)
+                    eps = knn_box3(i, w, k, reach, q, c0, c1, c2, G, bs, sx, sy, sz0, cs, gc, gidx, kept, topk)
                 else:
                     eps = knn_block3(i, w, k, c0, c1, c2, G, bs, sx, sy, sz0, q, cs, gc, gidx, topk)
             prev = eps
