@@ -12,9 +12,13 @@ Design of the all-pairs engine (why it is fast):
   (a counting sort, O(n)): 2-D on (x, y) for MI, 3-D on (x, y, z0) for conditional MI, made finer
   where dependent coordinates crowd the points. The queries of one cell share the gathered block of
   cells around it; the k-th distance found there is exact when it lies within the block's faces,
-  else a wider search runs.
+  else the block's k-th distance bounds the true one and one scan of the cells within it finds it
+  (:func:`knn_box2`, :func:`knn_box3`). Quantile cells are narrow in value where a marginal is
+  crowded (saturated units), so there the neighbourhoods are long and thin in cells and many
+  queries take this path; its rectangle follows that shape, which square rings of cells did not.
 * Marginal counts (MI) look the box's edges up in an equal-width bucket table of each marginal's
-  sorted values, then fix the last step with the exact comparison. Conditional MI gets n_z, n_xz
+  sorted values, then fix the last steps with the exact comparison (galloping: a crowded marginal
+  can put hundreds of values in one bucket). Conditional MI gets n_z, n_xz
   and n_yz from one vectorised pass over the z0-sorted range of the box (found the same way).
 * Inner loops index through slices: numba adds a negative-index check to ``a[j]`` when it cannot
   prove ``j >= 0``, which stops LLVM from vectorising the loop (measured 5x slower).
