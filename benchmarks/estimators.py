@@ -7,6 +7,11 @@ rnn-infoflow[bench]``); a missing peer is skipped with a note. Usage::
     python benchmarks/estimators.py --big      # also 128 channels (slow peers extrapolated)
     python benchmarks/estimators.py --big --big-te   # and the 128-channel TE matrix (minutes)
     python benchmarks/estimators.py --quick    # small smoke run (1,000 samples, 8 channels)
+    python benchmarks/estimators.py --tasks kinds --big   # by kind of activity, and 128 x 128
+
+Tasks: ``kinds`` times the lag-1 KSG MI matrix against ennemi on four kinds of activity (the random
+tanh system, saturated units, slow units pinned near +-1, the last epoch of infoflow's default
+trained network, trained here on first use) and the MI and TE kernels against an earlier commit's.
 
 Tasks: the lag-1 time-delayed MI matrix (all N x N ordered pairs, diagonal included) with KSG and
 with the Gaussian copula; the pairwise transfer-entropy matrix (KSG, history 1); KSG bias against the
@@ -46,6 +51,67 @@ def tanh_system(N: int, n: int, seed: int = 0) -> np.ndarray:
     out = out[200:]
     out = (out - out.mean(0)) / out.std(0)
     return out + 1e-10 * rng.standard_normal(out.shape)
+
+
+def _prepare(out: np.ndarray, rng) -> np.ndarray:
+    """Standardise each channel and add seeded 1e-10 jitter, as infoflow's public layer does."""
+    out = out[:, out.std(0) > 0]
+    out = (out - out.mean(0)) / out.std(0)
+    return out + 1e-10 * rng.standard_normal(out.shape)
+
+
+def saturated_system(N: int, n: int, seed: int = 0) -> np.ndarray:
+    """The tanh system with units driven three times harder, h <- tanh(3 (W h + 0.5 noise)): most
+    values pile up near +-1, as saturated units of trained networks do."""
+    rng = np.random.default_rng(seed)
+    W = rng.standard_normal((N, N)) * 1.2 / np.sqrt(N)
+    h, out = np.zeros(N), np.empty((n + 200, N))
+    for t in range(n + 200):
+        h = np.tanh(3.0 * (W @ h + 0.5 * rng.standard_normal(N)))
+        out[t] = h
+    return _prepare(out[200:], rng)
+
+
+def pinned_units(N: int, n: int, seed: int = 0) -> np.ndarray:
+    """Slow units pinned near +-1: tanh(0.05 cumsum(z) + z), z white Gaussian noise per unit."""
+    rng = np.random.default_rng(seed)
+    z = rng.standard_normal((n, N))
+    return _prepare(np.tanh(0.05 * np.cumsum(z, axis=0) + z), rng)
+
+
+def trained_network(cache: str, epochs: int = 60, seed: int = 0) -> np.ndarray:
+    """Last-epoch activity (test split, 1,752 steps) of infoflow's default network (32 fully
+    recurrent tanh units, Greensboro airport temperature, ``infoflow train`` defaults), trained here
+    through the public API on the first run and read back from ``cache`` afterwards."""
+    from pathlib import Path
+
+    from infoflow.train import TrainConfig, load_recording, train
+
+    run = Path(cache) / f"greensboro-e{epochs}-s{seed}"
+    if not (run / "recording.zarr").exists():
+        print(f"  training the default network into {run} (once; minutes)", file=sys.stderr, flush=True)
+        train(TrainConfig(epochs=epochs, seeds=(seed,)), out_dir=run)
+    act = load_recording(run)["activity"]
+    return _prepare(np.asarray(act.isel(epoch=-1).values, dtype=np.float64), np.random.default_rng(seed))
+
+
+def baseline_kernels(commit: str):
+    """The compiled kernels module as it was at ``commit`` (read with ``git show``), imported under
+    another name, so old and new kernels run in the same process on the same arrays (an A/B)."""
+    import importlib.util
+    import subprocess
+    import tempfile
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    src = subprocess.run(["git", "-C", root, "show", f"{commit}:src/infoflow/estimators/_kernels.py"],
+                         capture_output=True, text=True, check=True).stdout
+    path = os.path.join(tempfile.mkdtemp(prefix="infoflow-kernels-"), f"kernels_{commit}.py")
+    with open(path, "w") as f:
+        f.write(src)
+    spec = importlib.util.spec_from_file_location(f"kernels_{commit}", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
 
 
 def peer(name: str):
@@ -244,6 +310,105 @@ def bench_bias(sizes: dict[int, int]) -> list[str]:
     return lines
 
 
+def _kernel_inputs(H: np.ndarray, te: bool):
+    """The low-level inputs of ``_kernels.pairwise_mi`` / ``pairwise_cmi`` for the lag-1 matrix of H."""
+    X, Y = np.ascontiguousarray(H[:-1].T), np.ascontiguousarray(H[1:].T)
+    SX, RX, OX = ksg._sort_rows(X)
+    SY, RY, OY = ksg._sort_rows(Y)
+    n = X.shape[1]
+    if te:
+        Zt = np.ascontiguousarray(X[:, None, :])
+        return (X, SX, RX, OX, Y, SY, RY, OY, Zt, *ksg._sort_rows(Zt)), ksg._grid_cmi(n), n
+    return (X, SX, RX, OX, Y, SY, RY), ksg._grid_mi(n), n
+
+
+def kernel_ms_per_pair(mod, H: np.ndarray, te: bool, pairs: list[tuple[int, int]]):
+    """Time ``mod``'s all-pairs kernel (MI or TE, history 1) on the listed pairs: ms per pair, values."""
+    args, G, n = _kernel_inputs(H, te)
+    PA = np.array([a for a, _ in pairs], dtype=np.int64)
+    PB = np.array([b for _, b in pairs], dtype=np.int64)
+    N = H.shape[1]
+    out = np.full((N, N), np.nan)
+    fn = mod.pairwise_cmi if te else mod.pairwise_mi
+    _, t = timed(fn, *args, PA, PB, K, 0, ksg._psi_table(n), G, out)
+    return t / len(pairs) * 1e3, out
+
+
+KIND_ROWS: list[tuple] = []
+
+
+def bench_kinds(n: int, N: int, peer_cols: int, te_pairs: int, baseline: str | None, cache: str,
+                big: bool) -> None:
+    """Each kind of activity: the lag-1 KSG MI matrix (infoflow vs ennemi, one run) and the MI and
+    TE kernels in ms per pair against the baseline commit's kernels (same process, same arrays)."""
+    old = None
+    if baseline:
+        try:
+            old = baseline_kernels(baseline)
+        except Exception as exc:  # no git or no such commit: the A/B is skipped, said in a note
+            NOTES.append(f"baseline kernels {baseline} unavailable: {type(exc).__name__}: {exc}")
+    en = peer("ennemi")
+    kinds = [("stable tanh RNN", tanh_system(N, n + 1)),
+             ("saturated tanh(3 u)", saturated_system(N, n + 1)),
+             ("slow units pinned near +-1", pinned_units(N, n + 1)),
+             ("trained airport net, last epoch", trained_network(cache))]
+    warm = tanh_system(4, 400)
+    for mod in [ksg._kernels] + ([old] if old is not None else []):
+        for te in (False, True):
+            kernel_ms_per_pair(mod, warm, te, [(0, 1), (1, 0)])
+    ksg.pairwise_mi(warm[:, :2], warm[:, :2])
+    for name, H in kinds:
+        Nk = H.shape[1]
+        X, Y = np.ascontiguousarray(H[:-1]), np.ascontiguousarray(H[1:])
+        ref, t_ours = timed(ksg.pairwise_mi, X, Y, k=K)
+        t_en, diff = np.nan, np.nan
+        if en is not None:
+            cols = sorted(np.random.default_rng(2).choice(Nk, min(peer_cols, Nk), replace=False))
+
+            def en_cols():
+                got = np.full((Nk, Nk), np.nan)
+                for j in cols:
+                    got[:, j] = en.estimate_mi(Y[:, j], X, k=K, preprocess=False)[0]
+                return got
+            got, t_en = timed(en_cols)
+            t_en *= Nk / len(cols)
+            diff = np.nanmax(np.abs(got - ref))
+        pick = pair_subset(Nk, te_pairs, seed=3)
+        mi_new, v_new = kernel_ms_per_pair(ksg._kernels, H, False, pick)
+        te_new, c_new = kernel_ms_per_pair(ksg._kernels, H, True, pick)
+        mi_old = te_old = np.nan
+        same = "-"
+        if old is not None:
+            mi_old, v_old = kernel_ms_per_pair(old, H, False, pick)
+            te_old, c_old = kernel_ms_per_pair(old, H, True, pick)
+            same = "yes" if (np.array_equal(v_old, v_new, equal_nan=True)
+                             and np.array_equal(c_old, c_new, equal_nan=True)) else "NO"
+        KIND_ROWS.append((f"{name} ({Nk} x {H.shape[0] - 1})", t_ours, t_en, diff, len(cols) if en else 0,
+                          mi_old, mi_new, te_old, te_new, same))
+        print(f"  done: kinds | {name}", file=sys.stderr, flush=True)
+    if big:
+        for name, make in (("stable tanh RNN", tanh_system), ("saturated tanh(3 u)", saturated_system)):
+            Hb = make(128, n + 1, seed=1)
+            _, t = timed(ksg.pairwise_mi, np.ascontiguousarray(Hb[:-1]), np.ascontiguousarray(Hb[1:]), k=K)
+            NOTES.append(f"KSG MI 128 x 128 x {n}, {name}: infoflow {t:.1f} s")
+            print(f"  done: kinds | 128 x 128 {name}: {t:.1f} s", file=sys.stderr, flush=True)
+
+
+def print_kinds(baseline: str | None) -> None:
+    if not KIND_ROWS:
+        return
+    print(f"\nlag-1 KSG MI matrix by kind of activity (k={K}), infoflow ksg.pairwise_mi vs ennemi, and the "
+          f"kernels in ms per pair (1 thread per pair, pairs over all threads) vs commit {baseline}")
+    print(f"{'activity':<50} {'infoflow s':>10} {'ennemi s':>9} {'ratio':>7} {'max|diff|':>9} "
+          f"{'MI old':>7} {'MI new':>7} {'TE old':>7} {'TE new':>7}  identical")
+    for name, t, te_, d, cols, mo, mn, to, tn, same in KIND_ROWS:
+        print(f"{name:<50} {t:10.2f} {te_:9.2f} {te_ / t:6.1f}x {d:9.1e} {mo:7.2f} {mn:7.2f} {to:7.2f} {tn:7.2f}"
+              f"  {same}")
+    cols = {r[4] for r in KIND_ROWS}
+    print(f"(ennemi ran {sorted(cols)} target columns per kind, its time scaled to all of them; MI/TE "
+          f"old/new: ms per pair on the same random pair subset, 'identical': bitwise equal values)")
+
+
 def print_table() -> None:
     print(f"{'task':<28} {'library':<42} {'time (s)':>9} {'vs fastest peer':>15} {'max|diff| nats':>14}  note")
     for task in dict.fromkeys(r[0] for r in ROWS):
@@ -263,7 +428,15 @@ def main(argv=None) -> None:
     ap.add_argument("--quick", action="store_true", help="smoke run: 1,000 samples, 8 channels")
     ap.add_argument("--n", type=int, default=10_000, help="samples per channel")
     ap.add_argument("--te-peer-pairs", type=int, default=48, help="pairs the slow TE peers run")
-    ap.add_argument("--tasks", default="tdmi,gcmi,te,bias", help="comma list of tdmi, gcmi, te, bias")
+    ap.add_argument("--tasks", default="tdmi,gcmi,te,bias,kinds",
+                    help="comma list of tdmi, gcmi, te, bias, kinds")
+    ap.add_argument("--kinds-peer-cols", type=int, default=32,
+                    help="kinds: target columns ennemi runs per kind (time scaled to all)")
+    ap.add_argument("--kinds-pairs", type=int, default=128, help="kinds: pairs the kernel A/B runs")
+    ap.add_argument("--baseline", default="d16de3a",
+                    help="kinds: git commit whose kernels the A/B compares against ('' to skip)")
+    ap.add_argument("--cache", default="runs/bench-cache",
+                    help="kinds: folder for the trained network's run (made on first use)")
     ap.add_argument("--repeat", type=int, default=1,
                     help="time every library this many times and keep the best (shared hosts are noisy)")
     args = ap.parse_args(argv)
@@ -289,7 +462,10 @@ def main(argv=None) -> None:
             bench_gcmi(Hb)
         if "te" in tasks and args.big_te:  # infoflow's full 128 x 128 TE matrix takes minutes on 2 cores
             bench_te(Hb, args.te_peer_pairs)
+    if "kinds" in tasks:
+        bench_kinds(n, N, args.kinds_peer_cols, args.kinds_pairs, args.baseline or None, args.cache, args.big)
     print_table()
+    print_kinds(args.baseline)
     for note in dict.fromkeys(NOTES):
         print("note:", note)
     if "bias" in tasks:

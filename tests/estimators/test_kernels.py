@@ -17,6 +17,25 @@ def _data(rng, n, d, ties):
     return np.round(a, 1) if ties else a  # rounding to 0.1 gives many exact ties
 
 
+def _crowded(rng, n, kind, ties):
+    """Two columns whose marginals pile up where tanh units saturate: "saturated" units tanh(3 u)
+    of a random recurrent system, or slow units pinned near +-1, tanh(c cumsum(z) + z). With
+    ``ties`` the pinned units reach exactly +-1.0 and the saturated ones are rounded to 0.01, so
+    many points coincide on one or both coordinates."""
+    if kind == "saturated":
+        W = rng.standard_normal((2, 2)) * 1.2 / np.sqrt(2)
+        h, a = np.zeros(2), np.empty((n, 2))
+        for t in range(n):
+            h = np.tanh(3.0 * (W @ h + 0.5 * rng.standard_normal(2)))
+            a[t] = h
+        return np.round(a, 2) if ties else a
+    z = rng.standard_normal((n, 2))
+    return np.tanh((2.0 if ties else 0.3) * np.cumsum(z, axis=0) + z)
+
+
+CROWDED = [("saturated", False), ("saturated", True), ("pinned", False), ("pinned", True)]
+
+
 def _sorted(col):
     return ksg._sort_rows(np.ascontiguousarray(col))
 
@@ -35,6 +54,19 @@ def test_one_dimensional_searches_equal_brute_force(rng, ties):
                 assert above == np.sum(s - q <= t)
                 assert within == np.sum(q - s > t)
                 assert above - within == n_in  # the points within t of q, itself included
+
+
+@pytest.mark.parametrize("kind, ties", CROWDED)
+def test_one_dimensional_searches_on_crowded_values(rng, kind, ties):
+    # thousands of values in one bucket: the searches gallop from the bucket's start
+    s = np.sort(_crowded(rng, 400, kind, ties)[:, 0])
+    for B in (1, 8, 800):
+        table, lo, scale = K.bucket_table(s, B)
+        for r in range(0, 400, 3):
+            q = s[r]
+            for t in (0.0, 1e-9, 1e-4, 0.02, 3.0):
+                assert K._rank_above(s, table, lo, scale, q, t) == np.sum(s - q <= t)
+                assert K._rank_within(s, table, lo, scale, q, t) == np.sum(q - s > t)
 
 
 @pytest.mark.parametrize("w", [0, 2])
@@ -125,6 +157,23 @@ def test_knn_searches_equal_reference(rng, ties, D, w):
             assert K.knn_grid(i, w, 4, r1[i], r2[i], G, bs, s1, s2, q, cs, gc, gi, topk) == want[i]
 
 
+@pytest.mark.parametrize("kind, ties", CROWDED)
+@pytest.mark.parametrize("k, w", [(4, 0), (3, 2)])
+def test_box_search_equals_reference_on_crowded_marginals(rng, kind, ties, k, w):
+    # knn_box2 scans the cells within a reach at or above the true k-th distance
+    a = _crowded(rng, 300, kind, ties)
+    want = ref.kth_distance(a, k, w)
+    for G in (1, 6, 13):
+        s1, r1, s2, r2, cs, gc, gi, bs = _grid_for(a, G)
+        gx, gy = gc[:, 0].copy(), gc[:, 1].copy()
+        for i in range(0, len(a), 3):
+            c1, c2 = r1[i] * G // len(a), r2[i] * G // len(a)
+            for reach in (want[i], np.nextafter(want[i], np.inf), 1.7 * want[i] + 1e-3, 100.0):
+                got = K.knn_box2(i, w, k, reach, a[i, 0], a[i, 1], c1, c2, G, bs, s1, s2, cs, gx, gy, gi,
+                                 np.empty(len(a)), np.empty(k))
+                assert got == want[i]
+
+
 def _grid3_for(a, G):
     """3-D grid on coordinates 0, 1 and 2 of ``a`` (n, D), as the CMI kernel builds it."""
     n = len(a)
@@ -165,7 +214,7 @@ def test_3d_knn_searches_equal_reference(rng, ties, D, w):
             assert got == want[i]
             for reach in (want[i], np.nextafter(want[i], np.inf), 1.7 * want[i] + 0.1, 100.0):
                 # a 3-slot buffer: the kernel must grow its own when the box holds more points
-                got = K.knn_box3(i, w, 4, reach, a[i].copy(), G, s0, s1, s2, cs, gc, gi, np.empty(3),
+                got = K.knn_box3(i, w, 4, reach, a[i].copy(), *c, G, bs, s0, s1, s2, cs, gc, gi, np.empty(3),
                                  np.empty(4))
                 assert got == want[i]
 
@@ -207,6 +256,28 @@ def test_cmi_pair_equals_reference(rng, ties, dz, w):
         got = K.cmi_pair(x, *_sorted(x), y, *_sorted(y), zt, *_sorted(zt), 4, w, ksg._psi_table(250), G,
                          np.empty(0))
         assert abs(got - want) < 1e-10
+
+
+@pytest.mark.parametrize("kind, ties", CROWDED)
+def test_pairs_equal_reference_on_crowded_marginals(rng, kind, ties):
+    # where the quantile cells are far narrower on one axis than the other, most queries leave the
+    # 3 x 3 block for the box search: results stay those of brute force, locals included
+    a = _crowded(rng, 400, kind, ties)
+    b = _crowded(rng, 400, kind, ties)
+    x, y, z = a[1:, 0].copy(), b[1:, 1].copy(), b[:-1, 1].copy()  # y's own past conditions
+    n = len(x)
+    psi = ksg._psi_table(n)
+    zt = z[None, :].copy()
+    for k, w in ((4, 0), (3, 2)):
+        want_local = ref.ksg_mi_local(x, y, k, w)
+        want_cmi = ref.ksg_cmi(x, y, z, k, w)
+        for G in (5, 10, 20):
+            local = np.empty(n)
+            got = K.mi_pair(x, *_sorted(x), y, *_sorted(y)[:2], k, w, psi, G, local)
+            np.testing.assert_allclose(local, want_local, rtol=0, atol=1e-12)
+            assert abs(got - want_local.mean()) < 1e-10
+            got = K.cmi_pair(x, *_sorted(x), y, *_sorted(y), zt, *_sorted(zt), k, w, psi, G, np.empty(0))
+            assert abs(got - want_cmi) < 1e-10
 
 
 @pytest.mark.parametrize("k", [1, 3, 6])

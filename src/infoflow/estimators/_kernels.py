@@ -12,9 +12,13 @@ Design of the all-pairs engine (why it is fast):
   (a counting sort, O(n)): 2-D on (x, y) for MI, 3-D on (x, y, z0) for conditional MI, made finer
   where dependent coordinates crowd the points. The queries of one cell share the gathered block of
   cells around it; the k-th distance found there is exact when it lies within the block's faces,
-  else a wider search runs.
+  else the block's k-th distance bounds the true one and one scan of the cells within it finds it
+  (:func:`knn_box2`, :func:`knn_box3`). Quantile cells are narrow in value where a marginal is
+  crowded (saturated units), so there the neighbourhoods are long and thin in cells and many
+  queries take this path; its rectangle follows that shape, which square rings of cells did not.
 * Marginal counts (MI) look the box's edges up in an equal-width bucket table of each marginal's
-  sorted values, then fix the last step with the exact comparison. Conditional MI gets n_z, n_xz
+  sorted values, then fix the last steps with the exact comparison (galloping: a crowded marginal
+  can put hundreds of values in one bucket). Conditional MI gets n_z, n_xz
   and n_yz from one vectorised pass over the z0-sorted range of the box (found the same way).
 * Inner loops index through slices: numba adds a negative-index check to ``a[j]`` when it cannot
   prove ``j >= 0``, which stops LLVM from vectorising the loop (measured 5x slower).
@@ -329,11 +333,43 @@ def _rank_above(s, table, lo, scale, q, t):
     n = s.shape[0]
     B = table.shape[0] - 1
     j = np.int64(table[_bucket(q + t, lo, scale, B)])
-    while j < n and s[j] - q <= t:
-        j += 1
-    while j > 0 and s[j - 1] - q > t:
-        j -= 1
-    return j
+    if j < n and s[j] - q <= t:
+        # gallop up: s[j] - q <= t holds at j; find a step where it fails, then bisect
+        step = 1
+        a = j
+        b = j + 1
+        while b < n and s[b] - q <= t:
+            a = b
+            step *= 2
+            b = a + step
+        if b > n:
+            b = n
+        # s[a] - q <= t, and b == n or s[b] - q > t
+        while b - a > 1:
+            m = (a + b) >> 1
+            if s[m] - q <= t:
+                a = m
+            else:
+                b = m
+        return b
+    # s[j] - q > t (or j == n): gallop down to the first index where it holds
+    step = 1
+    b = j
+    a = j - 1
+    while a >= 0 and s[a] - q > t:
+        b = a
+        step *= 2
+        a = b - step
+    if a < -1:
+        a = -1
+    # a == -1 or s[a] - q <= t; s[b] - q > t or b == n
+    while b - a > 1:
+        m = (a + b) >> 1
+        if s[m] - q <= t:
+            a = m
+        else:
+            b = m
+    return b
 
 
 @njit(cache=True, nogil=True)
@@ -342,11 +378,95 @@ def _rank_within(s, table, lo, scale, q, t):
     n = s.shape[0]
     B = table.shape[0] - 1
     j = np.int64(table[_bucket(q - t, lo, scale, B)])
-    while j < n and q - s[j] > t:
-        j += 1
-    while j > 0 and q - s[j - 1] <= t:
-        j -= 1
-    return j
+    if j < n and q - s[j] > t:
+        # gallop up: q - s[j] > t holds at j; the answer is the first index where it fails
+        step = 1
+        a = j
+        b = j + 1
+        while b < n and q - s[b] > t:
+            a = b
+            step *= 2
+            b = a + step
+        if b > n:
+            b = n
+        while b - a > 1:
+            m = (a + b) >> 1
+            if q - s[m] > t:
+                a = m
+            else:
+                b = m
+        return b
+    step = 1
+    b = j
+    a = j - 1
+    while a >= 0 and q - s[a] <= t:
+        b = a
+        step *= 2
+        a = b - step
+    if a < -1:
+        a = -1
+    while b - a > 1:
+        m = (a + b) >> 1
+        if q - s[m] > t:
+            a = m
+        else:
+            b = m
+    return b
+
+
+@njit(cache=True, nogil=True)
+def _cell_span(s, bs, c, G, q, reach):
+    """First and last cell of the quantile axis (sorted values ``s``, cell bounds ``bs``) holding a
+    point within ``reach`` of ``q``, a value in cell ``c``: walks out from ``c`` comparing each
+    neighbouring cell's nearest value, with the distance's own subtraction (exact)."""
+    a = c
+    while a > 0 and q - s[bs[a] - 1] <= reach:
+        a -= 1
+    b = c
+    while b < G - 1 and s[bs[b + 1]] - q <= reach:
+        b += 1
+    return a, b
+
+
+@njit(cache=True, nogil=True)
+def knn_box2(i, w, k, reach, q1, q2, c1, c2, G, bs, sx, sy, cs, gx, gy, gidx, kept, topk):
+    """k-th max-norm distance from point ``i`` at ``(q1, q2)`` to the other points outside the Theiler
+    window, when it is at most ``reach`` (an upper bound: the k-th distance within a subset of the
+    points). Scans once the rectangle of cells of the 2-D quantile grid (:func:`build_grid`) that
+    holds every point within ``reach`` on both axes (:func:`_cell_span` from the query's cell
+    ``(c1, c2)``). The rectangle follows the local aspect of the data (long where a marginal is
+    crowded), which the square rings of :func:`knn_grid` do not. ``kept`` (n,) is scratch for k != 4."""
+    a1, b1 = _cell_span(sx, bs, c1, G, q1, reach)
+    a2, b2 = _cell_span(sy, bs, c2, G, q2, reach)
+    if k == 4:  # the default: one pass, the four smallest kept in registers
+        t0 = _INF
+        t1 = _INF
+        t2 = _INF
+        t3 = _INF
+        for c1 in range(a1, b1 + 1):
+            p0 = cs[c1 * G + a2]
+            p1 = cs[c1 * G + b2 + 1]
+            xs = gx[p0:p1]
+            ys = gy[p0:p1]
+            js = gidx[p0:p1]
+            for u in range(p1 - p0):
+                d = max(abs(xs[u] - q1), abs(ys[u] - q2))
+                d = _INF if abs(js[u] - i) <= w else d
+                t0, t1, t2, t3 = _insert4(t0, t1, t2, t3, d)
+        return t3
+    cnt = 0  # kept has room for every point
+    for c1 in range(a1, b1 + 1):
+        p0 = cs[c1 * G + a2]
+        p1 = cs[c1 * G + b2 + 1]
+        xs = gx[p0:p1]
+        ys = gy[p0:p1]
+        js = gidx[p0:p1]
+        for u in range(p1 - p0):
+            d = max(abs(xs[u] - q1), abs(ys[u] - q2))
+            d = _INF if abs(js[u] - i) <= w else d
+            kept[cnt] = d
+            cnt += d <= reach
+    return kth_smallest(kept, cnt, k, topk)
 
 
 @njit(cache=True, nogil=True)
@@ -397,6 +517,7 @@ def mi_pair_tables(x, sx, rx, ox, tabx, lox, scx, y, sy, ry, taby, loy, scy, k, 
     biv = np.empty(cap, dtype=np.int64)
     buf = np.empty(cap)
     kept = np.empty(cap)
+    wide = np.empty(n if k != 4 else 0)  # knn_box2's buffer
     want_local = local.shape[0] == n
     lanes = k == 4 and w == 0  # the two-query selection (block_4th_pair) covers this case
     base = psi[k] + psi[n]
@@ -456,18 +577,27 @@ def mi_pair_tables(x, sx, rx, ox, tabx, lox, scx, y, sy, ry, taby, loy, scy, k, 
                                                    self0 + jb)
                 else:
                     kth = pair_kth
-                if kth >= bound:
-                    kth = _INF
+                exact = kth < bound
             else:
                 # distances first (a loop that vectorises), then the selection in block_kth
                 dist = buf[:mc]
                 for u in range(mc):
                     dist[u] = max(abs(xv[u] - q1), abs(yv[u] - q2))
                 kth = block_kth(dist, self0 + j, biv, i, w, k, bound, prev, kept, topk)
-            if kth == _INF:  # not exact within the block: the ring search
-                q[0] = q1
-                q[1] = q2
-                kth = knn_grid(i, w, k, rx[i], ry[i], G, bs, sx, sy, q, cs, gc, gidx, topk)
+                exact = kth < _INF
+                if not exact and mc >= k:
+                    # the k-th distance within the block bounds the true one (block_kth set the
+                    # excluded points' distances to inf)
+                    kth = kth_smallest(dist, mc, k, topk)
+            if not exact:
+                # scan once the cells within the block's k-th distance, or (fewer than k admissible
+                # points in the block) the ring search
+                if kth < _INF:
+                    kth = knn_box2(i, w, k, kth, q1, q2, c1, c2, G, bs, sx, sy, cs, gx, gy, gidx, wide, topk)
+                else:
+                    q[0] = q1
+                    q[1] = q2
+                    kth = knn_grid(i, w, k, rx[i], ry[i], G, bs, sx, sy, q, cs, gc, gidx, topk)
             t = np.nextafter(kth, 0.0)
             nx = _rank_above(sx, tabx, lox, scx, q1, t) - _rank_within(sx, tabx, lox, scx, q1, t) - 1
             ny = _rank_above(sy, taby, loy, scy, q2, t) - _rank_within(sy, taby, loy, scy, q2, t) - 1
@@ -579,24 +709,16 @@ def knn_block3(i, w, k, c0, c1, c2, G, bs, s0, s1, s2, q, cs, gc, gidx, topk):
 
 
 @njit(cache=True, nogil=True)
-def knn_box3(i, w, k, reach, q, G, sx, sy, sz0, cs, gc, gidx, kept, topk):
+def knn_box3(i, w, k, reach, q, c0, c1, c2, G, bs, sx, sy, sz0, cs, gc, gidx, kept, topk):
     """k-th max-norm distance from point ``i`` (coordinates ``q``) to the other points outside the
     Theiler window, when it is at most ``reach`` (an upper bound: the k-th distance within a subset
     of the points). Scans once the cells of a 3-D grid (:func:`build_grid3`) that meet the cube of
-    half-width ``reach`` around the query: a point within ``reach`` on an axis has its rank in the
-    range found by binary search on that axis, so its cell lies in the scanned slab."""
-    n = sx.shape[0]
+    half-width ``reach`` around the query, whose cell is ``(c0, c1, c2)``: :func:`_cell_span` on
+    each axis (exact, and cheap where a crowded marginal makes the cells narrow)."""
     D = q.shape[0]
-    # widened by a few ulps: q - reach is rounded, and a point at distance exactly reach must stay in
-    m0 = 1e-12 * (abs(q[0]) + reach)
-    m1 = 1e-12 * (abs(q[1]) + reach)
-    m2 = 1e-12 * (abs(q[2]) + reach)
-    a0 = min(np.searchsorted(sx, q[0] - reach - m0) * G // n, G - 1)
-    b0 = max(np.searchsorted(sx, q[0] + reach + m0, side="right") - 1, 0) * G // n
-    a1 = min(np.searchsorted(sy, q[1] - reach - m1) * G // n, G - 1)
-    b1 = max(np.searchsorted(sy, q[1] + reach + m1, side="right") - 1, 0) * G // n
-    a2 = min(np.searchsorted(sz0, q[2] - reach - m2) * G // n, G - 1)
-    b2 = max(np.searchsorted(sz0, q[2] + reach + m2, side="right") - 1, 0) * G // n
+    a0, b0 = _cell_span(sx, bs, c0, G, q[0], reach)
+    a1, b1 = _cell_span(sy, bs, c1, G, q[1], reach)
+    a2, b2 = _cell_span(sz0, bs, c2, G, q[2], reach)
     total = 0
     for u0 in range(a0, b0 + 1):
         for u1 in range(a1, b1 + 1):
@@ -750,7 +872,7 @@ def cmi_pair(x, sx, rx, ox, y, sy, ry, oy, Z, sz, rz, oz, k, w, psi, G, local):
                 # within that reach (block_kth set the excluded points' distances to inf)
                 reach = kth_smallest(dist, mc, k, topk) if mc >= k else _INF
                 if reach < _INF:
-                    eps = knn_box3(i, w, k, reach, q, G, sx, sy, sz0, cs, gc, gidx, kept, topk)
+                    eps = knn_box3(i, w, k, reach, q, c0, c1, c2, G, bs, sx, sy, sz0, cs, gc, gidx, kept, topk)
                 else:
                     eps = knn_block3(i, w, k, c0, c1, c2, G, bs, sx, sy, sz0, q, cs, gc, gidx, topk)
             prev = eps
