@@ -168,3 +168,13 @@ def test_fdr_across_targets_drops_a_target_whose_omnibus_fails():
     ds = _assemble_one(da, res, 0.03, 2, (1, 2))
     assert ds["significant"].values.astype(int).tolist() == [[0, 1, 0], [0, 0, 0], [0, 0, 0]]
     assert ds["selected"].values[1, 2] and np.isnan(ds["te"].values[1, 2])
+
+
+def test_short_recordings_draw_only_distinct_shifts_or_are_refused():
+    rng = np.random.default_rng(3)
+    with pytest.raises(ValueError, match="distinct circular shifts"):
+        effective_network(rng.standard_normal((40, 3)), method="gaussian_copula", min_shift=15)
+    with pytest.warns(InfoflowWarning, match="only 31 distinct"):
+        net = effective_network(rng.standard_normal((60, 3)), lags=(1,), max_history=1, method="gaussian_copula",
+                                min_shift=15)
+    assert net["surrogates_drawn"].values.max() <= 3 * 31

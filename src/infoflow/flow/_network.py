@@ -417,7 +417,6 @@ def effective_network(activity, /, *, lags=DEFAULT_LAGS, method="ksg", surrogate
     labels = select_epochs(da, epochs, func=FUNC)
     executor = _schedule.make_executor(scheduler)
     n_jobs = 1 if isinstance(executor, _schedule.DaskExecutor) else None
-    marks = tuple(sig.checkpoints(surrogates, True))
     total = len(labels) * n_neuron
     progress = {"done": 0}
 
@@ -447,9 +446,22 @@ def effective_network(activity, /, *, lags=DEFAULT_LAGS, method="ksg", surrogate
                 if min_shift is None else int(min_shift)
             if n_time - 2 * shift_min < 1:
                 sig.draw_shifts(np.random.default_rng(0), 1, 1, n_time, shift_min, label)  # raises, naming the fix
+            # a short recording admits few distinct shifts: a repeated shift is no new evidence, so each test
+            # draws at most that many, and a recording too short for any p-value at or below alpha is refused
+            distinct = sig.distinct_shifts(n_time, shift_min)
+            if (distinct + 1) * alpha < 1:
+                raise ValueError(f"{FUNC}: epoch {label} has {n_time} time steps; with min_shift={shift_min} only "
+                                 f"{distinct} distinct circular shifts exist, so no p-value can be at or below "
+                                 f"alpha={alpha}. Record at least {2 * shift_min + math.ceil(1 / alpha) - 1} steps.")
+            n_surr = min(surrogates, distinct)
+            if n_surr < surrogates:
+                warnings.warn(f"{FUNC}: epoch {label} admits only {distinct} distinct circular shifts "
+                              f"(min_shift={shift_min}); each test draws at most {n_surr} surrogates instead of "
+                              f"{surrogates}.", InfoflowWarning, stacklevel=2)
             plan = _Plan(method=method, est_kwargs=tuple(sorted(est.kwargs().items())), lags=lags,
-                         max_history=max_history, surrogates=surrogates, alpha=alpha, marks=marks,
-                         min_shift=shift_min, seed=seed, start=start, n_jobs=n_jobs)
+                         max_history=max_history, surrogates=n_surr, alpha=alpha,
+                         marks=tuple(sig.checkpoints(n_surr, True)), min_shift=shift_min, seed=seed, start=start,
+                         n_jobs=n_jobs)
             futures = [executor.submit(search_target, x, c, j, plan, int(label), count=True) for j in range(n_neuron)]
             results.append((label, shift_min, executor.gather(futures)))
     finally:
