@@ -24,6 +24,7 @@ VALID = {
     "var_network": {"n_time": 50, "weights": [[0.5]]},
     "delay_chain": {"n_time": 50},
     "chain_adjacency": {},
+    "parents_network": {"n_time": 50, "n_nodes": 4},
     "lorenz": {"n_time": 20, "dt": 0.01, "subsample": 1},
     "mackey_glass": {"n_time": 20, "tau": 2.0, "subsample": 1},
 }
@@ -60,6 +61,7 @@ def test_every_checked_parameter_rejects_a_wrong_type(name):
     ("delay_chain", "delay", 0), ("delay_chain", "driver_ar", 1.0), ("delay_chain", "noise", -0.1),
     ("lorenz", "subsample", 0), ("mackey_glass", "tau", 0.0), ("var_network", "lag", 0),
     ("chain_adjacency", "units_per_layer", 0), ("load_dataset", "name", "GREENSBORO"),
+    ("parents_network", "kind", "linear"), ("parents_network", "coupling", 1.0), ("parents_network", "n_nodes", 1),
 ])
 def test_out_of_range_values(name, param, value):
     func = getattr(data, name)

@@ -146,3 +146,23 @@ def test_lorenz_and_mackey_glass():
     np.testing.assert_array_equal(mg.values, mackey_glass(1500, seed=0).values)
     with pytest.raises(InvalidParameterError, match="dt"):
         lorenz(10, dt=0.0)
+
+
+def test_parents_network_known_parents_lags_and_ranges():
+    from infoflow.data import parents_network
+
+    act = parents_network(400, 6, n_parents=2, lags=(1, 3), seed=4)
+    src, tgt, lag = (np.asarray(act.attrs[k]) for k in ("edge_source", "edge_target", "edge_lag"))
+    assert np.bincount(tgt, minlength=6).tolist() == [2] * 6 and (src != tgt).all()
+    assert set(lag.tolist()) <= {1, 3} and act.dims == ("epoch", "time", "neuron") and np.isfinite(act).all()
+    # a VAR parent at lag l explains its target: the lagged correlation of one edge is visible
+    x = act.values[0]
+    i, j, l_ = src[0], tgt[0], lag[0]
+    assert abs(np.corrcoef(x[:-l_, i], x[l_:, j])[0, 1]) > 0.1
+    maps = parents_network(300, 5, kind="logistic", seed=1)
+    assert ((maps.values >= 0) & (maps.values < 1)).all()
+    assert parents_network(300, 5, seed=2).identical(parents_network(300, 5, seed=2))
+    with pytest.raises(InvalidParameterError, match="stability"):
+        parents_network(100, 4, coupling=0.8, self_coupling=0.3)
+    with pytest.raises(InvalidParameterError, match="n_parents"):
+        parents_network(100, 3, n_parents=3)

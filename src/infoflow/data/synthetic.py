@@ -23,7 +23,8 @@ import numpy as np
 import xarray as xr
 
 from infoflow._defaults import ACTIVITY_DIMS, DEFAULT_SEED
-from infoflow._validation import Anything, InstanceOf, Interval, InvalidParameterError, NoneOK, check_seed, validate_params
+from infoflow._validation import (Anything, InstanceOf, Interval, InvalidParameterError, NoneOK, Options, check_seed,
+                                  validate_params)
 
 __all__ = ["coupled_ar", "coupled_ar_theory", "var_network", "delay_chain", "chain_adjacency", "parents_network",
            "lorenz", "mackey_glass"]
@@ -347,7 +348,7 @@ def delay_chain(n_time, *, n_layers=4, units_per_layer=3, delay=1, gain=0.8, noi
 
 
 @validate_params({"n_time": _NTIME, "n_nodes": [Interval(int, 2, None)], "n_parents": [Interval(int, 0, None)],
-                  "lags": [Anything()], "kind": [InstanceOf(str)], "coupling": [Interval(float, 0, 1, closed="neither")],
+                  "lags": [Anything()], "kind": [Options("var", "logistic")], "coupling": [Interval(float, 0, 1, closed="neither")],
                   "self_coupling": [Interval(float, 0, 1, closed="left")], "noise": [Interval(float, 0, None), NoneOK()],
                   "seed": _SEED})
 def parents_network(n_time, n_nodes=10, *, n_parents=2, lags=(1, 2, 3), kind="var", coupling=0.5,
@@ -389,8 +390,6 @@ def parents_network(n_time, n_nodes=10, *, n_parents=2, lags=(1, 2, 3), kind="va
         ``edge_lag`` (aligned with the edges), ``kind``, ``coupling``, ``noise``, ``seed``.
     """
     func = "parents_network"
-    if kind not in ("var", "logistic"):
-        raise InvalidParameterError(f"{func}: kind must be 'var' or 'logistic'; got {kind!r}.")
     if n_parents >= n_nodes:
         raise InvalidParameterError(f"{func}: n_parents={n_parents} must be below n_nodes={n_nodes}.")
     try:
