@@ -13,18 +13,19 @@ def test_every_stage_writes_its_files(tiny_run):
     for name in ("report.html", "summary.json", "dynamics.json", "information_plane.nc", "run_options.json",
                  "seed_0/flow.nc", "seed_0/structure.json", "seed_0/recording.zarr", "seed_1/flow_epochs.nc",
                  "seed_1/structure_epochs.json", "seed_0/flow_tdmi.nc", "seed_0/structure_tdmi.json",
-                 "untrained_flow.nc", "untrained.json"):
+                 "untrained_flow.nc", "untrained.json", "seed_0/network.nc"):
         assert (out / name).exists(), name
     assert not result.skipped
-    assert {"train", "flow", "flow(flow)", "structure", "structure(flow)", "untrained_flow", "untrained", "bottleneck",
-            "dynamics", "report"} <= set(result.ran)
+    assert {"train", "flow", "flow(flow)", "structure", "structure(flow)", "untrained_flow", "untrained", "network",
+            "bottleneck", "dynamics", "report"} <= set(result.ran)
     assert list((out / "figures").glob("*.svg")), "figures are saved as SVG too"
 
 
 def test_summary_keys_are_fixed_and_answers_valid(tiny_run):
     out, _ = tiny_run
     s = json.loads((out / "summary.json").read_text())
-    assert list(s) == ["infoflow_version", "run", "setup", *SECTIONS, "methods", "significant_edges", "warnings", "figures"]
+    assert list(s) == ["infoflow_version", "run", "setup", *SECTIONS, "methods", "significant_edges",
+                       "effective_network", "warnings", "figures"]
     for key in SECTIONS:
         assert s[key]["answer"] in {"yes", "no", "inconclusive", "unavailable"}
         assert s[key]["sentence"]
@@ -33,6 +34,14 @@ def test_summary_keys_are_fixed_and_answers_valid(tiny_run):
     # the training stage ran, so every section has numbers
     assert all(s[k]["answer"] != "unavailable" for k in SECTIONS)
     assert s["methods"]["units"] == "nats"
+    # the effective network beside the bivariate graph: numbers from network.nc, stated in Q1
+    from infoflow._io import load_dataset
+
+    net = load_dataset(out / "seed_0" / "network.nc")
+    last = s["effective_network"]["epochs"][str(int(net["epoch"].values[-1]))]
+    assert last["direct_links"] == int(net["significant"].isel(epoch=-1).sum())
+    assert last["bivariate_and_direct"] <= min(last["bivariate_pairs"], last["direct_links"])
+    assert s["effective_network"]["sentence"] in s["q1_direction"]["notes"]
 
 
 def test_rerun_skips_unchanged_stages(tiny_run, tiny_options):

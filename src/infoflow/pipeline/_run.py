@@ -94,6 +94,9 @@ class RunOptions:
     ip_per_neuron: tuple[str, ...] = ("binning", "gaussian_copula", "ksg")
     ip_max_samples: int | None = 1000  # KDE is O(n^2) per neuron; a random subset keeps the stage to seconds
     ksg_check: bool = True
+    # the effective network (multivariate TE) of seed 0 before and after training, beside the bivariate
+    # graph; None: skip. The copula keeps it to about a minute (KSG: see docs/concepts.md)
+    network_method: str | None = "gaussian_copula"
     # bookkeeping
     quick: bool = False
 
@@ -149,7 +152,7 @@ def make_options(*, quick: bool = False, **values: Any) -> RunOptions:
 
 
 def _check_options(o: RunOptions) -> None:
-    from infoflow._validation import Interval, Options, check_param
+    from infoflow._validation import Interval, NoneOK, Options, check_param
 
     check_param("run", "n_units", o.n_units, [Interval(int, 3, None)])
     check_param("run", "epochs", o.epochs, [Interval(int, 1, None)])
@@ -164,6 +167,7 @@ def _check_options(o: RunOptions) -> None:
     check_param("run", "flow_method", o.flow_method, [Options(*METHODS)])
     check_param("run", "track_method", o.track_method, [Options(*METHODS)])
     check_param("run", "measure", o.measure, [Options(*MEASURES)])
+    check_param("run", "network_method", o.network_method, [Options(*METHODS), NoneOK()])
     check_param("run", "n_untrained", o.n_untrained, [Interval(int, 0, None)])
     if o.n_untrained == 1:
         raise InvalidParameterError("run: n_untrained must be 0 (no untrained test) or at least 2; got 1.")
@@ -323,6 +327,19 @@ def run_pipeline(out_dir: str | Path, options: RunOptions | None = None, *,
               lambda: write_json(out / "untrained.json", untrained_comparisons(
                   seed_dirs, untrained_flow if n_extra else None, measures=(o.measure, other), full_flows=full_flows,
                   alpha=o.alpha)))
+
+    # 3c. the effective network of seed 0 at epoch 0 and the last epoch (multivariate TE: direct parents)
+    if o.network_method:
+        net_opts = dict(method=o.network_method, lags=o.lags, surrogates=o.surrogates, alpha=o.alpha,
+                        condition_on_input=o.condition_on_input, epochs=[0, o.epochs])
+
+        def compute_network():
+            from infoflow.flow import effective_network
+
+            save_dataset(effective_network(drop_transient(load_recording(recordings[0])), seed=0,
+                                           scheduler=o.scheduler, callback=cb("effective network"), **net_opts),
+                         primary / "network.nc")
+        stage("network", {**net_opts, **transient}, [recordings[0]], [primary / "network.nc"], compute_network)
 
     # 4. information plane (all seeds) and dynamics
     ip_opts = dict(estimators=o.ip_estimators, window=o.ip_window, max_samples=o.ip_max_samples,

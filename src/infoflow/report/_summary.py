@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from infoflow import __version__
+from infoflow.report._network import effective_network_summary
 
 ALPHA_DEFAULT = 0.05
 
@@ -103,6 +104,12 @@ def build_summary(run_dir: str | Path) -> dict[str, Any]:
         "No gradient statistics (dynamics.json): drift and diffusion need the per-minibatch gradients of training.")
     summary["methods"] = _methods(seeds[0], options, dyn, alpha)
     summary["significant_edges"] = significant_edges(seeds[0], options.get("measure", "te"))
+    network = effective_network_summary(seeds[0])
+    summary["effective_network"] = network
+    if network is not None and summary["q1_direction"].get("answer") != "unavailable":
+        summary["q1_direction"].setdefault("table", {}).update(
+            {f"effective network: {k}": v for k, v in network["table"].items()})
+        summary["q1_direction"].setdefault("notes", []).append(network["sentence"])
     summary["warnings"] = saved_warnings(seeds[0])
     return summary
 
