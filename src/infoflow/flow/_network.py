@@ -134,19 +134,24 @@ class _Series:
         self.x, self.cond, self.start = x, cond, start
         self.n = x.shape[0] - start
 
-    def col(self, var: tuple[int, int], shift: int = 0) -> np.ndarray:
-        """Column of variable (neuron, lag) at rows start..end; `shift` circularly shifts the neuron first."""
-        i, lag = var
-        a = self.start - lag
-        if shift == 0:
-            return self.x[a:a + self.n, i]
-        idx = (np.arange(a, a + self.n) - shift) % self.x.shape[0]
-        return self.x[idx, i]
+    def _gather(self, neurons: np.ndarray, lags: np.ndarray, shifts: np.ndarray) -> np.ndarray:
+        """Columns (n, k): neuron k at lag k, circularly shifted by shifts[k] steps, rows start..end."""
+        rows = (np.arange(self.start, self.start + self.n)[:, None] - lags[None, :] - shifts[None, :]) % self.x.shape[0]
+        return self.x[rows, neurons[None, :]]
 
     def cols(self, variables, shifts=None) -> np.ndarray:
+        """Columns of variables (neuron, lag); `shifts` (n_neuron,) circularly shifts each neuron first."""
         if not variables:
             return np.empty((self.n, 0))
-        return np.column_stack([self.col(v, 0 if shifts is None else int(shifts[v[0]])) for v in variables])
+        neurons = np.array([v[0] for v in variables])
+        lags = np.array([v[1] for v in variables])
+        return self._gather(neurons, lags, np.zeros(len(variables), dtype=np.int64) if shifts is None
+                            else np.asarray(shifts)[neurons])
+
+    def copies(self, var: tuple[int, int], shifts: np.ndarray) -> np.ndarray:
+        """(n, b) columns of one variable under each of the neuron shifts `shifts` (b,)."""
+        b = len(shifts)
+        return self._gather(np.full(b, var[0]), np.full(b, var[1]), np.asarray(shifts))
 
     def target(self, j: int) -> np.ndarray:
         return np.ascontiguousarray(self.x[self.start:, j])
@@ -220,15 +225,15 @@ def _prune(plan: _Plan, s: _Series, y: np.ndarray, own: list, chosen: list, rng,
     against the same surrogates in the final round.
     """
     while chosen:
-        m = len(chosen)
         Z = np.stack([_conditioning(s, own + [v for v in chosen if v != c]) for c in chosen])
         obs = _cmi_each(plan, s.cols(chosen), y, Z)
         weakest = int(np.argmin(obs))
         shifts = sig.draw_shifts(rng, plan.surrogates, n_neuron, s.x.shape[0], plan.min_shift, "analysed")
 
         def draw(start: int, b: int) -> np.ndarray:
-            X = np.column_stack([s.cols(chosen, shifts[start + r]) for r in range(b)])
-            return _cmi_each(plan, X, y, np.tile(Z, (b, 1, 1))).reshape(b, m)
+            # one call per variable: its b shifted copies share its conditioning set (one QR / one sort of it)
+            return np.column_stack([_cmi_many(plan, s.copies(c, shifts[start:start + b, c[0]]), y, Z[i])
+                                    for i, c in enumerate(chosen)])
 
         p_weak, _, null = _sequential(plan, draw, float(obs[weakest]), lambda v: v[:, weakest])
         if p_weak <= plan.alpha:
