@@ -10,8 +10,10 @@ from (``recording_source``, ``recording_fingerprint``) and the warnings raised (
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -140,6 +142,73 @@ def _mean_drawn(ds) -> str:
     return f"{tested.mean():.1f} on average ({label}; at most {ds.attrs['surrogates']})"
 
 
+@dataclass
+class Input:
+    """What a command that analyses a recording reads, checked before any work."""
+
+    path: Path
+    lags: tuple[int, ...]
+    epochs: Any
+    roles: list[str] | None
+    scheduler: str
+    target: Path  # the result file
+    source: str  # the recording it comes from (recorded in the result)
+    recording: Any
+    caught: list  # warnings raised while loading
+
+    @property
+    def roles_arg(self) -> list[str] | None:
+        """Roles for the library call: a run folder's recording carries its own."""
+        return self.roles if self.path.is_dir() else None
+
+    @property
+    def scheduler_arg(self) -> str | None:
+        return None if self.scheduler == "auto" else self.scheduler
+
+
+def read_input(run_dir: Path, *, filename: str, lags: str, epochs: str, scheduler: str, roles: str, out: Path | None,
+               force: bool, time_column: str | None = None, fill: Any = None) -> Input:
+    """Check the options, refuse to replace another input's results, and open the recording.
+
+    `filename` (``flow.nc``, ``network.nc``) goes into the run folder, or ``<file>_infoflow/`` beside
+    an activity file, or `out` (a folder, or a path ending in ``.nc`` naming the file itself)."""
+    path = Path(run_dir)
+    if not path.exists():
+        raise FileNotFoundError(f"{path} does not exist: pass a run folder from `infoflow train` or an activity file.")
+    lag_list = tuple(_int_list(lags, "--lags"))
+    epoch_sel = _epochs(epochs)
+    check_scheduler(scheduler)
+    role_list = [r.strip() for r in roles.split(",")] if roles.strip() else None
+    target = out if out is not None and out.suffix == ".nc" else (out if out is not None else output_folder(path)) / filename
+    source = str(path / "recording.zarr" if path.is_dir() and path.suffix != ".zarr" else path)
+    refuse_other_source(target, source, force)
+    with collect_warnings() as load_caught:
+        try:
+            recording = _open(path, role_list, time_column, None if fill is None else fill.value)
+        except ValueError:
+            show_warnings(warning_sentences(load_caught))  # what was noticed before the refusal
+            raise
+    check_recording(recording, path)
+    return Input(path=path, lags=lag_list, epochs=epoch_sel, roles=role_list, scheduler=scheduler, target=target,
+                 source=source, recording=recording, caught=list(load_caught))
+
+
+def save_result(ds, inp: Input, caught: list, *, graphml: bool) -> tuple[list[str], Path, list[Path]]:
+    """Record the source, its fingerprint and the warnings in `ds`, save it (and its GraphML).
+
+    Returns (warning sentences, the saved file, every file written)."""
+    from infoflow.flow import write_graphml
+
+    messages = warning_sentences(inp.caught + caught)
+    ds.attrs.update(recording_source=inp.source, recording_fingerprint=source_fingerprint(inp.source),
+                    warnings="\n".join(messages))
+    target = save_dataset(ds, inp.target)
+    written = [target]
+    if graphml:
+        written.insert(0, write_graphml(ds, target.with_suffix(".graphml")))
+    return messages, target, written
+
+
 @app.command("flow")
 @handle_errors
 def flow(
@@ -169,43 +238,18 @@ def flow(
     fill: Fill | None = typer.Option(None, "--fill", help="CSV: fill interior missing values (default: an error)."),
 ) -> None:
     """Information flow between every ordered pair of neurons, with surrogate significance."""
-    from infoflow.flow import information_flow, write_graphml
+    from infoflow.flow import information_flow
 
     started = time.perf_counter()
-    path = Path(run_dir)
-    if not path.exists():
-        raise FileNotFoundError(f"{path} does not exist: pass a run folder from `infoflow train` or an activity file.")
-    lag_list = tuple(_int_list(lags, "--lags"))
-    epoch_sel = _epochs(epochs)
-    check_scheduler(scheduler)
-    role_list = [r.strip() for r in roles.split(",")] if roles.strip() else None
-    if out is not None and out.suffix == ".nc":
-        target = out
-    else:
-        target = (out if out is not None else output_folder(path)) / "flow.nc"
-    source = str(path / "recording.zarr" if path.is_dir() and path.suffix != ".zarr" else path)
-    refuse_other_source(target, source, force)
-    with collect_warnings() as load_caught:
-        try:
-            recording = _open(path, role_list, time_column, None if fill is None else fill.value)
-        except ValueError:
-            show_warnings(warning_sentences(load_caught))  # what was noticed before the refusal
-            raise
-    check_recording(recording, path)
+    inp = read_input(run_dir, filename="flow.nc", lags=lags, epochs=epochs, scheduler=scheduler, roles=roles, out=out,
+                     force=force, time_column=time_column, fill=fill)
     with collect_warnings() as caught, progress_callback("flow tasks") as callback:
-        ds = information_flow(recording, lags=lag_list, method=method.value,
+        ds = information_flow(inp.recording, lags=inp.lags, method=method.value,
                               measure=measure.value, surrogates=surrogates, alpha=alpha, history=history,
                               condition_on_input=condition_on_input, theiler=theiler, screen=screen,
-                              null=null.value, sequential=_SEQUENTIAL[sequential],
-                              epochs=epoch_sel, roles=role_list if path.is_dir() else None,
-                              seed=seed, scheduler=None if scheduler == "auto" else scheduler, callback=callback)
-    messages = warning_sentences(load_caught + caught)
-    ds.attrs.update(recording_source=source, recording_fingerprint=source_fingerprint(source),
-                    warnings="\n".join(messages))
-    target = save_dataset(ds, target)
-    written = [target]
-    if graphml:
-        written.insert(0, write_graphml(ds, target.with_suffix(".graphml")))
+                              null=null.value, sequential=_SEQUENTIAL[sequential], epochs=inp.epochs,
+                              roles=inp.roles_arg, seed=seed, scheduler=inp.scheduler_arg, callback=callback)
+    messages, target, written = save_result(ds, inp, caught, graphml=graphml)
     n = ds.sizes["source"]
     sig = ds["significant"]
     n_sig = int(sig.sum()) if "epoch" not in sig.dims else "/".join(str(int(v)) for v in sig.sum(("source", "target")).values)

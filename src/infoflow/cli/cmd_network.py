@@ -14,11 +14,9 @@ from pathlib import Path
 import typer
 
 from infoflow._defaults import DEFAULT_ALPHA, DEFAULT_SURROGATES
-from infoflow._io import recording_fingerprint, save_dataset
-from infoflow.cli._common import (app, collect_warnings, handle_errors, print_summary, progress_callback, show_warnings,
-                                  warning_sentences)
-from infoflow.cli.cmd_flow import (Method, _epochs, _int_list, _open, check_recording, check_scheduler, output_folder,
-                                   refuse_other_source)
+from infoflow.cli._common import app, collect_warnings, handle_errors, print_summary, progress_callback, show_warnings
+from infoflow.cli.cmd_flow import Method, read_input, save_result
+from infoflow.cli.cmd_train import Fill
 
 
 @app.command("network")
@@ -40,36 +38,20 @@ def network(
                              "<file>_infoflow/ beside an activity file); a path ending in .nc names the file."),
     graphml: bool = typer.Option(False, "--graphml/--no-graphml", help="Also write the network as network.graphml."),
     force: bool = typer.Option(False, "--force", help="Replace a network.nc computed from a different input."),
+    time_column: str | None = typer.Option(None, "--time-column", help="CSV: a time column to drop (not a neuron)."),
+    fill: Fill | None = typer.Option(None, "--fill", help="CSV: fill interior missing values (default: an error)."),
 ) -> None:
     """Effective network: each neuron's direct parents by multivariate transfer entropy."""
-    from infoflow.flow import effective_network, write_graphml
+    from infoflow.flow import effective_network
 
     started = time.perf_counter()
-    path = Path(run_dir)
-    if not path.exists():
-        raise FileNotFoundError(f"{path} does not exist: pass a run folder from `infoflow train` or an activity file.")
-    lag_list = tuple(_int_list(lags, "--lags"))
-    epoch_sel = _epochs(epochs)
-    check_scheduler(scheduler)
-    role_list = [r.strip() for r in roles.split(",")] if roles.strip() else None
-    target = out if out is not None and out.suffix == ".nc" else (out or output_folder(path)) / "network.nc"
-    source = str(path / "recording.zarr" if path.is_dir() and path.suffix != ".zarr" else path)
-    refuse_other_source(target, source, force)
-    with collect_warnings() as load_caught:
-        recording = _open(path, role_list)
-    check_recording(recording, path)
+    inp = read_input(run_dir, filename="network.nc", lags=lags, epochs=epochs, scheduler=scheduler, roles=roles, out=out,
+                     force=force, time_column=time_column, fill=fill)
     with collect_warnings() as caught, progress_callback("targets") as callback:
-        ds = effective_network(recording, lags=lag_list, method=method.value, surrogates=surrogates, alpha=alpha,
-                               max_history=max_history, condition_on_input=condition_on_input, epochs=epoch_sel,
-                               roles=role_list if path.is_dir() else None, seed=seed,
-                               scheduler=None if scheduler == "auto" else scheduler, callback=callback)
-    messages = warning_sentences(load_caught + caught)
-    ds.attrs.update(recording_source=source, recording_fingerprint=recording_fingerprint(recording),
-                    warnings="\n".join(messages))
-    target = save_dataset(ds, target)
-    written = [target]
-    if graphml:
-        written.insert(0, write_graphml(ds, target.with_suffix(".graphml")))
+        ds = effective_network(inp.recording, lags=inp.lags, method=method.value, surrogates=surrogates, alpha=alpha,
+                               max_history=max_history, condition_on_input=condition_on_input, epochs=inp.epochs,
+                               roles=inp.roles_arg, seed=seed, scheduler=inp.scheduler_arg, callback=callback)
+    messages, target, written = save_result(ds, inp, caught, graphml=graphml)
     sig = ds["significant"]
     n = ds.sizes["source"]
     links = int(sig.sum()) if "epoch" not in sig.dims else "/".join(str(int(v)) for v in sig.sum(("source", "target")).values)
@@ -77,7 +59,7 @@ def network(
         "neurons": n,
         "epochs": ds.sizes.get("epoch", 1),
         "estimator": ds.attrs["estimator"] + (f" (k={ds.attrs['k']})" if ds.attrs.get("k") != "none" else ""),
-        "candidates per target": f"{n - 1} sources x lags {', '.join(str(v) for v in lag_list)}; own past up to "
+        "candidates per target": f"{n - 1} sources x lags {', '.join(str(v) for v in inp.lags)}; own past up to "
                                  f"{max_history}",
         "surrogates": f"{surrogates} per test at most; {float(ds['surrogates_drawn'].mean()):.0f} drawn per target "
                       "on average",

@@ -256,35 +256,36 @@ def _omnibus(plan: _Plan, s: _Series, y: np.ndarray, own: list, chosen: list, rn
     return obs, p
 
 
+def _include(plan: _Plan, s: _Series, y: np.ndarray, selected: list, pool: list, rng,
+             n_neuron: int) -> tuple[list, int]:
+    """Greedy inclusion: the best of `pool` given `selected` joins while it passes the max-statistic test.
+
+    Returns the grown selection (`selected` first) and the surrogates drawn."""
+    selected, pool, drawn = list(selected), list(pool), 0
+    while pool:
+        z = _conditioning(s, selected)
+        obs = _cmi_many(plan, s.cols(pool), y, z)
+        p, n = _max_test(plan, s, y, pool, z, obs, rng, n_neuron)
+        drawn += n
+        if p > plan.alpha:
+            break
+        selected.append(pool.pop(int(np.argmax(obs))))
+    return selected, drawn
+
+
 def search_target(x: np.ndarray, cond: np.ndarray | None, j: int, plan: _Plan, epoch_seed: int) -> dict[str, Any]:
     """The whole search for target `j` of one prepared epoch `x` (n_time, n_neuron): a work unit."""
     n_time, n_neuron = x.shape
     s = _Series(x, cond, plan.start)
     y = s.target(j)
     rng = np.random.default_rng([int(plan.seed), int(epoch_seed) & 0xFFFFFFFF, 2, int(j)])
-    drawn = 0
     # 1. own past: lag 1 always, further lags while the best passes the max-statistic test
-    own = [(j, 1)]
-    pool = [(j, h) for h in range(2, plan.max_history + 1)]
-    while pool:
-        z = _conditioning(s, own)
-        obs = _cmi_many(plan, s.cols(pool), y, z)
-        p, n = _max_test(plan, s, y, pool, z, obs, rng, n_neuron)
-        drawn += n
-        if p > plan.alpha:
-            break
-        own.append(pool.pop(int(np.argmax(obs))))
-    # 2. sources by max-statistic inclusion
-    cands = [(i, lag) for i in range(n_neuron) if i != j for lag in plan.lags]
-    chosen: list = []
-    while cands:
-        z = _conditioning(s, own + chosen)
-        obs = _cmi_many(plan, s.cols(cands), y, z)
-        p, n = _max_test(plan, s, y, cands, z, obs, rng, n_neuron)
-        drawn += n
-        if p > plan.alpha:
-            break
-        chosen.append(cands.pop(int(np.argmax(obs))))
+    own, n_own = _include(plan, s, y, [(j, 1)], [(j, h) for h in range(2, plan.max_history + 1)], rng, n_neuron)
+    # 2. sources by max-statistic inclusion, given the own past
+    chosen, n_src = _include(plan, s, y, own, [(i, lag) for i in range(n_neuron) if i != j for lag in plan.lags],
+                             rng, n_neuron)
+    chosen = chosen[len(own):]
+    drawn = n_own + n_src
     # 3. pruning, 4. omnibus
     cmi, pvals = np.empty(0), np.empty(0)
     omni, p_omni = np.nan, np.nan
