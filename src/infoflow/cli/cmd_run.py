@@ -65,7 +65,7 @@ def run_command(
     out: Path | None = typer.Option(None, "--out", help=f"Run folder (default: {DEFAULT_RUN_OUT}; created; re-running "
                                     "skips finished stages)."),
     config: Path | None = typer.Option(None, "--config", help="TOML file with run options (at top level or in a \\[run] table)."),
-    quick: bool = typer.Option(False, "--quick", help="A first look in about a minute (the same 32 units; fewer epochs, "
+    quick: bool = typer.Option(False, "--quick", help="A first look in two to three minutes (the same 32 units; fewer epochs, "
                                "seeds and surrogates)."),
     dataset: str | None = typer.Option(None, help="Bundled series (see `infoflow datasets`)."),
     csv: str | None = typer.Option(None, "--csv", help="Use this CSV file instead of a bundled series."),

@@ -95,14 +95,14 @@ class RunOptions:
     ip_max_samples: int | None = 1000  # KDE is O(n^2) per neuron; a random subset keeps the stage to seconds
     ksg_check: bool = True
     # the effective network (multivariate TE) of seed 0 before and after training, beside the bivariate
-    # graph; None: skip. The copula keeps it to about a minute (KSG: see docs/concepts.md)
+    # graph; None: skip. With the copula it took about 90 s on the default run (KSG: see docs/concepts.md)
     network_method: str | None = "gaussian_copula"
     # bookkeeping
     quick: bool = False
 
     @classmethod
     def quick_options(cls, **overrides: Any) -> "RunOptions":
-        """A first look in about a minute: the same units; fewer epochs, seeds and surrogates, copula flow."""
+        """A first look in two to three minutes: the same units; fewer epochs, seeds and surrogates, copula flow."""
         # 20 epochs: the default network passes the persistence baseline around epoch 17
         base = dict(epochs=20, seeds=(0, 1), flow_method="gaussian_copula", surrogates=50, track_every=5,
                     track_surrogates=20, n_null=99, ip_estimators=("binning", "gaussian_copula"), ksg_check=False,
