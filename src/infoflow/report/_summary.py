@@ -31,9 +31,8 @@ from pathlib import Path
 from typing import Any
 
 from infoflow import __version__
+from infoflow._defaults import DEFAULT_ALPHA
 from infoflow.report._network import effective_network_summary
-
-ALPHA_DEFAULT = 0.05
 
 
 def read_json(path: Path) -> dict[str, Any] | None:
@@ -86,7 +85,7 @@ def build_summary(run_dir: str | Path) -> dict[str, Any]:
     run_dir = Path(run_dir)
     seeds = seed_dirs(run_dir)
     options = read_json(run_dir / "run_options.json") or {}
-    alpha = float(options.get("alpha", ALPHA_DEFAULT))
+    alpha = float(options.get("alpha", DEFAULT_ALPHA))
     summary: dict[str, Any] = {
         "infoflow_version": __version__,
         "run": {"name": run_dir.name, "path": str(run_dir.resolve()), "seeds": [p.name for p in seeds],
