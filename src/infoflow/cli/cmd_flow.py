@@ -23,6 +23,7 @@ from infoflow.cli._common import (app, collect_warnings, handle_errors, print_su
                                   warning_sentences)
 from infoflow.cli.cmd_train import Fill
 from infoflow.flow._api import MEASURES, METHODS
+from infoflow.flow._schedule import SchedulerOption
 
 # Choices are the library's own constants, so the CLI and information_flow accept the same names.
 Method = Enum("Method", {m: m for m in METHODS}, type=str)
@@ -96,8 +97,8 @@ def check_recording(recording, path: Path) -> None:
 
 
 def check_scheduler(scheduler: str) -> None:
-    """--scheduler is 'auto', 'inprocess', 'local' or an address; anything else stops before any work."""
-    if scheduler not in ("auto", "inprocess", "local") and "://" not in scheduler:
+    """--scheduler is 'auto' or what the library's ``scheduler=`` takes; anything else stops before any work."""
+    if scheduler != "auto" and not SchedulerOption().is_satisfied_by(scheduler):
         raise InvalidParameterError(f"--scheduler must be 'auto', 'inprocess', 'local' or an address like "
                                     f"tcp://host:8786; got {scheduler!r}.")
 
