@@ -87,14 +87,20 @@ def untrained(seeds: list[Path], read_json) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------------------------------- graph nulls
+def _stage_verdict(st: dict, key: str, section: dict, null_noun: str) -> tuple[str | None, str, str]:
+    """(verdict, reason, null) the structure stage wrote for `key`: its ``verdicts`` entry, else the
+    section's own fields; verdict None for a structure.json written before verdicts existed."""
+    v = (st.get("verdicts") or {}).get(key) or {}
+    null = v.get("null") or section.get("null_description") or f"{section.get('null', 'rewire')}d {null_noun}"
+    return v.get("verdict") or section.get("verdict"), v.get("reason") or section.get("reason") or "", null
+
+
 def graph_direction(st: dict, alpha: float) -> tuple[str, str, str]:
     """(answer, reason, null) of "is the flow directed?" against the structure stage's graph null."""
     d = st["directedness"]
-    v = (st.get("verdicts") or {}).get("direction") or {}
-    verdict = v.get("verdict") or d.get("verdict")
-    null = v.get("null") or d.get("null_description") or f"{d.get('null', 'rewire')}d graphs (degree-preserving)"
+    verdict, reason, null = _stage_verdict(st, "direction", d, "graphs (degree-preserving)")
     if verdict:
-        return _word(verdict), v.get("reason") or d.get("reason") or "", null
+        return _word(verdict), reason, null
     p_f0, p_down = d.get("f0_pvalue"), d.get("downhill_pvalue")
     sig = [p is not None and p < alpha for p in (p_f0, p_down)]
     if all(sig):
@@ -105,11 +111,9 @@ def graph_direction(st: dict, alpha: float) -> tuple[str, str, str]:
 
 def graph_layers(st: dict, alpha: float) -> tuple[str, str, str]:
     lay = st["layers"]
-    v = (st.get("verdicts") or {}).get("layers") or {}
-    verdict = v.get("verdict") or lay.get("verdict")
-    null = v.get("null") or lay.get("null_description") or f"{lay.get('null', 'rewire')}d graphs"
+    verdict, reason, null = _stage_verdict(st, "layers", lay, "graphs")
     if verdict:
-        return _word(verdict), v.get("reason") or lay.get("reason") or "", null
+        return _word(verdict), reason, null
     n, p = lay.get("n_layers"), lay.get("pvalue")
     if n is not None and n > 1 and p is not None and p < alpha:
         return "yes", f"{n} layers, p = {_f(p)} < {alpha:g}", null
