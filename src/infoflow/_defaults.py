@@ -16,8 +16,13 @@ DEFAULT_BANDWIDTH = 0.1
 """Variance of the Gaussian noise added by the KDE estimator (Saxe et al. 2018 used 0.1)."""
 
 DEFAULT_ALPHA = 0.05
+"""Significance / false-discovery-rate level of every test (``alpha`` always means this)."""
+
 DEFAULT_SURROGATES = 100
 DEFAULT_LAGS = (1, 2, 3)
+
+DEFAULT_RIDGE = 0.1
+"""SpringRank's ridge (regulariser), relative to the mean node strength (``structure.progression``)."""
 
 ROLES = ("input", "hidden", "output")
 ACTIVITY_DIMS = ("epoch", "time", "neuron")
