@@ -22,17 +22,13 @@ from infoflow._validation import InvalidParameterError
 from infoflow.cli._common import (app, collect_warnings, handle_errors, print_summary, progress_callback, show_warnings,
                                   warning_sentences)
 from infoflow.cli.cmd_train import Fill
-from infoflow.flow._api import MEASURES, METHODS
+from infoflow.flow._api import MEASURES, METHODS, PVALUES
 from infoflow.flow._schedule import SchedulerOption
 
 # Choices are the library's own constants, so the CLI and information_flow accept the same names.
 Method = Enum("Method", {m: m for m in METHODS}, type=str)
 Measure = Enum("Measure", {m: m for m in MEASURES}, type=str)
-
-
-class Null(str, Enum):
-    fit = "fit"
-    empirical = "empirical"
+PValue = Enum("PValue", {m: m for m in PVALUES}, type=str)
 
 
 class Sequential(str, Enum):
@@ -228,7 +224,7 @@ def flow(
     history: int = typer.Option(1, min=1, help="Target history length for TE."),
     condition_on_input: bool = typer.Option(False, "--condition-on-input/--no-condition-on-input",
                                             help="Condition on the network input (strips the shared daily cycle)."),
-    null: Null = typer.Option(Null.fit, help="p-values from a fitted tail (fit) or the surrogate ranks (empirical)."),
+    pvalue: PValue = typer.Option(PValue.fit, help="p-values from a fitted tail (fit) or the surrogate ranks (empirical)."),
     seed: int = typer.Option(0, min=0, help="Seed of the jitter and the surrogate shifts."),
     roles: str = typer.Option("", help="For array files: one role per neuron, comma-separated."),
     out: Path = typer.Option(None, "--out", help="Output folder for flow.nc (default: the run folder, or <file>_infoflow/ "
@@ -248,7 +244,7 @@ def flow(
         ds = information_flow(inp.recording, lags=inp.lags, method=method.value,
                               measure=measure.value, surrogates=surrogates, alpha=alpha, history=history,
                               condition_on_input=condition_on_input, theiler=theiler, screen=screen,
-                              null=null.value, sequential=_SEQUENTIAL[sequential], epochs=inp.epochs,
+                              pvalue=pvalue.value, sequential=_SEQUENTIAL[sequential], epochs=inp.epochs,
                               roles=inp.roles_arg, seed=seed, scheduler=inp.scheduler_arg, callback=callback)
     messages, target, written = save_result(ds, inp, caught, graphml=graphml)
     n = ds.sizes["source"]
@@ -260,7 +256,7 @@ def flow(
         "samples per pair": ds.attrs["n_samples"],
         "estimator": ds.attrs["estimator"] + (f" (k={ds.attrs['k']})" if "k" in ds.attrs else ""),
         "measure tested": f"{ds.attrs['tested']}, lags {', '.join(str(int(v)) for v in ds['lag'].values)}",
-        "surrogates / null": f"{ds.attrs['surrogates']} / {ds.attrs['null']} (min shift {ds.attrs['min_shift']})",
+        "surrogates / p-values": f"{ds.attrs['surrogates']} / {ds.attrs['pvalue']} (min shift {ds.attrs['min_shift']})",
         "surrogates drawn per tested pair": _mean_drawn(ds),
         f"significant at FDR {alpha}": n_sig,
         "screen": "gaussian_copula" if screen else "off",
