@@ -73,7 +73,7 @@ def analyze_structure(flow, *, weight="te", null="rewire", n_null=199, alpha=DEF
     Returns
     -------
     dict
-        ``neurons``, ``roles``, ``progression`` {method: values}, ``progression_normalization``,
+        ``neurons``, ``roles``, ``progression`` {method: values}, ``progression_normalisation``,
         ``trophic_incoherence``, ``directedness`` (:meth:`DirectednessResult.to_dict`),
         ``layers`` (:meth:`LayersResult.to_dict`), ``verdicts`` (one entry per question: ``verdict``
         in {"yes", "no", "inconclusive", "not available"}, ``reason``, ``null``, ``graph``, ``pvalue``,
@@ -121,7 +121,7 @@ def analyze_structure(flow, *, weight="te", null="rewire", n_null=199, alpha=DEF
         "neurons": list(neurons),
         "roles": role_list,
         "progression": {m: np.asarray(getattr(p, "values", p), dtype=float).tolist() for m, p in progs.items()},
-        "progression_normalization": {m: (p.attrs["normalization"] if hasattr(p, "attrs") else "see progression()")
+        "progression_normalisation": {m: (p.attrs["normalisation"] if hasattr(p, "attrs") else "see progression()")
                                       for m, p in progs.items()},
         "trophic_incoherence": d.f0,
         "directedness": d.to_dict(),

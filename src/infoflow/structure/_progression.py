@@ -177,6 +177,9 @@ def normalise(h: np.ndarray, roles: list[str] | None) -> tuple[np.ndarray, str]:
     return (h - lo) / (hi - lo), "min 0, max 1"
 
 
+_normalise = normalise  # inside progression() its keyword normalise= (a bool) hides the function
+
+
 _CONSTRAINTS = {
     "flow": [Anything()],
     "method": [Options(*METHODS)],
@@ -184,12 +187,12 @@ _CONSTRAINTS = {
     "significant": [NoneOK(), Anything()],
     "weight": [Options(*WEIGHTS)],
     "ridge": [Interval(float, 0, None)],
-    "normalize": [InstanceOf(bool)],
+    "normalise": [InstanceOf(bool)],
 }
 
 
 @validate_params(_CONSTRAINTS)
-def progression(flow, method="trophic", *, roles=None, significant=None, weight="te", ridge=DEFAULT_RIDGE, normalize=True):
+def progression(flow, method="trophic", *, roles=None, significant=None, weight="te", ridge=DEFAULT_RIDGE, normalise=True):
     """Progression of each neuron along the network: how far downstream it sits.
 
     Parameters
@@ -213,15 +216,15 @@ def progression(flow, method="trophic", *, roles=None, significant=None, weight=
         clipped to 0 (noise), the diagonal is dropped.
     ridge : float, default=0.1
         SpringRank ridge, relative to the mean node strength; ignored by other methods.
-    normalize : bool, default=True
+    normalise : bool, default=True
         Shift and positively scale so inputs' mean is 0 and outputs' mean is 1 (when both roles
-        exist), else min 0 / max 1. The rule used is in attrs ``normalization``.
+        exist), else min 0 / max 1. The rule used is in attrs ``normalisation``.
 
     Returns
     -------
     progression : ndarray of shape (N,) or (n_epoch, N), or DataArray
         Dimensionless; ndarray for array input, else a DataArray with dims ``neuron`` (or
-        ``epoch, neuron``), coord ``role`` and attrs ``method``, ``normalization``, ``weight``,
+        ``epoch, neuron``), coord ``role`` and attrs ``method``, ``normalisation``, ``weight``,
         ``n_components``, ``isolated`` (comma-separated ids or "none"), ``notes`` and, for ``"trophic"``, ``trophic_incoherence`` (for ``"springrank"``, ``ridge``). Neurons with
         no significant flow have NaN (``"trophic"``/``"springrank"``), with an InfoflowWarning.
 
@@ -259,7 +262,7 @@ def progression(flow, method="trophic", *, roles=None, significant=None, weight=
             f0s.append(incoherence(fi.graph, h))
         n_comp = len(np.unique(labels[active])) if active.any() else 0
         iso = [fi.neurons[i] for i in np.flatnonzero(~np.isfinite(h))]
-        out, rule = normalise(h, fi.roles) if normalize else (h, "none (raw levels)")
+        out, rule = _normalise(h, fi.roles) if normalise else (h, "none (raw levels)")
         values.append(out)
         comps.append(n_comp)
         isolated.append(iso)
@@ -285,7 +288,7 @@ def progression(flow, method="trophic", *, roles=None, significant=None, weight=
     attrs = {k: v for k, v in fi.attrs.items() if isinstance(v, (str, int, float, list))}
     attrs.update({
         "long_name": f"progression ({method})", "units": "1", "method": method, "weight": weight,
-        "normalization": norm_rules[-1], "n_components": int(max(comps)),
+        "normalisation": norm_rules[-1], "n_components": int(max(comps)),
         # netCDF3 (scipy engine) stores no lists of strings: join them
         "isolated": ", ".join(sorted({n for iso in isolated for n in iso})) or "none",
         "notes": " | ".join(notes) or "none",
