@@ -7,8 +7,8 @@ Dataset it returns (saved as ``flow.nc``). Users import it as ``infoflow.flow.in
 from __future__ import annotations
 
 from infoflow._defaults import DEFAULT_ALPHA, DEFAULT_JITTER, DEFAULT_LAGS, DEFAULT_SEED, DEFAULT_SURROGATES
-from infoflow._validation import (Anything, CallableOK, InstanceOf, Interval, InvalidParameterError, NoneOK,
-                                  Options, validate_params)
+from infoflow._validation import (Anything, CallableOK, InstanceOf, Interval, InvalidParameterError, NoneOK, Options,
+                                  SEED_CONSTRAINTS, root_seed, validate_params)
 from infoflow.flow import _schedule
 from infoflow.flow._assemble import assemble
 from infoflow.flow._input import FUNC, read_activity, resolve_k
@@ -38,7 +38,7 @@ PVALUES = ("fit", "empirical")
     "min_shift": [Interval(int, 1, None), NoneOK()],
     "epochs": [Anything()],  # "all", "last", an epoch label or a list of them; checked against the data
     "roles": [Anything(), NoneOK()],
-    "seed": [Interval(int, 0, None)],
+    "seed": SEED_CONSTRAINTS,
     "jitter": [Interval(float, 0, None)],
     "scheduler": [_schedule.SchedulerOption()],
     "block_size": [Interval(int, 1, None), NoneOK()],
@@ -108,12 +108,14 @@ def information_flow(activity, /, *, lags=DEFAULT_LAGS, method="ksg", measure="t
         Epoch labels (the ``epoch`` coordinate) to analyse, each on its own.
     roles : list of str or None, default=None
         One role per neuron for NumPy input (default all "hidden"); overrides a DataArray's roles.
-    seed : int, default=0
+    seed : int, None or numpy.random.Generator, default=0
         Seeds the jitter (per epoch) and the surrogate shifts: same seed, same numbers. Epoch ``e``
         is prepared exactly as the estimators prepare it with
         ``seed=np.random.default_rng([seed, e])``, so each cell of ``mi``, ``tdmi`` and ``te_lag``
         equals :func:`~infoflow.estimators.pairwise_mutual_information` or
         :func:`~infoflow.estimators.pairwise_transfer_entropy` of that epoch with that seed, bitwise.
+        A Generator is consumed: one root int is drawn from it and used as the int seed (recorded in
+        the ``seed`` attr); None draws that root from fresh entropy.
     jitter : float, default=1e-10
         Scale of the Gaussian jitter added to standardised data before KSG (ties).
     scheduler : None, "inprocess", "local", str or distributed.Client, default=None
@@ -206,6 +208,7 @@ def information_flow(activity, /, *, lags=DEFAULT_LAGS, method="ksg", measure="t
     >>> bool(ds.significant.sel(source="n0", target="n1")), bool(ds.significant.sel(source="n1", target="n0"))
     (True, False)
     """
+    seed = root_seed(seed)  # a Generator gives one root int; the per-epoch streams are keyed by it
     k = resolve_k(method, k)
     if screen and method != "ksg":
         raise InvalidParameterError(f"{FUNC}: screen=True screens KSG with the Gaussian copula; it needs "

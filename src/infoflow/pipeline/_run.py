@@ -39,13 +39,16 @@ import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from infoflow._io import atomic_write_json, load_dataset, save_dataset
 from infoflow._validation import InvalidParameterError
 from infoflow.pipeline._stages import run_stage
 from infoflow.pipeline._untrained import (MEASURE_TAGS, drop_transient, other_measure, record_untrained,
                                           untrained_comparisons, write_json)
+
+if TYPE_CHECKING:
+    import numpy as np
 
 ProgressFn = Callable[[str, int, int], None]
 
@@ -422,7 +425,7 @@ def analyze_recording(recording: Any, out_dir: str | Path, *, roles: Any = None,
                       lags: tuple[int, ...] = (1, 2, 3), surrogates: int = 100, alpha: float = 0.05,
                       measure: str = "te", screen: bool = True, n_null: int = 199, epochs: Any = None,
                       time_column: str | None = None, fill: str | None = None, scheduler: str | None = None,
-                      seed: int = 0, progress: ProgressFn | None = None) -> RunReport:
+                      seed: int | np.random.Generator | None = 0, progress: ProgressFn | None = None) -> RunReport:
     """Flow, structure and report for a recording a user brings (no training history needed).
 
     Both measures are analysed: `measure` gives ``flow.nc``/``structure.json`` and the other one
@@ -465,7 +468,7 @@ def analyze_recording(recording: Any, out_dir: str | Path, *, roles: Any = None,
     import xarray as xr
 
     from infoflow._io import recording_fingerprint, source_fingerprint
-    from infoflow._validation import InfoflowWarning, Interval, Options, check_param
+    from infoflow._validation import SEED_CONSTRAINTS, InfoflowWarning, Interval, Options, check_param, root_seed
     from infoflow.flow import information_flow
     from infoflow.flow._api import MEASURES, METHODS
     from infoflow.report import write_report
@@ -479,6 +482,8 @@ def analyze_recording(recording: Any, out_dir: str | Path, *, roles: Any = None,
     check_param(func, "surrogates", surrogates, [Interval(int, 2, None)])
     check_param(func, "n_null", n_null, [Interval(int, 1, None)])
     check_param(func, "alpha", alpha, [Interval(float, 0, 1, closed="neither")])
+    check_param(func, "seed", seed, SEED_CONSTRAINTS)
+    seed = root_seed(seed)  # one root for both measures' flow and structure
     source = "in-memory recording"
     if isinstance(recording, (str, Path)):
         given = Path(recording)

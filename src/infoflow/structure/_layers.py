@@ -20,8 +20,8 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from infoflow._defaults import DEFAULT_ALPHA, DEFAULT_RIDGE, DEFAULT_SEED
-from infoflow._validation import (Anything, CallableOK, InfoflowWarning, InstanceOf, Interval, NoneOK, Options,
-                                  check_seed, validate_params)
+from infoflow._validation import (SEED_CONSTRAINTS, Anything, CallableOK, InfoflowWarning, InstanceOf, Interval, NoneOK,
+                                  Options, check_seed, validate_params)
 from infoflow.structure._direction import _json
 from infoflow.structure._input import WEIGHTS, read_flow
 from infoflow.structure._null import LAYER_NULLS, NULL_DESCRIPTIONS, null_graphs, null_raw, uniform_progressions
@@ -407,7 +407,7 @@ _CONSTRAINTS = {
     "n_null": [Interval(int, 1, None)],
     "alpha": [Interval(float, 0, 1, closed="neither")],
     "resolution": [Interval(float, 0, 1, closed="left")],
-    "seed": [NoneOK(), Interval(int, 0, None), InstanceOf(np.random.Generator)],
+    "seed": SEED_CONSTRAINTS,
     "roles": [NoneOK(), InstanceOf(list, tuple, np.ndarray)],
     "significant": [NoneOK(), Anything()],
     "weight": [Options(*WEIGHTS)],
