@@ -15,7 +15,8 @@ import numpy as np
 import xarray as xr
 
 from infoflow import __version__
-from infoflow._defaults import DEFAULT_BANDWIDTH, DEFAULT_BINS, DEFAULT_K, DEFAULT_NOISE_SD, DEFAULT_SEED
+from infoflow._defaults import (DEFAULT_ALPHA, DEFAULT_BANDWIDTH, DEFAULT_BINS, DEFAULT_K, DEFAULT_NOISE_SD,
+                               DEFAULT_SEED)
 from infoflow._validation import (SEED_CONSTRAINTS, Anything, InfoflowWarning, InstanceOf, Interval, NoneOK, root_seed,
                                   validate_params)
 from infoflow.bottleneck._recordings import as_recordings, count_tied_units, hidden_activity
@@ -279,7 +280,7 @@ def information_plane(recordings: Any, /, *, estimators: Sequence[str] = ("binni
         "n_channel_x": int(prepared[0][1].shape[1]), "n_warnings": int(n_warn),
         "max_samples": "none" if max_samples is None else int(max_samples),
         "compression_criterion": COMPRESSION_CRITERION, "compression_rel_drop": 0.05,
-        "compression_noise_factor": 3.0, "compression_alpha": 0.05,
+        "compression_noise_factor": 3.0, "compression_alpha": DEFAULT_ALPHA,
         "neuron_corr_ci": "Pearson r across hidden neurons, 95% Fisher-z interval",
         "infoflow_version": __version__,
     })

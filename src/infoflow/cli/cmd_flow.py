@@ -17,6 +17,7 @@ from typing import Any
 
 import typer
 
+from infoflow._defaults import DEFAULT_ALPHA, DEFAULT_LAGS, DEFAULT_SURROGATES
 from infoflow._io import load_dataset, save_dataset, source_fingerprint
 from infoflow._validation import InvalidParameterError
 from infoflow.cli._common import (app, collect_warnings, handle_errors, print_summary, progress_callback, show_warnings,
@@ -212,9 +213,9 @@ def flow(
     run_dir: Path = typer.Argument(..., help="Run folder (with recording.zarr) or an activity file (.zarr/.nc/.npy/.npz/.csv)."),
     method: Method = typer.Option(Method.ksg, help="Estimator: ksg (accurate) or gaussian_copula (fast)."),
     measure: Measure = typer.Option(Measure.te, help="Measure that gets p-values: te or flow (TDMI - MI)."),
-    lags: str = typer.Option("1,2,3", help="Source-to-target lags, comma-separated."),
-    surrogates: int = typer.Option(100, min=2, help="Circular time-shift surrogates per epoch."),
-    alpha: float = typer.Option(0.05, help="Benjamini-Hochberg false discovery rate."),
+    lags: str = typer.Option(",".join(map(str, DEFAULT_LAGS)), help="Source-to-target lags, comma-separated."),
+    surrogates: int = typer.Option(DEFAULT_SURROGATES, min=2, help="Circular time-shift surrogates per epoch."),
+    alpha: float = typer.Option(DEFAULT_ALPHA, help="Benjamini-Hochberg false discovery rate."),
     epochs: str = typer.Option("last", help="Epochs: 'last', 'all' or labels like '0,5,10'."),
     screen: bool = typer.Option(False, "--screen/--no-screen", help="Screen pairs with the Gaussian copula first (ksg)."),
     sequential: Sequential = typer.Option(Sequential.auto, help="Stop drawing surrogates for pairs already decided: "

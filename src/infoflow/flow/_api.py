@@ -6,7 +6,8 @@ Dataset it returns (saved as ``flow.nc``). Users import it as ``infoflow.flow.in
 
 from __future__ import annotations
 
-from infoflow._defaults import DEFAULT_ALPHA, DEFAULT_JITTER, DEFAULT_LAGS, DEFAULT_SEED, DEFAULT_SURROGATES
+from infoflow._defaults import (DEFAULT_ALPHA, DEFAULT_JITTER, DEFAULT_LAGS, DEFAULT_SEED, DEFAULT_SURROGATES,
+                               FLOW_METHODS)
 from infoflow._validation import (Anything, CallableOK, InstanceOf, Interval, InvalidParameterError, NoneOK, Options,
                                   SEED_CONSTRAINTS, root_seed, validate_params)
 from infoflow.flow import _schedule
@@ -15,7 +16,7 @@ from infoflow.flow._input import FUNC, read_activity, resolve_k
 from infoflow.flow._plan import make_plan
 from infoflow.flow._sequential import run_epoch
 
-METHODS = ("ksg", "gaussian_copula")
+METHODS = FLOW_METHODS
 MEASURES = ("te", "flow")
 PVALUES = ("fit", "empirical")
 

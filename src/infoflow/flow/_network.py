@@ -46,7 +46,8 @@ from typing import Any
 
 import numpy as np
 
-from infoflow._defaults import DEFAULT_ALPHA, DEFAULT_JITTER, DEFAULT_LAGS, DEFAULT_SEED, DEFAULT_SURROGATES
+from infoflow._defaults import (DEFAULT_ALPHA, DEFAULT_JITTER, DEFAULT_LAGS, DEFAULT_SEED, DEFAULT_SURROGATES,
+                               FLOW_METHODS)
 from infoflow._validation import (Anything, CallableOK, InfoflowWarning, InstanceOf, Interval, InvalidParameterError,
                                   NoneOK, Options, SEED_CONSTRAINTS, _check_finite_activity, check_lags, root_seed,
                                   validate_params)
@@ -56,7 +57,7 @@ from infoflow.flow import _significance as sig
 from infoflow.flow._engine import autocorr_times, epoch_seed
 
 FUNC = "effective_network"
-METHODS = ("ksg", "gaussian_copula")
+METHODS = FLOW_METHODS
 ALGORITHM = ("greedy multivariate transfer entropy (Lizier & Rubinov 2012): own past, then (source, lag) "
              "candidates by maximum-statistic inclusion and pruning of the weakest, an omnibus test per "
              "target, Benjamini-Hochberg across targets (after Novelli et al. 2019)")

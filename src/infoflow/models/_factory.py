@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from infoflow._defaults import ARCHITECTURES
 from infoflow._validation import SEED_CONSTRAINTS, Interval, Options, root_seed, validate_params
 from infoflow.models._base import INITS, NONLINEARITIES, RecurrentModel
 from infoflow.models._fully_recurrent import FullyRecurrentNet
 from infoflow.models._standard import StandardRNN
-
-ARCHITECTURES = ("fully_recurrent", "elman", "gru", "lstm")
 
 
 @validate_params({

@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from infoflow._defaults import DEFAULT_ALPHA, DEFAULT_LAGS, DEFAULT_SEED, DEFAULT_SURROGATES
 from infoflow._io import atomic_write_json, load_dataset, save_dataset
 from infoflow._validation import InvalidParameterError
 from infoflow.pipeline._stages import run_stage
@@ -73,9 +74,9 @@ class RunOptions:
     # flow and significance
     flow_method: str = "gaussian_copula"
     measure: str = "te"
-    lags: tuple[int, ...] = (1, 2, 3)
-    surrogates: int = 100
-    alpha: float = 0.05
+    lags: tuple[int, ...] = DEFAULT_LAGS
+    surrogates: int = DEFAULT_SURROGATES
+    alpha: float = DEFAULT_ALPHA
     screen: bool = True
     condition_on_input: bool = False
     theiler: int = 0
@@ -422,10 +423,11 @@ def _remove(path: Path) -> None:
 
 
 def analyze_recording(recording: Any, out_dir: str | Path, *, roles: Any = None, method: str = "ksg",
-                      lags: tuple[int, ...] = (1, 2, 3), surrogates: int = 100, alpha: float = 0.05,
-                      measure: str = "te", screen: bool = True, n_null: int = 199, epochs: Any = None,
-                      time_column: str | None = None, fill: str | None = None, scheduler: str | None = None,
-                      seed: int | np.random.Generator | None = 0, progress: ProgressFn | None = None) -> RunReport:
+                      lags: tuple[int, ...] = DEFAULT_LAGS, surrogates: int = DEFAULT_SURROGATES,
+                      alpha: float = DEFAULT_ALPHA, measure: str = "te", screen: bool = True, n_null: int = 199,
+                      epochs: Any = None, time_column: str | None = None, fill: str | None = None,
+                      scheduler: str | None = None, seed: int | np.random.Generator | None = DEFAULT_SEED,
+                      progress: ProgressFn | None = None) -> RunReport:
     """Flow, structure and report for a recording a user brings (no training history needed).
 
     Both measures are analysed: `measure` gives ``flow.nc``/``structure.json`` and the other one
