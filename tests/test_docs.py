@@ -128,16 +128,16 @@ def test_quick_is_described_as_it_is():
     quick, full = RunOptions.quick_options(), RunOptions()
     text = (DOCS / "cli.md").read_text("utf-8")
     row = next(line for line in text.splitlines() if line.startswith("| `--quick` |"))
-    assert f"{quick.epochs} epochs" in row and f"{quick.surrogates} surrogates" in row
-    if quick.n_units == full.n_units:
-        assert "fewer units" not in row and f"same {quick.n_units} units" in row
+    assert f"{quick.train.epochs} epochs" in row and f"{quick.surrogates} surrogates" in row
+    if quick.train.n_units == full.train.n_units:
+        assert "fewer units" not in row and f"same {quick.train.n_units} units" in row
     import typer.main
 
     from infoflow.cli import app
 
     run = typer.main.get_command(app).commands["run"]
     help_text = next(p.help for p in run.params if p.name == "quick")
-    assert ("fewer units" in help_text) == (quick.n_units < full.n_units)
+    assert ("fewer units" in help_text) == (quick.train.n_units < full.train.n_units)
 
 
 def test_cli_defaults_in_docs_match_the_app():

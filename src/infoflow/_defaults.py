@@ -16,8 +16,21 @@ DEFAULT_BANDWIDTH = 0.1
 """Variance of the Gaussian noise added by the KDE estimator (Saxe et al. 2018 used 0.1)."""
 
 DEFAULT_ALPHA = 0.05
+"""Significance / false-discovery-rate level of every test (``alpha`` always means this)."""
+
 DEFAULT_SURROGATES = 100
 DEFAULT_LAGS = (1, 2, 3)
+
+FLOW_METHODS = ("ksg", "gaussian_copula")
+"""Estimators of ``information_flow`` and ``effective_network`` (and of the CLI's ``--method``)."""
+
+ARCHITECTURES = ("fully_recurrent", "elman", "gru", "lstm")
+NONLINEARITIES = ("tanh", "relu", "sigmoid")
+INITS = ("orthogonal", "normal", "default")
+"""Model names (``infoflow.models`` re-exports them); here so the CLI can offer them without importing torch."""
+
+DEFAULT_RIDGE = 0.1
+"""SpringRank's ridge (regulariser), relative to the mean node strength (``structure.progression``)."""
 
 ROLES = ("input", "hidden", "output")
 ACTIVITY_DIMS = ("epoch", "time", "neuron")

@@ -162,14 +162,40 @@ def validate_params(constraints: Mapping[str, Iterable[Any]]) -> Callable:
     return decorator
 
 
-# --------------------------------------------------------------------------- data checks
+# --------------------------------------------------------------------------- seeds
+SEED_CONSTRAINTS = (NoneOK(), Interval(int, 0, None), InstanceOf(np.random.Generator))
+"""What every public ``seed`` parameter accepts (docs/design.md, glossary): a non-negative int, None
+(fresh entropy: different numbers on each call) or a ``numpy.random.Generator``."""
+
+ROOT_SEED_BOUND = 2 ** 31
+"""Root seeds drawn from a Generator or fresh entropy lie in [0, 2**31): they are recorded in result
+attrs, and netCDF-3 (the scipy engine of ``save_dataset``) stores 32-bit signed integers only."""
+
+
 def check_seed(seed: int | None | np.random.Generator) -> np.random.Generator:
-    """Turn an int / None / Generator into a Generator (None -> fresh entropy)."""
+    """Turn an int / None / Generator into a Generator (None -> fresh entropy; a Generator is returned
+    as it is, so drawing from the result consumes the caller's stream)."""
     if isinstance(seed, np.random.Generator):
         return seed
     if seed is None or (isinstance(seed, numbers.Integral) and not isinstance(seed, bool) and seed >= 0):
         return np.random.default_rng(seed)
     raise InvalidParameterError(f"seed must be a non-negative int, None or a numpy Generator; got {seed!r}.")
+
+
+def root_seed(seed: int | None | np.random.Generator) -> int:
+    """One non-negative int for functions that key several random streams by it
+    (``default_rng([root, epoch, ...])``), so the streams do not depend on the order they are used in.
+
+    An int is returned unchanged (the same numbers as passing it always gave). A Generator is consumed:
+    one integer in [0, ROOT_SEED_BOUND) is drawn from it, so the caller's stream moves on and two calls
+    with the same Generator differ, as any draw from it would. None draws that integer from fresh entropy.
+    """
+    if isinstance(seed, numbers.Integral) and not isinstance(seed, bool) and seed >= 0:
+        return int(seed)
+    return int(check_seed(seed).integers(0, ROOT_SEED_BOUND))
+
+
+# --------------------------------------------------------------------------- data checks
 
 
 def check_array(x: Any, *, name: str, func: str, ndim: tuple[int, ...] = (1, 2), min_samples: int = 1,

@@ -49,12 +49,12 @@ def test_flow_writes_flow_nc_and_summary(tmp_path, runner):
 def test_flow_all_epochs_and_options(tmp_path, runner):
     run = _run_dir(tmp_path)
     res = runner.invoke(app, ["flow", str(run), "--method", "gaussian_copula", "--surrogates", "10", "--lags", "1",
-                              "--epochs", "all", "--measure", "flow", "--null", "empirical", "--scheduler", "inprocess",
+                              "--epochs", "all", "--measure", "flow", "--pvalue", "empirical", "--scheduler", "inprocess",
                               "--condition-on-input", "--sequential", "on", "--out", str(tmp_path / "x.nc")],
                         catch_exceptions=False)
     assert res.exit_code == 0, res.output
     ds = load_dataset(tmp_path / "x.nc")
-    assert ds.sizes["epoch"] == 2 and ds.attrs["measure"] == "flow" and ds.attrs["null"] == "empirical"
+    assert ds.sizes["epoch"] == 2 and ds.attrs["measure"] == "flow" and ds.attrs["pvalue"] == "empirical"
     assert ds.attrs["condition_on_input"] == 1 and ds.attrs["sequential"] == 1
     assert "surrogates drawn per tested pair" in res.output and "sequential; at most 10" in res.output
     bad = runner.invoke(app, ["flow", str(run), "--sequential", "maybe"])

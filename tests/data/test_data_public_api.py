@@ -1,4 +1,4 @@
-"""Every public function of infoflow.data validates every parameter (style guide, section 3)."""
+"""Every public function of infoflow.data validates every parameter (docs/design.md, "Public functions")."""
 
 import inspect
 

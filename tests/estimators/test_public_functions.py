@@ -43,7 +43,7 @@ def test_constraints_match_signature(func):
     constraints = func.__infoflow_constraints__
     params = inspect.signature(func).parameters
     assert set(constraints) == set(params)
-    # data positional-only, options keyword-only (STYLE section 2)
+    # data positional-only, options keyword-only (docs/design.md, "Public functions")
     for name, p in params.items():
         expected = inspect.Parameter.POSITIONAL_ONLY if name in DATA - {"condition"} else inspect.Parameter.KEYWORD_ONLY
         assert p.kind is expected, name

@@ -42,7 +42,7 @@ def test_var_network_significant_edges_are_exactly_the_true_ones():
     assert _edges(ds) == _true_edges(act) == {("n0", "n1"), ("n2", "n3")}
     for src, tgt in _true_edges(act):
         assert ds["te_peak_lag"].sel(source=src, target=tgt).item() == 1
-    assert ds.attrs["null"] == "fit" and ds.attrs["measure"] == "te"
+    assert ds.attrs["pvalue"] == "fit" and ds.attrs["measure"] == "te"
 
 
 def test_delay_chain_ksg_finds_true_edges_at_the_true_lag():
@@ -200,10 +200,10 @@ def test_fitted_null_reaches_below_empirical_floor():
     w[0, 1] = 0.5
     act = var_network(2000, w, seed=0)
     fit = information_flow(act, lags=1, surrogates=20, **GC)
-    emp = information_flow(act, lags=1, surrogates=20, null="empirical", **GC)
+    emp = information_flow(act, lags=1, surrogates=20, pvalue="empirical", **GC)
     assert fit["pvalue"].values[0, 1] < 1 / 21
     assert emp["pvalue"].values[0, 1] == pytest.approx(1 / 21)
-    assert emp.attrs["null"] == "empirical"
+    assert emp.attrs["pvalue"] == "empirical"
     np.testing.assert_array_equal(fit["te"].values, emp["te"].values)  # the estimate does not move
 
 
@@ -433,7 +433,7 @@ def test_every_parameter_is_validated():
 
     assert set(constraints) == set(inspect.signature(information_flow).parameters)
     assert "activity" in sig
-    for name, bad in [("alpha", 1.5), ("history", 0), ("theiler", -1), ("seed", -1), ("null", "tail"),
+    for name, bad in [("alpha", 1.5), ("history", 0), ("theiler", -1), ("seed", -1), ("pvalue", "tail"), ("null", "fit"),
                       ("measure", "granger"), ("screen", 1), ("condition_on_input", "yes"), ("block_size", 0),
                       ("callback", 3), ("screen_threshold", 0.0), ("jitter", -1.0)]:
         with pytest.raises(InvalidParameterError, match=name):

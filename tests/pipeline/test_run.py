@@ -74,7 +74,8 @@ def test_options_validation_and_toml(tmp_path):
     cfg = tmp_path / "run.toml"
     cfg.write_text('[run]\nepochs = 7\nseeds = [3, 4]\nquick = true\n')
     opts = options_from_toml(cfg)
-    assert opts.epochs == 7 and opts.seeds == (3, 4) and opts.quick and opts.n_units == RunOptions.quick_options().n_units
+    assert opts.train.epochs == 7 and opts.train.seeds == (3, 4) and opts.quick
+    assert opts.train.n_units == RunOptions.quick_options().train.n_units
     bad = tmp_path / "bad.toml"
     bad.write_text("epochs = [unclosed\n")
     with pytest.raises(ValueError, match="not valid TOML"):
@@ -136,3 +137,52 @@ def test_n_untrained_validation():
     with pytest.raises(InvalidParameterError, match="n_untrained"):
         make_options(n_untrained=-2)
     assert make_options(n_untrained=0).n_untrained == 0
+
+
+# run_options.json of a default run written before RunOptions held a TrainConfig (flat keys)
+OLD_RUN_OPTIONS_JSON = (
+    '{"dataset": "greensboro", "csv": null, "value_columns": null, "time_column": null, "fill": null, '
+    '"channels": ["temperature"], "arch": "fully_recurrent", "n_units": 32, "epochs": 60, "lr": 0.003, '
+    '"batch_size": 128, "seeds": [0, 1, 2], "flow_method": "gaussian_copula", "measure": "te", "lags": [1, 2, 3], '
+    '"surrogates": 100, "alpha": 0.05, "screen": true, "condition_on_input": false, "theiler": 0, '
+    '"track_method": "gaussian_copula", "track_every": 5, "track_surrogates": 50, "scheduler": null, "n_null": 199, '
+    '"n_untrained": 20, "ip_estimators": ["binning", "kde", "gaussian_copula"], "ip_window": 24, "ip_every": 1, '
+    '"ip_per_neuron": ["binning", "gaussian_copula", "ksg"], "ip_max_samples": 1000, "ksg_check": true, '
+    '"network_method": "gaussian_copula", "quick": false}')
+
+
+def test_run_options_hold_a_train_config_and_round_trip(tmp_path):
+    import json
+
+    from infoflow.pipeline import RUN_SEEDS
+    from infoflow.train import TrainConfig
+
+    assert RunOptions().train == TrainConfig(seeds=RUN_SEEDS)  # the training defaults are TrainConfig's own
+    o = make_options(epochs=7, window=12, n_null=29, lags=[1, 2])
+    assert isinstance(o.train, TrainConfig) and o.train.epochs == 7 and o.train.window == 12
+    assert o.train.seeds == RUN_SEEDS and o.lags == (1, 2) and o.n_null == 29
+    path = tmp_path / "run_options.json"
+    path.write_text(json.dumps(o.to_dict()))
+    back = RunOptions.from_dict(json.loads(path.read_text()))
+    assert back == o and back.to_dict() == o.to_dict()
+    quick = RunOptions.quick_options()
+    assert RunOptions.from_dict(json.loads(json.dumps(quick.to_dict()))) == quick and quick.quick
+    given = make_options(train=TrainConfig(epochs=3, seeds=(5,)), n_units=8)
+    assert given.train == TrainConfig(epochs=3, seeds=(5,), n_units=8)
+    with pytest.raises(InvalidParameterError, match="window"):
+        make_options(window=0)  # TrainConfig's own check
+    with pytest.raises(InvalidParameterError, match="train must be"):
+        make_options(train={"epochs": 3})
+
+
+def test_old_run_options_json_still_loads_and_keeps_the_train_stage_up_to_date():
+    import json
+
+    old = json.loads(OLD_RUN_OPTIONS_JSON)
+    assert RunOptions.from_dict(old) == RunOptions()
+    assert RunOptions().to_dict().items() >= old.items()  # the new file holds every old key, same values
+    # the train stage's record is what it was, so a re-run of an old folder does not train again
+    stage = RunOptions().train_options()
+    assert list(stage) == list(old)[:12]
+    assert all((list(v) if isinstance(v, tuple) else v) == old[k] for k, v in stage.items())
+    assert make_options(window=12).train_options()["window"] == 12  # a newly settable option does count

@@ -1,4 +1,5 @@
-"""Hypothesis settings for the property tests (STYLE 6; xarray's properties/conftest.py practice).
+"""Hypothesis settings for the property tests (docs/design.md, "Public functions"; xarray's
+properties/conftest.py practice).
 
 Profile "infoflow-ci" (the default, used by ``make test``): no deadline (numba may compile on the
 first example and 2 shared cores make timings meaningless), a bounded number of examples so the

@@ -13,7 +13,7 @@ VALIDATED = ["progression", "directedness", "layers", "layers_by_epoch", "analyz
 
 # (parameter, wrong type, out-of-range or unknown value); None where no such value exists
 BAD = {
-    "method": (3, "pagerank"), "weight": (1.0, "mi"), "alpha": ("x", -0.5), "normalize": (1, None),
+    "method": (3, "pagerank"), "weight": (1.0, "mi"), "alpha": ("x", -0.5), "ridge": ("x", -0.5), "normalise": (1, None),
     "null": (None, "shuffle"), "n_null": (2.5, 0), "seed": ("a", -1), "epoch": (1.5, None),
     "callback": (5, None), "criterion": (2, "aic"), "max_layers": (2.0, 0), "resolution": ("x", 1.5),
     "roles": (3, None), "bins": (2.5, 0), "max_edges": ("x", 0),
@@ -39,7 +39,7 @@ def test_wrong_types_and_values_are_rejected_by_name(name):
             continue
         if name == "analyze_structure" and pname == "alpha":
             bad_values = ("x", 1.5)
-        if name == "progression" and pname == "alpha":
+        if name == "progression" and pname == "ridge":
             bad_values = ("x", -0.5)
         for bad in bad_values:
             if bad is None and pname not in ("null",):

@@ -8,6 +8,7 @@ import pytest
 import xarray as xr
 from scipy.stats import spearmanr
 
+from infoflow._defaults import DEFAULT_RIDGE
 from infoflow._validation import InfoflowWarning, InvalidParameterError
 from infoflow.structure import progression
 from infoflow.structure._progression import hodge_potential, incoherence, spring_rank, trophic_levels
@@ -102,10 +103,10 @@ def test_hodge_and_springrank_match_least_squares_reference(global_random_seed):
     h, _, _ = hodge_potential(net, pair)
     ref = _lstsq_levels(w, target=net, pair=pair)
     np.testing.assert_allclose(h, ref - ref.mean(), atol=1e-6)
-    alpha = 0.3
-    hs, _, _ = spring_rank(w, alpha)
+    ridge = 0.3
+    hs, _, _ = spring_rank(w, ridge)
     u = (w + w.T).sum(axis=1)
-    ref = _lstsq_levels(w, ridge=alpha * u.mean())  # gradient of the energy gives (Lambda + alpha' I) h = v
+    ref = _lstsq_levels(w, ridge=ridge * u.mean())  # gradient of the energy gives (Lambda + ridge' I) h = v
     np.testing.assert_allclose(hs, ref - ref.min(), atol=1e-6)
 
 
@@ -130,7 +131,7 @@ def test_outputs_upstream_are_not_flipped_by_normalisation():
     da = progression(xr.DataArray(w, dims=("source", "target"), coords={"source": list("abcd"), "target": list("abcd")}),
                      roles=["output", "hidden", "hidden", "input"])
     np.testing.assert_allclose(da.values, [-1.0, -2 / 3, -1 / 3, 0.0])
-    assert "outputs mean -1" in da.attrs["normalization"]
+    assert "outputs mean -1" in da.attrs["normalisation"]
     plain = progression(w)
     np.testing.assert_allclose(plain, [0, 1 / 3, 2 / 3, 1])
 
@@ -140,7 +141,7 @@ def test_disconnected_graph_and_isolated_neuron_warn(tmp_path):
     w[0, 1] = w[1, 2] = 1.0  # component A
     w[3, 4] = 1.0  # component B; neurons 5 and 6 isolated
     with pytest.warns(InfoflowWarning) as rec:
-        h = progression(w, normalize=False)
+        h = progression(w, normalise=False)
     text = " ".join(str(r.message) for r in rec)
     assert "no significant flow" in text and "components" in text
     np.testing.assert_allclose(h[:5], [0, 1, 2, 0, 1])
@@ -171,7 +172,7 @@ def test_dataset_input_gives_labelled_output_and_roundtrips(tmp_path):
     for method in METHODS:
         da = progression(ds, method)
         assert da.dims == ("neuron",) and list(da["role"].values) == roles_for(3, 3)
-        assert da.attrs["method"] == method and da.attrs["normalization"] == "inputs mean 0, outputs mean 1"
+        assert da.attrs["method"] == method and da.attrs["normalisation"] == "inputs mean 0, outputs mean 1"
         assert da.attrs["model"] == "synthetic"
         da.to_netcdf(tmp_path / f"{method}.nc", engine="scipy")
         back = xr.open_dataarray(tmp_path / f"{method}.nc", engine="scipy")
@@ -206,9 +207,26 @@ def test_bad_input_raises_clear_errors():
         progression(np.ones((3, 3)), roles=["input", "output", "middle"])
     with pytest.raises(ValueError, match="no 'te' variable"):
         progression(flow_dataset(np.ones((3, 3))).drop_vars("te"))
-    with pytest.raises(InvalidParameterError, match="alpha"):
-        progression(np.ones((3, 3)), "springrank", alpha=-1.0)
+    with pytest.raises(InvalidParameterError, match="ridge"):
+        progression(np.ones((3, 3)), "springrank", ridge=-1.0)
+    with pytest.raises(InvalidParameterError, match="alpha"):  # the old name of the ridge is gone
+        progression(np.ones((3, 3)), "springrank", alpha=0.1)
     # NaN outside the significance mask is ignored
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", InfoflowWarning)
         progression(bad, significant=~np.isnan(bad))
+
+
+def test_springrank_ridge_shrinks_levels_and_is_recorded():
+    """``ridge`` is SpringRank's regulariser: 0 gives trophic levels, a larger one pulls levels together."""
+    chain = np.diag(np.ones(3), k=1)  # 0 -> 1 -> 2 -> 3, unit weights
+    free = progression(chain, "springrank", ridge=0.0, normalise=False)
+    np.testing.assert_allclose(free, trophic_levels(chain)[0], atol=1e-9)
+    spans = [np.ptp(progression(chain, "springrank", ridge=r, normalise=False)) for r in (0.0, 0.1, 1.0)]
+    assert spans[0] == pytest.approx(3.0) and spans[0] > spans[1] > spans[2] > 0
+    shrunk = progression(chain, "springrank", ridge=1.0, normalise=False)
+    assert np.all(np.diff(shrunk) > 0)  # shrinking never reorders a chain
+    da = progression(flow_dataset(chain), "springrank", ridge=0.5)
+    assert da.attrs["ridge"] == 0.5 and "alpha" not in da.attrs
+    np.testing.assert_allclose(progression(chain, "springrank"),
+                               progression(chain, "springrank", ridge=DEFAULT_RIDGE))

@@ -24,7 +24,7 @@ def test_analyze_structure_is_json_safe_and_complete(chain_ds):
     back = json.loads(json.dumps(out, allow_nan=False))
     assert back["neurons"] == [f"h{i}" for i in range(12)] and back["roles"] == roles_for(4, 3)
     assert set(back["progression"]) == {"trophic", "hodge", "springrank"}
-    assert back["progression_normalization"]["trophic"] == "inputs mean 0, outputs mean 1"
+    assert back["progression_normalisation"]["trophic"] == "inputs mean 0, outputs mean 1"
     assert back["layers"]["n_layers"] == 4
     assert back["directedness"]["f0_pvalue"] <= 0.05 and back["trophic_incoherence"] == back["directedness"]["f0"]
     assert [t["later"] for t in back["directedness"]["role_tests"]] == ["hidden", "output", "output"]
@@ -78,3 +78,15 @@ def test_figures_and_their_data(tmp_path, chain_ds):
         plot_progression_histogram(ds, method="springrank")
     with pytest.raises(ValueError, match="neurons"):
         plot_flow_graph(chain_ds, np.zeros(3))
+
+
+def test_histogram_reads_the_normalisation_rule_of_old_and_new_structure_files():
+    """structure.json written before the normalization -> normalisation rename still plots with its rule."""
+    import matplotlib.pyplot as plt
+
+    base = {"progression": {"trophic": [0.0, 0.5, 1.0]}, "roles": ["input", "hidden", "output"],
+            "neurons": ["a", "b", "c"]}
+    for key in ("progression_normalisation", "progression_normalization"):
+        fig = plot_progression_histogram({**base, key: {"trophic": "inputs mean 0, outputs mean 1"}})
+        assert "inputs mean 0" in fig.axes[0].get_xlabel()
+        plt.close(fig)

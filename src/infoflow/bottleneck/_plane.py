@@ -15,8 +15,10 @@ import numpy as np
 import xarray as xr
 
 from infoflow import __version__
-from infoflow._defaults import DEFAULT_BANDWIDTH, DEFAULT_BINS, DEFAULT_K, DEFAULT_NOISE_SD, DEFAULT_SEED
-from infoflow._validation import (Anything, InfoflowWarning, InstanceOf, Interval, NoneOK, validate_params)
+from infoflow._defaults import (DEFAULT_ALPHA, DEFAULT_BANDWIDTH, DEFAULT_BINS, DEFAULT_K, DEFAULT_NOISE_SD,
+                               DEFAULT_SEED)
+from infoflow._validation import (SEED_CONSTRAINTS, Anything, InfoflowWarning, InstanceOf, Interval, NoneOK, root_seed,
+                                  validate_params)
 from infoflow.bottleneck._recordings import as_recordings, count_tied_units, hidden_activity
 from infoflow.bottleneck._verdict import COMPRESSION_CRITERION, _dataset_verdict, neuron_correlation
 
@@ -84,13 +86,13 @@ def _mi_target(mutual_information: Callable, t: np.ndarray, y: np.ndarray, y_gro
     "per_neuron": [InstanceOf(bool)],
     "epochs": [NoneOK(), InstanceOf(tuple, list, np.ndarray, range)],
     "max_samples": [NoneOK(), Interval(int, 10, None)],
-    "seed": [Interval(int, 0, None)],
+    "seed": SEED_CONSTRAINTS,
     "callback": [NoneOK(), InstanceOf(Callable)],
 })
 def information_plane(recordings: Any, /, *, estimators: Sequence[str] = ("binning", "kde"), window: int = DEFAULT_WINDOW,
                       bins: int | None = None, bandwidth: float | None = None, k: int | None = None,
                       target_groups: int | None = None, noise_sd: float = DEFAULT_NOISE_SD, per_neuron: bool = True, epochs: Sequence[int] | None = None,
-                      max_samples: int | None = None, seed: int = DEFAULT_SEED,
+                      max_samples: int | None = None, seed: int | np.random.Generator | None = DEFAULT_SEED,
                       callback: Callable[[int, int], None] | None = None) -> xr.Dataset:
     """I(X;T) and I(T;Y) per epoch, for the hidden population T and each hidden neuron, in nats.
 
@@ -124,8 +126,10 @@ def information_plane(recordings: Any, /, *, estimators: Sequence[str] = ("binni
         Epoch labels to analyse; None means all.
     max_samples : int or None, default=None
         Use at most this many evenly spaced time steps per epoch (for speed); None means all.
-    seed : int, default=0
-        Seed of the added noise; estimators get it too. Same seed, same numbers.
+    seed : int, None or numpy.random.Generator, default=0
+        Seed of the added noise; estimators get it too. Same seed, same numbers. A Generator is
+        consumed (one root int is drawn from it, recorded in the ``seed`` attr); None draws it from
+        fresh entropy.
     callback : callable(done, total) or None
         Progress, once per (recording, epoch).
 
@@ -162,6 +166,7 @@ def information_plane(recordings: Any, /, *, estimators: Sequence[str] = ("binni
     from infoflow.estimators import mutual_information
 
     func = "information_plane"
+    seed = root_seed(seed)  # the noise streams are keyed by (seed, recording, epoch)
     recs, seeds = as_recordings(recordings, func=func, require=("activity", "inputs", "target"))
     ests = tuple(str(e) for e in estimators)
     if not ests:
@@ -275,7 +280,7 @@ def information_plane(recordings: Any, /, *, estimators: Sequence[str] = ("binni
         "n_channel_x": int(prepared[0][1].shape[1]), "n_warnings": int(n_warn),
         "max_samples": "none" if max_samples is None else int(max_samples),
         "compression_criterion": COMPRESSION_CRITERION, "compression_rel_drop": 0.05,
-        "compression_noise_factor": 3.0, "compression_alpha": 0.05,
+        "compression_noise_factor": 3.0, "compression_alpha": DEFAULT_ALPHA,
         "neuron_corr_ci": "Pearson r across hidden neurons, 95% Fisher-z interval",
         "infoflow_version": __version__,
     })

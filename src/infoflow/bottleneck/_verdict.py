@@ -14,7 +14,8 @@ import xarray as xr
 from scipy import stats
 
 from infoflow._defaults import DEFAULT_ALPHA, DEFAULT_SEED, DEFAULT_VERDICT_RESAMPLES
-from infoflow._validation import Anything, InstanceOf, Interval, NoneOK, Options, check_seed, validate_params
+from infoflow._validation import (SEED_CONSTRAINTS, Anything, Interval, NoneOK, Options, check_seed,
+                                  root_seed, validate_params)
 
 COMPRESSION_CRITERION = (
     "Curves are smoothed by a centred 3-epoch running mean (S). The fall is the largest drawdown of S(I_X): "
@@ -172,7 +173,7 @@ def _curve_verdict(i_x: np.ndarray, i_y: np.ndarray, epochs: np.ndarray, rel_dro
     "alpha": [Interval(float, 0, 1, closed="neither")],
     "n_boot": [Interval(int, 19, None)],
     "ceiling": [NoneOK(), Interval(float, None, None)],
-    "seed": [Interval(int, 0, None), NoneOK(), InstanceOf(np.random.Generator)],
+    "seed": SEED_CONSTRAINTS,
 })
 def compression_verdict(i_x: Any, i_y: Any = None, /, *, epochs: Any = None, rel_drop: float = 0.05,
                         noise_factor: float = 3.0, alpha: float = DEFAULT_ALPHA,
@@ -276,7 +277,7 @@ def _dataset_verdict(plane: xr.Dataset, *, rel_drop: float, noise_factor: float,
         if v not in plane:
             raise ValueError(f"compression_verdict: the Dataset has no {v!r}; pass the result of information_plane.")
     epochs = plane["epoch"].values
-    base = check_seed(seed).integers(0, 2 ** 32) if isinstance(seed, np.random.Generator) else (seed or 0)
+    base = root_seed(seed)
     kw = {"rel_drop": rel_drop, "noise_factor": noise_factor, "alpha": alpha, "n_boot": n_boot}
     result: dict[str, Any] = {}
     for j, est in enumerate(map(str, plane["estimator"].values)):
@@ -314,10 +315,10 @@ def _dataset_verdict(plane: xr.Dataset, *, rel_drop: float, noise_factor: float,
     "confidence": [Interval(float, 0, 1, closed="neither")],
     "method": [Options("fisher", "bootstrap")],
     "n_boot": [Interval(int, 10, None)],
-    "seed": [Interval(int, 0, None), NoneOK(), InstanceOf(np.random.Generator)],
+    "seed": SEED_CONSTRAINTS,
 })
 def neuron_correlation(i_x: Any, i_y: Any, /, *, confidence: float = 0.95, method: str = "fisher",
-                       n_boot: int = 2000, seed: int | None = DEFAULT_SEED) -> dict[str, Any]:
+                       n_boot: int = 2000, seed: int | np.random.Generator | None = DEFAULT_SEED) -> dict[str, Any]:
     """Pearson correlation across neurons between I(h;X) and I(h;Y), with a confidence interval.
 
     Parameters

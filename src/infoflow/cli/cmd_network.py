@@ -13,7 +13,7 @@ from pathlib import Path
 
 import typer
 
-from infoflow._defaults import DEFAULT_ALPHA, DEFAULT_SURROGATES
+from infoflow._defaults import DEFAULT_ALPHA, DEFAULT_LAGS, DEFAULT_SURROGATES
 from infoflow.cli._common import app, collect_warnings, handle_errors, print_summary, progress_callback, show_warnings
 from infoflow.cli.cmd_flow import Method, read_input, save_result
 from infoflow.cli.cmd_train import Fill
@@ -23,8 +23,8 @@ from infoflow.cli.cmd_train import Fill
 @handle_errors
 def network(
     run_dir: Path = typer.Argument(..., help="Run folder (with recording.zarr) or an activity file (.zarr/.nc/.npy/.npz/.csv)."),
-    method: Method = typer.Option("ksg", help="Estimator: ksg (nonlinear) or gaussian_copula (fast, linear/monotone)."),
-    lags: str = typer.Option("1,2,3", help="Source-to-target lags considered, comma-separated."),
+    method: Method = typer.Option(Method.ksg, help="Estimator: ksg (nonlinear) or gaussian_copula (fast, linear/monotone)."),
+    lags: str = typer.Option(",".join(map(str, DEFAULT_LAGS)), help="Source-to-target lags considered, comma-separated."),
     max_history: int = typer.Option(3, min=1, help="Largest lag of each target's own past considered."),
     surrogates: int = typer.Option(DEFAULT_SURROGATES, min=19, help="Circular time-shift surrogates per test."),
     alpha: float = typer.Option(DEFAULT_ALPHA, help="Level of every test and FDR level across targets."),

@@ -12,6 +12,7 @@ from pathlib import Path
 import typer
 from rich.progress import Progress
 
+from infoflow._defaults import DEFAULT_ALPHA, DEFAULT_LAGS, DEFAULT_SURROGATES
 from infoflow._validation import InvalidParameterError
 from infoflow.cli._common import (PROGRESS_COLUMNS, app, collect_warnings, console, err_console, handle_errors,
                                   print_summary, show_warnings, warning_sentences)
@@ -143,9 +144,9 @@ def analyze_command(
                                      "file carries roles."),
     out: Path | None = typer.Option(None, "--out", help="Output folder (default: <activity>_infoflow beside it)."),
     method: Method = typer.Option(Method.ksg, "--method", help="Flow estimator."),
-    surrogates: int = typer.Option(100, "--surrogates", min=2, help="Circular-shift surrogates per pair."),
-    lags: list[str] | None = typer.Option(None, "--lags", help="Lags in steps, e.g. 1,2,3 (default 1,2,3)."),
-    alpha: float = typer.Option(0.05, "--alpha", min=0.0, max=1.0, help="FDR level."),
+    surrogates: int = typer.Option(DEFAULT_SURROGATES, "--surrogates", min=2, help="Circular-shift surrogates per pair."),
+    lags: list[str] | None = typer.Option(None, "--lags", help=f"Lags in steps, e.g. 1,2,3 (default {','.join(map(str, DEFAULT_LAGS))})."),
+    alpha: float = typer.Option(DEFAULT_ALPHA, "--alpha", min=0.0, max=1.0, help="FDR level."),
     screen: bool = typer.Option(True, "--screen/--no-screen", help="With ksg: screen pairs with the Gaussian copula "
                                 "first, test only those that pass with KSG."),
     epochs: str | None = typer.Option(None, "--epochs", help="Epochs analysed: 'all', 'last' or labels like '0,10' "
@@ -161,7 +162,7 @@ def analyze_command(
     from infoflow.pipeline import analyze_recording
 
     started = time.perf_counter()
-    lag_list = int_options(lags, "--lags") or (1, 2, 3)
+    lag_list = int_options(lags, "--lags") or DEFAULT_LAGS
     epoch_sel = _epoch_option(epochs)
     if not activity.exists():
         raise FileNotFoundError(f"{activity} does not exist: pass an activity file or a run folder.")

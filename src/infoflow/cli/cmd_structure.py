@@ -13,27 +13,18 @@ from pathlib import Path
 
 import typer
 
+from infoflow._defaults import DEFAULT_ALPHA
 from infoflow._io import atomic_write_json, load_dataset
 from infoflow.cli._common import (app, collect_warnings, handle_errors, print_summary, progress_callback, show_warnings,
                                   warning_sentences)
+from infoflow.structure._input import WEIGHTS
+from infoflow.structure._layers import CRITERIA
+from infoflow.structure._null import NULLS
 
-
-class Weight(str, Enum):
-    te = "te"
-    flow = "flow"
-    net_flow = "net_flow"
-
-
-class Null(str, Enum):
-    rewire = "rewire"
-    weights = "weights"
-    flip = "flip"
-
-
-class Criterion(str, Enum):
-    silhouette = "silhouette"
-    gap = "gap"
-    bic = "bic"
+# Choices are the library's own constants, so the CLI and analyze_structure accept the same names.
+Weight = Enum("Weight", {w: w for w in WEIGHTS}, type=str)
+Null = Enum("Null", {n: n for n in NULLS}, type=str)
+Criterion = Enum("Criterion", {c: c for c in CRITERIA}, type=str)
 
 
 def _p(x) -> str:
@@ -77,9 +68,10 @@ def stale_reason(flow, run_dir: Path) -> str | None:
 def structure(
     run_dir: Path = typer.Argument(..., help="Run folder holding flow.nc (from `infoflow flow`)."),
     weight: Weight = typer.Option(Weight.te, help="Flow variable used as edge weight."),
-    null: Null = typer.Option(Null.rewire, help="Null model for the direction and layer tests."),
+    null: Null = typer.Option(Null.rewire, help="Null model of the direction test (the layer test compares with "
+                              "uniform progressions)."),
     n_null: int = typer.Option(199, "--n-null", min=1, help="Null draws."),
-    alpha: float = typer.Option(0.05, help="Level of the 'more than one layer' test."),
+    alpha: float = typer.Option(DEFAULT_ALPHA, help="Level of the direction and 'more than one layer' tests."),
     max_layers: int = typer.Option(8, "--max-layers", min=1, help="Largest layer count considered."),
     criterion: Criterion = typer.Option(Criterion.silhouette, help="How the layer count is chosen (always behind the null test)."),
     seed: int = typer.Option(0, min=0, help="Seed of the null draws."),

@@ -12,20 +12,13 @@ from pathlib import Path
 
 import typer
 
+from infoflow._defaults import ARCHITECTURES, NONLINEARITIES
 from infoflow.cli._common import app, handle_errors, print_summary, progress_callback
 
 
-class Arch(str, Enum):
-    fully_recurrent = "fully_recurrent"
-    elman = "elman"
-    gru = "gru"
-    lstm = "lstm"
-
-
-class Nonlinearity(str, Enum):
-    tanh = "tanh"
-    relu = "relu"
-    sigmoid = "sigmoid"
+# Choices are the library's own constants (kept in infoflow._defaults so the CLI needs no torch to list them).
+Arch = Enum("Arch", {a: a for a in ARCHITECTURES}, type=str)
+Nonlinearity = Enum("Nonlinearity", {n: n for n in NONLINEARITIES}, type=str)
 
 
 class Fill(str, Enum):

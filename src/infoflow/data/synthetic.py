@@ -23,13 +23,13 @@ import numpy as np
 import xarray as xr
 
 from infoflow._defaults import ACTIVITY_DIMS, DEFAULT_SEED
-from infoflow._validation import (Anything, InstanceOf, Interval, InvalidParameterError, NoneOK, Options, check_seed,
-                                  validate_params)
+from infoflow._validation import (SEED_CONSTRAINTS, Anything, Interval, InvalidParameterError, NoneOK,
+                                  Options, check_seed, validate_params)
 
 __all__ = ["coupled_ar", "coupled_ar_theory", "var_network", "delay_chain", "chain_adjacency", "parents_network",
            "lorenz", "mackey_glass"]
 
-_SEED = [Interval(int, 0, None), NoneOK(), InstanceOf(np.random.Generator)]
+_SEED = SEED_CONSTRAINTS
 _REAL = [Interval(float, None, None)]
 _NTIME = [Interval(int, 2, None)]
 

@@ -18,6 +18,7 @@ import numpy as np
 import xarray as xr
 
 from infoflow import __version__
+from infoflow._defaults import DEFAULT_ALPHA
 from infoflow._validation import Anything, InstanceOf, Interval, NoneOK, Options, validate_params
 from infoflow.dynamics._gradients import gradient_phases
 from infoflow.dynamics._indicators import LOSSES, indicator_correlations, learning_indicators
@@ -218,7 +219,7 @@ def analyze_dynamics(source: Any, /, *, plane: xr.Dataset | None = None, target:
         "settings": {"target": target, "max_lag": max_lag, "lead_lag_band": ("each seed's indicator and loss detrended (polynomial in log epoch and three decaying "
                                        "exponentials), prewhitened by their own AR fit (order by AIC), cross-correlated "
                                        "at lags -max_lag..max_lag measured steps (reported in epochs); t test on the "
-                                       "degrees of freedom left, Sidak over lags, Holm over indicators at alpha 0.05"),
+                                       f"degrees of freedom left, Sidak over lags, Holm over indicators at alpha {DEFAULT_ALPHA:g}"),
                      "entropy_method": entropy_method, "tc_method": tc_method, "mi_method": mi_method,
                      "bins": ind.attrs["bins"], "max_samples": ind.attrs["max_samples"],
                      "band_across_seeds": "mean and sample SD (also min/max in trajectories)",

@@ -17,7 +17,8 @@ import xarray as xr
 
 from infoflow import __version__
 from infoflow._defaults import DEFAULT_ALPHA, DEFAULT_SEED, DEFAULT_VERDICT_RESAMPLES
-from infoflow._validation import Anything, InstanceOf, Interval, NoneOK, Options, check_seed, validate_params
+from infoflow._validation import (SEED_CONSTRAINTS, Anything, Interval, NoneOK, Options, check_seed,
+                                  root_seed, validate_params)
 from infoflow.dynamics._recordings import as_recordings
 
 GradientSNR = namedtuple("GradientSNR", ["mean_norm", "std_norm", "snr"])
@@ -132,7 +133,7 @@ def _ar1(rng: np.random.Generator, phi: float, n_draws: int, n: int) -> np.ndarr
     "min_size": [Interval(int, 1, None)],
     "trend_degree": [Interval(int, 0, 5)],
     "n_boot": [Interval(int, 19, None)],
-    "seed": [Interval(int, 0, None), NoneOK(), InstanceOf(np.random.Generator)],
+    "seed": SEED_CONSTRAINTS,
 })
 def detect_transition(snr: Any, /, *, epochs: Any = None, alpha: float = DEFAULT_ALPHA, min_ratio: float = 2.0,
                       min_size: int = 3, trend_degree: int = 2, n_boot: int = DEFAULT_VERDICT_RESAMPLES,
@@ -300,10 +301,10 @@ TRAINING_VARS = ("grad_mean_norm", "grad_std_norm")
     "min_ratio": [Interval(float, 1, None)],
     "min_size": [Interval(int, 1, None)],
     "source": [Options("auto", "fixed", "training")],
-    "seed": [Interval(int, 0, None)],
+    "seed": SEED_CONSTRAINTS,
 })
 def gradient_phases(recordings: Any, /, *, alpha: float = DEFAULT_ALPHA, min_ratio: float = 2.0, min_size: int = 3,
-                    source: str = "auto", seed: int = DEFAULT_SEED) -> xr.Dataset:
+                    source: str = "auto", seed: int | np.random.Generator | None = DEFAULT_SEED) -> xr.Dataset:
     """Gradient mean/std norms and SNR per epoch, group and seed, with the drift/diffusion verdict.
 
     Parameters
@@ -318,8 +319,9 @@ def gradient_phases(recordings: Any, /, *, alpha: float = DEFAULT_ALPHA, min_rat
         Which statistics: "fixed" (at fixed weights; a ValueError when not recorded), "training"
         (the minibatches of the epoch's updates, taken at weights that move between batches), or
         "auto": fixed when every recording has them, else training.
-    seed : int, default=0
-        Seed of the bootstrap (each seed and group gets its own stream).
+    seed : int, None or numpy.random.Generator, default=0
+        Seed of the bootstrap (each seed and group gets its own stream, keyed by one root int: a
+        Generator is consumed to draw it, None draws it from fresh entropy).
 
     Returns
     -------
@@ -335,6 +337,7 @@ def gradient_phases(recordings: Any, /, *, alpha: float = DEFAULT_ALPHA, min_rat
         found one, NaN when the answer is not "yes"). Attrs: criterion, source, alpha, min_ratio,
         min_size.
     """
+    seed = root_seed(seed)
     require = FIXED_VARS if source == "fixed" else TRAINING_VARS
     recs, seeds = as_recordings(recordings, func="gradient_phases", require=require)
     use_fixed = source == "fixed" or (source == "auto" and all(all(v in ds for v in FIXED_VARS) for ds in recs))

@@ -21,7 +21,7 @@ import xarray as xr
 from scipy import stats
 
 from infoflow import __version__
-from infoflow._defaults import DEFAULT_BINS
+from infoflow._defaults import DEFAULT_ALPHA, DEFAULT_BINS
 from infoflow._validation import Anything, InfoflowWarning, InstanceOf, Interval, NoneOK, Options, validate_params
 from infoflow.dynamics._recordings import as_recordings, count_tied_units, hidden_activity
 
@@ -501,7 +501,7 @@ an adjusted Rand index between epochs' layerings): they are not screened as indi
     "alpha": [Interval(float, 0, 1, closed="neither")],
 })
 def indicator_correlations(indicators: xr.Dataset, /, *, target: str = "val_loss", max_lag: int = 3,
-                           min_abs_corr: float = 0.5, alpha: float = 0.05) -> dict[str, Any]:
+                           min_abs_corr: float = 0.5, alpha: float = DEFAULT_ALPHA) -> dict[str, Any]:
     """How well does each indicator track `target` across epochs and across seeds?
 
     Parameters

@@ -26,6 +26,7 @@ import numpy as np
 from infoflow import __version__
 from infoflow._defaults import DEFAULT_BANDWIDTH, DEFAULT_BINS, DEFAULT_JITTER, DEFAULT_K, DEFAULT_SEED
 from infoflow._validation import (
+    SEED_CONSTRAINTS,
     Anything,
     InstanceOf,
     Interval,
@@ -61,7 +62,7 @@ C_BINS = [Interval(int, 2, None), NoneOK()]
 C_BANDWIDTH = [Interval(float, 0, None, closed="neither"), NoneOK()]
 C_BIAS = [InstanceOf(bool), NoneOK()]
 C_JITTER = [Interval(float, 0, None)]
-C_SEED = [Interval(int, 0, None), NoneOK(), InstanceOf(np.random.Generator)]
+C_SEED = SEED_CONSTRAINTS
 C_HISTORY = [Interval(int, 1, None)]
 C_FLAG = [InstanceOf(bool)]
 C_NJOBS = [Interval(int, 1, None), Options(-1), NoneOK()]

@@ -6,7 +6,8 @@ Place in the pipeline: between the public functions (``_api``, ``pairwise``) and
 Everything here works on whole recordings shaped (epoch, time, channel), *before* pairs are formed:
 
 * :func:`standardise_and_jitter` (KSG): scale each channel to unit sd and add seeded Gaussian jitter,
-  drawn once per recording so a pair's value never depends on batching or chunking (STYLE 4).
+  drawn once per recording so a pair's value never depends on batching or chunking (same seed,
+  same numbers however the work is cut: docs/design.md, "Public functions").
 * :func:`copula_normalise` (Gaussian copula): ranks -> standard normal scores, once per channel.
 * :func:`lagged_pairs` / :func:`te_embedding`: cut each epoch separately, so no lagged pair and no
   history ever spans two epochs, then stack the epochs.
@@ -34,7 +35,7 @@ def standardise_and_jitter(arr: np.ndarray, *, jitter: float, rng: np.random.Gen
     (where the jitter decides the neighbour order). Ranks are unchanged by shifting or positively
     rescaling a channel, so KSG keeps its affine invariance; identical channels (x and a copy of x)
     still get different jitter, so their ties are broken. The jitter is fixed once per recording,
-    before pairs are formed, so chunking or batching never changes a value (STYLE section 4).
+    before pairs are formed, so chunking or batching never changes a value (docs/design.md).
     """
     flat = arr.reshape(-1, arr.shape[-1])
     mean = flat.mean(axis=0)

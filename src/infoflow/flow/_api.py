@@ -6,17 +6,19 @@ Dataset it returns (saved as ``flow.nc``). Users import it as ``infoflow.flow.in
 
 from __future__ import annotations
 
-from infoflow._defaults import DEFAULT_ALPHA, DEFAULT_JITTER, DEFAULT_LAGS, DEFAULT_SEED, DEFAULT_SURROGATES
-from infoflow._validation import (Anything, CallableOK, InstanceOf, Interval, InvalidParameterError, NoneOK,
-                                  Options, validate_params)
+from infoflow._defaults import (DEFAULT_ALPHA, DEFAULT_JITTER, DEFAULT_LAGS, DEFAULT_SEED, DEFAULT_SURROGATES,
+                               FLOW_METHODS)
+from infoflow._validation import (Anything, CallableOK, InstanceOf, Interval, InvalidParameterError, NoneOK, Options,
+                                  SEED_CONSTRAINTS, root_seed, validate_params)
 from infoflow.flow import _schedule
 from infoflow.flow._assemble import assemble
 from infoflow.flow._input import FUNC, read_activity, resolve_k
 from infoflow.flow._plan import make_plan
 from infoflow.flow._sequential import run_epoch
 
-METHODS = ("ksg", "gaussian_copula")
+METHODS = FLOW_METHODS
 MEASURES = ("te", "flow")
+PVALUES = ("fit", "empirical")
 
 
 @validate_params({
@@ -32,12 +34,12 @@ MEASURES = ("te", "flow")
     "k": [Interval(int, 1, None), NoneOK()],
     "screen": [InstanceOf(bool)],
     "screen_threshold": [Interval(float, 0, 1, closed="right")],
-    "null": [Options("fit", "empirical")],
+    "pvalue": [Options(*PVALUES)],
     "sequential": [Options("auto"), InstanceOf(bool)],
     "min_shift": [Interval(int, 1, None), NoneOK()],
     "epochs": [Anything()],  # "all", "last", an epoch label or a list of them; checked against the data
     "roles": [Anything(), NoneOK()],
-    "seed": [Interval(int, 0, None)],
+    "seed": SEED_CONSTRAINTS,
     "jitter": [Interval(float, 0, None)],
     "scheduler": [_schedule.SchedulerOption()],
     "block_size": [Interval(int, 1, None), NoneOK()],
@@ -45,7 +47,7 @@ MEASURES = ("te", "flow")
 })
 def information_flow(activity, /, *, lags=DEFAULT_LAGS, method="ksg", measure="te", surrogates=DEFAULT_SURROGATES,
                      alpha=DEFAULT_ALPHA, history=1, condition_on_input=False, theiler=0, k=None, screen=False,
-                     screen_threshold=0.1, null="fit", sequential="auto", min_shift=None, epochs="all", roles=None,
+                     screen_threshold=0.1, pvalue="fit", sequential="auto", min_shift=None, epochs="all", roles=None,
                      seed=DEFAULT_SEED, jitter=DEFAULT_JITTER, scheduler=None, block_size=None, callback=None):
     """Information flow between every ordered pair of neurons, with surrogate significance, in nats.
 
@@ -92,10 +94,10 @@ def information_flow(activity, /, *, lags=DEFAULT_LAGS, method="ksg", measure="t
         surrogates, the others get ``pvalue`` 1 (flagged by ``screened``).
     screen_threshold : float, default=0.1
         Lenient, uncorrected p-value a pair needs in the screen to be tested with KSG.
-    null : {"fit", "empirical"}, default="fit"
+    pvalue : {"fit", "empirical"}, default="fit"
         "fit": above the top 20% of the surrogates, p-value from an exponential tail fitted to them
         (can go below 1/(surrogates+1), so FDR over many pairs is possible); below, the empirical
-        p-value. "empirical": (1 + #exceeding)/(S + 1). The ``null_model`` attr says which was used.
+        p-value. "empirical": (1 + #exceeding)/(S + 1). The ``pvalue_model`` attr says which was used.
     sequential : "auto" or bool, default="auto"
         Stop drawing surrogates for a pair once its decision is settled (see Notes); ``n_surrogates``
         records how many each pair got. "auto": on for method="ksg", whose surrogates cost
@@ -107,12 +109,14 @@ def information_flow(activity, /, *, lags=DEFAULT_LAGS, method="ksg", measure="t
         Epoch labels (the ``epoch`` coordinate) to analyse, each on its own.
     roles : list of str or None, default=None
         One role per neuron for NumPy input (default all "hidden"); overrides a DataArray's roles.
-    seed : int, default=0
+    seed : int, None or numpy.random.Generator, default=0
         Seeds the jitter (per epoch) and the surrogate shifts: same seed, same numbers. Epoch ``e``
         is prepared exactly as the estimators prepare it with
         ``seed=np.random.default_rng([seed, e])``, so each cell of ``mi``, ``tdmi`` and ``te_lag``
         equals :func:`~infoflow.estimators.pairwise_mutual_information` or
         :func:`~infoflow.estimators.pairwise_transfer_entropy` of that epoch with that seed, bitwise.
+        A Generator is consumed: one root int is drawn from it and used as the int seed (recorded in
+        the ``seed`` attr); None draws that root from fresh entropy.
     jitter : float, default=1e-10
         Scale of the Gaussian jitter added to standardised data before KSG (ties).
     scheduler : None, "inprocess", "local", str or distributed.Client, default=None
@@ -151,7 +155,7 @@ def information_flow(activity, /, *, lags=DEFAULT_LAGS, method="ksg", measure="t
           where sequential testing stopped early; 0 on the diagonal and for screened-out pairs).
         - with ``screen=True``: ``screened`` (bool, passed the screen) and ``pvalue_screen``.
 
-        Attrs: estimator, k (KSG), theiler, jitter, seed, surrogates, min_shift, null, alpha, fdr, measure,
+        Attrs: estimator, k (KSG), theiler, jitter, seed, surrogates, min_shift, pvalue, alpha, fdr, measure,
         lags, history, condition_on_input, screen, n_samples, infoflow_version, plus the input's attrs.
 
     See Also
@@ -166,7 +170,7 @@ def information_flow(activity, /, *, lags=DEFAULT_LAGS, method="ksg", measure="t
     targets stay in place. When the peak over lags is tested, each surrogate contributes its own
     peak over the same lags, so selecting the lag is paid for. With S surrogates an empirical
     p-value is at least 1/(S+1): with S=100 and 156 pairs, BH at 0.05 would need 31 pairs at that
-    floor, hence the default tail fit (``null`` attr records which was used). A normal fit would be
+    floor, hence the default tail fit (``pvalue`` attr records which was used). A normal fit would be
     anti-conservative there: MI/TE nulls are right-skewed (2n I is about chi-square), more so for a
     maximum over lags; the exponential tail is heavier. FDR is Benjamini-Hochberg over the
     ordered pairs of each epoch separately.
@@ -178,7 +182,7 @@ def information_flow(activity, /, *, lags=DEFAULT_LAGS, method="ksg", measure="t
     `surrogates`. After each round a pair stops when its decision is settled: either so many of
     its surrogates reach its observed statistic that a pair with the largest p-value BH could still
     reject (alpha times the share of pairs not yet ruled out) would show that many with
-    probability under 0.001 (futility; Besag & Clifford 1991), or (``null="fit"``)
+    probability under 0.001 (futility; Besag & Clifford 1991), or (``pvalue="fit"``)
     Benjamini-Hochberg on every pair's current p-value times 10 already rejects it, and then the
     final BH rejects it whatever the other pairs show (acceptance). Its p-value is computed from
     the surrogates it got. Pairs near the threshold get all of them. The rounds depend only on
@@ -205,6 +209,7 @@ def information_flow(activity, /, *, lags=DEFAULT_LAGS, method="ksg", measure="t
     >>> bool(ds.significant.sel(source="n0", target="n1")), bool(ds.significant.sel(source="n1", target="n0"))
     (True, False)
     """
+    seed = root_seed(seed)  # a Generator gives one root int; the per-epoch streams are keyed by it
     k = resolve_k(method, k)
     if screen and method != "ksg":
         raise InvalidParameterError(f"{FUNC}: screen=True screens KSG with the Gaussian copula; it needs "
@@ -213,7 +218,7 @@ def information_flow(activity, /, *, lags=DEFAULT_LAGS, method="ksg", measure="t
                         method=method, k=k, history=history, theiler=theiler)
     executor = _schedule.make_executor(scheduler)
     plan = make_plan(method=method, measure=measure, lags=inp.lags, history=history, k=k, theiler=theiler,
-                     surrogates=surrogates, alpha=alpha, null=null, sequential=sequential, block_size=block_size,
+                     surrogates=surrogates, alpha=alpha, pvalue=pvalue, sequential=sequential, block_size=block_size,
                      screen=screen, screen_threshold=screen_threshold, min_shift=min_shift, seed=seed, jitter=jitter,
                      condition_on_input=condition_on_input, n_workers=executor.n_workers,
                      on_dask=isinstance(executor, _schedule.DaskExecutor))

@@ -48,7 +48,7 @@ def assemble(inp: FlowInput, results: list[dict], plan: Plan):
 
     from infoflow import __version__
 
-    da, labels, measure, null = inp.da, inp.labels, plan.measure, plan.null
+    da, labels, measure, pvalue = inp.da, inp.labels, plan.measure, plan.pvalue
 
     names = [str(v) for v in da["neuron"].values]
     roles = [str(v) for v in da["role"].values]
@@ -75,7 +75,7 @@ def assemble(inp: FlowInput, results: list[dict], plan: Plan):
             "te_lag": (lag_pair, res["te"], {"long_name": "transfer entropy at each lag", **nat}),
             "te_peak_lag": (pair, te_lag, {"long_name": "lag of peak transfer entropy (0: none)", "units": "step"}),
             "pvalue": (pair, res["pvalue"], {"long_name": f"p-value of peak-over-lags {measure}", "units": "1",
-                                             "null": null}),
+                                             "pvalue": pvalue}),
             "pvalue_source": (pair, res["pvalue_source"], {"long_name": "which p-value the pair got", "units": "1",
                                                            "flag_meanings": ", ".join(f"{i}: {m}" for i, m in
                                                                                       enumerate(sig.PVALUE_SOURCES))}),
@@ -119,11 +119,11 @@ def assemble(inp: FlowInput, results: list[dict], plan: Plan):
         "long_name": "information flow between neuron pairs", "units": "nat", "estimator": plan.method,
         "theiler": plan.theiler, "jitter": plan.jitter, "seed": plan.seed, "surrogates": plan.surrogates,
         "surrogate_kind": "circular time shift of the source",
-        "min_shift": int(max(r["min_shift"] for r in results)), "null": null,
-        "null_model": ("exponential (GPD shape 0) tail fitted to the top 20% of surrogates, predictive (Lomax) form, "
+        "min_shift": int(max(r["min_shift"] for r in results)), "pvalue": pvalue,
+        "pvalue_model": ("exponential (GPD shape 0) tail fitted to the top 20% of surrogates, predictive (Lomax) form, "
                        "beyond the largest surrogate unless the tail is heavy; empirical otherwise (pvalue_source); "
                        "never below 1/(distinct shifts + 1)"
-                       if null == "fit" else "empirical rank, (1 + #exceeding) / (surrogates + 1)"),
+                       if pvalue == "fit" else "empirical rank, (1 + #exceeding) / (surrogates + 1)"),
         "sequential": int(plan.sequential),
         "sequential_rule": ("rounds ending at " + ", ".join(str(m) for m in sig.checkpoints(plan.surrogates, True))
                             + " surrogates; a pair stops for futility when P(Binomial(m, a) >= its exceedances) < "

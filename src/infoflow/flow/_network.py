@@ -46,16 +46,18 @@ from typing import Any
 
 import numpy as np
 
-from infoflow._defaults import DEFAULT_ALPHA, DEFAULT_JITTER, DEFAULT_LAGS, DEFAULT_SEED, DEFAULT_SURROGATES
+from infoflow._defaults import (DEFAULT_ALPHA, DEFAULT_JITTER, DEFAULT_LAGS, DEFAULT_SEED, DEFAULT_SURROGATES,
+                               FLOW_METHODS)
 from infoflow._validation import (Anything, CallableOK, InfoflowWarning, InstanceOf, Interval, InvalidParameterError,
-                                  NoneOK, Options, _check_finite_activity, check_lags, validate_params)
+                                  NoneOK, Options, SEED_CONSTRAINTS, _check_finite_activity, check_lags, root_seed,
+                                  validate_params)
 from infoflow.estimators._pairwise import prepare, resolve_estimator
 from infoflow.flow import _schedule
 from infoflow.flow import _significance as sig
 from infoflow.flow._engine import autocorr_times, epoch_seed
 
 FUNC = "effective_network"
-METHODS = ("ksg", "gaussian_copula")
+METHODS = FLOW_METHODS
 ALGORITHM = ("greedy multivariate transfer entropy (Lizier & Rubinov 2012): own past, then (source, lag) "
              "candidates by maximum-statistic inclusion and pruning of the weakest, an omnibus test per "
              "target, Benjamini-Hochberg across targets (after Novelli et al. 2019)")
@@ -311,7 +313,7 @@ def search_target(x: np.ndarray, cond: np.ndarray | None, j: int, plan: _Plan, e
     "min_shift": [Interval(int, 1, None), NoneOK()],
     "epochs": [Anything()],
     "roles": [Anything(), NoneOK()],
-    "seed": [Interval(int, 0, None)],
+    "seed": SEED_CONSTRAINTS,
     "jitter": [Interval(float, 0, None)],
     "scheduler": [_schedule.SchedulerOption()],
     "callback": [CallableOK(), NoneOK()],
@@ -355,8 +357,9 @@ def effective_network(activity, /, *, lags=DEFAULT_LAGS, method="ksg", surrogate
         Epoch labels to analyse, each on its own.
     roles : list of str or None, default=None
         One role per neuron for NumPy input.
-    seed : int, default=0
-        Seeds the jitter and the surrogate shifts: same seed, same network.
+    seed : int, None or numpy.random.Generator, default=0
+        Seeds the jitter and the surrogate shifts: same seed, same network. A Generator is consumed
+        (one root int is drawn from it, recorded in the ``seed`` attr); None draws it from fresh entropy.
     jitter : float, default=1e-10
     scheduler : None, "inprocess", "local", str or distributed.Client, default=None
         As for :func:`information_flow`; each target is one task.
@@ -393,6 +396,7 @@ def effective_network(activity, /, *, lags=DEFAULT_LAGS, method="ksg", surrogate
 
     from infoflow.flow._input import activity_array, input_condition, select_epochs
 
+    seed = root_seed(seed)  # a Generator gives one root int; the per-epoch, per-target streams are keyed by it
     dataset = activity if isinstance(activity, xr.Dataset) else None
     da = activity_array(activity, roles, func=FUNC)
     n_time, n_neuron = da.sizes["time"], da.sizes["neuron"]

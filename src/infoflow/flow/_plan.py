@@ -39,7 +39,7 @@ class Plan:
     theiler: int
     surrogates: int
     alpha: float
-    null: str
+    pvalue: str
     sequential: bool
     marks: tuple[int, ...]
     rounds: tuple[tuple[slice, ...], ...]
@@ -64,7 +64,7 @@ class Plan:
 
 
 def make_plan(*, method: str, measure: str, lags: tuple[int, ...], history: int, k: int, theiler: int,
-              surrogates: int, alpha: float, null: str, sequential, block_size: int | None, screen: bool,
+              surrogates: int, alpha: float, pvalue: str, sequential, block_size: int | None, screen: bool,
               screen_threshold: float, min_shift: int | None, seed: int, jitter: float,
               condition_on_input: bool, n_workers: int, on_dask: bool) -> Plan:
     """Resolve the estimators (an option the method does not use raises), ``sequential="auto"``, the
@@ -84,7 +84,7 @@ def make_plan(*, method: str, measure: str, lags: tuple[int, ...], history: int,
         block_size = max(1, math.ceil(min(np.diff([0, *marks])) / (2 * n_workers)))
     rounds = _schedule.rounds(marks, block_size)
     return Plan(method=method, measure=measure, lags=tuple(lags), history=int(history), k=int(k),
-                theiler=int(theiler), surrogates=int(surrogates), alpha=float(alpha), null=null,
+                theiler=int(theiler), surrogates=int(surrogates), alpha=float(alpha), pvalue=pvalue,
                 sequential=bool(sequential), marks=tuple(marks), rounds=tuple(tuple(r) for r in rounds),
                 block_size=int(block_size), screen=bool(screen), screen_threshold=float(screen_threshold),
                 min_shift=None if min_shift is None else int(min_shift), seed=int(seed), jitter=float(jitter),

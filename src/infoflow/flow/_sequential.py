@@ -43,7 +43,7 @@ def _screen(ex, prep, plan: Plan, shifts: np.ndarray, n_neuron: int,
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN diagonal
         gc_peak, gc_null_peak = np.nanmax(gc_obs, axis=0), np.nanmax(gc_null, axis=1)
-    p_screen = sig.pvalues(gc_peak, gc_null_peak, kind=plan.null, distinct=distinct)["pvalue"]
+    p_screen = sig.pvalues(gc_peak, gc_null_peak, kind=plan.pvalue, distinct=distinct)["pvalue"]
     return p_screen, np.nan_to_num(p_screen, nan=1.0) <= plan.screen_threshold
 
 
@@ -101,7 +101,7 @@ def run_epoch(ex, inp: FlowInput, label, plan: Plan) -> dict:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)
                 peak_so_far = np.nanmax(null_stat[:stop], axis=1)
-            accepted, futile = sig.settled(peak_obs, peak_so_far, counts, active, kind=plan.null, alpha=plan.alpha,
+            accepted, futile = sig.settled(peak_obs, peak_so_far, counts, active, kind=plan.pvalue, alpha=plan.alpha,
                                            tested=off, alive=alive, distinct=distinct)
             active &= ~(accepted | futile)
             alive &= ~futile
@@ -116,8 +116,8 @@ def _decide(stat, peak_obs, null_stat, counts, mask, off, plan: Plan, distinct: 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN diagonal
         peak_null = np.nanmax(null_stat, axis=1)
-    per_lag = sig.pvalues_ragged(stat, null_stat, counts, kind=plan.null, distinct=distinct)
-    peak = sig.pvalues_ragged(peak_obs, peak_null, counts, kind=plan.null, distinct=distinct)
+    per_lag = sig.pvalues_ragged(stat, null_stat, counts, kind=plan.pvalue, distinct=distinct)
+    peak = sig.pvalues_ragged(peak_obs, peak_null, counts, kind=plan.pvalue, distinct=distinct)
     p = peak["pvalue"]
     if mask is not None:
         # Pairs that failed the screen were not tested with KSG: p = 1 (self-pairs stay NaN).

@@ -256,7 +256,7 @@ def settled(obs: np.ndarray, null: np.ndarray, counts: np.ndarray, active: np.nd
       pairs accepted this way keep p-values at or below alpha r / (n_tests margin), r their number,
       so the final BH rejects every one of them whatever the others show. The margin covers the
       several looks at a pair (its p-values at the checkpoints share their surrogates) and the tail
-      fit's change with more surrogates. Only ``null="fit"`` can get there: an empirical p-value
+      fit's change with more surrogates. Only ``pvalue="fit"`` can get there: an empirical p-value
       is at least 1 / (m + 1).
     """
     if distinct is not None and distinct < null.shape[0]:  # repeats of a shift are no new evidence

@@ -11,8 +11,8 @@ import math
 import torch
 from torch import nn
 
-NONLINEARITIES = ("tanh", "relu", "sigmoid")
-INITS = ("orthogonal", "normal", "default")
+from infoflow._defaults import INITS, NONLINEARITIES  # noqa: F401  (re-exported by infoflow.models)
+
 GROUPS = ("input", "recurrent", "output", "bias")
 
 

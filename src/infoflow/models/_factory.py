@@ -2,23 +2,24 @@
 
 from __future__ import annotations
 
-from infoflow._validation import Interval, NoneOK, Options, validate_params
+import numpy as np
+
+from infoflow._defaults import ARCHITECTURES
+from infoflow._validation import SEED_CONSTRAINTS, Interval, Options, root_seed, validate_params
 from infoflow.models._base import INITS, NONLINEARITIES, RecurrentModel
 from infoflow.models._fully_recurrent import FullyRecurrentNet
 from infoflow.models._standard import StandardRNN
-
-ARCHITECTURES = ("fully_recurrent", "elman", "gru", "lstm")
 
 
 @validate_params({
     "arch": [Options(*ARCHITECTURES)], "n_channels": [Interval(int, 1, None)], "n_units": [Interval(int, 1, None)],
     "n_input_units": [Interval(int, 1, None)], "n_output_units": [Interval(int, 1, None)],
     "nonlinearity": [Options(*NONLINEARITIES)], "init": [Options(*INITS)],
-    "gain": [Interval(float, 0, None, closed="neither")], "seed": [Interval(int, 0, None), NoneOK()],
+    "gain": [Interval(float, 0, None, closed="neither")], "seed": SEED_CONSTRAINTS,
 })
 def build_model(arch: str = "fully_recurrent", *, n_channels: int = 1, n_units: int = 32, n_input_units: int = 2,
                 n_output_units: int = 1, nonlinearity: str = "tanh", init: str = "orthogonal",
-                gain: float = 1.0, seed: int | None = None) -> RecurrentModel:
+                gain: float = 1.0, seed: int | np.random.Generator | None = None) -> RecurrentModel:
     """Build a recurrent network with the common infoflow interface.
 
     Parameters
@@ -37,8 +38,9 @@ def build_model(arch: str = "fully_recurrent", *, n_channels: int = 1, n_units: 
     init : {"orthogonal", "normal", "default"}, default="orthogonal"
         Recurrent weight initialisation (orthogonal times `gain`, N(0, gain^2/N), or torch's).
     gain : float, default=1.0
-    seed : int or None, default=None
-        If given, seeds torch's generator before creating weights (same seed, same weights).
+    seed : int, None or numpy.random.Generator, default=None
+        If given, seeds torch's generator before creating weights (same seed, same weights); a
+        Generator is consumed (one root int is drawn from it). None leaves torch's generator as it is.
 
     Returns
     -------
@@ -59,7 +61,7 @@ def build_model(arch: str = "fully_recurrent", *, n_channels: int = 1, n_units: 
     if seed is not None:
         import torch
 
-        torch.manual_seed(seed)
+        torch.manual_seed(root_seed(seed))
     if arch == "fully_recurrent":
         return FullyRecurrentNet(n_channels, n_units, n_input_units=n_input_units, n_output_units=n_output_units,
                                  nonlinearity=nonlinearity, init=init, gain=float(gain))

@@ -6,8 +6,18 @@ changed. :func:`analyze_recording` (``infoflow analyze``) does flow -> structure
 recording a user brings.
 """
 
-from infoflow.pipeline._run import (OPTION_NAMES, RunOptions, RunReport, analyze_recording, make_options,
-                                    options_from_toml, run_pipeline, tracked_epochs)
+from typing import Any
 
-__all__ = ["OPTION_NAMES", "RunOptions", "RunReport", "analyze_recording", "make_options", "options_from_toml",
+from infoflow.pipeline._run import (RUN_SEEDS, RunOptions, RunReport, analyze_recording, make_options, options_from_toml,
+                                    run_pipeline, tracked_epochs)
+
+__all__ = ["OPTION_NAMES", "RUN_SEEDS", "RunOptions", "RunReport", "analyze_recording", "make_options", "options_from_toml",
            "run_pipeline", "tracked_epochs"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "OPTION_NAMES":  # the flat option names; needs TrainConfig (torch), so computed on use
+        from infoflow.pipeline import _run
+
+        return _run.OPTION_NAMES
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -39,40 +39,57 @@ import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from infoflow._defaults import DEFAULT_ALPHA, DEFAULT_LAGS, DEFAULT_SEED, DEFAULT_SURROGATES
 from infoflow._io import atomic_write_json, load_dataset, save_dataset
 from infoflow._validation import InvalidParameterError
 from infoflow.pipeline._stages import run_stage
 from infoflow.pipeline._untrained import (MEASURE_TAGS, drop_transient, other_measure, record_untrained,
                                           untrained_comparisons, write_json)
 
+if TYPE_CHECKING:
+    import numpy as np
+
+    from infoflow.train import TrainConfig
+
 ProgressFn = Callable[[str, int, int], None]
+
+
+RUN_SEEDS = (0, 1, 2)
+"""Training seeds of ``infoflow run`` (TrainConfig's own default is one seed; the dynamics need a spread)."""
+
+# options of the training stage that run_options.json and the train stage's record held before RunOptions
+# held a TrainConfig: they stay in the train stage's options so existing run folders stay up to date
+_TRAIN_STAGE_KEYS = ("dataset", "csv", "value_columns", "time_column", "fill", "channels", "arch", "n_units",
+                     "epochs", "lr", "batch_size", "seeds")
+
+
+def _run_train_config() -> TrainConfig:
+    from infoflow.train import TrainConfig
+
+    return TrainConfig(seeds=RUN_SEEDS)
 
 
 @dataclass(frozen=True)
 class RunOptions:
-    """Every option of ``infoflow run`` (also the keys of its TOML config file)."""
+    """Every option of ``infoflow run``: the training run (a :class:`infoflow.train.TrainConfig`,
+    ``train``) and the options of the analyses.
 
-    # data and training (passed to infoflow.train.TrainConfig)
-    dataset: str = "greensboro"
-    csv: str | None = None
-    value_columns: tuple[str, ...] | None = None
-    time_column: str | None = None
-    fill: str | None = None
-    channels: tuple[str, ...] = ("temperature",)
-    arch: str = "fully_recurrent"
-    n_units: int = 32
-    epochs: int = 60
-    lr: float = 3e-3
-    batch_size: int = 128
-    seeds: tuple[int, ...] = (0, 1, 2)
+    Flat keys, as in the TOML config file, the CLI and ``run_options.json``, name a ``TrainConfig``
+    field (``epochs``, ``n_units``, ``seeds``...) or a field below; :meth:`from_dict` and
+    :func:`make_options` sort them, :meth:`to_dict` writes them back. The training defaults are
+    TrainConfig's, except ``seeds`` (:data:`RUN_SEEDS`).
+    """
+
+    # data and training: TrainConfig's options, defined there once
+    train: TrainConfig = field(default_factory=_run_train_config)
     # flow and significance
     flow_method: str = "gaussian_copula"
     measure: str = "te"
-    lags: tuple[int, ...] = (1, 2, 3)
-    surrogates: int = 100
-    alpha: float = 0.05
+    lags: tuple[int, ...] = DEFAULT_LAGS
+    surrogates: int = DEFAULT_SURROGATES
+    alpha: float = DEFAULT_ALPHA
     screen: bool = True
     condition_on_input: bool = False
     theiler: int = 0
@@ -101,22 +118,72 @@ class RunOptions:
     quick: bool = False
 
     @classmethod
-    def quick_options(cls, **overrides: Any) -> "RunOptions":
+    def quick_options(cls, **overrides: Any) -> RunOptions:
         """A first look in two to three minutes: the same units; fewer epochs, seeds and surrogates, copula flow."""
         # 20 epochs: the default network passes the persistence baseline around epoch 17
         base = dict(epochs=20, seeds=(0, 1), flow_method="gaussian_copula", surrogates=50, track_every=5,
                     track_surrogates=20, n_null=99, ip_estimators=("binning", "gaussian_copula"), ksg_check=False,
                     quick=True)
         base.update(overrides)
-        return cls(**base)
+        return cls.from_dict(base)
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any], *, func: str = "run") -> RunOptions:
+        """Options from flat keys (a TOML file, ``run_options.json`` of this or an earlier version).
+
+        A key names a TrainConfig field or a RunOptions field; lists become tuples; an unknown key is
+        an InvalidParameterError suggesting the closest one. ``train=`` (a TrainConfig) may be given
+        too; flat training keys then change it.
+        """
+        for key in values:
+            if key not in (names := _option_names()) and key != "train":
+                close = difflib.get_close_matches(key, names, n=1)
+                hint = f" Did you mean {close[0]!r}?" if close else ""
+                raise InvalidParameterError(f"{func}: unknown option {key!r}.{hint}")
+        from infoflow.train import TrainConfig
+
+        clean = {k: (tuple(v) if isinstance(v, list) else v) for k, v in values.items()}
+        base = clean.pop("train", None)
+        if base is not None and not isinstance(base, TrainConfig):
+            raise InvalidParameterError(f"{func}: train must be an infoflow.train.TrainConfig; got "
+                                        f"{type(base).__name__}. Give training options as flat keys (epochs=...).")
+        train = base if base is not None else _run_train_config()
+        train_changes = {k: clean.pop(k) for k in list(clean) if k in _train_names()}
+        return cls(train=train.replace(**train_changes) if train_changes else train, **clean)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Flat JSON-ready dict (TrainConfig's fields, then the others; tuples become lists):
+        what ``run_options.json`` holds and :meth:`from_dict` reads back."""
+        own = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "train"}
+        return {**self.train.to_dict(), **{k: list(v) if isinstance(v, tuple) else v for k, v in own.items()}}
 
     def train_options(self) -> dict[str, Any]:
-        keys = ("dataset", "csv", "value_columns", "time_column", "fill", "channels", "arch", "n_units", "epochs",
-                "lr", "batch_size", "seeds")
-        return {k: getattr(self, k) for k in keys}
+        """The training stage's options, by which a re-run decides whether to train again: the keys it
+        has always held, plus any other TrainConfig field set away from its default."""
+        defaults = type(self.train)()
+        out = {k: getattr(self.train, k) for k in _TRAIN_STAGE_KEYS}
+        out.update({f.name: getattr(self.train, f.name) for f in dataclasses.fields(self.train)
+                    if f.name not in out and getattr(self.train, f.name) != getattr(defaults, f.name)})
+        return out
 
 
-OPTION_NAMES = tuple(f.name for f in dataclasses.fields(RunOptions))
+def _train_names() -> tuple[str, ...]:
+    from infoflow.train import TrainConfig
+
+    return tuple(f.name for f in dataclasses.fields(TrainConfig))
+
+
+def _option_names() -> tuple[str, ...]:
+    own = tuple(f.name for f in dataclasses.fields(RunOptions) if f.name != "train")
+    return (*_train_names(), *own)
+
+
+def __getattr__(name: str) -> Any:
+    # OPTION_NAMES needs TrainConfig's fields, hence torch: computed on first use, so that importing
+    # the pipeline (infoflow analyze, which trains nothing) does not load torch
+    if name == "OPTION_NAMES":
+        return _option_names()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def options_from_toml(path: str | Path, **overrides: Any) -> RunOptions:
@@ -139,14 +206,9 @@ def options_from_toml(path: str | Path, **overrides: Any) -> RunOptions:
 
 
 def make_options(*, quick: bool = False, **values: Any) -> RunOptions:
-    """Build validated :class:`RunOptions` (lists become tuples; unknown names are errors)."""
-    for key in values:
-        if key not in OPTION_NAMES:
-            close = difflib.get_close_matches(key, OPTION_NAMES, n=1)
-            hint = f" Did you mean {close[0]!r}?" if close else ""
-            raise InvalidParameterError(f"run: unknown option {key!r}.{hint}")
-    clean = {k: (tuple(v) if isinstance(v, list) else v) for k, v in values.items()}
-    opts = RunOptions.quick_options(**clean) if quick else RunOptions(**clean)
+    """Build validated :class:`RunOptions` from flat keys (training keys go to its TrainConfig; lists
+    become tuples; unknown names are errors)."""
+    opts = RunOptions.quick_options(**values) if quick else RunOptions.from_dict(values)
     _check_options(opts)
     return opts
 
@@ -154,8 +216,8 @@ def make_options(*, quick: bool = False, **values: Any) -> RunOptions:
 def _check_options(o: RunOptions) -> None:
     from infoflow._validation import Interval, NoneOK, Options, check_param
 
-    check_param("run", "n_units", o.n_units, [Interval(int, 3, None)])
-    check_param("run", "epochs", o.epochs, [Interval(int, 1, None)])
+    check_param("run", "n_units", o.train.n_units, [Interval(int, 3, None)])
+    check_param("run", "epochs", o.train.epochs, [Interval(int, 1, None)])
     check_param("run", "surrogates", o.surrogates, [Interval(int, 2, None)])
     check_param("run", "track_surrogates", o.track_surrogates, [Interval(int, 2, None)])
     check_param("run", "n_null", o.n_null, [Interval(int, 1, None)])
@@ -171,8 +233,6 @@ def _check_options(o: RunOptions) -> None:
     check_param("run", "n_untrained", o.n_untrained, [Interval(int, 0, None)])
     if o.n_untrained == 1:
         raise InvalidParameterError("run: n_untrained must be 0 (no untrained test) or at least 2; got 1.")
-    if not o.seeds:
-        raise InvalidParameterError("run: seeds must name at least one seed.")
     if not o.lags or any((not isinstance(v, int)) or v < 1 for v in o.lags):
         raise InvalidParameterError(f"run: lags must be positive ints; got {o.lags!r}.")
 
@@ -221,17 +281,17 @@ def run_pipeline(out_dir: str | Path, options: RunOptions | None = None, *,
     from infoflow.flow import information_flow
     from infoflow.report import write_report
     from infoflow.structure import analyze_structure
-    from infoflow.train import TrainConfig, load_recording, train
+    from infoflow.train import load_recording, train
 
     o = options or RunOptions()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     report = RunReport(run_dir=out)
     # train() writes a single seed straight into out_dir and several into seed_<s>/ folders
-    seed_dirs = [out / f"seed_{s}" for s in o.seeds] if len(o.seeds) > 1 else [out]
+    seed_dirs = [out / f"seed_{s}" for s in o.train.seeds] if len(o.train.seeds) > 1 else [out]
     recordings = [d / "recording.zarr" for d in seed_dirs]
     primary = seed_dirs[0]
-    atomic_write_json(out / "run_options.json", dataclasses.asdict(o))
+    atomic_write_json(out / "run_options.json", o.to_dict())
 
     def cb(stage: str) -> Callable[[int, int], None] | None:
         return None if progress is None else (lambda done, total: progress(stage, done, total))
@@ -249,14 +309,13 @@ def run_pipeline(out_dir: str | Path, options: RunOptions | None = None, *,
         report.seconds[name] = round(time.perf_counter() - t0, 2)
 
     # 1. training (train() resumes an interrupted run from its checkpoints)
-    train_opts = o.train_options()
-    stage("train", train_opts, [], recordings,
-          lambda: train(TrainConfig(**train_opts), out_dir=out, resume=True, callback=cb("train")))
+    stage("train", o.train_options(), [], recordings,
+          lambda: train(o.train, out_dir=out, resume=True, callback=cb("train")))
 
     # 2. flow: tracked over epochs for every seed (cheap estimator), full test on seed 0
     track_opts = dict(method=o.track_method, surrogates=o.track_surrogates, lags=o.lags, alpha=o.alpha,
                       measure=o.measure, condition_on_input=o.condition_on_input, theiler=o.theiler,
-                      epochs=tracked_epochs(o.epochs, o.track_every))
+                      epochs=tracked_epochs(o.train.epochs, o.track_every))
     transient = {"probe_transient": "dropped"}  # flows analyse the probe after its zero-state warm-up
     for d, rec in zip(seed_dirs, recordings):
         def compute_track(d=d, rec=rec):
@@ -267,7 +326,7 @@ def run_pipeline(out_dir: str | Path, options: RunOptions | None = None, *,
 
     flow_opts = dict(method=o.flow_method, surrogates=o.surrogates, lags=o.lags, alpha=o.alpha, measure=o.measure,
                      condition_on_input=o.condition_on_input, theiler=o.theiler,
-                     screen=bool(o.screen and o.flow_method == "ksg"), epochs=[0, o.epochs])
+                     screen=bool(o.screen and o.flow_method == "ksg"), epochs=[0, o.train.epochs])
 
     def compute_flow(measure: str, path: Path):
         ds = information_flow(drop_transient(load_recording(recordings[0])), seed=0, scheduler=o.scheduler,
@@ -282,9 +341,9 @@ def run_pipeline(out_dir: str | Path, options: RunOptions | None = None, *,
     stage(f"flow({other})", other_opts, [recordings[0]], [other_flow], lambda: compute_flow(other, other_flow))
 
     if o.ksg_check:
-        ksg_opts = dict(lags=o.lags, epoch=o.epochs, history=1)
+        ksg_opts = dict(lags=o.lags, epoch=o.train.epochs, history=1)
         stage("ksg_check", {**ksg_opts, **transient}, [recordings[0]], [primary / "te_ksg.nc"],
-              lambda: save_dataset(ksg_te_matrix(drop_transient(load_recording(recordings[0])), epoch=o.epochs,
+              lambda: save_dataset(ksg_te_matrix(drop_transient(load_recording(recordings[0])), epoch=o.train.epochs,
                                                  lags=o.lags),
                                    primary / "te_ksg.nc"))
 
@@ -331,7 +390,7 @@ def run_pipeline(out_dir: str | Path, options: RunOptions | None = None, *,
     # 3c. the effective network of seed 0 at epoch 0 and the last epoch (multivariate TE: direct parents)
     if o.network_method:
         net_opts = dict(method=o.network_method, lags=o.lags, surrogates=o.surrogates, alpha=o.alpha,
-                        condition_on_input=o.condition_on_input, epochs=[0, o.epochs])
+                        condition_on_input=o.condition_on_input, epochs=[0, o.train.epochs])
 
         def compute_network():
             from infoflow.flow import effective_network
@@ -343,7 +402,7 @@ def run_pipeline(out_dir: str | Path, options: RunOptions | None = None, *,
 
     # 4. information plane (all seeds) and dynamics
     ip_opts = dict(estimators=o.ip_estimators, window=o.ip_window, max_samples=o.ip_max_samples,
-                   epochs=tracked_epochs(o.epochs, o.ip_every), per_neuron=o.ip_per_neuron)
+                   epochs=tracked_epochs(o.train.epochs, o.ip_every), per_neuron=o.ip_per_neuron)
 
     def compute_plane():
         import xarray as xr
@@ -419,10 +478,11 @@ def _remove(path: Path) -> None:
 
 
 def analyze_recording(recording: Any, out_dir: str | Path, *, roles: Any = None, method: str = "ksg",
-                      lags: tuple[int, ...] = (1, 2, 3), surrogates: int = 100, alpha: float = 0.05,
-                      measure: str = "te", screen: bool = True, n_null: int = 199, epochs: Any = None,
-                      time_column: str | None = None, fill: str | None = None, scheduler: str | None = None,
-                      seed: int = 0, progress: ProgressFn | None = None) -> RunReport:
+                      lags: tuple[int, ...] = DEFAULT_LAGS, surrogates: int = DEFAULT_SURROGATES,
+                      alpha: float = DEFAULT_ALPHA, measure: str = "te", screen: bool = True, n_null: int = 199,
+                      epochs: Any = None, time_column: str | None = None, fill: str | None = None,
+                      scheduler: str | None = None, seed: int | np.random.Generator | None = DEFAULT_SEED,
+                      progress: ProgressFn | None = None) -> RunReport:
     """Flow, structure and report for a recording a user brings (no training history needed).
 
     Both measures are analysed: `measure` gives ``flow.nc``/``structure.json`` and the other one
@@ -465,7 +525,7 @@ def analyze_recording(recording: Any, out_dir: str | Path, *, roles: Any = None,
     import xarray as xr
 
     from infoflow._io import recording_fingerprint, source_fingerprint
-    from infoflow._validation import InfoflowWarning, Interval, Options, check_param
+    from infoflow._validation import SEED_CONSTRAINTS, InfoflowWarning, Interval, Options, check_param, root_seed
     from infoflow.flow import information_flow
     from infoflow.flow._api import MEASURES, METHODS
     from infoflow.report import write_report
@@ -479,6 +539,8 @@ def analyze_recording(recording: Any, out_dir: str | Path, *, roles: Any = None,
     check_param(func, "surrogates", surrogates, [Interval(int, 2, None)])
     check_param(func, "n_null", n_null, [Interval(int, 1, None)])
     check_param(func, "alpha", alpha, [Interval(float, 0, 1, closed="neither")])
+    check_param(func, "seed", seed, SEED_CONSTRAINTS)
+    seed = root_seed(seed)  # one root for both measures' flow and structure
     source = "in-memory recording"
     if isinstance(recording, (str, Path)):
         given = Path(recording)

@@ -522,7 +522,8 @@ def _methods(primary: Path, options: dict[str, Any], dyn: dict[str, Any] | None,
         from infoflow._io import load_dataset
 
         attrs = load_dataset(primary / "flow.nc").attrs
-        for key in ("estimator", "k", "measure", "surrogates", "null", "min_shift", "theiler", "history",
+        # "null" is the name flow.nc files written before the rename to "pvalue" give the p-value model
+        for key in ("estimator", "k", "measure", "surrogates", "pvalue", "null", "min_shift", "theiler", "history",
                     "condition_on_input", "screen", "n_samples"):
             if key in attrs:
                 rows[f"flow: {key}"] = attrs[key] if not hasattr(attrs[key], "item") else attrs[key].item()

@@ -11,8 +11,8 @@ import numpy as np
 
 from infoflow import __version__
 from infoflow._defaults import DEFAULT_ALPHA, DEFAULT_SEED
-from infoflow._validation import (Anything, CallableOK, InstanceOf, Interval, NoneOK, Options, check_seed,
-                                  validate_params)
+from infoflow._validation import (SEED_CONSTRAINTS, Anything, CallableOK, InstanceOf, Interval, NoneOK, Options,
+                                  check_seed, validate_params)
 from infoflow.structure._direction import _json, directedness
 from infoflow.structure._input import WEIGHTS
 from infoflow.structure._layers import CRITERIA, layers, layers_by_epoch
@@ -52,7 +52,7 @@ def _has_epochs(flow) -> bool:
     "max_layers": [Interval(int, 1, None)],
     "criterion": [Options(*CRITERIA)],
     "roles": [NoneOK(), InstanceOf(list, tuple, np.ndarray)],
-    "seed": [NoneOK(), Interval(int, 0, None)],
+    "seed": SEED_CONSTRAINTS,
     "callback": [NoneOK(), CallableOK()],
 })
 def analyze_structure(flow, *, weight="te", null="rewire", n_null=199, alpha=DEFAULT_ALPHA, max_layers=8,
@@ -73,7 +73,7 @@ def analyze_structure(flow, *, weight="te", null="rewire", n_null=199, alpha=DEF
     Returns
     -------
     dict
-        ``neurons``, ``roles``, ``progression`` {method: values}, ``progression_normalization``,
+        ``neurons``, ``roles``, ``progression`` {method: values}, ``progression_normalisation``,
         ``trophic_incoherence``, ``directedness`` (:meth:`DirectednessResult.to_dict`),
         ``layers`` (:meth:`LayersResult.to_dict`), ``verdicts`` (one entry per question: ``verdict``
         in {"yes", "no", "inconclusive", "not available"}, ``reason``, ``null``, ``graph``, ``pvalue``,
@@ -121,14 +121,15 @@ def analyze_structure(flow, *, weight="te", null="rewire", n_null=199, alpha=DEF
         "neurons": list(neurons),
         "roles": role_list,
         "progression": {m: np.asarray(getattr(p, "values", p), dtype=float).tolist() for m, p in progs.items()},
-        "progression_normalization": {m: (p.attrs["normalization"] if hasattr(p, "attrs") else "see progression()")
+        "progression_normalisation": {m: (p.attrs["normalisation"] if hasattr(p, "attrs") else "see progression()")
                                       for m, p in progs.items()},
         "trophic_incoherence": d.f0,
         "directedness": d.to_dict(),
         "layers": lay.to_dict(),
         "verdicts": _verdicts(d, lay),
         "settings": {"weight": weight, "null": null, "layers_null": layers_null, "n_null": n_null, "alpha": alpha, "max_layers": max_layers,
-                     "criterion": criterion, "seed": seed if seed is not None else "none"},
+                     "criterion": criterion,
+                     "seed": seed if isinstance(seed, int) else ("none" if seed is None else "generator")},
         "notes": notes + [n for n in (*d.notes, *lay.notes) if n not in notes],
     }
     if by_epoch is not None:

@@ -16,8 +16,8 @@ from scipy.special import comb
 from scipy.stats import mannwhitneyu, norm
 
 from infoflow._defaults import DEFAULT_ALPHA, DEFAULT_SEED
-from infoflow._validation import (Anything, CallableOK, InfoflowWarning, InstanceOf, Interval, InvalidParameterError,
-                                  NoneOK, Options, check_seed, validate_params)
+from infoflow._validation import (SEED_CONSTRAINTS, Anything, CallableOK, InfoflowWarning, InstanceOf, Interval,
+                                  InvalidParameterError, NoneOK, Options, check_seed, validate_params)
 from infoflow.structure._input import WEIGHTS, read_flow, reference_graphs
 from infoflow.structure._null import NULL_DESCRIPTIONS, NULLS, null_graphs
 from infoflow.structure._progression import METHODS, downhill_fraction, incoherence, normalise, raw_progression, \
@@ -250,7 +250,7 @@ _CONSTRAINTS = {
     "null": [Options(*NULLS)],
     "n_null": [Interval(int, 1, None)],
     "alpha": [Interval(float, 0, 1, closed="neither")],
-    "seed": [NoneOK(), Interval(int, 0, None), InstanceOf(np.random.Generator)],
+    "seed": SEED_CONSTRAINTS,
     "method": [Options(*METHODS)],
     "reference": [Anything()],  # "auto" | "none" | matrices: checked by resolve_reference
     "roles": [NoneOK(), InstanceOf(list, tuple, np.ndarray)],

@@ -19,9 +19,9 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from infoflow._defaults import DEFAULT_ALPHA, DEFAULT_SEED
-from infoflow._validation import (Anything, CallableOK, InfoflowWarning, InstanceOf, Interval, NoneOK, Options,
-                                  check_seed, validate_params)
+from infoflow._defaults import DEFAULT_ALPHA, DEFAULT_RIDGE, DEFAULT_SEED
+from infoflow._validation import (SEED_CONSTRAINTS, Anything, CallableOK, InfoflowWarning, InstanceOf, Interval, NoneOK,
+                                  Options, check_seed, validate_params)
 from infoflow.structure._direction import _json
 from infoflow.structure._input import WEIGHTS, read_flow
 from infoflow.structure._null import LAYER_NULLS, NULL_DESCRIPTIONS, null_graphs, null_raw, uniform_progressions
@@ -185,7 +185,7 @@ class LayersResult:
         return _json(d)
 
 
-def _null_progressions(fi, method, null, n_null, rng, alpha, x=None):
+def _null_progressions(fi, method, null, n_null, rng, ridge, x=None):
     if null == "uniform":
         yield from uniform_progressions(x, n_null, rng)
     elif method == "trophic":
@@ -193,7 +193,7 @@ def _null_progressions(fi, method, null, n_null, rng, alpha, x=None):
             yield trophic_levels(g)[0]
     else:
         for r in null_raw(fi.raw, null, n_null, rng):
-            yield hodge_potential(r - r.T, r + r.T)[0] if method == "hodge" else spring_rank(r, alpha)[0]
+            yield hodge_potential(r - r.T, r + r.T)[0] if method == "hodge" else spring_rank(r, ridge)[0]
 
 
 def _cluster_stats(x: np.ndarray, k_max: int, resolution: float):
@@ -373,7 +373,7 @@ def _layers_one(fi, *, method, criterion, max_layers, null, n_null, alpha, resol
         notes.append(msg)
         warnings.warn(msg, InfoflowWarning, stacklevel=4)
     k, pvalue, gap, sd, bic, k_bic, sil, t_null = _select(
-        x, _null_progressions(fi, method, null, n_null, rng, 0.1, x), k_max=k_max, criterion=criterion, alpha=alpha,
+        x, _null_progressions(fi, method, null, n_null, rng, DEFAULT_RIDGE, x), k_max=k_max, criterion=criterion, alpha=alpha,
         callback=callback, n_null=n_null, resolution=resolution)
     if cannot_reject:
         power = 0.0
@@ -407,7 +407,7 @@ _CONSTRAINTS = {
     "n_null": [Interval(int, 1, None)],
     "alpha": [Interval(float, 0, 1, closed="neither")],
     "resolution": [Interval(float, 0, 1, closed="left")],
-    "seed": [NoneOK(), Interval(int, 0, None), InstanceOf(np.random.Generator)],
+    "seed": SEED_CONSTRAINTS,
     "roles": [NoneOK(), InstanceOf(list, tuple, np.ndarray)],
     "significant": [NoneOK(), Anything()],
     "weight": [Options(*WEIGHTS)],

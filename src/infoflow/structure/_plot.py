@@ -26,7 +26,9 @@ def _progression_values(result, method):
         if method not in prog:
             raise ValueError(f"plot_progression_histogram: the result has no {method!r} progression; it has {list(prog)}.")
         vals = np.array([np.nan if v is None else v for v in prog[method]], dtype=float)
-        return vals, result.get("roles"), result.get("neurons"), result.get("progression_normalization", {}).get(method, "")
+        # "progression_normalization": the key of structure.json files written before the rename
+        rules = result.get("progression_normalisation") or result.get("progression_normalization") or {}
+        return vals, result.get("roles"), result.get("neurons"), rules.get(method, "")
     if isinstance(result, xr.Dataset):
         if method not in result:
             raise ValueError(f"plot_progression_histogram: the Dataset has no {method!r} variable; it has {list(result)}.")
@@ -36,7 +38,7 @@ def _progression_values(result, method):
             result = result.isel(epoch=-1)
         roles = list(result["role"].values) if "role" in result.coords else None
         return (np.asarray(result.values, dtype=float), roles, [str(n) for n in result["neuron"].values],
-                result.attrs.get("normalization", ""))
+                result.attrs.get("normalisation", result.attrs.get("normalization", "")))
     vals = np.asarray(result, dtype=float)
     if vals.ndim != 1:
         raise ValueError(f"plot_progression_histogram: progression must be 1-D (one value per neuron); got shape {vals.shape}.")

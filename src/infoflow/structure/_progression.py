@@ -24,6 +24,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 from scipy.sparse.linalg import spsolve
 
+from infoflow._defaults import DEFAULT_RIDGE
 from infoflow._validation import InfoflowWarning, Interval, InstanceOf, NoneOK, Options, validate_params, Anything
 from infoflow.structure._input import WEIGHTS, read_flow
 
@@ -116,20 +117,20 @@ def hodge_potential(net: np.ndarray, pair: np.ndarray) -> tuple[np.ndarray, np.n
     return h, labels, active
 
 
-def spring_rank(w: np.ndarray, alpha: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """SpringRank with ridge ``alpha`` (relative to the mean strength), downstream = higher.
+def spring_rank(w: np.ndarray, ridge: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """SpringRank with ridge ``ridge`` (relative to the mean strength), downstream = higher.
 
-    Energy sum_ij w_ij (h_j - h_i - 1)^2 / 2 + alpha' sum_i h_i^2 / 2 (De Bacco et al. 2018, eq. 4,
+    Energy sum_ij w_ij (h_j - h_i - 1)^2 / 2 + ridge' sum_i h_i^2 / 2 (De Bacco et al. 2018, eq. 4,
     with edges oriented source -> target so targets rank higher). Its linear system is
-    (Lambda + alpha' I) h = v, the trophic-level system plus a ridge: with alpha = 0 on the
+    (Lambda + ridge' I) h = v, the trophic-level system plus a ridge: with ridge = 0 on the
     significant graph it equals trophic levels (MacKay et al. 2020, section 2).
     """
     sym = w + w.T
     u = sym.sum(axis=1)
     v = w.sum(axis=0) - w.sum(axis=1)
     labels, active = _components(sym)
-    if alpha > 0 and active.any():
-        lap = sp.csr_matrix(np.diag(u) - sym + alpha * u[active].mean() * np.eye(len(u)))
+    if ridge > 0 and active.any():
+        lap = sp.csr_matrix(np.diag(u) - sym + ridge * u[active].mean() * np.eye(len(u)))
         h = np.full(len(u), np.nan)
         idx = np.flatnonzero(active)
         h[idx] = np.atleast_1d(spsolve(lap[idx][:, idx].tocsc(), v[idx]))
@@ -141,12 +142,12 @@ def spring_rank(w: np.ndarray, alpha: float) -> tuple[np.ndarray, np.ndarray, np
     return h, labels, active
 
 
-def raw_progression(fi, method: str, alpha: float = 0.1):
+def raw_progression(fi, method: str, ridge: float = DEFAULT_RIDGE):
     if method == "trophic":
         return trophic_levels(fi.graph)
     if method == "hodge":
         return hodge_potential(fi.net, fi.raw + fi.raw.T)
-    return spring_rank(fi.raw, alpha)
+    return spring_rank(fi.raw, ridge)
 
 
 def normalise(h: np.ndarray, roles: list[str] | None) -> tuple[np.ndarray, str]:
@@ -176,19 +177,22 @@ def normalise(h: np.ndarray, roles: list[str] | None) -> tuple[np.ndarray, str]:
     return (h - lo) / (hi - lo), "min 0, max 1"
 
 
+_normalise = normalise  # inside progression() its keyword normalise= (a bool) hides the function
+
+
 _CONSTRAINTS = {
     "flow": [Anything()],
     "method": [Options(*METHODS)],
     "roles": [NoneOK(), InstanceOf(list, tuple, np.ndarray)],
     "significant": [NoneOK(), Anything()],
     "weight": [Options(*WEIGHTS)],
-    "alpha": [Interval(float, 0, None)],
-    "normalize": [InstanceOf(bool)],
+    "ridge": [Interval(float, 0, None)],
+    "normalise": [InstanceOf(bool)],
 }
 
 
 @validate_params(_CONSTRAINTS)
-def progression(flow, method="trophic", *, roles=None, significant=None, weight="te", alpha=0.1, normalize=True):
+def progression(flow, method="trophic", *, roles=None, significant=None, weight="te", ridge=DEFAULT_RIDGE, normalise=True):
     """Progression of each neuron along the network: how far downstream it sits.
 
     Parameters
@@ -202,7 +206,7 @@ def progression(flow, method="trophic", *, roles=None, significant=None, weight=
         ``"trophic"``: generalised trophic levels of the graph of significant flows (weights: the
         flow values on significant edges). ``"hodge"``: least-squares potential of the net flow,
         each pair weighted by the flow it exchanges (raw values, no significance mask). ``"springrank"``: SpringRank of the raw
-        non-negative flow matrix, regularised by ``alpha``.
+        non-negative flow matrix, regularised by ``ridge``.
     roles : sequence of {"input", "hidden", "output"} or None, default=None
         One per neuron; read from ``source_role`` when the flow is labelled.
     significant : bool array of shape (N, N) or None, default=None
@@ -210,18 +214,18 @@ def progression(flow, method="trophic", *, roles=None, significant=None, weight=
     weight : {"te", "flow", "net_flow"}, default="te"
         Dataset variable used as edge weight; ``flow`` is maximised over ``lag``, negatives are
         clipped to 0 (noise), the diagonal is dropped.
-    alpha : float, default=0.1
+    ridge : float, default=0.1
         SpringRank ridge, relative to the mean node strength; ignored by other methods.
-    normalize : bool, default=True
+    normalise : bool, default=True
         Shift and positively scale so inputs' mean is 0 and outputs' mean is 1 (when both roles
-        exist), else min 0 / max 1. The rule used is in attrs ``normalization``.
+        exist), else min 0 / max 1. The rule used is in attrs ``normalisation``.
 
     Returns
     -------
     progression : ndarray of shape (N,) or (n_epoch, N), or DataArray
         Dimensionless; ndarray for array input, else a DataArray with dims ``neuron`` (or
-        ``epoch, neuron``), coord ``role`` and attrs ``method``, ``normalization``, ``weight``,
-        ``n_components``, ``isolated`` (comma-separated ids or "none"), ``notes`` and, for ``"trophic"``, ``trophic_incoherence``. Neurons with
+        ``epoch, neuron``), coord ``role`` and attrs ``method``, ``normalisation``, ``weight``,
+        ``n_components``, ``isolated`` (comma-separated ids or "none"), ``notes`` and, for ``"trophic"``, ``trophic_incoherence`` (for ``"springrank"``, ``ridge``). Neurons with
         no significant flow have NaN (``"trophic"``/``"springrank"``), with an InfoflowWarning.
 
     Notes
@@ -253,12 +257,12 @@ def progression(flow, method="trophic", *, roles=None, significant=None, weight=
     items = data if isinstance(data, list) else [(None, data)]
     values, notes, comps, isolated, f0s, norm_rules = [], [], [], [], [], []
     for _, fi in items:
-        h, labels, active = raw_progression(fi, method, alpha)
+        h, labels, active = raw_progression(fi, method, ridge)
         if method == "trophic":
             f0s.append(incoherence(fi.graph, h))
         n_comp = len(np.unique(labels[active])) if active.any() else 0
         iso = [fi.neurons[i] for i in np.flatnonzero(~np.isfinite(h))]
-        out, rule = normalise(h, fi.roles) if normalize else (h, "none (raw levels)")
+        out, rule = _normalise(h, fi.roles) if normalise else (h, "none (raw levels)")
         values.append(out)
         comps.append(n_comp)
         isolated.append(iso)
@@ -284,13 +288,13 @@ def progression(flow, method="trophic", *, roles=None, significant=None, weight=
     attrs = {k: v for k, v in fi.attrs.items() if isinstance(v, (str, int, float, list))}
     attrs.update({
         "long_name": f"progression ({method})", "units": "1", "method": method, "weight": weight,
-        "normalization": norm_rules[-1], "n_components": int(max(comps)),
+        "normalisation": norm_rules[-1], "n_components": int(max(comps)),
         # netCDF3 (scipy engine) stores no lists of strings: join them
         "isolated": ", ".join(sorted({n for iso in isolated for n in iso})) or "none",
         "notes": " | ".join(notes) or "none",
     })
     if method == "springrank":
-        attrs["alpha"] = float(alpha)
+        attrs["ridge"] = float(ridge)
     if method == "trophic":
         attrs["trophic_incoherence"] = float(f0s[-1]) if len(f0s) == 1 else [float(f) for f in f0s]
     coords = {"neuron": fi.neurons}

@@ -26,8 +26,8 @@ import numpy as np
 from scipy import stats
 
 from infoflow._defaults import DEFAULT_ALPHA, DEFAULT_SEED
-from infoflow._validation import (Anything, InstanceOf, Interval, InvalidParameterError, NoneOK, Options, check_seed,
-                                  validate_params)
+from infoflow._validation import (SEED_CONSTRAINTS, Anything, InstanceOf, Interval, InvalidParameterError, NoneOK,
+                                  Options, check_seed, validate_params)
 from infoflow.structure._direction import ROLE_PAIRS, _json
 from infoflow.structure._input import WEIGHTS, read_flow
 from infoflow.structure._layers import _best_silhouette, _cluster_stats
@@ -245,7 +245,7 @@ def _as_list(x, name, func, minimum):
     "alpha": [Interval(float, 0, 1, closed="neither")],
     "effect_size": [Interval(float, 0, None, closed="neither")],
     "target_power": [Interval(float, 0, 1, closed="neither")],
-    "seed": [NoneOK(), Interval(int, 0, None), InstanceOf(np.random.Generator)],
+    "seed": SEED_CONSTRAINTS,
 })
 def compare_untrained(trained, untrained, *, weight="te", n_edges="auto", roles=None, alpha=DEFAULT_ALPHA,
                       effect_size=2.0, target_power=0.8, seed=DEFAULT_SEED) -> UntrainedComparison:

@@ -7,17 +7,20 @@ import random
 import numpy as np
 import torch
 
-from infoflow._validation import InstanceOf, Interval, validate_params
+from infoflow._validation import InstanceOf, Interval, NoneOK, root_seed, validate_params
 
 
-@validate_params({"seed": [Interval(int, 0, 2**63 - 1)], "deterministic": [InstanceOf(bool)]})
-def seed_everything(seed: int, *, deterministic: bool = True) -> None:
+# SEED_CONSTRAINTS with an upper bound: torch.manual_seed takes 64-bit seeds only
+@validate_params({"seed": [NoneOK(), Interval(int, 0, 2**63 - 1), InstanceOf(np.random.Generator)],
+                  "deterministic": [InstanceOf(bool)]})
+def seed_everything(seed: int | np.random.Generator | None, *, deterministic: bool = True) -> None:
     """Seed Python's ``random``, NumPy's global generator and torch (CPU and CUDA).
 
     Parameters
     ----------
-    seed : int
-        Non-negative seed.
+    seed : int, None or numpy.random.Generator
+        Non-negative seed; a Generator is consumed (one root int is drawn from it), None draws the root
+        from fresh entropy.
     deterministic : bool, default=True
         Where CUDA is available, also call ``torch.use_deterministic_algorithms(True)`` (it may slow
         some kernels; cuBLAS needs ``CUBLAS_WORKSPACE_CONFIG=:4096:8``). On CPU-only machines it is
@@ -29,6 +32,7 @@ def seed_everything(seed: int, *, deterministic: bool = True) -> None:
     Same seed, same numbers on the same machine, torch build and thread count; never expect equal
     weights on CPU and GPU (pytorch docs, "Reproducibility").
     """
+    seed = root_seed(seed)
     random.seed(seed)
     np.random.seed(seed % 2**32)
     torch.manual_seed(seed)
