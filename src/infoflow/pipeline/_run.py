@@ -34,12 +34,17 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import sys
 import time
-import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # Python 3.10 (supported, pyproject.toml): the backport the standard module came from
+    import tomli as tomllib
 
 from infoflow._io import atomic_write_json, load_dataset, save_dataset
 from infoflow._validation import InvalidParameterError
