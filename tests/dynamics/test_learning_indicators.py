@@ -7,14 +7,19 @@ import json
 
 import numpy as np
 import pytest
+import synthetic_recordings as S  # tests/ is on sys.path (rootdir conftest, prepend import mode)
 import xarray as xr
 from scipy import stats
 
-from infoflow.dynamics import (indicator_correlations, lead_lag, learning_indicators, load_run, participation_ratio,
-                               plot_indicators)
+from infoflow.dynamics import (
+    indicator_correlations,
+    lead_lag,
+    learning_indicators,
+    load_run,
+    participation_ratio,
+    plot_indicators,
+)
 from infoflow.dynamics._indicators import holm
-
-import synthetic_recordings as S  # tests/ is on sys.path (rootdir conftest, prepend import mode)
 
 
 def test_participation_ratio_counts_dimensions(rng):

@@ -7,8 +7,7 @@ import pytest
 import xarray as xr
 
 from infoflow import InfoflowWarning, InvalidParameterError, __version__
-from infoflow.estimators import (METHODS, conditional_mutual_information, entropy, mutual_information,
-                                 transfer_entropy)
+from infoflow.estimators import METHODS, conditional_mutual_information, entropy, mutual_information, transfer_entropy
 
 from ._synthetic import coupled_ar, gaussian_pair
 

@@ -5,8 +5,13 @@ import pytest
 from scipy import special
 
 from infoflow import InvalidParameterError
-from infoflow.estimators import (entropy, gcmi, mutual_information, pairwise_mutual_information,
-                                 pairwise_transfer_entropy)
+from infoflow.estimators import (
+    entropy,
+    gcmi,
+    mutual_information,
+    pairwise_mutual_information,
+    pairwise_transfer_entropy,
+)
 from infoflow.estimators._preprocess import copula_normalise
 
 from ._synthetic import gaussian_pair, mi_gaussian

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 import reference as ref  # tests/ is on sys.path (rootdir conftest, prepend import mode)
+
 from infoflow.estimators import ksg
 
 K = 4

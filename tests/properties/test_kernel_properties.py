@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import reference as ref  # tests/ is on sys.path (rootdir conftest, prepend import mode)
 from hypothesis import assume, event, example, given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-import reference as ref  # tests/ is on sys.path (rootdir conftest, prepend import mode)
 from infoflow.estimators import _kernels as K
 from infoflow.estimators import ksg
 

@@ -3,8 +3,8 @@ import json
 import re
 
 import pytest
-
 from browser import CHROMIUM, body_attr, load_in_browser
+
 from infoflow.report import build_summary, write_report
 from infoflow.report._render import SECTION_TITLES, _fmt
 

@@ -6,14 +6,19 @@ import warnings
 import numpy as np
 import pytest
 import xarray as xr
+from _structure_synth import (
+    flow_dataset,
+    gaussian_te_matrix,
+    layer_labels,
+    layered_dag,
+    roles_for,
+    simulate_layered_rnn,
+)
 from scipy.stats import spearmanr
 
 from infoflow._validation import InfoflowWarning, InvalidParameterError
 from infoflow.structure import progression
 from infoflow.structure._progression import hodge_potential, incoherence, spring_rank, trophic_levels
-
-from _structure_synth import (flow_dataset, gaussian_te_matrix, layer_labels, layered_dag, roles_for,
-                     simulate_layered_rnn)
 
 METHODS = ("trophic", "hodge", "springrank")
 
