@@ -47,8 +47,19 @@ from typing import Any
 import numpy as np
 
 from infoflow._defaults import DEFAULT_ALPHA, DEFAULT_JITTER, DEFAULT_LAGS, DEFAULT_SEED, DEFAULT_SURROGATES
-from infoflow._validation import (Anything, CallableOK, InfoflowWarning, InstanceOf, Interval, InvalidParameterError,
-                                  NoneOK, Options, _check_finite_activity, check_lags, validate_params)
+from infoflow._validation import (
+    Anything,
+    CallableOK,
+    InfoflowWarning,
+    InstanceOf,
+    Interval,
+    InvalidParameterError,
+    NoneOK,
+    Options,
+    _check_finite_activity,
+    check_lags,
+    validate_params,
+)
 from infoflow.estimators._pairwise import prepare, resolve_estimator
 from infoflow.flow import _schedule
 from infoflow.flow import _significance as sig

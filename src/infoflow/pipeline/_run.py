@@ -49,8 +49,14 @@ else:  # Python 3.10 (supported, pyproject.toml): the backport the standard modu
 from infoflow._io import atomic_write_json, load_dataset, save_dataset
 from infoflow._validation import InvalidParameterError
 from infoflow.pipeline._stages import run_stage
-from infoflow.pipeline._untrained import (MEASURE_TAGS, drop_transient, other_measure, record_untrained,
-                                          untrained_comparisons, write_json)
+from infoflow.pipeline._untrained import (
+    MEASURE_TAGS,
+    drop_transient,
+    other_measure,
+    record_untrained,
+    untrained_comparisons,
+    write_json,
+)
 
 ProgressFn = Callable[[str, int, int], None]
 
@@ -106,7 +112,7 @@ class RunOptions:
     quick: bool = False
 
     @classmethod
-    def quick_options(cls, **overrides: Any) -> "RunOptions":
+    def quick_options(cls, **overrides: Any) -> RunOptions:
         """A first look in two to three minutes: the same units; fewer epochs, seeds and surrogates, copula flow."""
         # 20 epochs: the default network passes the persistence baseline around epoch 17
         base = dict(epochs=20, seeds=(0, 1), flow_method="gaussian_copula", surrogates=50, track_every=5,

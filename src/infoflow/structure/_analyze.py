@@ -11,8 +11,16 @@ import numpy as np
 
 from infoflow import __version__
 from infoflow._defaults import DEFAULT_ALPHA, DEFAULT_SEED
-from infoflow._validation import (Anything, CallableOK, InstanceOf, Interval, NoneOK, Options, check_seed,
-                                  validate_params)
+from infoflow._validation import (
+    Anything,
+    CallableOK,
+    InstanceOf,
+    Interval,
+    NoneOK,
+    Options,
+    check_seed,
+    validate_params,
+)
 from infoflow.structure._direction import _json, directedness
 from infoflow.structure._input import WEIGHTS
 from infoflow.structure._layers import CRITERIA, layers, layers_by_epoch

@@ -20,13 +20,29 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from infoflow._defaults import DEFAULT_ALPHA, DEFAULT_SEED
-from infoflow._validation import (Anything, CallableOK, InfoflowWarning, InstanceOf, Interval, NoneOK, Options,
-                                  check_seed, validate_params)
+from infoflow._validation import (
+    Anything,
+    CallableOK,
+    InfoflowWarning,
+    InstanceOf,
+    Interval,
+    NoneOK,
+    Options,
+    check_seed,
+    validate_params,
+)
 from infoflow.structure._direction import _json
 from infoflow.structure._input import WEIGHTS, read_flow
 from infoflow.structure._null import LAYER_NULLS, NULL_DESCRIPTIONS, null_graphs, null_raw, uniform_progressions
-from infoflow.structure._progression import (METHODS, hodge_potential, incoherence, normalise, raw_progression,
-                                             spring_rank, trophic_levels)
+from infoflow.structure._progression import (
+    METHODS,
+    hodge_potential,
+    incoherence,
+    normalise,
+    raw_progression,
+    spring_rank,
+    trophic_levels,
+)
 
 CRITERIA = ("silhouette", "gap", "bic")
 _FLOOR = 1e-12  # relative within-cluster variance below this counts as perfectly clustered

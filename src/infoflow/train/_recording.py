@@ -19,8 +19,15 @@ import xarray as xr
 
 from infoflow import __version__
 from infoflow._defaults import ACTIVITY_DIMS
-from infoflow._validation import (InfoflowWarning, InstanceOf, InvalidParameterError, NoneOK, Options, check_activity,
-                                  validate_params)
+from infoflow._validation import (
+    InfoflowWarning,
+    InstanceOf,
+    InvalidParameterError,
+    NoneOK,
+    Options,
+    check_activity,
+    validate_params,
+)
 from infoflow.models import GROUPS
 
 _LOSS_NAMES = {"train_loss": "training", "val_loss": "validation", "test_loss": "test"}
