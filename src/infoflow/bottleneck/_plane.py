@@ -16,7 +16,7 @@ import xarray as xr
 
 from infoflow import __version__
 from infoflow._defaults import DEFAULT_BANDWIDTH, DEFAULT_BINS, DEFAULT_K, DEFAULT_NOISE_SD, DEFAULT_SEED
-from infoflow._validation import (Anything, InfoflowWarning, InstanceOf, Interval, NoneOK, validate_params)
+from infoflow._validation import Anything, InfoflowWarning, InstanceOf, Interval, NoneOK, validate_params
 from infoflow.bottleneck._recordings import as_recordings, count_tied_units, hidden_activity
 from infoflow.bottleneck._verdict import COMPRESSION_CRITERION, _dataset_verdict, neuron_correlation
 

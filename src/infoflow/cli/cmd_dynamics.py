@@ -13,8 +13,15 @@ from pathlib import Path
 import typer
 
 from infoflow._defaults import DEFAULT_NOISE_SD
-from infoflow.cli._common import (app, collect_warnings, handle_errors, print_summary, progress_callback, show_warnings,
-                                  warning_sentences)
+from infoflow.cli._common import (
+    app,
+    collect_warnings,
+    handle_errors,
+    print_summary,
+    progress_callback,
+    show_warnings,
+    warning_sentences,
+)
 
 
 @app.command()

@@ -19,8 +19,15 @@ import typer
 
 from infoflow._io import load_dataset, save_dataset, source_fingerprint
 from infoflow._validation import InvalidParameterError
-from infoflow.cli._common import (app, collect_warnings, handle_errors, print_summary, progress_callback, show_warnings,
-                                  warning_sentences)
+from infoflow.cli._common import (
+    app,
+    collect_warnings,
+    handle_errors,
+    print_summary,
+    progress_callback,
+    show_warnings,
+    warning_sentences,
+)
 from infoflow.cli.cmd_train import Fill
 from infoflow.flow._api import MEASURES, METHODS
 from infoflow.flow._schedule import SchedulerOption

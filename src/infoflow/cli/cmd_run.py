@@ -13,8 +13,17 @@ import typer
 from rich.progress import Progress
 
 from infoflow._validation import InvalidParameterError
-from infoflow.cli._common import (PROGRESS_COLUMNS, app, collect_warnings, console, err_console, handle_errors,
-                                  print_summary, show_warnings, warning_sentences)
+from infoflow.cli._common import (
+    PROGRESS_COLUMNS,
+    app,
+    collect_warnings,
+    console,
+    err_console,
+    handle_errors,
+    print_summary,
+    show_warnings,
+    warning_sentences,
+)
 from infoflow.cli.cmd_flow import Method, int_options
 from infoflow.cli.cmd_train import Fill
 

@@ -14,8 +14,15 @@ from pathlib import Path
 import typer
 
 from infoflow._io import atomic_write_json, load_dataset
-from infoflow.cli._common import (app, collect_warnings, handle_errors, print_summary, progress_callback, show_warnings,
-                                  warning_sentences)
+from infoflow.cli._common import (
+    app,
+    collect_warnings,
+    handle_errors,
+    print_summary,
+    progress_callback,
+    show_warnings,
+    warning_sentences,
+)
 
 
 class Weight(str, Enum):

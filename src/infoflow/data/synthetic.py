@@ -23,8 +23,16 @@ import numpy as np
 import xarray as xr
 
 from infoflow._defaults import ACTIVITY_DIMS, DEFAULT_SEED
-from infoflow._validation import (Anything, InstanceOf, Interval, InvalidParameterError, NoneOK, Options, check_seed,
-                                  validate_params)
+from infoflow._validation import (
+    Anything,
+    InstanceOf,
+    Interval,
+    InvalidParameterError,
+    NoneOK,
+    Options,
+    check_seed,
+    validate_params,
+)
 
 __all__ = ["coupled_ar", "coupled_ar_theory", "var_network", "delay_chain", "chain_adjacency", "parents_network",
            "lorenz", "mackey_glass"]

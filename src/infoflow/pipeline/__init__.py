@@ -6,8 +6,16 @@ changed. :func:`analyze_recording` (``infoflow analyze``) does flow -> structure
 recording a user brings.
 """
 
-from infoflow.pipeline._run import (OPTION_NAMES, RunOptions, RunReport, analyze_recording, make_options,
-                                    options_from_toml, run_pipeline, tracked_epochs)
+from infoflow.pipeline._run import (
+                                    OPTION_NAMES,
+                                    RunOptions,
+                                    RunReport,
+                                    analyze_recording,
+                                    make_options,
+                                    options_from_toml,
+                                    run_pipeline,
+                                    tracked_epochs,
+)
 
 __all__ = ["OPTION_NAMES", "RunOptions", "RunReport", "analyze_recording", "make_options", "options_from_toml",
            "run_pipeline", "tracked_epochs"]

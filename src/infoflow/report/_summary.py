@@ -188,9 +188,9 @@ def significant_edges(primary: Path, measure: str) -> dict[str, Any]:
     path = primary / "flow.nc"
     if not path.exists():
         return {"epoch": None, "measure": measure, "rows": []}
-    from infoflow._io import load_dataset
-
     import numpy as np
+
+    from infoflow._io import load_dataset
 
     ds = load_dataset(path)
     if "epoch" in ds.dims:

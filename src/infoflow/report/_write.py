@@ -8,7 +8,7 @@ from pathlib import Path
 from infoflow._io import atomic_write_json, atomic_write_text, load_dataset
 from infoflow.report import _plots
 from infoflow.report._render import render_report
-from infoflow.report._summary import read_json, build_summary, seed_dirs
+from infoflow.report._summary import build_summary, read_json, seed_dirs
 
 
 def write_report(run_dir: str | Path) -> Path:

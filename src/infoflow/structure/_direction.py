@@ -16,12 +16,28 @@ from scipy.special import comb
 from scipy.stats import mannwhitneyu, norm
 
 from infoflow._defaults import DEFAULT_ALPHA, DEFAULT_SEED
-from infoflow._validation import (Anything, CallableOK, InfoflowWarning, InstanceOf, Interval, InvalidParameterError,
-                                  NoneOK, Options, check_seed, validate_params)
+from infoflow._validation import (
+    Anything,
+    CallableOK,
+    InfoflowWarning,
+    InstanceOf,
+    Interval,
+    InvalidParameterError,
+    NoneOK,
+    Options,
+    check_seed,
+    validate_params,
+)
 from infoflow.structure._input import WEIGHTS, read_flow, reference_graphs
 from infoflow.structure._null import NULL_DESCRIPTIONS, NULLS, null_graphs
-from infoflow.structure._progression import METHODS, downhill_fraction, incoherence, normalise, raw_progression, \
-    trophic_levels
+from infoflow.structure._progression import (
+    METHODS,
+    downhill_fraction,
+    incoherence,
+    normalise,
+    raw_progression,
+    trophic_levels,
+)
 
 ROLE_PAIRS = (("input", "hidden"), ("hidden", "output"), ("input", "output"))
 VERDICTS = ("yes", "no", "inconclusive", "not available")

@@ -24,7 +24,7 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 from scipy.sparse.linalg import spsolve
 
-from infoflow._validation import InfoflowWarning, Interval, InstanceOf, NoneOK, Options, validate_params, Anything
+from infoflow._validation import Anything, InfoflowWarning, InstanceOf, Interval, NoneOK, Options, validate_params
 from infoflow.structure._input import WEIGHTS, read_flow
 
 METHODS = ("trophic", "hodge", "springrank")

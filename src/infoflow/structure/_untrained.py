@@ -26,13 +26,20 @@ import numpy as np
 from scipy import stats
 
 from infoflow._defaults import DEFAULT_ALPHA, DEFAULT_SEED
-from infoflow._validation import (Anything, InstanceOf, Interval, InvalidParameterError, NoneOK, Options, check_seed,
-                                  validate_params)
+from infoflow._validation import (
+    Anything,
+    InstanceOf,
+    Interval,
+    InvalidParameterError,
+    NoneOK,
+    Options,
+    check_seed,
+    validate_params,
+)
 from infoflow.structure._direction import ROLE_PAIRS, _json
 from infoflow.structure._input import WEIGHTS, read_flow
 from infoflow.structure._layers import _best_silhouette, _cluster_stats
-from infoflow.structure._progression import (downhill_fraction, hodge_potential, incoherence, normalise,
-                                             trophic_levels)
+from infoflow.structure._progression import downhill_fraction, hodge_potential, incoherence, normalise, trophic_levels
 
 #: statistic name -> the direction in which a trained network is "more structured" than untrained ones
 STATISTICS = {
