@@ -125,7 +125,8 @@ def _decide(stat, peak_obs, null_stat, counts, mask, off, plan: Plan, distinct: 
         per_lag["pvalue"] = np.where(mask[None] | ~off[None], per_lag["pvalue"], 1.0)
     adjusted, significant = sig.fdr(p, plan.alpha)
     return {"pvalue": p, "pvalue_lag": per_lag["pvalue"], "pvalue_adjusted": adjusted, "significant": significant,
-            "null_mean": peak["null_mean"], "null_std": peak["null_std"], "z": peak["z"], "pvalue_source": peak["source"]}
+            "null_mean": peak["null_mean"], "null_std": peak["null_std"], "z": peak["z"],
+            "pvalue_source": peak["source"]}
 
 
 def _merge_observed(parts: list[dict], cols: list[np.ndarray]) -> dict:

@@ -303,12 +303,14 @@ def run_pipeline(out_dir: str | Path, options: RunOptions | None = None, *,
     struct_opts = dict(n_null=o.n_null, alpha=o.alpha, weight=o.measure)
     stage("structure", struct_opts, [primary / "flow.nc"], [primary / "structure.json"],
           lambda: atomic_write_json(primary / "structure.json",
-                                    analyze_structure(load_dataset(primary / "flow.nc"), seed=0, callback=cb("structure"),
+                                    analyze_structure(load_dataset(primary / "flow.nc"), seed=0,
+                                                      callback=cb("structure"),
                                                       **struct_opts)))
     other_struct = primary / f"structure_{MEASURE_TAGS[other]}.json"
     other_struct_opts = {**struct_opts, "weight": other}
     stage(f"structure({other})", other_struct_opts, [other_flow], [other_struct],
-          lambda: atomic_write_json(other_struct, analyze_structure(load_dataset(other_flow), seed=0, **other_struct_opts)))
+          lambda: atomic_write_json(other_struct, analyze_structure(load_dataset(other_flow), seed=0,
+                                                                    **other_struct_opts)))
     track_struct_opts = dict(struct_opts, n_null=min(o.n_null, 99))
     for d in seed_dirs:
         stage(f"structure_epochs({d.name})", track_struct_opts, [d / "flow_epochs.nc"], [d / "structure_epochs.json"],
@@ -406,7 +408,8 @@ def ksg_te_matrix(recording, *, epoch: int, lags: tuple[int, ...]):
                         dim=xr.DataArray(list(lags), dims="lag", name="lag"))
     peak = per_lag.max("lag")
     eye = np.eye(act.sizes["neuron"], dtype=bool)
-    peak = peak.where(~xr.DataArray(eye, dims=("source", "target"), coords={"source": peak.source, "target": peak.target}))
+    peak = peak.where(~xr.DataArray(eye, dims=("source", "target"), coords={"source": peak.source,
+                                                                            "target": peak.target}))
     ds = xr.Dataset({"te_ksg": peak, "te_ksg_lag": per_lag}, attrs=dict(per_lag.attrs))
     ds.attrs.pop("lag", None)
     ds.attrs.update(long_name="KSG transfer entropy (peak over lags)", units="nat", epoch=int(epoch),

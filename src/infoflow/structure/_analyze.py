@@ -64,7 +64,8 @@ def _has_epochs(flow) -> bool:
     "callback": [NoneOK(), CallableOK()],
 })
 def analyze_structure(flow, *, weight="te", null="rewire", n_null=199, alpha=DEFAULT_ALPHA, max_layers=8,
-                      criterion="silhouette", roles=None, seed=DEFAULT_SEED, callback=None, layers_null="uniform") -> dict:
+                      criterion="silhouette", roles=None, seed=DEFAULT_SEED, callback=None,
+                      layers_null="uniform") -> dict:
     """Progression (all methods), directedness and layers of a flow network, as a JSON-safe dict.
 
     Parameters
@@ -135,7 +136,8 @@ def analyze_structure(flow, *, weight="te", null="rewire", n_null=199, alpha=DEF
         "directedness": d.to_dict(),
         "layers": lay.to_dict(),
         "verdicts": _verdicts(d, lay),
-        "settings": {"weight": weight, "null": null, "layers_null": layers_null, "n_null": n_null, "alpha": alpha, "max_layers": max_layers,
+        "settings": {"weight": weight, "null": null, "layers_null": layers_null, "n_null": n_null, "alpha": alpha,
+                     "max_layers": max_layers,
                      "criterion": criterion, "seed": seed if seed is not None else "none"},
         "notes": notes + [n for n in (*d.notes, *lay.notes) if n not in notes],
     }

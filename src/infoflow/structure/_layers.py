@@ -330,7 +330,8 @@ def layer_test_power(n: int, t_null: np.ndarray, *, alpha: float, k_max: int, re
 def _verdict(k, pvalue, power, alpha, n_null, null):
     desc = NULL_DESCRIPTIONS[null]
     if k > 1:
-        return "yes", f"{k} layers; one layer rejected at p = {pvalue:.3g} <= alpha = {alpha:g} against {n_null} {desc}."
+        return "yes", (f"{k} layers; one layer rejected at p = {pvalue:.3g} <= alpha = {alpha:g} against "
+                       f"{n_null} {desc}.")
     if power >= MIN_POWER:
         return "no", (f"one layer not rejected (p = {pvalue:.3g} > alpha = {alpha:g}), and the test finds two layers "
                       f"{EFFECT_SEPARATION:g} within-layer SDs apart with power {power:.2f} >= {MIN_POWER:g}.")
@@ -409,7 +410,8 @@ def _layers_one(fi, *, method, criterion, max_layers, null, n_null, alpha, resol
     return LayersResult(int(k), tuple(fi.neurons), tuple(int(a) for a in assignment), tuple(float(v) for v in hn),
                         tuple(centres), method, criterion, null, n_null, seed, pvalue,
                         tuple(float(g) for g in gap) + pad, tuple(float(s) for s in sd) + pad,
-                        tuple(float(b) for b in bic) + pad, tuple(float(v) for v in sil) + pad, k_bic, **flow_fractions(fi.graph, assignment), f0=f0,
+                        tuple(float(b) for b in bic) + pad, tuple(float(v) for v in sil) + pad, k_bic,
+                        **flow_fractions(fi.graph, assignment), f0=f0,
                         notes=tuple(notes), verdict=verdict, reason=reason, power=float(power),
                         null_description=NULL_DESCRIPTIONS[null])
 
@@ -433,8 +435,9 @@ _CONSTRAINTS = {
 
 
 @validate_params(_CONSTRAINTS)
-def layers(flow, *, method="trophic", criterion="silhouette", max_layers=8, null="uniform", n_null=99, alpha=DEFAULT_ALPHA,
-           resolution=0.05, seed=DEFAULT_SEED, roles=None, significant=None, weight="te", epoch=None, callback=None) -> LayersResult:
+def layers(flow, *, method="trophic", criterion="silhouette", max_layers=8, null="uniform", n_null=99,
+           alpha=DEFAULT_ALPHA, resolution=0.05, seed=DEFAULT_SEED, roles=None, significant=None, weight="te",
+           epoch=None, callback=None) -> LayersResult:
     """Group neurons into layers by progression and describe how flow runs between them.
 
     Parameters
@@ -507,13 +510,15 @@ def layers(flow, *, method="trophic", criterion="silhouette", max_layers=8, null
     rng = check_seed(seed)
     fi = read_flow(flow, weight=weight, roles=roles, significant=significant, func=func, epoch=epoch)
     return _layers_one(fi, method=method, criterion=criterion, max_layers=max_layers, null=null, n_null=n_null,
-                       alpha=alpha, resolution=resolution, seed=seed if isinstance(seed, int) else None, rng=rng, callback=callback,
+                       alpha=alpha, resolution=resolution, seed=seed if isinstance(seed, int) else None, rng=rng,
+                       callback=callback,
                        func=func)
 
 
 @validate_params(_CONSTRAINTS)
 def layers_by_epoch(flow, *, method="trophic", criterion="silhouette", max_layers=8, null="uniform", n_null=99,
-                    alpha=DEFAULT_ALPHA, resolution=0.05, seed=DEFAULT_SEED, roles=None, significant=None, weight="te", epoch=None,
+                    alpha=DEFAULT_ALPHA, resolution=0.05, seed=DEFAULT_SEED, roles=None, significant=None, weight="te",
+                    epoch=None,
                     callback=None):
     """How layering changes over training: :func:`layers` on every epoch of the flow.
 
@@ -541,10 +546,11 @@ def layers_by_epoch(flow, *, method="trophic", criterion="silhouette", max_layer
     base = check_seed(seed)
     gens = base.spawn(len(items))
     results = []
-    for e, ((lab, fi), g) in enumerate(zip(items, gens)):
+    for e, ((_lab, fi), g) in enumerate(zip(items, gens)):
         cb = None if callback is None else (lambda d, t, e=e: callback(e * t + d, len(items) * t))
         results.append(_layers_one(fi, method=method, criterion=criterion, max_layers=max_layers, null=null,
-                                   n_null=n_null, alpha=alpha, resolution=resolution, seed=seed if isinstance(seed, int) else None, rng=g,
+                                   n_null=n_null, alpha=alpha, resolution=resolution,
+                                   seed=seed if isinstance(seed, int) else None, rng=g,
                                    callback=cb, func=func))
     assign = np.array([r.assignment for r in results])
     ari = [float("nan")]
@@ -558,7 +564,8 @@ def layers_by_epoch(flow, *, method="trophic", criterion="silhouette", max_layer
     return xr.Dataset(
         {"n_layers": ("epoch", [r.n_layers for r in results], {"long_name": "number of layers", "units": "1"}),
          "f0": ("epoch", [r.f0 for r in results], {"long_name": "trophic incoherence F0", "units": "1"}),
-         "pvalue": ("epoch", [r.pvalue for r in results], {"long_name": "p-value of more than one layer", "units": "1"}),
+         "pvalue": ("epoch", [r.pvalue for r in results], {"long_name": "p-value of more than one layer",
+                                                           "units": "1"}),
          "ari": ("epoch", ari, {"long_name": "adjusted Rand index with the previous epoch", "units": "1"}),
          "layer": (("epoch", "neuron"), assign, {"long_name": "layer (0 upstream, -1 none)", "units": "1"})},
         coords=coords,

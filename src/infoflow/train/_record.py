@@ -146,11 +146,13 @@ def _as_input(inputs: Any, model: nn.Module, func: str) -> torch.Tensor:
         try:
             x = torch.as_tensor(np.asarray(inputs, dtype=np.float64))
         except (TypeError, ValueError) as exc:
-            raise ValueError(f"{func}: inputs must be numeric, shape (time, channel) or (batch, time, channel) ({exc}).") from None
+            raise ValueError(f"{func}: inputs must be numeric, shape (time, channel) or (batch, time, channel) "
+                             f"({exc}).") from None
     if x.ndim == 2:
         x = x[None]
     if x.ndim != 3:
-        raise ValueError(f"{func}: inputs must have shape (time, channel) or (batch, time, channel); got {tuple(x.shape)}.")
+        raise ValueError(f"{func}: inputs must have shape (time, channel) or (batch, time, channel); got "
+                         f"{tuple(x.shape)}.")
     if x.shape[1] < 2:
         raise ValueError(f"{func}: inputs have {x.shape[1]} time steps; at least 2 are needed.")
     if not torch.isfinite(x).all():
