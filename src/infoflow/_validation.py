@@ -189,7 +189,8 @@ def check_array(x: Any, *, name: str, func: str, ndim: tuple[int, ...] = (1, 2),
             first = np.argwhere(bad)[0]
             kind = "NaN" if np.isnan(arr[tuple(first)]) else "infinite"
             raise ValueError(
-                f"{func}: {name} has {int(bad.sum())} NaN/inf values (first: {kind} at index {tuple(int(i) for i in first)}). "
+                f"{func}: {name} has {int(bad.sum())} NaN/inf values (first: {kind} at index "
+                f"{tuple(int(i) for i in first)}). "
                 "Remove or interpolate them first."
             )
     return np.ascontiguousarray(arr)
@@ -202,7 +203,8 @@ def warn_constant(arr: np.ndarray, *, name: str, func: str) -> None:
         col = a[:, j]
         if np.ptp(col) == 0:
             warnings.warn(f"{func}: {name} column {j} is constant; its information is 0 and estimates there are "
-                          "only noise. Drop it, or silence with warnings.filterwarnings('ignore', category=InfoflowWarning).",
+                          "only noise. Drop it, or silence with warnings.filterwarnings('ignore', "
+                          "category=InfoflowWarning).",
                           InfoflowWarning, stacklevel=3)
         elif len(col) > 20:
             n_unique = len(np.unique(col))
@@ -225,7 +227,8 @@ def check_activity(activity: Any, *, func: str, roles: Iterable[str] | None = No
 
     if isinstance(activity, xr.Dataset):
         if "activity" not in activity:
-            raise ValueError(f"{func}: the Dataset has no 'activity' variable; variables are {list(activity.data_vars)}.")
+            raise ValueError(f"{func}: the Dataset has no 'activity' variable; variables are "
+                             f"{list(activity.data_vars)}.")
         activity = activity["activity"]
     if isinstance(activity, xr.DataArray):
         da = activity
@@ -248,7 +251,8 @@ def check_activity(activity: Any, *, func: str, roles: Iterable[str] | None = No
         if arr.ndim == 2:
             arr = arr[None]
         if arr.ndim != 3:
-            raise ValueError(f"{func}: activity must be 2-D (time, neuron) or 3-D (epoch, time, neuron); got shape {arr.shape}.")
+            raise ValueError(f"{func}: activity must be 2-D (time, neuron) or 3-D (epoch, time, neuron); got shape "
+                             f"{arr.shape}.")
         n_neuron = arr.shape[2]
         role_list = _check_roles(roles if roles is not None else ["hidden"] * n_neuron, n_neuron, func)
         da = xr.DataArray(arr, dims=ACTIVITY_DIMS, name="activity",

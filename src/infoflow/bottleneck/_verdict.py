@@ -222,7 +222,8 @@ def compression_verdict(i_x: Any, i_y: Any = None, /, *, epochs: Any = None, rel
     Criterion (recorded in every verdict, :data:`COMPRESSION_CRITERION`): the fall is the largest
     drawdown of the 3-epoch smoothed I(X;T); it must exceed what a drifting curve gives (a
     random walk with drift seen through white noise, fitted to the curve's own increments and
-    simulated: a parametric bootstrap), be larger than max(rel_drop*peak, noise_factor*sigma) with sigma = 1.4826*MAD(second
+    simulated: a parametric bootstrap), be larger than max(rel_drop*peak, noise_factor*sigma) with sigma =
+    1.4826*MAD(second
     differences)/sqrt(6), follow a fitting phase, and leave I(T;Y) within tolerance. The verdict
     inherits the estimator's regulariser: binning and saturation artefacts can create or hide
     compression (Saxe et al. 2018), so compare estimators; an estimator pinned at its ceiling
@@ -252,7 +253,8 @@ def compression_verdict(i_x: Any, i_y: Any = None, /, *, epochs: Any = None, rel
     x = np.asarray(getattr(i_x, "values", i_x), dtype=np.float64).ravel()
     y = np.asarray(getattr(i_y, "values", i_y), dtype=np.float64).ravel()
     if x.shape != y.shape:
-        raise ValueError(f"compression_verdict: i_x has {x.size} epochs but i_y has {y.size}; give one value per epoch.")
+        raise ValueError(f"compression_verdict: i_x has {x.size} epochs but i_y has {y.size}; "
+                         "give one value per epoch.")
     ep = np.arange(x.size) if epochs is None else np.asarray(epochs).ravel()
     if ep.shape != x.shape:
         raise ValueError(f"compression_verdict: {ep.size} epoch labels for {x.size} epochs.")
@@ -354,7 +356,8 @@ def neuron_correlation(i_x: Any, i_y: Any, /, *, confidence: float = 0.95, metho
     x = np.asarray(getattr(i_x, "values", i_x), dtype=np.float64).ravel()
     y = np.asarray(getattr(i_y, "values", i_y), dtype=np.float64).ravel()
     if x.shape != y.shape:
-        raise ValueError(f"neuron_correlation: i_x has {x.size} neurons but i_y has {y.size}; give one value per neuron.")
+        raise ValueError(f"neuron_correlation: i_x has {x.size} neurons but i_y has {y.size}; give one value per "
+                         "neuron.")
     ok = np.isfinite(x) & np.isfinite(y)
     x, y = x[ok], y[ok]
     n = int(x.size)

@@ -44,7 +44,8 @@ app = typer.Typer(
 
 @app.callback()
 def _root(
-    version: bool = typer.Option(False, "--version", callback=_version_callback, is_eager=True, help="Show the version and exit."),
+    version: bool = typer.Option(False, "--version", callback=_version_callback, is_eager=True, help="Show the version "
+                                                                                                     "and exit."),
     debug: bool = typer.Option(False, "--debug", help="Show full tracebacks on unexpected errors."),
 ) -> None:
     _STATE["debug"] = debug

@@ -187,7 +187,10 @@ def read_input(run_dir: Path, *, filename: str, lags: str, epochs: str, schedule
     epoch_sel = _epochs(epochs)
     check_scheduler(scheduler)
     role_list = [r.strip() for r in roles.split(",")] if roles.strip() else None
-    target = out if out is not None and out.suffix == ".nc" else (out if out is not None else output_folder(path)) / filename
+    if out is not None and out.suffix == ".nc":
+        target = out
+    else:
+        target = (out if out is not None else output_folder(path)) / filename
     source = str(path / "recording.zarr" if path.is_dir() and path.suffix != ".zarr" else path)
     refuse_other_source(target, source, force)
     with collect_warnings() as load_caught:
@@ -220,14 +223,16 @@ def save_result(ds, inp: Input, caught: list, *, graphml: bool) -> tuple[list[st
 @app.command("flow")
 @handle_errors
 def flow(
-    run_dir: Path = typer.Argument(..., help="Run folder (with recording.zarr) or an activity file (.zarr/.nc/.npy/.npz/.csv)."),
+    run_dir: Path = typer.Argument(..., help="Run folder (with recording.zarr) or an activity file "
+                                             "(.zarr/.nc/.npy/.npz/.csv)."),
     method: Method = typer.Option(Method.ksg, help="Estimator: ksg (accurate) or gaussian_copula (fast)."),
     measure: Measure = typer.Option(Measure.te, help="Measure that gets p-values: te or flow (TDMI - MI)."),
     lags: str = typer.Option("1,2,3", help="Source-to-target lags, comma-separated."),
     surrogates: int = typer.Option(100, min=2, help="Circular time-shift surrogates per epoch."),
     alpha: float = typer.Option(0.05, help="Benjamini-Hochberg false discovery rate."),
     epochs: str = typer.Option("last", help="Epochs: 'last', 'all' or labels like '0,5,10'."),
-    screen: bool = typer.Option(False, "--screen/--no-screen", help="Screen pairs with the Gaussian copula first (ksg)."),
+    screen: bool = typer.Option(False, "--screen/--no-screen",
+                                help="Screen pairs with the Gaussian copula first (ksg)."),
     sequential: Sequential = typer.Option(Sequential.auto, help="Stop drawing surrogates for pairs already decided: "
                                           "auto (on for ksg), on or off."),
     scheduler: str = typer.Option("auto", help="'auto', 'inprocess', 'local' (2-process LocalCluster) or tcp://host:port."),
@@ -238,9 +243,11 @@ def flow(
     null: Null = typer.Option(Null.fit, help="p-values from a fitted tail (fit) or the surrogate ranks (empirical)."),
     seed: int = typer.Option(0, min=0, help="Seed of the jitter and the surrogate shifts."),
     roles: str = typer.Option("", help="For array files: one role per neuron, comma-separated."),
-    out: Path = typer.Option(None, "--out", help="Output folder for flow.nc (default: the run folder, or <file>_infoflow/ "
+    out: Path = typer.Option(None, "--out", help="Output folder for flow.nc (default: the run folder, or "
+                                                 "<file>_infoflow/ "
                              "beside an activity file); a path ending in .nc names the file itself."),
-    graphml: bool = typer.Option(False, "--graphml/--no-graphml", help="Also write the significant graph as flow.graphml."),
+    graphml: bool = typer.Option(False, "--graphml/--no-graphml", help="Also write the significant graph as "
+                                                                       "flow.graphml."),
     force: bool = typer.Option(False, "--force", help="Replace a flow.nc computed from a different input."),
     time_column: str | None = typer.Option(None, "--time-column", help="CSV: a time column to drop (not a neuron)."),
     fill: Fill | None = typer.Option(None, "--fill", help="CSV: fill interior missing values (default: an error)."),
@@ -260,7 +267,8 @@ def flow(
     messages, target, written = save_result(ds, inp, caught, graphml=graphml)
     n = ds.sizes["source"]
     sig = ds["significant"]
-    n_sig = int(sig.sum()) if "epoch" not in sig.dims else "/".join(str(int(v)) for v in sig.sum(("source", "target")).values)
+    n_sig = (int(sig.sum()) if "epoch" not in sig.dims
+             else "/".join(str(int(v)) for v in sig.sum(("source", "target")).values))
     rows = {
         "pairs": n * (n - 1),
         "epochs": ds.sizes.get("epoch", 1),

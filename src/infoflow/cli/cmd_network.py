@@ -22,7 +22,8 @@ from infoflow.cli.cmd_train import Fill
 @app.command("network")
 @handle_errors
 def network(
-    run_dir: Path = typer.Argument(..., help="Run folder (with recording.zarr) or an activity file (.zarr/.nc/.npy/.npz/.csv)."),
+    run_dir: Path = typer.Argument(..., help="Run folder (with recording.zarr) or an activity file "
+                                             "(.zarr/.nc/.npy/.npz/.csv)."),
     method: Method = typer.Option("ksg", help="Estimator: ksg (nonlinear) or gaussian_copula (fast, linear/monotone)."),
     lags: str = typer.Option("1,2,3", help="Source-to-target lags considered, comma-separated."),
     max_history: int = typer.Option(3, min=1, help="Largest lag of each target's own past considered."),
@@ -45,7 +46,8 @@ def network(
     from infoflow.flow import effective_network
 
     started = time.perf_counter()
-    inp = read_input(run_dir, filename="network.nc", lags=lags, epochs=epochs, scheduler=scheduler, roles=roles, out=out,
+    inp = read_input(run_dir, filename="network.nc", lags=lags, epochs=epochs, scheduler=scheduler, roles=roles,
+                     out=out,
                      force=force, time_column=time_column, fill=fill)
     with collect_warnings() as caught, progress_callback("targets") as callback:
         ds = effective_network(inp.recording, lags=inp.lags, method=method.value, surrogates=surrogates, alpha=alpha,
@@ -54,7 +56,8 @@ def network(
     messages, target, written = save_result(ds, inp, caught, graphml=graphml)
     sig = ds["significant"]
     n = ds.sizes["source"]
-    links = int(sig.sum()) if "epoch" not in sig.dims else "/".join(str(int(v)) for v in sig.sum(("source", "target")).values)
+    links = (int(sig.sum()) if "epoch" not in sig.dims
+             else "/".join(str(int(v)) for v in sig.sum(("source", "target")).values))
     rows = {
         "neurons": n,
         "epochs": ds.sizes.get("epoch", 1),

@@ -73,8 +73,10 @@ def run_command(
     out_arg: Path | None = typer.Argument(None, metavar="OUT", help="Run folder (same as --out)."),
     out: Path | None = typer.Option(None, "--out", help=f"Run folder (default: {DEFAULT_RUN_OUT}; created; re-running "
                                     "skips finished stages)."),
-    config: Path | None = typer.Option(None, "--config", help="TOML file with run options (at top level or in a \\[run] table)."),
-    quick: bool = typer.Option(False, "--quick", help="A first look in two to three minutes (the same 32 units; fewer epochs, "
+    config: Path | None = typer.Option(None, "--config", help="TOML file with run options (at top level or in a "
+                                                              "\\[run] table)."),
+    quick: bool = typer.Option(False, "--quick", help="A first look in two to three minutes (the same 32 units; fewer "
+                                                      "epochs, "
                                "seeds and surrogates)."),
     dataset: str | None = typer.Option(None, help="Bundled series (see `infoflow datasets`)."),
     csv: str | None = typer.Option(None, "--csv", help="Use this CSV file instead of a bundled series."),
@@ -195,6 +197,6 @@ def analyze_command(
     for key in ("q1_direction", "q2_layers"):
         console.print(f"[bold]{key}[/]: ", end="", highlight=False)
         console.print(f"{s[key]['answer']} - {s[key]['sentence']}", markup=False, highlight=False)
-    print_summary("infoflow analyze", {"estimator": method.value + (" (copula screen)" if screen and method.value == "ksg"
-                                                                    else ""),
+    print_summary("infoflow analyze", {"estimator": method.value + (" (copula screen)"
+                                                                    if screen and method.value == "ksg" else ""),
                                        "surrogates": surrogates, "report": out / "report.html"}, started)

@@ -88,10 +88,12 @@ def structure(
     n_null: int = typer.Option(199, "--n-null", min=1, help="Null draws."),
     alpha: float = typer.Option(0.05, help="Level of the 'more than one layer' test."),
     max_layers: int = typer.Option(8, "--max-layers", min=1, help="Largest layer count considered."),
-    criterion: Criterion = typer.Option(Criterion.silhouette, help="How the layer count is chosen (always behind the null test)."),
+    criterion: Criterion = typer.Option(Criterion.silhouette, help="How the layer count is chosen (always behind the "
+                                                                   "null test)."),
     seed: int = typer.Option(0, min=0, help="Seed of the null draws."),
     figures: bool = typer.Option(True, "--figures/--no-figures", help="Write PNG+SVG figures to OUT/figures."),
-    out: Path | None = typer.Option(None, "--out", help="Output folder for structure.json and figures/ (default: RUN_DIR)."),
+    out: Path | None = typer.Option(None, "--out", help="Output folder for structure.json and figures/ (default: "
+                                                        "RUN_DIR)."),
 ) -> None:
     """Direction of flow, progression of each neuron and layers, tested against null models."""
     from infoflow.structure import analyze_structure, plot_flow_graph, plot_progression_histogram, save_figure

@@ -111,7 +111,8 @@ def load_csv(path, *, value_columns, time_column=None, fill=None) -> xr.DataArra
         if bad.any():
             row = int(np.flatnonzero(bad)[0])
             raise ValueError(f"{func}: time column {time_column!r} has unparsable time stamp "
-                             f"{df[time_column].iloc[row]!r} at data row {row} (all stamps must share the format of the "
+                             f"{df[time_column].iloc[row]!r} at data row {row} (all stamps must share the format of "
+                             "the "
                              "first). Fix it, or pass time_column=None.")
         if getattr(stamps.dt, "tz", None) is not None:
             stamps = stamps.dt.tz_convert("UTC").dt.tz_localize(None)  # one naive axis, in UTC

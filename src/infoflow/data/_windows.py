@@ -37,7 +37,8 @@ def _check_fractions(fractions: Any, func: str) -> tuple[float, float, float]:
     try:
         out = tuple(float(f) for f in fractions)
     except (TypeError, ValueError):
-        raise InvalidParameterError(f"{func}: fractions must be three numbers (train, val, test); got {fractions!r}.") from None
+        raise InvalidParameterError(
+            f"{func}: fractions must be three numbers (train, val, test); got {fractions!r}.") from None
     if len(out) != 3 or any(isinstance(f, bool) for f in fractions):
         raise InvalidParameterError(f"{func}: fractions must be three numbers (train, val, test); got {fractions!r}.")
     if any(not np.isfinite(f) or f <= 0 for f in out) or abs(sum(out) - 1.0) > 1e-6:
@@ -128,7 +129,8 @@ class Standardiser:
             return slice(None)
         if isinstance(channel, str):
             if channel not in self.channels:
-                raise InvalidParameterError(f"Standardiser: unknown channel {channel!r}; fitted channels are {list(self.channels)}.")
+                raise InvalidParameterError(f"Standardiser: unknown channel {channel!r}; fitted channels are "
+                                            f"{list(self.channels)}.")
             return self.channels.index(channel)
         if isinstance(channel, numbers.Integral) and not isinstance(channel, bool) and 0 <= channel < len(self.mean):
             return int(channel)
@@ -313,7 +315,8 @@ class PreparedData:
     def persistence(self, split: str = "test") -> float:
         """Persistence-forecast MSE (standardised units) on the windows of ``split`` in {train, val, test}."""
         if split not in Split._fields:
-            raise InvalidParameterError(f"PreparedData.persistence: split must be one of {Split._fields}; got {split!r}.")
+            raise InvalidParameterError(f"PreparedData.persistence: split must be one of {Split._fields}; got "
+                                        f"{split!r}.")
         return persistence_mse(getattr(self.scaled, split).values, target_channel=self.target_channel,
                                horizon=self.horizon, window=self.window)
 

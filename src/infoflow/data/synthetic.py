@@ -356,8 +356,10 @@ def delay_chain(n_time, *, n_layers=4, units_per_layer=3, delay=1, gain=0.8, noi
 
 
 @validate_params({"n_time": _NTIME, "n_nodes": [Interval(int, 2, None)], "n_parents": [Interval(int, 0, None)],
-                  "lags": [Anything()], "kind": [Options("var", "logistic")], "coupling": [Interval(float, 0, 1, closed="neither")],
-                  "self_coupling": [Interval(float, 0, 1, closed="left")], "noise": [Interval(float, 0, None), NoneOK()],
+                  "lags": [Anything()], "kind": [Options("var", "logistic")],
+                  "coupling": [Interval(float, 0, 1, closed="neither")],
+                  "self_coupling": [Interval(float, 0, 1, closed="left")],
+                  "noise": [Interval(float, 0, None), NoneOK()],
                   "seed": _SEED})
 def parents_network(n_time, n_nodes=10, *, n_parents=2, lags=(1, 2, 3), kind="var", coupling=0.5,
                     self_coupling=0.3, noise=None, seed=DEFAULT_SEED) -> xr.DataArray:

@@ -106,10 +106,10 @@ def _epoch_series_from_structure(path: Path, epochs: np.ndarray) -> dict[str, np
         elif isinstance(obj, dict) and isinstance(obj.get("epoch"), list):
             ep = obj["epoch"]
             for key, col in obj.items():
-                if key != "epoch" and isinstance(col, list) and len(col) == len(ep):
-                    if all(v is None or (isinstance(v, (int, float)) and not isinstance(v, bool)) for v in col):
-                        for e, v in zip(ep, col):
-                            _put(key, e, v)
+                if (key != "epoch" and isinstance(col, list) and len(col) == len(ep)
+                        and all(v is None or (isinstance(v, (int, float)) and not isinstance(v, bool)) for v in col)):
+                    for e, v in zip(ep, col):
+                        _put(key, e, v)
         elif isinstance(obj, dict):
             for v in obj.values():
                 _walk(v)
@@ -394,7 +394,8 @@ def lead_lag(indicator: Any, loss: Any, /, *, epochs: Any = None, max_lag: int =
     result : dict
         ``lags`` (epochs), ``lag_steps``, ``spacing`` (epochs per step), ``xcorr`` (r at each lag),
         ``band`` (pointwise half-width of r at level 1 - confidence, from the t distribution with
-        ``df`` degrees of freedom), ``band_familywise`` (Sidak over lags), ``n_pairs``, ``df``, ``ar_orders`` (per seed used), ``best_lag`` (epochs; lag of largest |r|),
+        ``df`` degrees of freedom), ``band_familywise`` (Sidak over lags), ``n_pairs``, ``df``, ``ar_orders`` (per seed
+        used), ``best_lag`` (epochs; lag of largest |r|),
         ``best_corr``, ``pvalue`` (of the best lag, Sidak-corrected over lags when `familywise`),
         ``significant`` (pvalue < 1 - confidence), ``leads`` (significant and best_lag > 0),
         ``interpretation`` (one sentence).
@@ -537,7 +538,8 @@ def indicator_correlations(indicators: xr.Dataset, /, *, target: str = "val_loss
     are not indicators and are skipped.
     """
     if target not in indicators:
-        raise ValueError(f"indicator_correlations: no variable {target!r}; have {sorted(map(str, indicators.data_vars))}.")
+        raise ValueError(f"indicator_correlations: no variable {target!r}; have "
+                         f"{sorted(map(str, indicators.data_vars))}.")
     y = indicators[target].transpose("seed", "epoch").values
     epochs = indicators["epoch"].values
     out: dict[str, Any] = {}

@@ -298,11 +298,10 @@ def compute_matrix(est: Estimator, X: np.ndarray, Y: np.ndarray | None, C: np.nd
     else:
         out = family_matrix(est, xs, ys, Z, n_jobs=n_jobs)
     out = np.array(out, dtype=np.float64)
-    if Y is None:
-        # lag-0 self-MI is the entropy (infinite for continuous data); with lag <= history the
-        # source sample is already in the target's history, so self-TE is identically zero
-        if (history is None and lag == 0) or (history is not None and lag <= history):
-            np.fill_diagonal(out, np.nan)
+    # with Y=None: lag-0 self-MI is the entropy (infinite for continuous data); with lag <= history
+    # the source sample is already in the target's history, so self-TE is identically zero
+    if Y is None and ((history is None and lag == 0) or (history is not None and lag <= history)):
+        np.fill_diagonal(out, np.nan)
     return out
 
 

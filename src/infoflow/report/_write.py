@@ -62,7 +62,8 @@ def write_report(run_dir: str | Path) -> Path:
             figures["q1_direction"] = q1
             figures["q2_layers"] = q2
         if (run_dir / "information_plane.nc").exists():
-            figures["q3_bottleneck"] = _plots.information_planes(load_dataset(run_dir / "information_plane.nc"), fig_dir)
+            figures["q3_bottleneck"] = _plots.information_planes(load_dataset(run_dir / "information_plane.nc"),
+                                                                 fig_dir)
         for key, stem, caption in (
                 ("q4_indicators", "indicators", "Indicators of learning (seed mean, band min-max over seeds) against "
                                                 "the validation loss over epochs."),

@@ -201,7 +201,8 @@ def progression(flow, method="trophic", *, roles=None, significant=None, weight=
     method : {"trophic", "hodge", "springrank"}, default="trophic"
         ``"trophic"``: generalised trophic levels of the graph of significant flows (weights: the
         flow values on significant edges). ``"hodge"``: least-squares potential of the net flow,
-        each pair weighted by the flow it exchanges (raw values, no significance mask). ``"springrank"``: SpringRank of the raw
+        each pair weighted by the flow it exchanges (raw values, no significance mask). ``"springrank"``: SpringRank of
+        the raw
         non-negative flow matrix, regularised by ``alpha``.
     roles : sequence of {"input", "hidden", "output"} or None, default=None
         One per neuron; read from ``source_role`` when the flow is labelled.
@@ -221,14 +222,16 @@ def progression(flow, method="trophic", *, roles=None, significant=None, weight=
     progression : ndarray of shape (N,) or (n_epoch, N), or DataArray
         Dimensionless; ndarray for array input, else a DataArray with dims ``neuron`` (or
         ``epoch, neuron``), coord ``role`` and attrs ``method``, ``normalization``, ``weight``,
-        ``n_components``, ``isolated`` (comma-separated ids or "none"), ``notes`` and, for ``"trophic"``, ``trophic_incoherence``. Neurons with
+        ``n_components``, ``isolated`` (comma-separated ids or "none"), ``notes`` and, for ``"trophic"``,
+        ``trophic_incoherence``. Neurons with
         no significant flow have NaN (``"trophic"``/``"springrank"``), with an InfoflowWarning.
 
     Notes
     -----
     Trophic levels and SpringRank count edges: a strong feed-forward edge is one level whatever its
     size. A HodgeRank step equals the net flow itself (nats), so layers joined by weak flow sit
-    close together; prefer ``"trophic"`` for counting layers. Each weakly connected component is solved separately with its own gauge (min 0); values in
+    close together; prefer ``"trophic"`` for counting layers. Each weakly connected component is solved separately with
+    its own gauge (min 0); values in
     different components are not comparable, which a warning says. The solve is one sparse
     Laplacian system, so relabelling neurons permutes the result and nothing else.
 
