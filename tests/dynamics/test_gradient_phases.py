@@ -91,7 +91,8 @@ def test_gradient_phases_prefers_fixed_weight_statistics():
     rec = rec.assign(grad_fixed_mean_norm=stepped["grad_mean_norm"], grad_fixed_std_norm=stepped["grad_std_norm"])
     ph = gradient_phases(rec)
     assert ph.attrs["gradient_source"].startswith("fixed weights")
-    assert str(ph["answer"].sel(group="all").values) == "yes" and float(ph["transition_epoch_mean"].sel(group="all")) == 8
+    assert str(ph["answer"].sel(group="all").values) == "yes"
+    assert float(ph["transition_epoch_mean"].sel(group="all")) == 8
     assert str(gradient_phases(rec, source="training")["answer"].sel(group="all").values) != "yes"
 
 

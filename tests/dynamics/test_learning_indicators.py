@@ -141,7 +141,8 @@ def test_flow_and_structure_files_are_read(tmp_path):
     assert "structure_note" not in ind
     # the columnar layout analyze_structure writes
     (tmp_path / "structure.json").write_text(json.dumps(
-        {"epochs": {"epoch": [1, 2, 3], "n_layers": [2, 3, 3], "f0": [0.5, None, 0.2], "layer": [[0, 1], [0, 1], [1, 1]]}}))
+        {"epochs": {"epoch": [1, 2, 3], "n_layers": [2, 3, 3], "f0": [0.5, None, 0.2],
+                    "layer": [[0, 1], [0, 1], [1, 1]]}}))
     ind = learning_indicators(load_run(tmp_path))
     np.testing.assert_allclose(ind["structure_f0"].squeeze(), [np.nan, 0.5, np.nan, 0.2])
     np.testing.assert_allclose(ind["structure_n_layers"].squeeze(), [np.nan, 2, 3, 3])
@@ -156,7 +157,8 @@ def test_tracked_flow_and_structure_are_preferred_to_the_tested_ones(tmp_path):
     coords = {"source": ["h0", "h1"], "target": ["h0", "h1"]}
     tested = xr.Dataset({"te": (("epoch", "source", "target"), np.full((2, 2, 2), 0.9))},
                         coords={"epoch": [0, 3], **coords})
-    tracked = xr.Dataset({"te": (("epoch", "source", "target"), np.stack([np.full((2, 2), v) for v in (0.1, 0.2, 0.4)]))},
+    tracked = xr.Dataset({"te": (("epoch", "source", "target"),
+                                 np.stack([np.full((2, 2), v) for v in (0.1, 0.2, 0.4)]))},
                          coords={"epoch": [0, 2, 3], **coords})
     tested.to_netcdf(tmp_path / "flow.nc", engine="scipy")
     tracked.to_netcdf(tmp_path / "flow_epochs.nc", engine="scipy")

@@ -57,7 +57,8 @@ def test_binning_matches_gaussian_channel_with_suitable_bins(global_random_seed)
     ix, iy = _oracle(0.25)
     assert abs(float(p["I_X"].squeeze()) - ix) < 0.08
     assert abs(float(p["I_Y"].squeeze()) - iy) < 0.08
-    assert str(p["regulariser"].sel(estimator="binning").values) == "bins=20; noise_sd=0.1"  # the default noise is part of it
+    # the default noise is part of the regulariser
+    assert str(p["regulariser"].sel(estimator="binning").values) == "bins=20; noise_sd=0.1"
     # more bins, more (spurious) information: the regulariser sets the number
     p40 = information_plane(ds, estimators=("binning",), window=1, bins=40, per_neuron=False)
     assert float(p40["I_X"].squeeze()) > float(p["I_X"].squeeze())

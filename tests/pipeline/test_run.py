@@ -74,7 +74,8 @@ def test_options_validation_and_toml(tmp_path):
     cfg = tmp_path / "run.toml"
     cfg.write_text('[run]\nepochs = 7\nseeds = [3, 4]\nquick = true\n')
     opts = options_from_toml(cfg)
-    assert opts.epochs == 7 and opts.seeds == (3, 4) and opts.quick and opts.n_units == RunOptions.quick_options().n_units
+    assert opts.epochs == 7 and opts.seeds == (3, 4) and opts.quick
+    assert opts.n_units == RunOptions.quick_options().n_units
     bad = tmp_path / "bad.toml"
     bad.write_text("epochs = [unclosed\n")
     with pytest.raises(ValueError, match="not valid TOML"):

@@ -132,7 +132,8 @@ def test_incoherence_extremes():
 
 def test_outputs_upstream_are_not_flipped_by_normalisation():
     w = np.diag(np.ones(3), k=1)  # 0 -> 1 -> 2 -> 3
-    da = progression(xr.DataArray(w, dims=("source", "target"), coords={"source": list("abcd"), "target": list("abcd")}),
+    da = progression(xr.DataArray(w, dims=("source", "target"), coords={"source": list("abcd"),
+                                                                        "target": list("abcd")}),
                      roles=["output", "hidden", "hidden", "input"])
     np.testing.assert_allclose(da.values, [-1.0, -2 / 3, -1 / 3, 0.0])
     assert "outputs mean -1" in da.attrs["normalization"]
