@@ -13,7 +13,7 @@ import inspect
 import numbers
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -29,7 +29,14 @@ class InfoflowWarning(UserWarning):
 
 
 # --------------------------------------------------------------------------- parameter constraints
-class Interval:
+class Constraint(Protocol):
+    """One rule a parameter value may satisfy; ``validate_params`` takes a list of them per parameter.
+    Any object with ``is_satisfied_by`` and a ``__str__`` that completes "must be ..." is one."""
+
+    def is_satisfied_by(self, value: Any) -> bool: ...
+
+
+class Interval(Constraint):
     """Numeric constraint ``low <= value <= high`` (either bound may be None), optionally integer."""
 
     def __init__(self, kind: type, low: float | None, high: float | None, closed: str = "both"):
@@ -54,7 +61,7 @@ class Interval:
         return f"{'an int' if self.kind is int else 'a float'} in the range {lb}{lo}, {hi}{rb}"
 
 
-class Options:
+class Options(Constraint):
     """Constraint: value is one of a closed set (strings compared exactly, lowercase)."""
 
     def __init__(self, *values: Any):
@@ -67,7 +74,7 @@ class Options:
         return "one of {" + ", ".join(repr(v) for v in self.values) + "}"
 
 
-class InstanceOf:
+class InstanceOf(Constraint):
     def __init__(self, *types: type):
         self.types = types
 
@@ -78,7 +85,7 @@ class InstanceOf:
         return "an instance of " + " or ".join(t.__name__ for t in self.types)
 
 
-class NoneOK:
+class NoneOK(Constraint):
     def is_satisfied_by(self, value: Any) -> bool:
         return value is None
 
@@ -86,7 +93,7 @@ class NoneOK:
         return "None"
 
 
-class CallableOK:
+class CallableOK(Constraint):
     """Constraint: value is callable (e.g. a ``callback(done, total)``)."""
 
     def is_satisfied_by(self, value: Any) -> bool:
@@ -96,7 +103,7 @@ class CallableOK:
         return "a callable"
 
 
-class Anything:
+class Anything(Constraint):
     """For data arguments, which are checked by the check_* functions instead."""
 
     def is_satisfied_by(self, value: Any) -> bool:
@@ -114,7 +121,7 @@ def _suggest(value: Any, constraint: Any) -> str:
     return ""
 
 
-def check_param(func_name: str, name: str, value: Any, constraints: Iterable[Any]) -> None:
+def check_param(func_name: str, name: str, value: Any, constraints: Iterable[Constraint]) -> None:
     """Raise InvalidParameterError unless `value` satisfies at least one constraint."""
     constraints = list(constraints)
     if any(c.is_satisfied_by(value) for c in constraints):
@@ -126,7 +133,7 @@ def check_param(func_name: str, name: str, value: Any, constraints: Iterable[Any
     )
 
 
-def validate_params(constraints: Mapping[str, Iterable[Any]]) -> Callable:
+def validate_params(constraints: Mapping[str, Sequence[Constraint]]) -> Callable:
     """Decorator checking every named argument against its constraints before the call.
 
     The constraints dict must name every parameter of the function (a test checks this), so a
@@ -156,7 +163,8 @@ def validate_params(constraints: Mapping[str, Iterable[Any]]) -> Callable:
                 check_param(func.__name__, name, value, constraints[name])
             return func(*args, **kwargs)
 
-        wrapper.__infoflow_constraints__ = dict(constraints)  # read by the public-API test
+        # the constraints stay reachable from the public function (tests/test_public_functions.py)
+        wrapper.__infoflow_constraints__ = dict(constraints)  # type: ignore[attr-defined]
         return wrapper
 
     return decorator

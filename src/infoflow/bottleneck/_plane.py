@@ -16,7 +16,7 @@ import xarray as xr
 
 from infoflow import __version__
 from infoflow._defaults import DEFAULT_BANDWIDTH, DEFAULT_BINS, DEFAULT_K, DEFAULT_NOISE_SD, DEFAULT_SEED
-from infoflow._validation import Anything, InfoflowWarning, InstanceOf, Interval, NoneOK, validate_params
+from infoflow._validation import Anything, CallableOK, InfoflowWarning, InstanceOf, Interval, NoneOK, validate_params
 from infoflow.bottleneck._recordings import as_recordings, count_tied_units, hidden_activity
 from infoflow.bottleneck._verdict import COMPRESSION_CRITERION, _dataset_verdict, neuron_correlation
 
@@ -85,7 +85,7 @@ def _mi_target(mutual_information: Callable, t: np.ndarray, y: np.ndarray, y_gro
     "epochs": [NoneOK(), InstanceOf(tuple, list, np.ndarray, range)],
     "max_samples": [NoneOK(), Interval(int, 10, None)],
     "seed": [Interval(int, 0, None)],
-    "callback": [NoneOK(), InstanceOf(Callable)],
+    "callback": [NoneOK(), CallableOK()],
 })
 def information_plane(recordings: Any, /, *, estimators: Sequence[str] = ("binning", "kde"),
                       window: int = DEFAULT_WINDOW,
@@ -168,12 +168,12 @@ def information_plane(recordings: Any, /, *, estimators: Sequence[str] = ("binni
     ests = tuple(str(e) for e in estimators)
     if not ests:
         raise ValueError(f"{func}: estimators is empty; choose from {list(ESTIMATORS)}.")
-    for e in ests:
-        if e not in ESTIMATORS:
+    for name in ests:
+        if name not in ESTIMATORS:
             import difflib
-            close = difflib.get_close_matches(e, ESTIMATORS, n=1)
+            close = difflib.get_close_matches(name, ESTIMATORS, n=1)
             hint = f" Did you mean {close[0]!r}?" if close else ""
-            raise ValueError(f"{func}: unknown estimator {e!r}; choose from {list(ESTIMATORS)}.{hint}")
+            raise ValueError(f"{func}: unknown estimator {name!r}; choose from {list(ESTIMATORS)}.{hint}")
     if len(set(ests)) != len(ests):
         raise ValueError(f"{func}: estimators {list(ests)} has duplicates.")
     bins_ = DEFAULT_BINS if bins is None else bins
@@ -246,7 +246,8 @@ def information_plane(recordings: Any, /, *, estimators: Sequence[str] = ("binni
             if callback is not None:
                 callback(done, total)
         coords = {"epoch": ep_labels, "estimator": list(ests)}
-        parts = {"I_X": (("epoch", "estimator"), ix), "I_Y": (("epoch", "estimator"), iy)}
+        parts: dict[str, tuple[tuple[str, ...], np.ndarray]] = {"I_X": (("epoch", "estimator"), ix),
+                                                                "I_Y": (("epoch", "estimator"), iy)}
         if per_neuron:
             coords["neuron"] = [str(v) for v in hidden["neuron"].values]
             parts["I_X_neuron"] = (("epoch", "estimator", "neuron"), ixn)

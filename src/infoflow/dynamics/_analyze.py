@@ -18,7 +18,7 @@ import numpy as np
 import xarray as xr
 
 from infoflow import __version__
-from infoflow._validation import Anything, InstanceOf, Interval, NoneOK, Options, validate_params
+from infoflow._validation import Anything, CallableOK, InstanceOf, Interval, NoneOK, Options, validate_params
 from infoflow.dynamics._gradients import gradient_phases
 from infoflow.dynamics._indicators import LOSSES, indicator_correlations, learning_indicators
 from infoflow.dynamics._recordings import as_recordings, load_run
@@ -104,7 +104,7 @@ def _plane_summary(plane: xr.Dataset) -> tuple[dict, dict, dict, dict[str, float
     "max_samples": [NoneOK(), Interval(int, 10, None)],
     "min_ratio": [Interval(float, 1, None)],
     "figures_dir": [NoneOK(), InstanceOf(str, os.PathLike)],
-    "callback": [NoneOK(), InstanceOf(Callable)],
+    "callback": [NoneOK(), CallableOK()],
 })
 def analyze_dynamics(source: Any, /, *, plane: xr.Dataset | None = None, target: str = "val_loss", max_lag: int = 3,
                      entropy_method: str = "binning", tc_method: str = "gaussian", mi_method: str = "gaussian_copula",
@@ -173,7 +173,8 @@ def analyze_dynamics(source: Any, /, *, plane: xr.Dataset | None = None, target:
         for i in range(len(rows)):
             rows[i][f"{name}_mean"] = b["mean"][i]
             rows[i][f"{name}_sd"] = b["sd"][i]
-    transition, comparison = {}, {}
+    transition: dict[str, Any] = {}
+    comparison: dict[str, Any] = {}
     if phases is not None:
         snr = phases["snr"].reindex(epoch=ind["epoch"])
         for g in map(str, phases["group"].values):

@@ -22,7 +22,16 @@ from scipy import stats
 
 from infoflow import __version__
 from infoflow._defaults import DEFAULT_BINS
-from infoflow._validation import Anything, InfoflowWarning, InstanceOf, Interval, NoneOK, Options, validate_params
+from infoflow._validation import (
+    Anything,
+    CallableOK,
+    InfoflowWarning,
+    InstanceOf,
+    Interval,
+    NoneOK,
+    Options,
+    validate_params,
+)
 from infoflow.dynamics._recordings import as_recordings, count_tied_units, hidden_activity
 
 LOSSES = ("train_loss", "val_loss", "test_loss")
@@ -61,7 +70,7 @@ def _epoch_series_from_flow(path: Path, epochs: np.ndarray) -> dict[str, np.ndar
         flow = load_dataset(path)
     except (ValueError, FileNotFoundError):
         return {}
-    out = {}
+    out: dict[str, np.ndarray] = {}
     if "epoch" not in flow.dims:
         return out
     for var in ("te", "flow", "net_flow", "mi", "significant"):
@@ -126,7 +135,7 @@ def _epoch_series_from_structure(path: Path, epochs: np.ndarray) -> dict[str, np
     "bins": [NoneOK(), Interval(int, 2, None)],
     "max_samples": [NoneOK(), Interval(int, 10, None)],
     "read_files": [InstanceOf(bool)],
-    "callback": [NoneOK(), InstanceOf(Callable)],
+    "callback": [NoneOK(), CallableOK()],
 })
 def learning_indicators(recordings: Any, /, *, entropy_method: str = "binning", tc_method: str = "gaussian",
                         mi_method: str = "gaussian_copula", bins: int | None = None, max_samples: int | None = None,
@@ -236,7 +245,7 @@ def learning_indicators(recordings: Any, /, *, entropy_method: str = "binning", 
               "mi_target": ("I(T;Y): hidden population and target", "nat"),
               "train_loss": ("training loss (MSE)", "1"), "val_loss": ("validation loss (MSE)", "1"),
               "test_loss": ("test loss (MSE)", "1")}
-    for name in out.data_vars:
+    for name in map(str, out.data_vars):
         long, unit = labels.get(name, (name.replace("_", " "), "1"))
         out[name].attrs.update(long_name=long, units=unit)
     out.attrs = {"long_name": "indicators of learning", "entropy_method": entropy_method,

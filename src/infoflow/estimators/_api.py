@@ -9,12 +9,13 @@ module (``ksg``, ``gcmi``, ``gaussian``, ``binning``, ``kde``). Results are in n
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
 from infoflow._defaults import DEFAULT_JITTER, DEFAULT_SEED
-from infoflow._validation import Interval, check_array, validate_params, warn_constant
+from infoflow._validation import Constraint, Interval, check_array, validate_params, warn_constant
 from infoflow.estimators import _preprocess as pp
 from infoflow.estimators._pairwise import (
     C_BANDWIDTH,
@@ -90,8 +91,8 @@ def _call(est: Estimator, what: str, *arrays: np.ndarray) -> float:
     return float(getattr(est.family, what)(*prepped, **est.kwargs()))
 
 
-_COMMON = {"method": C_METHOD, "k": C_K, "bins": C_BINS, "bandwidth": C_BANDWIDTH, "jitter": C_JITTER,
-           "seed": C_SEED}
+_COMMON: dict[str, Sequence[Constraint]] = {"method": C_METHOD, "k": C_K, "bins": C_BINS, "bandwidth": C_BANDWIDTH,
+                                             "jitter": C_JITTER, "seed": C_SEED}
 
 
 @validate_params({"x": C_DATA, **_COMMON})
