@@ -101,10 +101,12 @@ def run_epoch(ex, inp: FlowInput, label, plan: Plan) -> dict:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)
                 peak_so_far = np.nanmax(null_stat[:stop], axis=1)
+            assert peak_obs is not None  # set by round 0
             accepted, futile = sig.settled(peak_obs, peak_so_far, counts, active, kind=plan.null, alpha=plan.alpha,
                                            tested=off, alive=alive, distinct=distinct)
             active &= ~(accepted | futile)
             alive &= ~futile
+    assert obs is not None  # plan.rounds is never empty
     out.update(obs)
     out["n_surrogates"] = counts
     out.update(_decide(stat, peak_obs, null_stat, counts, mask, off, plan, distinct))

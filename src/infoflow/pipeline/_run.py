@@ -115,9 +115,9 @@ class RunOptions:
     def quick_options(cls, **overrides: Any) -> RunOptions:
         """A first look in two to three minutes: the same units; fewer epochs, seeds and surrogates, copula flow."""
         # 20 epochs: the default network passes the persistence baseline around epoch 17
-        base = dict(epochs=20, seeds=(0, 1), flow_method="gaussian_copula", surrogates=50, track_every=5,
-                    track_surrogates=20, n_null=99, ip_estimators=("binning", "gaussian_copula"), ksg_check=False,
-                    quick=True)
+        base: dict[str, Any] = dict(epochs=20, seeds=(0, 1), flow_method="gaussian_copula", surrogates=50,
+                                    track_every=5, track_surrogates=20, n_null=99,
+                                    ip_estimators=("binning", "gaussian_copula"), ksg_check=False, quick=True)
         base.update(overrides)
         return cls(**base)
 
@@ -156,7 +156,7 @@ def make_options(*, quick: bool = False, **values: Any) -> RunOptions:
             close = difflib.get_close_matches(key, OPTION_NAMES, n=1)
             hint = f" Did you mean {close[0]!r}?" if close else ""
             raise InvalidParameterError(f"run: unknown option {key!r}.{hint}")
-    clean = {k: (tuple(v) if isinstance(v, list) else v) for k, v in values.items()}
+    clean: dict[str, Any] = {k: (tuple(v) if isinstance(v, list) else v) for k, v in values.items()}
     opts = RunOptions.quick_options(**clean) if quick else RunOptions(**clean)
     _check_options(opts)
     return opts
@@ -314,7 +314,7 @@ def run_pipeline(out_dir: str | Path, options: RunOptions | None = None, *,
     track_struct_opts = dict(struct_opts, n_null=min(o.n_null, 99))
     for d in seed_dirs:
         stage(f"structure_epochs({d.name})", track_struct_opts, [d / "flow_epochs.nc"], [d / "structure_epochs.json"],
-              lambda d=d: atomic_write_json(d / "structure_epochs.json",
+              lambda d=d: atomic_write_json(d / "structure_epochs.json",  # type: ignore[misc]  # (mypy cannot type a lambda whose default binds the loop variable)
                                             analyze_structure(load_dataset(d / "flow_epochs.nc"), seed=0,
                                                               **track_struct_opts)))
 

@@ -261,7 +261,7 @@ def resolve_reference(reference, fi, func):
     return [("reference", reference_graphs(reference, fi, func))]
 
 
-_CONSTRAINTS = {
+_CONSTRAINTS: dict[str, list] = {  # one list of constraints per parameter
     "flow": [Anything()],
     "null": [Options(*NULLS)],
     "n_null": [Interval(int, 1, None)],

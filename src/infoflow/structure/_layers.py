@@ -416,7 +416,7 @@ def _layers_one(fi, *, method, criterion, max_layers, null, n_null, alpha, resol
                         null_description=NULL_DESCRIPTIONS[null])
 
 
-_CONSTRAINTS = {
+_CONSTRAINTS: dict[str, list] = {  # one list of constraints per parameter
     "flow": [Anything()],
     "method": [Options(*METHODS)],
     "criterion": [Options(*CRITERIA)],

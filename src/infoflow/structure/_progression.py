@@ -176,7 +176,7 @@ def normalise(h: np.ndarray, roles: list[str] | None) -> tuple[np.ndarray, str]:
     return (h - lo) / (hi - lo), "min 0, max 1"
 
 
-_CONSTRAINTS = {
+_CONSTRAINTS: dict[str, list] = {  # one list of constraints per parameter
     "flow": [Anything()],
     "method": [Options(*METHODS)],
     "roles": [NoneOK(), InstanceOf(list, tuple, np.ndarray)],

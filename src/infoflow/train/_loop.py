@@ -217,7 +217,7 @@ def _train_seed_inner(config, prepared, seed, run_dir, existing, device, callbac
     n_batches = math.ceil(n_train / config.batch_size)
     stats = GradientStatistics(model.parameter_groups())
     pieces: list[dict[str, Any]] = []
-    early = {"best_val": math.inf, "best_epoch": 0, "bad_epochs": 0, "stopped": False}
+    early: dict[str, Any] = {"best_val": math.inf, "best_epoch": 0, "bad_epochs": 0, "stopped": False}
 
     def fixed_grads(epoch: int) -> dict[str, np.ndarray]:
         """Gradient statistics at the end-of-epoch weights (none when grad_fixed_batches is 0)."""
@@ -344,7 +344,8 @@ def _evaluate(model, tensors, read_idx, probe_x, *, epoch: int, grads, n_batches
     model.eval()
     piece: dict[str, Any] = {"epoch": epoch}
     for split in ("train", "val", "test"):
-        piece[f"{split}_loss"] = _mse(model, *tensors[split], read_idx)
+        x, y = tensors[split]
+        piece[f"{split}_loss"] = _mse(model, x, y, read_idx)
     pred, states = model(probe_x)
     piece["activity"] = states[0].float().cpu().numpy()
     piece["prediction"] = pred[0, :, 0].float().cpu().numpy()

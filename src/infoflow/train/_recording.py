@@ -175,8 +175,8 @@ def load_recording(path: str | Path, *, roles: Sequence[str] | None = None,
             seeds = sorted(p.name for p in path.glob("seed_*") if (p / "recording.zarr").exists())
             if seeds:
                 hint = f" It holds {', '.join(seeds)}: pass one of those."
-            elif interrupted_training(path):
-                hint = " " + interrupted_training(path)
+            elif partial := interrupted_training(path):
+                hint = " " + partial
             else:
                 hint = " Run `infoflow train` first."
             raise FileNotFoundError(f"load_recording: {path} has no recording.zarr.{hint}")
