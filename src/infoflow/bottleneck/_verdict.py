@@ -242,7 +242,7 @@ def compression_verdict(i_x: Any, i_y: Any = None, /, *, epochs: Any = None, rel
     >>> v["compression"], v["turning_epoch"]
     (True, 5)
     """
-    kw = {"rel_drop": rel_drop, "noise_factor": noise_factor, "alpha": alpha, "n_boot": n_boot}
+    kw: dict[str, Any] = {"rel_drop": rel_drop, "noise_factor": noise_factor, "alpha": alpha, "n_boot": n_boot}
     if isinstance(i_x, xr.Dataset):
         if i_y is not None:
             raise ValueError("compression_verdict: pass either an information-plane Dataset or two curves, not both.")
@@ -278,8 +278,8 @@ def _dataset_verdict(plane: xr.Dataset, *, rel_drop: float, noise_factor: float,
         if v not in plane:
             raise ValueError(f"compression_verdict: the Dataset has no {v!r}; pass the result of information_plane.")
     epochs = plane["epoch"].values
-    base = check_seed(seed).integers(0, 2 ** 32) if isinstance(seed, np.random.Generator) else (seed or 0)
-    kw = {"rel_drop": rel_drop, "noise_factor": noise_factor, "alpha": alpha, "n_boot": n_boot}
+    base = int(check_seed(seed).integers(0, 2 ** 32)) if isinstance(seed, np.random.Generator) else (seed or 0)
+    kw: dict[str, Any] = {"rel_drop": rel_drop, "noise_factor": noise_factor, "alpha": alpha, "n_boot": n_boot}
     result: dict[str, Any] = {}
     for j, est in enumerate(map(str, plane["estimator"].values)):
         ix, iy = plane["I_X"].sel(estimator=est), plane["I_Y"].sel(estimator=est)

@@ -9,7 +9,7 @@ import time
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -130,7 +130,7 @@ def handle_errors(func: Callable) -> Callable:
     return wrapper
 
 
-def raise_unexpected(exc: BaseException) -> None:
+def raise_unexpected(exc: BaseException) -> NoReturn:
     """Report an unexpected error (exit 1); re-raise it under pytest or print it with --debug."""
     if os.environ.get("INFOFLOW_TESTING") == "1":
         raise exc

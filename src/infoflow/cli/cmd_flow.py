@@ -33,8 +33,9 @@ from infoflow.flow._api import MEASURES, METHODS
 from infoflow.flow._schedule import SchedulerOption
 
 # Choices are the library's own constants, so the CLI and information_flow accept the same names.
-Method = Enum("Method", {m: m for m in METHODS}, type=str)
-Measure = Enum("Measure", {m: m for m in MEASURES}, type=str)
+# (mypy reads Enum members only from literals, hence the ignores; members are looked up by name below)
+Method = Enum("Method", {m: m for m in METHODS}, type=str)  # type: ignore[misc]
+Measure = Enum("Measure", {m: m for m in MEASURES}, type=str)  # type: ignore[misc]
 
 
 class Null(str, Enum):
@@ -225,8 +226,8 @@ def save_result(ds, inp: Input, caught: list, *, graphml: bool) -> tuple[list[st
 def flow(
     run_dir: Path = typer.Argument(..., help="Run folder (with recording.zarr) or an activity file "
                                              "(.zarr/.nc/.npy/.npz/.csv)."),
-    method: Method = typer.Option(Method.ksg, help="Estimator: ksg (accurate) or gaussian_copula (fast)."),
-    measure: Measure = typer.Option(Measure.te, help="Measure that gets p-values: te or flow (TDMI - MI)."),
+    method: Method = typer.Option(Method["ksg"], help="Estimator: ksg (accurate) or gaussian_copula (fast)."),
+    measure: Measure = typer.Option(Measure["te"], help="Measure that gets p-values: te or flow (TDMI - MI)."),
     lags: str = typer.Option("1,2,3", help="Source-to-target lags, comma-separated."),
     surrogates: int = typer.Option(100, min=2, help="Circular time-shift surrogates per epoch."),
     alpha: float = typer.Option(0.05, help="Benjamini-Hochberg false discovery rate."),

@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.progress import Progress
@@ -59,7 +60,8 @@ class StageProgress:
     """One transient progress bar per pipeline stage on stderr."""
 
     def __init__(self, bar: Progress):
-        self.bar, self.tasks = bar, {}
+        self.bar = bar
+        self.tasks: dict[str, Any] = {}
 
     def __call__(self, stage: str, done: int, total: int) -> None:
         if stage not in self.tasks:
@@ -153,7 +155,7 @@ def analyze_command(
                                      "(input/hidden/output), or a text file with one per line; required unless the "
                                      "file carries roles."),
     out: Path | None = typer.Option(None, "--out", help="Output folder (default: <activity>_infoflow beside it)."),
-    method: Method = typer.Option(Method.ksg, "--method", help="Flow estimator."),
+    method: Method = typer.Option(Method["ksg"], "--method", help="Flow estimator."),
     surrogates: int = typer.Option(100, "--surrogates", min=2, help="Circular-shift surrogates per pair."),
     lags: list[str] | None = typer.Option(None, "--lags", help="Lags in steps, e.g. 1,2,3 (default 1,2,3)."),
     alpha: float = typer.Option(0.05, "--alpha", min=0.0, max=1.0, help="FDR level."),

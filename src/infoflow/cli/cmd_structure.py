@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from enum import Enum
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -126,7 +127,7 @@ def structure(
         plt.close(fig)
     path = atomic_write_json(out_dir / "structure.json", result)
     d, lay = result["directedness"], result["layers"]
-    null_stats = next((n for n in d.get("nulls", []) if n.get("kind") == null.value), {})
+    null_stats: dict[str, Any] = next((n for n in d.get("nulls", []) if n.get("kind") == null.value), {})
     edges = d.get("n_edges")
     f0_test = _tested(d["f0_pvalue"], d["f0"], null_stats.get("f0_mean"), edges)
     down_test = _tested(d["downhill_pvalue"], d["downhill_fraction"], null_stats.get("downhill_mean"), edges)

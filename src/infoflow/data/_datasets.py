@@ -165,10 +165,10 @@ def list_datasets() -> list[DatasetInfo]:
 
 
 def _read_bundled(filename: str) -> str:
-    return resources.files("infoflow.data").joinpath("_bundled", filename).read_text(encoding="utf-8")
+    return (resources.files("infoflow.data") / "_bundled" / filename).read_text(encoding="utf-8")
 
 
-def _load_tmy3(name: str) -> tuple[np.ndarray, np.ndarray]:
+def _load_tmy3(name: str) -> tuple[np.ndarray, pd.DataFrame]:
     df = pd.read_csv(io.StringIO(_read_bundled(f"{name}.csv")), comment="#", dtype={"date": str, "time": str})
     month = df["date"].str.slice(0, 2).astype(int).to_numpy()
     day = df["date"].str.slice(3, 5).astype(int).to_numpy()

@@ -44,7 +44,7 @@ def _check_fractions(fractions: Any, func: str) -> tuple[float, float, float]:
     if any(not np.isfinite(f) or f <= 0 for f in out) or abs(sum(out) - 1.0) > 1e-6:
         raise InvalidParameterError(f"{func}: fractions must be three positive numbers summing to 1, e.g. "
                                     f"(0.7, 0.1, 0.2); got {fractions!r} (sum {sum(out):.6g}).")
-    return out  # type: ignore[return-value]
+    return out
 
 
 @validate_params({"series": [Anything()], "fractions": [Anything()]})
@@ -132,7 +132,8 @@ class Standardiser:
                 raise InvalidParameterError(f"Standardiser: unknown channel {channel!r}; fitted channels are "
                                             f"{list(self.channels)}.")
             return self.channels.index(channel)
-        if isinstance(channel, numbers.Integral) and not isinstance(channel, bool) and 0 <= channel < len(self.mean):
+        if (isinstance(channel, numbers.Integral) and not isinstance(channel, bool)
+                and 0 <= int(channel) < len(self.mean)):
             return int(channel)
         raise InvalidParameterError(f"Standardiser: channel must be a name in {list(self.channels)} or an index "
                                     f"0..{len(self.mean) - 1}; got {channel!r}.")

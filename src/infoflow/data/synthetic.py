@@ -47,12 +47,12 @@ _NTIME = [Interval(int, 2, None)]
 def _ar1(drive: np.ndarray, a: float, first: np.ndarray | float) -> np.ndarray:
     """Run ``out[t] = a * out[t-1] + drive[t]`` along axis 0 with ``out[0] = first`` (drive[0] unused)."""
     if drive.ndim == 1:
-        out = [float(first)]
-        prev = out[0]
+        values = [float(first)]
+        prev = values[0]
         for d in drive[1:].tolist():
             prev = a * prev + d
-            out.append(prev)
-        return np.asarray(out)
+            values.append(prev)
+        return np.asarray(values)
     out = np.empty_like(drive)
     out[0] = first
     for t in range(1, drive.shape[0]):

@@ -102,6 +102,7 @@ class Estimator:
     def min_samples(self, n_dims: int) -> tuple[int, str]:
         """Smallest usable sample count for a joint space of `n_dims` dimensions, and why."""
         if self.method == "ksg":
+            assert self.k is not None  # resolve_estimator fills k for ksg
             return self.k + 1 + 2 * self.theiler, f"k={self.k} with theiler={self.theiler}"
         if self.method in ("gaussian", "gaussian_copula"):
             return n_dims + 2, f"a {n_dims}-dimensional covariance"

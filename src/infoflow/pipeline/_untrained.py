@@ -111,7 +111,7 @@ def untrained_comparisons(seed_dirs: list[Path], untrained_flow: Path | None, *,
         if extra is not None:
             untrained += ([extra.isel(epoch=i) for i in range(extra.sizes["epoch"])] if "epoch" in extra.dims
                           else [extra])
-        k = _significant_count(full_flows[m]) if m in full_flows else None
+        k: int | str | None = _significant_count(full_flows[m]) if m in full_flows else None
         source = "significant pairs of seed 0's full test at the last epoch"
         if k is None or k == 0:
             k, source = "auto", "median over seeds of significant pairs in the tracked test at the last epoch"

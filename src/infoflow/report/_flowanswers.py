@@ -218,7 +218,8 @@ def agreement(pairs: list[tuple[str, dict]], answers: dict[str, str], what: str,
     if what == "direction":
         t1 = {(t["earlier"], t["later"]): t for t in s1["directedness"].get("role_tests", [])}
         t2 = {(t["earlier"], t["later"]): t for t in s2["directedness"].get("role_tests", [])}
-        diffs, same = [], []
+        diffs: list[str] = []
+        same: list[str] = []
         for key in t1:
             if key in t2:
                 d1, d2 = t1[key].get("cliffs_delta"), t2[key].get("cliffs_delta")

@@ -131,7 +131,7 @@ def _title(seeds: list[Path], options: dict[str, Any]) -> str:
         return f"Information flow in {name.name or 'a recording'} ({analysed.get('neurons', '?')} neurons)"
     cfg = read_json(seeds[0] / "config.json") or {}
     arch = cfg.get("arch") or options.get("arch")
-    return f"Information flow in {_ARCH_LABELS.get(arch, 'a recurrent network')}"
+    return f"Information flow in {_ARCH_LABELS.get(str(arch), 'a recurrent network')}"
 
 
 def _setup(run_dir: Path, seeds: list[Path], options: dict[str, Any]) -> dict[str, Any]:
@@ -157,7 +157,10 @@ def _setup(run_dir: Path, seeds: list[Path], options: dict[str, Any]) -> dict[st
         rows["test MSE (standardised), mean over seeds"] = _r(_mean(finals))
         rows["test MSE, SD over seeds"] = _r(_sd(finals))
         rows["persistence baseline test MSE"] = _r(_mean(persist))
-        rows["beats persistence"] = bool(_mean(finals) < _mean(persist))
+        mean_final, mean_persist = _mean(finals), _mean(persist)
+        # the baseline is missing (NaN) in metrics.csv files written before it was recorded
+        rows["beats persistence"] = ("n/a" if mean_final is None or mean_persist is None
+                                     else bool(mean_final < mean_persist))
     else:
         rows["training"] = "none (user-supplied recording)"
     return rows
