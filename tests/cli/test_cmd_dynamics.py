@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 
 import pytest
-import synthetic_recordings as S  # tests/ is on sys.path (rootdir conftest, prepend import mode)
 import xarray as xr
 from typer.testing import CliRunner
 
 from infoflow.cli import app
 from infoflow.dynamics import OUTPUT_KEYS
+from tests import synthetic_recordings as S
 
 
 @pytest.fixture

@@ -8,11 +8,11 @@ import sys
 from pathlib import Path
 
 import pytest
-import synthetic_recordings as S  # tests/ is on sys.path (rootdir conftest, prepend import mode)
 
 from infoflow._io import save_dataset
 from infoflow._validation import InvalidParameterError
 from infoflow.dynamics import OUTPUT_KEYS, analyze_dynamics, load_run
+from tests import synthetic_recordings as S
 
 
 def _plane(recs):

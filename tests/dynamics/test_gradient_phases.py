@@ -6,11 +6,11 @@ import inspect
 
 import numpy as np
 import pytest
-import synthetic_recordings as S  # tests/ is on sys.path (rootdir conftest, prepend import mode)
 import xarray as xr
 
 from infoflow._validation import InvalidParameterError
 from infoflow.dynamics import detect_transition, gradient_phases, gradient_snr
+from tests import synthetic_recordings as S
 
 
 def test_gradient_snr_hand_example():

@@ -7,7 +7,6 @@ import json
 
 import numpy as np
 import pytest
-import synthetic_recordings as S  # tests/ is on sys.path (rootdir conftest, prepend import mode)
 import xarray as xr
 from scipy import stats
 
@@ -20,6 +19,7 @@ from infoflow.dynamics import (
     plot_indicators,
 )
 from infoflow.dynamics._indicators import holm
+from tests import synthetic_recordings as S
 
 
 def test_participation_ratio_counts_dimensions(rng):

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import reference as ref  # tests/ is on sys.path (rootdir conftest, prepend import mode)
 
 from infoflow.estimators import _kernels as K
 from infoflow.estimators import ksg
+from tests import reference as ref
 
 
 def _data(rng, n, d, ties):

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import reference as ref  # tests/ is on sys.path (rootdir conftest, prepend import mode)
 from hypothesis import assume, event, example, given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from infoflow.estimators import _kernels as K
 from infoflow.estimators import ksg
+from tests import reference as ref
 
 pytestmark = pytest.mark.slow_hypothesis
 

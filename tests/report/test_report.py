@@ -3,10 +3,10 @@ import json
 import re
 
 import pytest
-from browser import CHROMIUM, body_attr, load_in_browser
 
 from infoflow.report import build_summary, write_report
 from infoflow.report._render import SECTION_TITLES, _fmt
+from tests.report.browser import CHROMIUM, body_attr, load_in_browser
 
 SECTIONS = tuple(SECTION_TITLES)
 

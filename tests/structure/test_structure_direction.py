@@ -5,12 +5,12 @@ import json
 
 import numpy as np
 import pytest
-from _structure_synth import flow_dataset, layered_dag, roles_for
 from scipy.stats import binom
 
 from infoflow._validation import InfoflowWarning, InvalidParameterError
 from infoflow.structure import directedness
 from infoflow.structure._null import _Rewirer, null_graphs
+from tests.structure._structure_synth import flow_dataset, layered_dag, roles_for
 
 ALPHA = 0.05
 N_SEEDS = 40

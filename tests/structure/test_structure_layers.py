@@ -6,7 +6,12 @@ import json
 
 import numpy as np
 import pytest
-from _structure_synth import (
+from scipy.stats import binom
+
+from infoflow._validation import InfoflowWarning, InvalidParameterError
+from infoflow.structure import adjusted_rand_index, layers, layers_by_epoch
+from infoflow.structure._layers import flow_fractions, kmeans_1d
+from tests.structure._structure_synth import (
     flow_dataset,
     gaussian_te_matrix,
     layer_labels,
@@ -14,11 +19,6 @@ from _structure_synth import (
     roles_for,
     simulate_layered_rnn,
 )
-from scipy.stats import binom
-
-from infoflow._validation import InfoflowWarning, InvalidParameterError
-from infoflow.structure import adjusted_rand_index, layers, layers_by_epoch
-from infoflow.structure._layers import flow_fractions, kmeans_1d
 
 
 def _brute_wss(xs, k):

@@ -6,7 +6,12 @@ import warnings
 import numpy as np
 import pytest
 import xarray as xr
-from _structure_synth import (
+from scipy.stats import spearmanr
+
+from infoflow._validation import InfoflowWarning, InvalidParameterError
+from infoflow.structure import progression
+from infoflow.structure._progression import hodge_potential, incoherence, spring_rank, trophic_levels
+from tests.structure._structure_synth import (
     flow_dataset,
     gaussian_te_matrix,
     layer_labels,
@@ -14,11 +19,6 @@ from _structure_synth import (
     roles_for,
     simulate_layered_rnn,
 )
-from scipy.stats import spearmanr
-
-from infoflow._validation import InfoflowWarning, InvalidParameterError
-from infoflow.structure import progression
-from infoflow.structure._progression import hodge_potential, incoherence, spring_rank, trophic_levels
 
 METHODS = ("trophic", "hodge", "springrank")
 

@@ -16,11 +16,11 @@ import inspect
 
 import numpy as np
 import pytest
-import synthetic_recordings as S  # tests/ is on sys.path (rootdir conftest, prepend import mode)
 import xarray as xr
 
 from infoflow._validation import InvalidParameterError
 from infoflow.bottleneck import compression_verdict, information_plane, input_history, plot_information_plane
+from tests import synthetic_recordings as S
 
 
 def _oracle(s2, r2=0.25):
