@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
-
 import numpy as np
 import pytest
 import xarray as xr
@@ -105,8 +103,3 @@ def test_gradient_phases_roundtrip_and_errors(tmp_path):
         gradient_phases(S.make_recording(0, n_time=30).drop_vars(["grad_mean_norm"]))
     with pytest.raises(InvalidParameterError, match="min_ratio"):
         gradient_phases(S.make_recording(0, n_time=30), min_ratio=0.5)
-
-
-def test_constraints_cover_the_signature():
-    for func in (gradient_snr, detect_transition, gradient_phases):
-        assert set(func.__infoflow_constraints__) == set(inspect.signature(func).parameters)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import json
 
 import numpy as np
@@ -208,8 +207,3 @@ def test_indicator_correlations_flags_a_tracking_indicator(rng):
     assert "val_loss" not in res and "train_loss" not in res
     with pytest.raises(ValueError, match="no variable 'loss'"):
         indicator_correlations(ind, target="loss")
-
-
-def test_constraints_cover_the_signature():
-    for func in (learning_indicators, lead_lag, indicator_correlations):
-        assert set(func.__infoflow_constraints__) == set(inspect.signature(func).parameters)

@@ -180,18 +180,6 @@ def test_layers_by_epoch_tracks_training(tmp_path):
     assert layers(ds, n_null=29, epoch=0).n_layers == 1
 
 
-def test_bad_parameters():
-    w = np.ones((4, 4))
-    with pytest.raises(InvalidParameterError, match="criterion"):
-        layers(w, criterion="aic")
-    with pytest.raises(InvalidParameterError, match="max_layers"):
-        layers(w, max_layers=0)
-    with pytest.raises(InvalidParameterError, match="alpha"):
-        layers(w, alpha=1.5)
-    with pytest.raises(InvalidParameterError, match="resolution"):
-        layers(w, resolution=1.0)
-
-
 def test_too_few_null_draws_warn():
     w = layered_dag(3, 3, np.random.default_rng(0))
     with pytest.warns(InfoflowWarning, match="n_null >= 19"):
