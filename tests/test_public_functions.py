@@ -45,6 +45,15 @@ NOT_VALIDATED = {
 DATA_KEYWORDS = {"ax", "channel_names", "channels", "condition", "epochs", "fractions", "lags", "name_or_series",
                  "reference", "roles", "significant"}
 
+# Public functions whose signatures are not (fully) annotated yet, so mypy does not check calls to
+# them; flow's and structure's modules are being reworked. Every other public signature is annotated.
+NOT_ANNOTATED = {
+    "flow.effective_network", "flow.information_flow",
+    "structure.adjusted_rand_index", "structure.analyze_structure", "structure.compare_untrained",
+    "structure.directedness", "structure.layers", "structure.layers_by_epoch", "structure.plot_flow_graph",
+    "structure.plot_progression_histogram", "structure.progression", "structure.save_figure",
+}
+
 
 def _public_functions() -> dict[str, Any]:
     found = {}
@@ -201,6 +210,16 @@ def test_public_functions_are_validated():
     assert len(VALIDATED) >= 40, sorted(VALIDATED)  # the enumeration found the package's functions
     assert sorted(set(PUBLIC) - set(VALIDATED)) == sorted(NOT_VALIDATED & set(PUBLIC))
     assert NOT_VALIDATED <= set(PUBLIC), sorted(NOT_VALIDATED - set(PUBLIC))  # stale entries
+
+
+def test_public_signatures_are_annotated():
+    """mypy checks every call to an annotated function; these are the public ones (docs/design.md, "Tools")."""
+    def annotated(f: Any) -> bool:
+        sig = inspect.signature(f)
+        return sig.return_annotation is not sig.empty and all(
+            p.annotation is not p.empty for p in sig.parameters.values())
+
+    assert sorted(k for k, f in PUBLIC.items() if not annotated(f)) == sorted(NOT_ANNOTATED & set(PUBLIC))
 
 
 @pytest.mark.parametrize("key", sorted(VALIDATED))

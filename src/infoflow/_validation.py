@@ -19,6 +19,9 @@ import numpy as np
 
 from infoflow._defaults import ACTIVITY_DIMS, ROLES
 
+# what every `seed=` accepts (check_seed turns it into a Generator)
+Seed = int | np.random.Generator | None
+
 
 class InvalidParameterError(ValueError, TypeError):
     """A function argument has the wrong type or value (catchable as ValueError or TypeError)."""
@@ -171,7 +174,7 @@ def validate_params(constraints: Mapping[str, Sequence[Constraint]]) -> Callable
 
 
 # --------------------------------------------------------------------------- data checks
-def check_seed(seed: int | None | np.random.Generator) -> np.random.Generator:
+def check_seed(seed: Seed) -> np.random.Generator:
     """Turn an int / None / Generator into a Generator (None -> fresh entropy)."""
     if isinstance(seed, np.random.Generator):
         return seed

@@ -9,6 +9,7 @@ First stage of the pipeline (data -> models -> train -> ...). Users import the p
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 
@@ -189,7 +190,7 @@ def _load_noaa(name: str) -> tuple[np.ndarray, pd.DataFrame]:
 
 
 @validate_params({"name": [Options(*_REGISTRY)], "channels": [NoneOK(), Anything()]})
-def load_dataset(name: str = "greensboro", channels=("temperature",)) -> xr.DataArray:
+def load_dataset(name: str = "greensboro", channels: str | Sequence[str] | None = ("temperature",)) -> xr.DataArray:
     """Load a bundled hourly weather series.
 
     Parameters

@@ -8,6 +8,7 @@ train, validation and test are consecutive, disjoint blocks of time, and windows
 from __future__ import annotations
 
 import numbers
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -48,7 +49,7 @@ def _check_fractions(fractions: Any, func: str) -> tuple[float, float, float]:
 
 
 @validate_params({"series": [Anything()], "fractions": [Anything()]})
-def chronological_split(series, fractions=(0.7, 0.1, 0.2)) -> Split:
+def chronological_split(series: Any, fractions: Sequence[float] = (0.7, 0.1, 0.2)) -> Split:
     """Cut a series into consecutive train / validation / test blocks (no shuffling, no overlap).
 
     Parameters
@@ -201,7 +202,8 @@ _WINDOW_PARAMS = {"window": [Interval(int, 1, None)], "horizon": [Interval(int, 
 
 
 @validate_params({"values": [Anything()], **_WINDOW_PARAMS})
-def make_windows(values, *, window=24, horizon=1, target_channel=0) -> tuple[np.ndarray, np.ndarray]:
+def make_windows(values: Any, *, window: int = 24, horizon: int = 1,
+                 target_channel: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Cut a series into overlapping input windows and the values that follow them.
 
     Sample ``i`` uses steps ``t-window .. t-1`` as input and steps ``t .. t+horizon-1`` of the
@@ -241,7 +243,7 @@ def make_windows(values, *, window=24, horizon=1, target_channel=0) -> tuple[np.
 
 
 @validate_params({"values": [Anything()], **_WINDOW_PARAMS})
-def persistence_mse(values, target_channel=0, horizon=1, *, window=24) -> float:
+def persistence_mse(values: Any, target_channel: int = 0, horizon: int = 1, *, window: int = 24) -> float:
     """Mean squared error of the persistence forecast ("the next hours equal the last one").
 
     Evaluated on exactly the samples :func:`make_windows` gives for the same `window` and
@@ -324,8 +326,9 @@ class PreparedData:
 
 @validate_params({"name_or_series": [Anything()], "channels": [NoneOK(), Anything()], **_WINDOW_PARAMS,
                   "fractions": [Anything()]})
-def prepare(name_or_series="greensboro", *, channels=None, window=24, horizon=1, target_channel=0,
-            fractions=(0.7, 0.1, 0.2)) -> PreparedData:
+def prepare(name_or_series: Any = "greensboro", *, channels: str | Sequence[str] | None = None, window: int = 24,
+            horizon: int = 1, target_channel: int = 0,
+            fractions: Sequence[float] = (0.7, 0.1, 0.2)) -> PreparedData:
     """Load (or take) a series, split it chronologically, standardise with train stats, window it.
 
     Parameters

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -32,6 +32,7 @@ from infoflow._validation import (
     InvalidParameterError,
     NoneOK,
     Options,
+    Seed,
     check_array,
     check_method_options,
     check_seed,
@@ -39,6 +40,9 @@ from infoflow._validation import (
     warn_constant,
 )
 from infoflow.estimators import _preprocess as pp
+
+if TYPE_CHECKING:
+    import xarray as xr
 
 METHODS = ("ksg", "gaussian_copula", "gaussian", "binning", "kde")
 _MODULE = {"ksg": "ksg", "gaussian_copula": "gcmi", "gaussian": "gaussian", "binning": "binning", "kde": "kde"}
@@ -368,11 +372,11 @@ def _label(mat: np.ndarray, est: Estimator, X: Recording, Y: Recording, *, name:
     "k": C_K, "theiler": C_THEILER, "bins": C_BINS, "bandwidth": C_BANDWIDTH, "bias_correct": C_BIAS,
     "jitter": C_JITTER, "seed": C_SEED, "n_jobs": C_NJOBS, "device": C_DEVICE,
 })
-def pairwise_mutual_information(X, Y=None, /, *, lag: int = 0, condition=None, method: str = "ksg",
+def pairwise_mutual_information(X: Any, Y: Any = None, /, *, lag: int = 0, condition: Any = None, method: str = "ksg",
                                 k: int | None = None, theiler: int = 0, bins: int | None = None,
                                 bandwidth: float | None = None, bias_correct: bool | None = None,
-                                jitter: float = DEFAULT_JITTER, seed=DEFAULT_SEED,
-                                n_jobs: int | None = None, device: str | None = None):
+                                jitter: float = DEFAULT_JITTER, seed: Seed = DEFAULT_SEED,
+                                n_jobs: int | None = None, device: str | None = None) -> np.ndarray | xr.DataArray:
     """Mutual information between every pair of channels, optionally time-delayed and conditional.
 
     ``out[i, j] = I(X_i(t); Y_j(t + lag))`` or, with `condition`,
@@ -473,11 +477,12 @@ def pairwise_mutual_information(X, Y=None, /, *, lag: int = 0, condition=None, m
     "method": C_METHOD, "k": C_K, "theiler": C_THEILER, "bins": C_BINS, "bandwidth": C_BANDWIDTH,
     "bias_correct": C_BIAS, "jitter": C_JITTER, "seed": C_SEED, "n_jobs": C_NJOBS, "device": C_DEVICE,
 })
-def pairwise_transfer_entropy(X, Y=None, /, *, lag: int = 1, history: int = 1, condition=None,
+def pairwise_transfer_entropy(X: Any, Y: Any = None, /, *, lag: int = 1, history: int = 1, condition: Any = None,
                               method: str = "ksg", k: int | None = None, theiler: int = 0,
                               bins: int | None = None, bandwidth: float | None = None,
                               bias_correct: bool | None = None, jitter: float = DEFAULT_JITTER,
-                              seed=DEFAULT_SEED, n_jobs: int | None = None, device: str | None = None):
+                              seed: Seed = DEFAULT_SEED, n_jobs: int | None = None,
+                              device: str | None = None) -> np.ndarray | xr.DataArray:
     """Transfer entropy from every source channel to every target channel, in nats.
 
     ``out[i, j] = I(Y_j(t+1); X_i(t+1-lag) | Y_j(t), ..., Y_j(t-history+1) [, C(t+1)])``
