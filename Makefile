@@ -17,10 +17,12 @@ run: $(STAMP)
 	$(VENV)/bin/infoflow run runs/airport  # a re-run skips the stages that are already done
 
 test: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
 	$(PY) -m pytest -q
 	# the numba kernels once more as plain Python, so their bodies are exercised against the twins
 	NUMBA_DISABLE_JIT=1 $(PY) -m pytest -q -p no:cacheprovider tests/estimators/test_kernels.py
 
 clean:
-	rm -rf $(VENV) runs .pytest_cache
+	rm -rf $(VENV) runs .pytest_cache .mypy_cache .ruff_cache

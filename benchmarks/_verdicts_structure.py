@@ -221,7 +221,8 @@ PLAN = [
       "parallel chains (3-5 layers x 2-5 units, one-to-one)"]),
     ("layers: more than one (SpringRank of the raw flow)", _layers("uniform", "springrank"),
      ["random directed, dense (n 10-40, density 0.5-0.95)", "symmetric coupling + 2-20% estimation noise (n 10-30)",
-      "symmetric-coupling network, activity -> information_flow", "parallel chains (3-5 layers x 2-5 units, one-to-one)",
+      "symmetric-coupling network, activity -> information_flow",
+      "parallel chains (3-5 layers x 2-5 units, one-to-one)",
       "5-layer network, activity -> information_flow"]),
     ("direction", _direction,
      ["random directed, sparse (n 10-40, density 0.12-0.3)", "random directed, dense (n 10-40, density 0.5-0.95)",
@@ -253,7 +254,6 @@ def calibrate(n_draws: int = 100, seed: int = 0, callback: Callable[[str], None]
         One row per (verdict, family): ``verdict``, ``family``, ``effect``, ``draws``, ``yes``,
         ``rate``, ``mc_se``, ``alpha``, ``detail``.
     """
-    root = np.random.default_rng(seed)
     cache: dict[str, list[dict]] = {}
     rows = []
     for verdict, run, fams in PLAN:

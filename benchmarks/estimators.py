@@ -365,12 +365,12 @@ def bench_kinds(n: int, N: int, peer_cols: int, te_pairs: int, baseline: str | N
         if en is not None:
             cols = sorted(np.random.default_rng(2).choice(Nk, min(peer_cols, Nk), replace=False))
 
-            def en_cols():
-                got = np.full((Nk, Nk), np.nan)
+            def en_cols(X, Y, cols):
+                got = np.full((X.shape[1], Y.shape[1]), np.nan)
                 for j in cols:
                     got[:, j] = en.estimate_mi(Y[:, j], X, k=K, preprocess=False)[0]
                 return got
-            got, t_en = timed(en_cols)
+            got, t_en = timed(en_cols, X, Y, cols)
             t_en *= Nk / len(cols)
             diff = np.nanmax(np.abs(got - ref))
         pick = pair_subset(Nk, te_pairs, seed=3)
@@ -401,7 +401,7 @@ def print_kinds(baseline: str | None) -> None:
           f"kernels in ms per pair (1 thread per pair, pairs over all threads) vs commit {baseline}")
     print(f"{'activity':<50} {'infoflow s':>10} {'ennemi s':>9} {'ratio':>7} {'max|diff|':>9} "
           f"{'MI old':>7} {'MI new':>7} {'TE old':>7} {'TE new':>7}  identical")
-    for name, t, te_, d, cols, mo, mn, to, tn, same in KIND_ROWS:
+    for name, t, te_, d, _cols, mo, mn, to, tn, same in KIND_ROWS:
         print(f"{name:<50} {t:10.2f} {te_:9.2f} {te_ / t:6.1f}x {d:9.1e} {mo:7.2f} {mn:7.2f} {to:7.2f} {tn:7.2f}"
               f"  {same}")
     cols = {r[4] for r in KIND_ROWS}

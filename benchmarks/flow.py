@@ -136,8 +136,9 @@ def main() -> None:
         full_small = information_flow(small, method="ksg", sequential=False, **kw)
         t_small = time.perf_counter() - t0
         pred_small = predicted_seconds(n_small, len(lags), args.scaled_surrogates, cost, workers)
-        rows.append((f"KSG scaled: {n_small} neurons x {args.steps} x {len(lags)} lags x {args.scaled_surrogates} surr.",
-                     f"{t_small:.1f} s measured", f"model {pred_small:.1f} s; {int(full_small.significant.sum())} sig."))
+        rows.append((f"KSG scaled: {n_small} neurons x {args.steps} x {len(lags)} lags x "
+                     f"{args.scaled_surrogates} surr.", f"{t_small:.1f} s measured",
+                     f"model {pred_small:.1f} s; {int(full_small.significant.sum())} sig."))
         t0 = time.perf_counter()
         scr_small = information_flow(small, method="ksg", screen=True, sequential=False, **kw)
         t_scr = time.perf_counter() - t0
@@ -187,7 +188,8 @@ def main() -> None:
     # the scaled run's measured / modelled ratio carries what the kernel model leaves out (Dask,
     # the observed-stage entropies, data movement, load imbalance) over to the full size
     calib = t_small / pred_small
-    rows.append((f"KSG full TE job, sequential=False ({n_big} x {args.steps}, {len(lags)} lags, {args.surrogates} surr.)",
+    rows.append((f"KSG full TE job, sequential=False ({n_big} x {args.steps}, {len(lags)} lags, "
+                 f"{args.surrogates} surr.)",
                  f"{full / 3600:.2f} h EXTRAPOLATED", f"{workers} workers, kernel model"))
     rows.append(("  calibrated by the scaled run", f"{full * calib / 3600:.2f} h EXTRAPOLATED",
                  f"kernel model x {calib:.2f} (scaled run measured / modelled)"))

@@ -4,9 +4,10 @@ Ground truths of our own (``infoflow.data.parents_network``): linear VAR network
 logistic maps, N nodes with 2-3 random parents at random lags 1-3 each, and a five-unit chain with a
 common driver. For each system and sample count the script prints precision and recall of
 ``effective_network`` (KSG and Gaussian copula), its wall time per target, and, where the peer is
-installed (``pip install idtxl-uv`` + Java; uninstall ``mpi4py`` if it cannot load an MPI library), IDTxl's ``MultivariateTE`` with ``JidtKraskovCMI`` on the
-same data and matched settings (k = 4, source lags 1-3, target lags up to 3, the same permutation
-counts), timed per target in the same run. A missing peer is skipped with a note.
+installed (``pip install idtxl-uv`` + Java; uninstall ``mpi4py`` if it cannot load an MPI library),
+IDTxl's ``MultivariateTE`` with ``JidtKraskovCMI`` on the same data and matched settings (k = 4, source
+lags 1-3, target lags up to 3, the same permutation counts), timed per target in the same run.
+A missing peer is skipped with a note.
 
 Run: ``.venv/bin/python benchmarks/network.py`` (``--quick`` smoke run; ``--samples 100,1000,6000``;
 ``--nodes 10``; ``--idtxl-targets 1`` how many targets IDTxl gets, it is slow; ``--null-draws 20``
@@ -101,7 +102,7 @@ def main(argv: list[str] | None = None) -> None:
                         sig = np.zeros_like(true)
                         for j, (parents, _) in enumerate(got):
                             sig[sorted(parents), j] = True
-                        peer_acc = "%.2f / %.2f" % _score(sig, true)
+                        peer_acc = "{:.2f} / {:.2f}".format(*_score(sig, true))
                         peer_s = float(np.mean([g[1] for g in got]))
                         peer, ratio = f"{peer_s:.1f}", f"{peer_s / np.mean(secs):.1f}x"
                 print(f"| {kind} | {n} | {method} | {np.mean(prec):.3f} | {np.mean(rec):.3f} | {np.mean(secs):.2f} "
@@ -134,7 +135,8 @@ def _null_table(a) -> None:
                 hits += int(net["selected"].values.any(axis=0).sum())
                 total += 6
             rate = hits / total
-            print(f"| 6 | {n} | {phi} | {method} | {total} | {hits} | {rate:.3f} | {np.sqrt(0.05 * 0.95 / total):.3f} |",
+            mc_se = np.sqrt(0.05 * 0.95 / total)
+            print(f"| 6 | {n} | {phi} | {method} | {total} | {hits} | {rate:.3f} | {mc_se:.3f} |",
                   flush=True)
 
 

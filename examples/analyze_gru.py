@@ -41,7 +41,7 @@ def main(out_dir: str = "runs/gru_example") -> Path:
 
     model = Forecaster()
     opt = torch.optim.Adam(model.parameters(), lr=1e-2)
-    for epoch in range(60):
+    for _ in range(60):
         opt.zero_grad()
         loss = nn.functional.mse_loss(model(train_x), train_y)
         loss.backward()

@@ -4,22 +4,9 @@ the default run uses one seed; INFOFLOW_TEST_SEEDS="all" (a scheduled job) runs 
 from __future__ import annotations
 
 import os
-import sys
 
 import numpy as np
 import pytest
-
-# pytest's default "prepend" import mode puts tests/ on sys.path (for this file), so its sub-folders
-# named like optional packages (tests/bottleneck) import as empty namespace packages; pandas, pulled
-# in by xarray, then takes bottleneck for installed and fails. Import them against site-packages only.
-_TESTS_DIR = os.path.dirname(os.path.abspath(__file__))
-_saved_path = list(sys.path)
-sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _TESTS_DIR]
-try:
-    import pandas  # noqa: F401,E402
-    import xarray  # noqa: F401,E402
-finally:
-    sys.path[:] = _saved_path
 
 os.environ.setdefault("INFOFLOW_TESTING", "1")  # CLI re-raises unexpected errors under test
 os.environ.setdefault("MPLBACKEND", "Agg")

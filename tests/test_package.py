@@ -28,7 +28,8 @@ def test_analysis_packages_import_without_torch():
         "infoflow.bottleneck, infoflow.dynamics\n"
         "import numpy as np\n"
         "x = np.random.default_rng(0).normal(size=(500, 2))\n"
-        "print(round(infoflow.estimators.mutual_information(x[:, 0], x[:, 1], method='gaussian_copula'), 6) is not None)\n"
+        "print(round(infoflow.estimators.mutual_information(x[:, 0], x[:, 1], method='gaussian_copula'), 6) is not "
+        "None)\n"
         "assert 'torch' not in sys.modules or sys.modules['torch'] is None\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

@@ -7,8 +7,14 @@ import inspect
 import numpy as np
 import pytest
 
-from infoflow._validation import (ROOT_SEED_BOUND, SEED_CONSTRAINTS, InvalidParameterError, check_param, check_seed,
-                                  root_seed)
+from infoflow._validation import (
+    ROOT_SEED_BOUND,
+    SEED_CONSTRAINTS,
+    InvalidParameterError,
+    check_param,
+    check_seed,
+    root_seed,
+)
 
 PACKAGES = ("data", "models", "train", "estimators", "flow", "structure", "bottleneck", "dynamics", "pipeline")
 GOOD = (0, 7, 2**40, np.int64(3), None, np.random.default_rng(0))

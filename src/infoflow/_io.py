@@ -16,7 +16,6 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-
 _UMASK_LOCK = threading.Lock()
 
 

@@ -13,11 +13,14 @@ import inspect
 import numbers
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
 from infoflow._defaults import ACTIVITY_DIMS, ROLES
+
+# what every `seed=` accepts (check_seed turns it into a Generator)
+Seed = int | np.random.Generator | None
 
 
 class InvalidParameterError(ValueError, TypeError):
@@ -29,7 +32,14 @@ class InfoflowWarning(UserWarning):
 
 
 # --------------------------------------------------------------------------- parameter constraints
-class Interval:
+class Constraint(Protocol):
+    """One rule a parameter value may satisfy; ``validate_params`` takes a list of them per parameter.
+    Any object with ``is_satisfied_by`` and a ``__str__`` that completes "must be ..." is one."""
+
+    def is_satisfied_by(self, value: Any) -> bool: ...
+
+
+class Interval(Constraint):
     """Numeric constraint ``low <= value <= high`` (either bound may be None), optionally integer."""
 
     def __init__(self, kind: type, low: float | None, high: float | None, closed: str = "both"):
@@ -54,7 +64,7 @@ class Interval:
         return f"{'an int' if self.kind is int else 'a float'} in the range {lb}{lo}, {hi}{rb}"
 
 
-class Options:
+class Options(Constraint):
     """Constraint: value is one of a closed set (strings compared exactly, lowercase)."""
 
     def __init__(self, *values: Any):
@@ -67,7 +77,7 @@ class Options:
         return "one of {" + ", ".join(repr(v) for v in self.values) + "}"
 
 
-class InstanceOf:
+class InstanceOf(Constraint):
     def __init__(self, *types: type):
         self.types = types
 
@@ -78,7 +88,7 @@ class InstanceOf:
         return "an instance of " + " or ".join(t.__name__ for t in self.types)
 
 
-class NoneOK:
+class NoneOK(Constraint):
     def is_satisfied_by(self, value: Any) -> bool:
         return value is None
 
@@ -86,7 +96,7 @@ class NoneOK:
         return "None"
 
 
-class CallableOK:
+class CallableOK(Constraint):
     """Constraint: value is callable (e.g. a ``callback(done, total)``)."""
 
     def is_satisfied_by(self, value: Any) -> bool:
@@ -96,7 +106,7 @@ class CallableOK:
         return "a callable"
 
 
-class Anything:
+class Anything(Constraint):
     """For data arguments, which are checked by the check_* functions instead."""
 
     def is_satisfied_by(self, value: Any) -> bool:
@@ -114,7 +124,7 @@ def _suggest(value: Any, constraint: Any) -> str:
     return ""
 
 
-def check_param(func_name: str, name: str, value: Any, constraints: Iterable[Any]) -> None:
+def check_param(func_name: str, name: str, value: Any, constraints: Iterable[Constraint]) -> None:
     """Raise InvalidParameterError unless `value` satisfies at least one constraint."""
     constraints = list(constraints)
     if any(c.is_satisfied_by(value) for c in constraints):
@@ -126,7 +136,7 @@ def check_param(func_name: str, name: str, value: Any, constraints: Iterable[Any
     )
 
 
-def validate_params(constraints: Mapping[str, Iterable[Any]]) -> Callable:
+def validate_params(constraints: Mapping[str, Sequence[Constraint]]) -> Callable:
     """Decorator checking every named argument against its constraints before the call.
 
     The constraints dict must name every parameter of the function (a test checks this), so a
@@ -156,7 +166,8 @@ def validate_params(constraints: Mapping[str, Iterable[Any]]) -> Callable:
                 check_param(func.__name__, name, value, constraints[name])
             return func(*args, **kwargs)
 
-        wrapper.__infoflow_constraints__ = dict(constraints)  # read by the public-API test
+        # the constraints stay reachable from the public function (tests/test_public_functions.py)
+        wrapper.__infoflow_constraints__ = dict(constraints)  # type: ignore[attr-defined]
         return wrapper
 
     return decorator
@@ -172,7 +183,7 @@ ROOT_SEED_BOUND = 2 ** 31
 attrs, and netCDF-3 (the scipy engine of ``save_dataset``) stores 32-bit signed integers only."""
 
 
-def check_seed(seed: int | None | np.random.Generator) -> np.random.Generator:
+def check_seed(seed: Seed) -> np.random.Generator:
     """Turn an int / None / Generator into a Generator (None -> fresh entropy; a Generator is returned
     as it is, so drawing from the result consumes the caller's stream)."""
     if isinstance(seed, np.random.Generator):
@@ -215,7 +226,8 @@ def check_array(x: Any, *, name: str, func: str, ndim: tuple[int, ...] = (1, 2),
             first = np.argwhere(bad)[0]
             kind = "NaN" if np.isnan(arr[tuple(first)]) else "infinite"
             raise ValueError(
-                f"{func}: {name} has {int(bad.sum())} NaN/inf values (first: {kind} at index {tuple(int(i) for i in first)}). "
+                f"{func}: {name} has {int(bad.sum())} NaN/inf values (first: {kind} at index "
+                f"{tuple(int(i) for i in first)}). "
                 "Remove or interpolate them first."
             )
     return np.ascontiguousarray(arr)
@@ -228,7 +240,8 @@ def warn_constant(arr: np.ndarray, *, name: str, func: str) -> None:
         col = a[:, j]
         if np.ptp(col) == 0:
             warnings.warn(f"{func}: {name} column {j} is constant; its information is 0 and estimates there are "
-                          "only noise. Drop it, or silence with warnings.filterwarnings('ignore', category=InfoflowWarning).",
+                          "only noise. Drop it, or silence with warnings.filterwarnings('ignore', "
+                          "category=InfoflowWarning).",
                           InfoflowWarning, stacklevel=3)
         elif len(col) > 20:
             n_unique = len(np.unique(col))
@@ -251,7 +264,8 @@ def check_activity(activity: Any, *, func: str, roles: Iterable[str] | None = No
 
     if isinstance(activity, xr.Dataset):
         if "activity" not in activity:
-            raise ValueError(f"{func}: the Dataset has no 'activity' variable; variables are {list(activity.data_vars)}.")
+            raise ValueError(f"{func}: the Dataset has no 'activity' variable; variables are "
+                             f"{list(activity.data_vars)}.")
         activity = activity["activity"]
     if isinstance(activity, xr.DataArray):
         da = activity
@@ -274,7 +288,8 @@ def check_activity(activity: Any, *, func: str, roles: Iterable[str] | None = No
         if arr.ndim == 2:
             arr = arr[None]
         if arr.ndim != 3:
-            raise ValueError(f"{func}: activity must be 2-D (time, neuron) or 3-D (epoch, time, neuron); got shape {arr.shape}.")
+            raise ValueError(f"{func}: activity must be 2-D (time, neuron) or 3-D (epoch, time, neuron); got shape "
+                             f"{arr.shape}.")
         n_neuron = arr.shape[2]
         role_list = _check_roles(roles if roles is not None else ["hidden"] * n_neuron, n_neuron, func)
         da = xr.DataArray(arr, dims=ACTIVITY_DIMS, name="activity",

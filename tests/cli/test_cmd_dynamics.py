@@ -10,8 +10,7 @@ from typer.testing import CliRunner
 
 from infoflow.cli import app
 from infoflow.dynamics import OUTPUT_KEYS
-
-import synthetic_recordings as S  # tests/ is on sys.path (rootdir conftest, prepend import mode)
+from tests import synthetic_recordings as S
 
 
 @pytest.fixture

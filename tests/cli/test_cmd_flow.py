@@ -49,7 +49,8 @@ def test_flow_writes_flow_nc_and_summary(tmp_path, runner):
 def test_flow_all_epochs_and_options(tmp_path, runner):
     run = _run_dir(tmp_path)
     res = runner.invoke(app, ["flow", str(run), "--method", "gaussian_copula", "--surrogates", "10", "--lags", "1",
-                              "--epochs", "all", "--measure", "flow", "--pvalue", "empirical", "--scheduler", "inprocess",
+                              "--epochs", "all", "--measure", "flow", "--pvalue", "empirical",
+                              "--scheduler", "inprocess",
                               "--condition-on-input", "--sequential", "on", "--out", str(tmp_path / "x.nc")],
                         catch_exceptions=False)
     assert res.exit_code == 0, res.output

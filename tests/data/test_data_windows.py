@@ -109,11 +109,8 @@ def test_windows_too_short_names_lengths():
     make_windows(np.arange(25.0), window=24)  # exactly one window fits
 
 
-def test_windows_bad_params():
+def test_windows_bad_data():
     v = np.arange(30.0)[:, None]
-    for kw in ({"window": 0}, {"horizon": 0}, {"window": 2.5}, {"target_channel": -1}):
-        with pytest.raises(InvalidParameterError, match=next(iter(kw))):
-            make_windows(v, **kw)
     with pytest.raises(InvalidParameterError, match="target_channel=1"):
         make_windows(v, target_channel=1)
     with pytest.raises(ValueError, match="NaN"):

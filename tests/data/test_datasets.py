@@ -92,7 +92,8 @@ def test_unknown_channel_lists_and_suggests():
         load_dataset("greensboro", channels=3)
 
 
-@pytest.mark.parametrize("name,rep_stated,ac1_stated", [("seattle_2010", 0.06, 0.91), ("san_francisco_2010", 0.05, 0.89)])
+@pytest.mark.parametrize("name,rep_stated,ac1_stated", [("seattle_2010", 0.06, 0.91),
+                                                        ("san_francisco_2010", 0.05, 0.89)])
 def test_noaa_series_are_smoothed_not_observations(name, rep_stated, ac1_stated):
     """The finding stated in the descriptions: NOAA '2010' series behave like smoothed normals."""
     da = load_dataset(name)

@@ -13,7 +13,8 @@ def _write(tmp_path, text, name="d.csv"):
     return path
 
 
-GOOD = "when,temp,wind\n2020-01-01 00:00,1.5,3\n2020-01-01 01:00,2.0,4\n2020-01-01 02:00,2.5,2\n2020-01-01 03:00,1.0,5\n"
+GOOD = ("when,temp,wind\n2020-01-01 00:00,1.5,3\n2020-01-01 01:00,2.0,4\n2020-01-01 02:00,2.5,2\n"
+        "2020-01-01 03:00,1.0,5\n")
 
 
 def test_load_csv_good_with_time(tmp_path):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import json
 import sys
 from pathlib import Path
@@ -12,8 +11,7 @@ import pytest
 from infoflow._io import save_dataset
 from infoflow._validation import InvalidParameterError
 from infoflow.dynamics import OUTPUT_KEYS, analyze_dynamics, load_run
-
-import synthetic_recordings as S  # tests/ is on sys.path (rootdir conftest, prepend import mode)
+from tests import synthetic_recordings as S
 
 
 def _plane(recs):
@@ -83,10 +81,6 @@ def test_missing_run_and_bad_options(tmp_path):
 def test_same_inputs_same_output():
     recs = [S.make_recording(0, n_epoch=6, n_time=40)]
     assert analyze_dynamics(recs) == analyze_dynamics(recs)
-
-
-def test_constraints_cover_the_signature():
-    assert set(analyze_dynamics.__infoflow_constraints__) == set(inspect.signature(analyze_dynamics).parameters)
 
 
 def test_bottleneck_and_dynamics_run_without_torch(tmp_path):

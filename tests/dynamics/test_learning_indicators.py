@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import json
 
 import numpy as np
@@ -10,11 +9,16 @@ import pytest
 import xarray as xr
 from scipy import stats
 
-from infoflow.dynamics import (indicator_correlations, lead_lag, learning_indicators, load_run, participation_ratio,
-                               plot_indicators)
+from infoflow.dynamics import (
+    indicator_correlations,
+    lead_lag,
+    learning_indicators,
+    load_run,
+    participation_ratio,
+    plot_indicators,
+)
 from infoflow.dynamics._indicators import holm
-
-import synthetic_recordings as S  # tests/ is on sys.path (rootdir conftest, prepend import mode)
+from tests import synthetic_recordings as S
 
 
 def test_participation_ratio_counts_dimensions(rng):
@@ -136,7 +140,8 @@ def test_flow_and_structure_files_are_read(tmp_path):
     assert "structure_note" not in ind
     # the columnar layout analyze_structure writes
     (tmp_path / "structure.json").write_text(json.dumps(
-        {"epochs": {"epoch": [1, 2, 3], "n_layers": [2, 3, 3], "f0": [0.5, None, 0.2], "layer": [[0, 1], [0, 1], [1, 1]]}}))
+        {"epochs": {"epoch": [1, 2, 3], "n_layers": [2, 3, 3], "f0": [0.5, None, 0.2],
+                    "layer": [[0, 1], [0, 1], [1, 1]]}}))
     ind = learning_indicators(load_run(tmp_path))
     np.testing.assert_allclose(ind["structure_f0"].squeeze(), [np.nan, 0.5, np.nan, 0.2])
     np.testing.assert_allclose(ind["structure_n_layers"].squeeze(), [np.nan, 2, 3, 3])
@@ -151,7 +156,8 @@ def test_tracked_flow_and_structure_are_preferred_to_the_tested_ones(tmp_path):
     coords = {"source": ["h0", "h1"], "target": ["h0", "h1"]}
     tested = xr.Dataset({"te": (("epoch", "source", "target"), np.full((2, 2, 2), 0.9))},
                         coords={"epoch": [0, 3], **coords})
-    tracked = xr.Dataset({"te": (("epoch", "source", "target"), np.stack([np.full((2, 2), v) for v in (0.1, 0.2, 0.4)]))},
+    tracked = xr.Dataset({"te": (("epoch", "source", "target"),
+                                 np.stack([np.full((2, 2), v) for v in (0.1, 0.2, 0.4)]))},
                          coords={"epoch": [0, 2, 3], **coords})
     tested.to_netcdf(tmp_path / "flow.nc", engine="scipy")
     tracked.to_netcdf(tmp_path / "flow_epochs.nc", engine="scipy")
@@ -201,8 +207,3 @@ def test_indicator_correlations_flags_a_tracking_indicator(rng):
     assert "val_loss" not in res and "train_loss" not in res
     with pytest.raises(ValueError, match="no variable 'loss'"):
         indicator_correlations(ind, target="loss")
-
-
-def test_constraints_cover_the_signature():
-    for func in (learning_indicators, lead_lag, indicator_correlations):
-        assert set(func.__infoflow_constraints__) == set(inspect.signature(func).parameters)

@@ -73,7 +73,8 @@ def _iy(n, rng):
 Q3_NULL = {
     "random walk, flat I(T;Y)": lambda n, r: 3 + np.cumsum(r.choice([0.05, 0.2]) * r.standard_normal(n)),
     "random walk plus noise": lambda n, r: 3 + np.cumsum(0.05 * r.standard_normal(n)) + 0.05 * r.standard_normal(n),
-    "saturating rise plus noise": lambda n, r: 4 - 2 * np.exp(-np.arange(n) / r.uniform(3, 10)) + 0.05 * r.standard_normal(n),
+    "saturating rise plus noise": (lambda n, r: 4 - 2 * np.exp(-np.arange(n) / r.uniform(3, 10))
+                                   + 0.05 * r.standard_normal(n)),
 }
 
 

@@ -7,8 +7,7 @@ import pytest
 import xarray as xr
 
 from infoflow import InfoflowWarning, InvalidParameterError, __version__
-from infoflow.estimators import (METHODS, conditional_mutual_information, entropy, mutual_information,
-                                 transfer_entropy)
+from infoflow.estimators import METHODS, conditional_mutual_information, entropy, mutual_information, transfer_entropy
 
 from ._synthetic import coupled_ar, gaussian_pair
 
@@ -128,7 +127,8 @@ def test_dataarray_in_labelled_out(rng, tmp_path, method):
     assert te.attrs["n_samples"] == 299 and te.attrs["lag"] == 1 and te.attrs["history"] == 1
     assert float(te) == pytest.approx(transfer_entropy(x, y, method=method), abs=1e-12)
     roundtrip(te, tmp_path)
-    for res in (mutual_information(xd, y, method=method), conditional_mutual_information(xd, y, rng.standard_normal(300), method=method)):
+    for res in (mutual_information(xd, y, method=method),
+                conditional_mutual_information(xd, y, rng.standard_normal(300), method=method)):
         assert REQUIRED_ATTRS <= set(res.attrs)
         roundtrip(res, tmp_path)
     if method != "gaussian_copula":

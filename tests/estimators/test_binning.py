@@ -3,8 +3,15 @@
 import numpy as np
 import pytest
 
-from infoflow.estimators import (binning, conditional_mutual_information, entropy, mutual_information,
-                                 pairwise_mutual_information, pairwise_transfer_entropy, transfer_entropy)
+from infoflow.estimators import (
+    binning,
+    conditional_mutual_information,
+    entropy,
+    mutual_information,
+    pairwise_mutual_information,
+    pairwise_transfer_entropy,
+    transfer_entropy,
+)
 
 
 def H(*p):

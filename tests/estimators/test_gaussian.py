@@ -6,11 +6,16 @@ Tolerance tables are (n -> tol); they allow about 4 standard errors so every see
 import numpy as np
 import pytest
 
-from infoflow.estimators import (conditional_mutual_information, entropy, mutual_information,
-                                 transfer_entropy)
+from infoflow.estimators import conditional_mutual_information, entropy, mutual_information, transfer_entropy
 
-from ._synthetic import (coupled_ar, gaussian_cmi_from_cov, gaussian_mi_from_cov, gaussian_pair,
-                         mi_gaussian, te_coupled_ar)
+from ._synthetic import (
+    coupled_ar,
+    gaussian_cmi_from_cov,
+    gaussian_mi_from_cov,
+    gaussian_pair,
+    mi_gaussian,
+    te_coupled_ar,
+)
 
 RHOS = [0.0, 0.3, 0.6, 0.9, 0.99]
 # sd of the Gaussian MI estimate is about rho / sqrt(n); tol = 0.01 + 4 rho / sqrt(n), rounded up

@@ -5,8 +5,13 @@ import pytest
 from scipy import special
 
 from infoflow import InvalidParameterError
-from infoflow.estimators import (entropy, gcmi, mutual_information, pairwise_mutual_information,
-                                 pairwise_transfer_entropy)
+from infoflow.estimators import (
+    entropy,
+    gcmi,
+    mutual_information,
+    pairwise_mutual_information,
+    pairwise_transfer_entropy,
+)
 from infoflow.estimators._preprocess import copula_normalise
 
 from ._synthetic import gaussian_pair, mi_gaussian
@@ -101,7 +106,7 @@ def test_pairwise_bias_correct_shifts_every_cell(rng):
 @pytest.mark.parametrize("dims", [(1, 1), (2, 3)])
 def test_equals_ince_reference(rng, bias, dims):
     """Pinned to a direct transcription of Ince et al.'s copnorm + mi_gg (tests/reference.py)."""
-    import reference as ref
+    from tests import reference as ref
 
     n = 400
     x = rng.standard_normal((n, dims[0]))

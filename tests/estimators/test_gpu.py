@@ -82,10 +82,9 @@ def test_cuda_equals_cpu_engine(rng, method, tol):
 
 def test_torch_ksg_equals_brute_force_reference(rng):
     """The torch engine pinned to the independent brute-force twins of tests/reference.py."""
-    import reference as ref
-
     from infoflow.estimators import _gpu
     from infoflow.estimators._pairwise import resolve_estimator
+    from tests import reference as ref
 
     X = rng.standard_normal((90, 2))
     Y = rng.standard_normal((90, 2)) + X

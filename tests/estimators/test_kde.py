@@ -4,8 +4,13 @@ import numpy as np
 import pytest
 
 from infoflow import InvalidParameterError
-from infoflow.estimators import (conditional_mutual_information, entropy, mutual_information,
-                                 pairwise_mutual_information, transfer_entropy)
+from infoflow.estimators import (
+    conditional_mutual_information,
+    entropy,
+    mutual_information,
+    pairwise_mutual_information,
+    transfer_entropy,
+)
 
 
 @pytest.mark.parametrize("var", [0.05, 0.1, 0.5, 1.0])

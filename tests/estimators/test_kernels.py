@@ -8,7 +8,7 @@ import pytest
 
 from infoflow.estimators import _kernels as K
 from infoflow.estimators import ksg
-import reference as ref  # tests/ is on sys.path (rootdir conftest, prepend import mode)
+from tests import reference as ref
 
 
 def _data(rng, n, d, ties):
@@ -118,7 +118,7 @@ def test_kth_smallest_equals_sorting(rng, k):
 @pytest.mark.parametrize("G", [1, 5, 12])
 def test_build_grid_puts_points_in_their_cells_in_first_coordinate_order(rng, G):
     a = _data(rng, 200, 3, True)
-    (s1, r1, o1), (_, r2, _) = _sorted(a[:, 0]), _sorted(a[:, 1])
+    (_, r1, o1), (_, r2, _) = _sorted(a[:, 0]), _sorted(a[:, 1])
     cs = np.empty(G * G + 1, dtype=np.int64)
     gc, gi = np.empty((200, 3)), np.empty(200, dtype=np.int64)
     K.build_grid(r1, r2, o1, np.ascontiguousarray(a.T), G, cs, gc, gi)

@@ -10,8 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import reference as ref  # tests/ is on sys.path (rootdir conftest, prepend import mode)
 from infoflow.estimators import ksg
+from tests import reference as ref
 
 K = 4
 

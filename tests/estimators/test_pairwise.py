@@ -5,8 +5,14 @@ import pytest
 import xarray as xr
 
 from infoflow import InvalidParameterError
-from infoflow.estimators import (METHODS, conditional_mutual_information, mutual_information,
-                                 pairwise_mutual_information, pairwise_transfer_entropy, transfer_entropy)
+from infoflow.estimators import (
+    METHODS,
+    conditional_mutual_information,
+    mutual_information,
+    pairwise_mutual_information,
+    pairwise_transfer_entropy,
+    transfer_entropy,
+)
 
 from ._synthetic import coupled_ar
 

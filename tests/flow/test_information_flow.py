@@ -230,7 +230,8 @@ def test_ksg_same_seed_bitwise_and_screen():
     failed = ~s["screened"].values & ~np.eye(3, dtype=bool)
     assert failed.any()
     assert np.all(s["pvalue"].values[failed] == 1.0)
-    assert np.all(s["n_surrogates"].values[failed] == 0) and np.all(s["n_surrogates"].values[s["screened"].values] == 10)
+    assert np.all(s["n_surrogates"].values[failed] == 0)
+    assert np.all(s["n_surrogates"].values[s["screened"].values] == 10)
     passed = s["screened"].values
     np.testing.assert_array_equal(s["pvalue"].values[passed], a["pvalue"].values[passed])
     np.testing.assert_array_equal(s["te"].values, a["te"].values)
@@ -424,20 +425,6 @@ def test_bad_input_gives_clear_errors():
         information_flow(x[:12], lags=(1, 2, 3), history=3, scheduler="inprocess")
     with pytest.raises(InvalidParameterError, match="scheduler"):
         information_flow(x, scheduler="threads", method="gaussian_copula")
-
-
-def test_every_parameter_is_validated():
-    sig = information_flow.__wrapped__.__code__.co_varnames
-    constraints = information_flow.__infoflow_constraints__
-    import inspect
-
-    assert set(constraints) == set(inspect.signature(information_flow).parameters)
-    assert "activity" in sig
-    for name, bad in [("alpha", 1.5), ("history", 0), ("theiler", -1), ("seed", -1), ("pvalue", "tail"), ("null", "fit"),
-                      ("measure", "granger"), ("screen", 1), ("condition_on_input", "yes"), ("block_size", 0),
-                      ("callback", 3), ("screen_threshold", 0.0), ("jitter", -1.0)]:
-        with pytest.raises(InvalidParameterError, match=name):
-            information_flow(np.zeros((10, 2)), **{name: bad})
 
 
 def test_matrices_permute_with_neuron_order():

@@ -33,7 +33,7 @@ SCRIPT = textwrap.dedent("""
 @pytest.mark.slow
 def test_plain_script_without_main_guard_finishes(tmp_path):
     script = tmp_path / "plain.py"
-    script.write_text("from pathlib import Path\nOUT = Path(%r)\n" % str(tmp_path / "out") + SCRIPT)
+    script.write_text(f"from pathlib import Path\nOUT = Path({str(tmp_path / 'out')!r})\n" + SCRIPT)
     proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=600,
                           cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr[-3000:]

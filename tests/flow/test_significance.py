@@ -79,7 +79,6 @@ def test_settled_accepts_what_bh_rejects_on_margin_inflated_p_values():
     obs = med + np.where(np.arange(200) < 40, 200.0, 0.0)  # 40 strong pairs, 160 null ones
     o, n, c, a = _state(null, obs)
     accepted, futile = sig.settled(o, n, c, a, kind="fit", alpha=0.05, tested=a)
-    out = (accepted | futile)[0]
     assert accepted[0, :40].all() and not accepted[0, 40:].any()
     p = sig.pvalues(obs, null, kind="fit")["pvalue"]
     # BH at r = 40 accepts p * margin <= 0.05 * 40 / 200; one pair just above that stays

@@ -21,7 +21,8 @@ def test_shapes_roles_and_groups(arch, n_channels, horizon):
     assert net.roles.count("output") == horizon
     # roles are ordered input -> hidden -> output, with ids to match
     assert list(net.roles) == sorted(net.roles, key=["input", "hidden", "output"].index)
-    assert all(i.startswith({"input": "in", "hidden": "h", "output": "out"}[r]) for i, r in zip(net.neuron_ids, net.roles))
+    assert all(i.startswith({"input": "in", "hidden": "h", "output": "out"}[r])
+               for i, r in zip(net.neuron_ids, net.roles))
     groups = net.parameter_groups()
     assert tuple(groups) == GROUPS
     grouped = [id(p) for ps in groups.values() for p in ps]

@@ -225,7 +225,6 @@ def test_binning_cmi_is_entropy_identity(cols, bins):
 def test_constant_variable_warns(xy, value, method):
     """A constant variable is computable but suspicious: the documented InfoflowWarning names it."""
     x, _ = xy
-    with pytest.warns(InfoflowWarning, match="constant"):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # log(0) of a singular covariance
-            mutual_information(x, np.full_like(x, value), method=method)
+    with pytest.warns(InfoflowWarning, match="constant"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # log(0) of a singular covariance
+        mutual_information(x, np.full_like(x, value), method=method)

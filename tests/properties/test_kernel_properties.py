@@ -14,9 +14,9 @@ from hypothesis import assume, event, example, given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-import reference as ref  # tests/ is on sys.path (rootdir conftest, prepend import mode)
 from infoflow.estimators import _kernels as K
 from infoflow.estimators import ksg
+from tests import reference as ref
 
 pytestmark = pytest.mark.slow_hypothesis
 

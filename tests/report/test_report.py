@@ -4,9 +4,9 @@ import re
 
 import pytest
 
-from browser import CHROMIUM, body_attr, load_in_browser
 from infoflow.report import build_summary, write_report
 from infoflow.report._render import SECTION_TITLES, _fmt
+from tests.report.browser import CHROMIUM, body_attr, load_in_browser
 
 SECTIONS = tuple(SECTION_TITLES)
 
@@ -78,6 +78,15 @@ def test_missing_stages_are_marked_unavailable(tmp_path):
     assert all(s[k]["answer"] == "unavailable" and s[k]["notes"] for k in SECTIONS)
     with pytest.raises(FileNotFoundError):
         write_report(tmp_path / "nope")
+
+
+def test_metrics_without_persistence_baseline(tmp_path):
+    """A metrics.csv without the persistence column (older runs) gives "n/a", not a crash."""
+    (tmp_path / "config.json").write_text(json.dumps({"arch": "fully_recurrent", "n_units": 4}))
+    (tmp_path / "metrics.csv").write_text("epoch,train_loss,val_loss,test_loss\n0,1.0,1.0,1.0\n1,0.5,0.6,0.7\n")
+    s = build_summary(tmp_path)
+    text = json.dumps(s)
+    assert '"beats persistence": "n/a"' in text and '"test MSE (standardised), mean over seeds": 0.7' in text
 
 
 def test_corrupt_result_file_gives_clear_error(tmp_path):

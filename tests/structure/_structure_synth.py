@@ -12,7 +12,7 @@ def layer_labels(n_layers: int, units: int) -> np.ndarray:
 
 def roles_for(n_layers: int, units: int) -> list[str]:
     lab = layer_labels(n_layers, units)
-    return ["input" if l == 0 else "output" if l == n_layers - 1 else "hidden" for l in lab]
+    return ["input" if v == 0 else "output" if v == n_layers - 1 else "hidden" for v in lab]
 
 
 def layered_dag(n_layers: int, units: int, rng: np.random.Generator, *, noise: float = 0.05) -> np.ndarray:

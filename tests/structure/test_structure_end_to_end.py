@@ -48,4 +48,4 @@ def test_cli_on_saved_flow(chain_flow, tmp_path):
     assert res.exit_code == 0, res.output
     out = json.loads((tmp_path / "structure.json").read_text())
     assert out["layers"]["n_layers"] == 4
-    assert np.all(np.diff([np.mean(out["progression"]["trophic"][3 * l:3 * l + 3]) for l in range(4)]) > 0)
+    assert np.all(np.diff([np.mean(out["progression"]["trophic"][3 * i:3 * i + 3]) for i in range(4)]) > 0)

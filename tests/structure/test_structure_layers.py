@@ -11,8 +11,14 @@ from scipy.stats import binom
 from infoflow._validation import InfoflowWarning, InvalidParameterError
 from infoflow.structure import adjusted_rand_index, layers, layers_by_epoch
 from infoflow.structure._layers import flow_fractions, kmeans_1d
-
-from _structure_synth import flow_dataset, gaussian_te_matrix, layer_labels, layered_dag, roles_for, simulate_layered_rnn
+from tests.structure._structure_synth import (
+    flow_dataset,
+    gaussian_te_matrix,
+    layer_labels,
+    layered_dag,
+    roles_for,
+    simulate_layered_rnn,
+)
 
 
 def _brute_wss(xs, k):
@@ -172,18 +178,6 @@ def test_layers_by_epoch_tracks_training(tmp_path):
     with pytest.raises(InvalidParameterError, match="epoch must be None"):
         layers_by_epoch(ds, epoch=1)
     assert layers(ds, n_null=29, epoch=0).n_layers == 1
-
-
-def test_bad_parameters():
-    w = np.ones((4, 4))
-    with pytest.raises(InvalidParameterError, match="criterion"):
-        layers(w, criterion="aic")
-    with pytest.raises(InvalidParameterError, match="max_layers"):
-        layers(w, max_layers=0)
-    with pytest.raises(InvalidParameterError, match="alpha"):
-        layers(w, alpha=1.5)
-    with pytest.raises(InvalidParameterError, match="resolution"):
-        layers(w, resolution=1.0)
 
 
 def test_too_few_null_draws_warn():

@@ -12,9 +12,14 @@ from infoflow._defaults import DEFAULT_RIDGE
 from infoflow._validation import InfoflowWarning, InvalidParameterError
 from infoflow.structure import progression
 from infoflow.structure._progression import hodge_potential, incoherence, spring_rank, trophic_levels
-
-from _structure_synth import (flow_dataset, gaussian_te_matrix, layer_labels, layered_dag, roles_for,
-                     simulate_layered_rnn)
+from tests.structure._structure_synth import (
+    flow_dataset,
+    gaussian_te_matrix,
+    layer_labels,
+    layered_dag,
+    roles_for,
+    simulate_layered_rnn,
+)
 
 METHODS = ("trophic", "hodge", "springrank")
 
@@ -128,7 +133,8 @@ def test_incoherence_extremes():
 
 def test_outputs_upstream_are_not_flipped_by_normalisation():
     w = np.diag(np.ones(3), k=1)  # 0 -> 1 -> 2 -> 3
-    da = progression(xr.DataArray(w, dims=("source", "target"), coords={"source": list("abcd"), "target": list("abcd")}),
+    da = progression(xr.DataArray(w, dims=("source", "target"), coords={"source": list("abcd"),
+                                                                        "target": list("abcd")}),
                      roles=["output", "hidden", "hidden", "input"])
     np.testing.assert_allclose(da.values, [-1.0, -2 / 3, -1 / 3, 0.0])
     assert "outputs mean -1" in da.attrs["normalisation"]

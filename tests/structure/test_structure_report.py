@@ -6,10 +6,8 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from infoflow.structure import (analyze_structure, plot_flow_graph, plot_progression_histogram, progression,
-                                save_figure)
-
-from _structure_synth import flow_dataset, layered_dag, roles_for
+from infoflow.structure import analyze_structure, plot_flow_graph, plot_progression_histogram, progression, save_figure
+from tests.structure._structure_synth import flow_dataset, layered_dag, roles_for
 
 
 @pytest.fixture

@@ -10,8 +10,7 @@ from scipy.stats import binom
 
 from infoflow.structure import analyze_structure, directedness, layers
 from infoflow.structure._direction import role_test_power
-
-from _structure_synth import flow_dataset, layered_dag, roles_for
+from tests.structure._structure_synth import flow_dataset, layered_dag, roles_for
 
 
 def one_to_one_chain(n_layers: int, units: int) -> np.ndarray:

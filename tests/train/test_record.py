@@ -26,7 +26,7 @@ def test_record_torch_rnns_equal_module_outputs(cls, num_layers, batch_first):
     n = 2 + 5 * num_layers
     assert ds.activity.dims == ("epoch", "time", "neuron") and ds.activity.shape == (3, 11, n)
     assert [str(r) for r in ds.role.values] == ["input"] * 2 + ["hidden"] * 5 * num_layers
-    assert ds.layer.values.tolist() == [0, 0] + [l + 1 for l in range(num_layers) for _ in range(5)]
+    assert ds.layer.values.tolist() == [0, 0] + [i + 1 for i in range(num_layers) for _ in range(5)]
     with torch.no_grad():
         out, h_n = rnn(x if batch_first else x.transpose(0, 1))
     if cls is nn.LSTM:

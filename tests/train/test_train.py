@@ -100,7 +100,8 @@ def test_standard_arch_alignment(series, tmp_path):
     # read-out at t forecasts x_{t+1}: the probe feeds x_0..x_{T-2}, targets x_1..x_{T-1}
     np.testing.assert_array_equal(ds.target.values[:-1], ds.inputs.values[1:, 0])
     assert [str(r) for r in ds.role.values].count("hidden") == 6
-    np.testing.assert_array_equal(ds.activity.values[:, :, 0], np.broadcast_to(ds.inputs.values[:, 0], (2, ds.sizes["time"])))
+    np.testing.assert_array_equal(ds.activity.values[:, :, 0], np.broadcast_to(ds.inputs.values[:, 0],
+                                                                               (2, ds.sizes["time"])))
 
 
 def test_gradient_statistics_match_hand_computation():
@@ -108,7 +109,7 @@ def test_gradient_statistics_match_hand_computation():
     net = build_model(n_units=4, seed=0)
     stats = GradientStatistics(net.parameter_groups())
     flat = {g: [] for g in GROUPS}
-    for b in range(3):
+    for _ in range(3):
         x = torch.randn(5, 6, 1)
         net.zero_grad()
         pred, _ = net(x)
@@ -137,7 +138,7 @@ def test_recorded_gradients_equal_full_batch_gradient(series, tmp_path):
     x, y = make_windows(prep.splits["train"], window=6, horizon=1)
     pred, _ = net(torch.from_numpy(x))
     torch.mean((pred[:, 6, :] - torch.from_numpy(y)) ** 2).backward()
-    for i, (g, params) in enumerate(net.parameter_groups().items()):
+    for i, params in enumerate(net.parameter_groups().values()):
         norm = float(torch.linalg.vector_norm(torch.cat([p.grad.reshape(-1) for p in params]).double()))
         np.testing.assert_allclose(ds.grad_mean_norm.values[1, i], norm, rtol=1e-6)
         np.testing.assert_allclose(ds.grad_batch_norm.values[1, 0, i], norm, rtol=1e-6)
@@ -213,7 +214,8 @@ def test_resume_is_bitwise_identical_and_runs_are_deterministic(series, tmp_path
     assert load_recording(resumed.run_dir).attrs["complete"] == 1
 
     other = train(data=series, out_dir=tmp_path / "other", **{**TINY, "seeds": (1,)})
-    assert not np.array_equal(load_recording(other.run_dir).activity.values, load_recording(full.run_dir).activity.values)
+    assert not np.array_equal(load_recording(other.run_dir).activity.values,
+                              load_recording(full.run_dir).activity.values)
 
 
 def test_resume_with_other_options_is_refused(series, tmp_path):

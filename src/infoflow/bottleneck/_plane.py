@@ -15,10 +15,19 @@ import numpy as np
 import xarray as xr
 
 from infoflow import __version__
-from infoflow._defaults import (DEFAULT_ALPHA, DEFAULT_BANDWIDTH, DEFAULT_BINS, DEFAULT_K, DEFAULT_NOISE_SD,
-                               DEFAULT_SEED)
-from infoflow._validation import (SEED_CONSTRAINTS, Anything, InfoflowWarning, InstanceOf, Interval, NoneOK, root_seed,
-                                  validate_params)
+from infoflow._defaults import DEFAULT_ALPHA, DEFAULT_BANDWIDTH, DEFAULT_BINS, DEFAULT_K, DEFAULT_NOISE_SD, DEFAULT_SEED
+from infoflow._validation import (
+    SEED_CONSTRAINTS,
+    Anything,
+    CallableOK,
+    InfoflowWarning,
+    InstanceOf,
+    Interval,
+    NoneOK,
+    Seed,
+    root_seed,
+    validate_params,
+)
 from infoflow.bottleneck._recordings import as_recordings, count_tied_units, hidden_activity
 from infoflow.bottleneck._verdict import COMPRESSION_CRITERION, _dataset_verdict, neuron_correlation
 
@@ -87,12 +96,14 @@ def _mi_target(mutual_information: Callable, t: np.ndarray, y: np.ndarray, y_gro
     "epochs": [NoneOK(), InstanceOf(tuple, list, np.ndarray, range)],
     "max_samples": [NoneOK(), Interval(int, 10, None)],
     "seed": SEED_CONSTRAINTS,
-    "callback": [NoneOK(), InstanceOf(Callable)],
+    "callback": [NoneOK(), CallableOK()],
 })
-def information_plane(recordings: Any, /, *, estimators: Sequence[str] = ("binning", "kde"), window: int = DEFAULT_WINDOW,
+def information_plane(recordings: Any, /, *, estimators: Sequence[str] = ("binning", "kde"),
+                      window: int = DEFAULT_WINDOW,
                       bins: int | None = None, bandwidth: float | None = None, k: int | None = None,
-                      target_groups: int | None = None, noise_sd: float = DEFAULT_NOISE_SD, per_neuron: bool = True, epochs: Sequence[int] | None = None,
-                      max_samples: int | None = None, seed: int | np.random.Generator | None = DEFAULT_SEED,
+                      target_groups: int | None = None, noise_sd: float = DEFAULT_NOISE_SD, per_neuron: bool = True,
+                      epochs: Sequence[int] | None = None,
+                      max_samples: int | None = None, seed: Seed = DEFAULT_SEED,
                       callback: Callable[[int, int], None] | None = None) -> xr.Dataset:
     """I(X;T) and I(T;Y) per epoch, for the hidden population T and each hidden neuron, in nats.
 
@@ -171,12 +182,12 @@ def information_plane(recordings: Any, /, *, estimators: Sequence[str] = ("binni
     ests = tuple(str(e) for e in estimators)
     if not ests:
         raise ValueError(f"{func}: estimators is empty; choose from {list(ESTIMATORS)}.")
-    for e in ests:
-        if e not in ESTIMATORS:
+    for name in ests:
+        if name not in ESTIMATORS:
             import difflib
-            close = difflib.get_close_matches(e, ESTIMATORS, n=1)
+            close = difflib.get_close_matches(name, ESTIMATORS, n=1)
             hint = f" Did you mean {close[0]!r}?" if close else ""
-            raise ValueError(f"{func}: unknown estimator {e!r}; choose from {list(ESTIMATORS)}.{hint}")
+            raise ValueError(f"{func}: unknown estimator {name!r}; choose from {list(ESTIMATORS)}.{hint}")
     if len(set(ests)) != len(ests):
         raise ValueError(f"{func}: estimators {list(ests)} has duplicates.")
     bins_ = DEFAULT_BINS if bins is None else bins
@@ -206,7 +217,8 @@ def information_plane(recordings: Any, /, *, estimators: Sequence[str] = ("binni
             raise ValueError(f"{func}: recording {i} has NaN/inf in inputs or target; clean the recording first.")
         if n_time - window + 1 < 20:
             raise ValueError(f"{func}: recording {i} has {n_time} time steps; window={window} leaves "
-                             f"{n_time - window + 1} samples and at least 20 are needed. Lower window or record longer.")
+                             f"{n_time - window + 1} samples and at least 20 are needed. Lower window or record "
+                             "longer.")
         x_hist = input_history(inputs, window)
         keep = np.arange(x_hist.shape[0])
         if max_samples is not None and keep.size > max_samples:
@@ -248,7 +260,8 @@ def information_plane(recordings: Any, /, *, estimators: Sequence[str] = ("binni
             if callback is not None:
                 callback(done, total)
         coords = {"epoch": ep_labels, "estimator": list(ests)}
-        parts = {"I_X": (("epoch", "estimator"), ix), "I_Y": (("epoch", "estimator"), iy)}
+        parts: dict[str, tuple[tuple[str, ...], np.ndarray]] = {"I_X": (("epoch", "estimator"), ix),
+                                                                "I_Y": (("epoch", "estimator"), iy)}
         if per_neuron:
             coords["neuron"] = [str(v) for v in hidden["neuron"].values]
             parts["I_X_neuron"] = (("epoch", "estimator", "neuron"), ixn)
@@ -256,7 +269,8 @@ def information_plane(recordings: Any, /, *, estimators: Sequence[str] = ("binni
         per_rec.append(xr.Dataset(parts, coords=coords))
     if n_warn:
         warnings.warn(f"{func}: {n_warn} (recording, epoch, hidden unit) combinations are constant or heavily tied "
-                      "(saturated or dead units); their information is unreliable. The count is in attrs['n_warnings'].",
+                      "(saturated or dead units); their information is unreliable. The count is in "
+                      "attrs['n_warnings'].",
                       InfoflowWarning, stacklevel=3)
 
     plane = xr.concat(per_rec, dim=xr.DataArray(seeds, dims="seed", name="seed"), join="outer")
@@ -276,7 +290,8 @@ def information_plane(recordings: Any, /, *, estimators: Sequence[str] = ("binni
         "long_name": "information plane", "units": "nat", "window": int(window), "noise_sd": float(noise_sd),
         "bins": int(bins_) if "binning" in ests else "none", "bandwidth": float(bw) if "kde" in ests else "none",
         "k": int(k_) if "ksg" in ests else "none",
-        "target_groups": int(groups) if "kde" in ests else "none", "seed": int(seed), "n_samples": int(prepared[0][1].shape[0]),
+        "target_groups": int(groups) if "kde" in ests else "none", "seed": int(seed),
+        "n_samples": int(prepared[0][1].shape[0]),
         "n_channel_x": int(prepared[0][1].shape[1]), "n_warnings": int(n_warn),
         "max_samples": "none" if max_samples is None else int(max_samples),
         "compression_criterion": COMPRESSION_CRITERION, "compression_rel_drop": 0.05,
@@ -324,7 +339,8 @@ def _add_verdict(plane: xr.Dataset) -> xr.Dataset:
                                "units": "epoch"})
     plane["peak_epoch"] = ("estimator", [np.nan if verdict[e]["mean"]["peak_epoch"] is None
                                          else float(verdict[e]["mean"]["peak_epoch"]) for e in ests],
-                           {"long_name": "epoch of the peak before the largest fall of seed-mean I(X;T)", "units": "epoch"})
+                           {"long_name": "epoch of the peak before the largest fall of seed-mean I(X;T)",
+                            "units": "epoch"})
     plane["fitting_phase"] = ("estimator", [int(verdict[e]["mean"]["fitting_phase"]) for e in ests],
                               {"long_name": "seed-mean I(X;T) rose before its peak (1 yes, 0 no)", "units": "1"})
     plane["compression_reason"] = ("estimator", [verdict[e]["reason"] for e in ests],
@@ -335,7 +351,8 @@ def _add_verdict(plane: xr.Dataset) -> xr.Dataset:
     plane["compression_pvalue_seed"] = (("seed", "estimator"),
                                         [[np.nan if verdict[e]["seeds"][s]["pvalue"] is None
                                           else verdict[e]["seeds"][s]["pvalue"] for e in ests] for s in seeds],
-                                        {"long_name": "bootstrap p-value of the fall per seed (drifting-curve null)", "units": "1"})
+                                        {"long_name": "bootstrap p-value of the fall per seed (drifting-curve null)",
+                                         "units": "1"})
     plane["finding_seed"] = (("seed", "estimator"), [[verdict[e]["seeds"][s]["finding"] for e in ests] for s in seeds],
                              {"long_name": "compression finding per seed"})
     plane["turning_epoch_seed"] = (("seed", "estimator"), [[_ep(verdict[e]["seeds"][s]) for e in ests] for s in seeds],

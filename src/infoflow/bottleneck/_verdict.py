@@ -14,8 +14,16 @@ import xarray as xr
 from scipy import stats
 
 from infoflow._defaults import DEFAULT_ALPHA, DEFAULT_SEED, DEFAULT_VERDICT_RESAMPLES
-from infoflow._validation import (SEED_CONSTRAINTS, Anything, Interval, NoneOK, Options, check_seed,
-                                  root_seed, validate_params)
+from infoflow._validation import (
+    SEED_CONSTRAINTS,
+    Anything,
+    Interval,
+    NoneOK,
+    Options,
+    check_seed,
+    root_seed,
+    validate_params,
+)
 
 COMPRESSION_CRITERION = (
     "Curves are smoothed by a centred 3-epoch running mean (S). The fall is the largest drawdown of S(I_X): "
@@ -223,7 +231,8 @@ def compression_verdict(i_x: Any, i_y: Any = None, /, *, epochs: Any = None, rel
     Criterion (recorded in every verdict, :data:`COMPRESSION_CRITERION`): the fall is the largest
     drawdown of the 3-epoch smoothed I(X;T); it must exceed what a drifting curve gives (a
     random walk with drift seen through white noise, fitted to the curve's own increments and
-    simulated: a parametric bootstrap), be larger than max(rel_drop*peak, noise_factor*sigma) with sigma = 1.4826*MAD(second
+    simulated: a parametric bootstrap), be larger than max(rel_drop*peak, noise_factor*sigma) with sigma =
+    1.4826*MAD(second
     differences)/sqrt(6), follow a fitting phase, and leave I(T;Y) within tolerance. The verdict
     inherits the estimator's regulariser: binning and saturation artefacts can create or hide
     compression (Saxe et al. 2018), so compare estimators; an estimator pinned at its ceiling
@@ -242,7 +251,7 @@ def compression_verdict(i_x: Any, i_y: Any = None, /, *, epochs: Any = None, rel
     >>> v["compression"], v["turning_epoch"]
     (True, 5)
     """
-    kw = {"rel_drop": rel_drop, "noise_factor": noise_factor, "alpha": alpha, "n_boot": n_boot}
+    kw: dict[str, Any] = {"rel_drop": rel_drop, "noise_factor": noise_factor, "alpha": alpha, "n_boot": n_boot}
     if isinstance(i_x, xr.Dataset):
         if i_y is not None:
             raise ValueError("compression_verdict: pass either an information-plane Dataset or two curves, not both.")
@@ -253,7 +262,8 @@ def compression_verdict(i_x: Any, i_y: Any = None, /, *, epochs: Any = None, rel
     x = np.asarray(getattr(i_x, "values", i_x), dtype=np.float64).ravel()
     y = np.asarray(getattr(i_y, "values", i_y), dtype=np.float64).ravel()
     if x.shape != y.shape:
-        raise ValueError(f"compression_verdict: i_x has {x.size} epochs but i_y has {y.size}; give one value per epoch.")
+        raise ValueError(f"compression_verdict: i_x has {x.size} epochs but i_y has {y.size}; "
+                         "give one value per epoch.")
     ep = np.arange(x.size) if epochs is None else np.asarray(epochs).ravel()
     if ep.shape != x.shape:
         raise ValueError(f"compression_verdict: {ep.size} epoch labels for {x.size} epochs.")
@@ -278,7 +288,7 @@ def _dataset_verdict(plane: xr.Dataset, *, rel_drop: float, noise_factor: float,
             raise ValueError(f"compression_verdict: the Dataset has no {v!r}; pass the result of information_plane.")
     epochs = plane["epoch"].values
     base = root_seed(seed)
-    kw = {"rel_drop": rel_drop, "noise_factor": noise_factor, "alpha": alpha, "n_boot": n_boot}
+    kw: dict[str, Any] = {"rel_drop": rel_drop, "noise_factor": noise_factor, "alpha": alpha, "n_boot": n_boot}
     result: dict[str, Any] = {}
     for j, est in enumerate(map(str, plane["estimator"].values)):
         ix, iy = plane["I_X"].sel(estimator=est), plane["I_Y"].sel(estimator=est)
@@ -355,7 +365,8 @@ def neuron_correlation(i_x: Any, i_y: Any, /, *, confidence: float = 0.95, metho
     x = np.asarray(getattr(i_x, "values", i_x), dtype=np.float64).ravel()
     y = np.asarray(getattr(i_y, "values", i_y), dtype=np.float64).ravel()
     if x.shape != y.shape:
-        raise ValueError(f"neuron_correlation: i_x has {x.size} neurons but i_y has {y.size}; give one value per neuron.")
+        raise ValueError(f"neuron_correlation: i_x has {x.size} neurons but i_y has {y.size}; give one value per "
+                         "neuron.")
     ok = np.isfinite(x) & np.isfinite(y)
     x, y = x[ok], y[ok]
     n = int(x.size)

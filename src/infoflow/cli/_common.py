@@ -9,7 +9,7 @@ import time
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -18,7 +18,11 @@ from rich.table import Table
 from rich.text import Text
 
 from infoflow import __version__
+from infoflow._defaults import DEFAULT_LAGS
 from infoflow._validation import InvalidParameterError
+
+LAGS_TEXT = ",".join(map(str, DEFAULT_LAGS))
+"""The default lags as the CLI prints and parses them (1,2,3)."""
 
 console = Console(soft_wrap=True)  # results and summaries: stdout
 err_console = Console(stderr=True, soft_wrap=True)  # progress and diagnostics: stderr
@@ -44,7 +48,8 @@ app = typer.Typer(
 
 @app.callback()
 def _root(
-    version: bool = typer.Option(False, "--version", callback=_version_callback, is_eager=True, help="Show the version and exit."),
+    version: bool = typer.Option(False, "--version", callback=_version_callback, is_eager=True, help="Show the version "
+                                                                                                     "and exit."),
     debug: bool = typer.Option(False, "--debug", help="Show full tracebacks on unexpected errors."),
 ) -> None:
     _STATE["debug"] = debug
@@ -129,7 +134,7 @@ def handle_errors(func: Callable) -> Callable:
     return wrapper
 
 
-def raise_unexpected(exc: BaseException) -> None:
+def raise_unexpected(exc: BaseException) -> NoReturn:
     """Report an unexpected error (exit 1); re-raise it under pytest or print it with --debug."""
     if os.environ.get("INFOFLOW_TESTING") == "1":
         raise exc

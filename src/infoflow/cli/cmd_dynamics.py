@@ -2,7 +2,8 @@
 
 Thin layer over :func:`infoflow.bottleneck.information_plane` and
 :func:`infoflow.dynamics.analyze_dynamics` (the CLI may import both; the two packages cannot
-import each other). Writes ``information_plane.nc``, ``dynamics.json`` and ``figures/`` into ``--out`` (default RUN_DIR).
+import each other). Writes ``information_plane.nc``, ``dynamics.json`` and ``figures/`` into ``--out`` (default
+RUN_DIR).
 """
 
 from __future__ import annotations
@@ -13,8 +14,15 @@ from pathlib import Path
 import typer
 
 from infoflow._defaults import DEFAULT_NOISE_SD
-from infoflow.cli._common import (app, collect_warnings, handle_errors, print_summary, progress_callback, show_warnings,
-                                  warning_sentences)
+from infoflow.cli._common import (
+    app,
+    collect_warnings,
+    handle_errors,
+    print_summary,
+    progress_callback,
+    show_warnings,
+    warning_sentences,
+)
 
 
 @app.command()
@@ -22,7 +30,8 @@ from infoflow.cli._common import (app, collect_warnings, handle_errors, print_su
 def dynamics(
     run_dir: Path = typer.Argument(..., help="A run folder (recording.zarr) or a folder of seed_*/ runs."),
     estimator: list[str] = typer.Option(["binning", "kde"], "--estimator", "-e",
-                                        help="Information-plane estimator (repeat): binning, kde, ksg, gaussian_copula."),
+                                        help="Information-plane estimator (repeat): binning, kde, ksg, "
+                                             "gaussian_copula."),
     window: int = typer.Option(24, help="Steps of input history in X."),
     bins: int | None = typer.Option(None, help="Bins of the binning estimator (default 30)."),
     bandwidth: float | None = typer.Option(None, help="Noise variance of the KDE bound (default 0.1)."),

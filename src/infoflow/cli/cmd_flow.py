@@ -17,19 +17,28 @@ from typing import Any
 
 import typer
 
-from infoflow._defaults import DEFAULT_ALPHA, DEFAULT_LAGS, DEFAULT_SURROGATES
+from infoflow._defaults import DEFAULT_ALPHA, DEFAULT_SURROGATES
 from infoflow._io import load_dataset, save_dataset, source_fingerprint
 from infoflow._validation import InvalidParameterError
-from infoflow.cli._common import (app, collect_warnings, handle_errors, print_summary, progress_callback, show_warnings,
-                                  warning_sentences)
+from infoflow.cli._common import (
+    LAGS_TEXT,
+    app,
+    collect_warnings,
+    handle_errors,
+    print_summary,
+    progress_callback,
+    show_warnings,
+    warning_sentences,
+)
 from infoflow.cli.cmd_train import Fill
 from infoflow.flow._api import MEASURES, METHODS, PVALUES
 from infoflow.flow._schedule import SchedulerOption
 
 # Choices are the library's own constants, so the CLI and information_flow accept the same names.
-Method = Enum("Method", {m: m for m in METHODS}, type=str)
-Measure = Enum("Measure", {m: m for m in MEASURES}, type=str)
-PValue = Enum("PValue", {m: m for m in PVALUES}, type=str)
+# (mypy reads Enum members only from literals, hence the ignores; members are looked up by name below)
+Method = Enum("Method", {m: m for m in METHODS}, type=str)  # type: ignore[misc]
+Measure = Enum("Measure", {m: m for m in MEASURES}, type=str)  # type: ignore[misc]
+PValue = Enum("PValue", {m: m for m in PVALUES}, type=str)  # type: ignore[misc]
 
 
 class Sequential(str, Enum):
@@ -177,7 +186,10 @@ def read_input(run_dir: Path, *, filename: str, lags: str, epochs: str, schedule
     epoch_sel = _epochs(epochs)
     check_scheduler(scheduler)
     role_list = [r.strip() for r in roles.split(",")] if roles.strip() else None
-    target = out if out is not None and out.suffix == ".nc" else (out if out is not None else output_folder(path)) / filename
+    if out is not None and out.suffix == ".nc":
+        target = out
+    else:
+        target = (out if out is not None else output_folder(path)) / filename
     source = str(path / "recording.zarr" if path.is_dir() and path.suffix != ".zarr" else path)
     refuse_other_source(target, source, force)
     with collect_warnings() as load_caught:
@@ -210,29 +222,35 @@ def save_result(ds, inp: Input, caught: list, *, graphml: bool) -> tuple[list[st
 @app.command("flow")
 @handle_errors
 def flow(
-    run_dir: Path = typer.Argument(..., help="Run folder (with recording.zarr) or an activity file (.zarr/.nc/.npy/.npz/.csv)."),
-    method: Method = typer.Option(Method.ksg, help="Estimator: ksg (accurate) or gaussian_copula (fast)."),
-    measure: Measure = typer.Option(Measure.te, help="Measure that gets p-values: te or flow (TDMI - MI)."),
-    lags: str = typer.Option(",".join(map(str, DEFAULT_LAGS)), help="Source-to-target lags, comma-separated."),
+    run_dir: Path = typer.Argument(..., help="Run folder (with recording.zarr) or an activity file "
+                                             "(.zarr/.nc/.npy/.npz/.csv)."),
+    method: Method = typer.Option(Method["ksg"], help="Estimator: ksg (accurate) or gaussian_copula (fast)."),
+    measure: Measure = typer.Option(Measure["te"], help="Measure that gets p-values: te or flow (TDMI - MI)."),
+    lags: str = typer.Option(LAGS_TEXT, help="Source-to-target lags, comma-separated."),
     surrogates: int = typer.Option(DEFAULT_SURROGATES, min=2, help="Circular time-shift surrogates per epoch."),
     alpha: float = typer.Option(DEFAULT_ALPHA, help="Benjamini-Hochberg false discovery rate."),
     epochs: str = typer.Option("last", help="Epochs: 'last', 'all' or labels like '0,5,10'. The default differs from "
                                "information_flow's ('all'): a run folder records every training epoch, and KSG on all "
                                "61 of the default run takes about two hours (109 s each measured on 2 cores)."),
-    screen: bool = typer.Option(False, "--screen/--no-screen", help="Screen pairs with the Gaussian copula first (ksg)."),
+    screen: bool = typer.Option(False, "--screen/--no-screen",
+                                help="Screen pairs with the Gaussian copula first (ksg)."),
     sequential: Sequential = typer.Option(Sequential.auto, help="Stop drawing surrogates for pairs already decided: "
                                           "auto (on for ksg), on or off."),
-    scheduler: str = typer.Option("auto", help="'auto', 'inprocess', 'local' (2-process LocalCluster) or tcp://host:port."),
+    scheduler: str = typer.Option("auto", help="'auto', 'inprocess', 'local' (2-process LocalCluster) or "
+                                                "tcp://host:port."),
     theiler: int = typer.Option(0, min=0, help="KSG Theiler window (steps)."),
     history: int = typer.Option(1, min=1, help="Target history length for TE."),
     condition_on_input: bool = typer.Option(False, "--condition-on-input/--no-condition-on-input",
                                             help="Condition on the network input (strips the shared daily cycle)."),
-    pvalue: PValue = typer.Option(PValue.fit, help="p-values from a fitted tail (fit) or the surrogate ranks (empirical)."),
+    pvalue: PValue = typer.Option(PValue["fit"],
+                                  help="p-values from a fitted tail (fit) or the surrogate ranks (empirical)."),
     seed: int = typer.Option(0, min=0, help="Seed of the jitter and the surrogate shifts."),
     roles: str = typer.Option("", help="For array files: one role per neuron, comma-separated."),
-    out: Path = typer.Option(None, "--out", help="Output folder for flow.nc (default: the run folder, or <file>_infoflow/ "
+    out: Path = typer.Option(None, "--out", help="Output folder for flow.nc (default: the run folder, or "
+                                                 "<file>_infoflow/ "
                              "beside an activity file); a path ending in .nc names the file itself."),
-    graphml: bool = typer.Option(False, "--graphml/--no-graphml", help="Also write the significant graph as flow.graphml."),
+    graphml: bool = typer.Option(False, "--graphml/--no-graphml", help="Also write the significant graph as "
+                                                                       "flow.graphml."),
     force: bool = typer.Option(False, "--force", help="Replace a flow.nc computed from a different input."),
     time_column: str | None = typer.Option(None, "--time-column", help="CSV: a time column to drop (not a neuron)."),
     fill: Fill | None = typer.Option(None, "--fill", help="CSV: fill interior missing values (default: an error)."),
@@ -252,7 +270,8 @@ def flow(
     messages, target, written = save_result(ds, inp, caught, graphml=graphml)
     n = ds.sizes["source"]
     sig = ds["significant"]
-    n_sig = int(sig.sum()) if "epoch" not in sig.dims else "/".join(str(int(v)) for v in sig.sum(("source", "target")).values)
+    n_sig = (int(sig.sum()) if "epoch" not in sig.dims
+             else "/".join(str(int(v)) for v in sig.sum(("source", "target")).values))
     rows = {
         "pairs": n * (n - 1),
         "epochs": ds.sizes.get("epoch", 1),

@@ -13,8 +13,16 @@ from pathlib import Path
 
 import typer
 
-from infoflow._defaults import DEFAULT_ALPHA, DEFAULT_LAGS, DEFAULT_SURROGATES
-from infoflow.cli._common import app, collect_warnings, handle_errors, print_summary, progress_callback, show_warnings
+from infoflow._defaults import DEFAULT_ALPHA, DEFAULT_SURROGATES
+from infoflow.cli._common import (
+    LAGS_TEXT,
+    app,
+    collect_warnings,
+    handle_errors,
+    print_summary,
+    progress_callback,
+    show_warnings,
+)
 from infoflow.cli.cmd_flow import Method, read_input, save_result
 from infoflow.cli.cmd_train import Fill
 
@@ -22,9 +30,11 @@ from infoflow.cli.cmd_train import Fill
 @app.command("network")
 @handle_errors
 def network(
-    run_dir: Path = typer.Argument(..., help="Run folder (with recording.zarr) or an activity file (.zarr/.nc/.npy/.npz/.csv)."),
-    method: Method = typer.Option(Method.ksg, help="Estimator: ksg (nonlinear) or gaussian_copula (fast, linear/monotone)."),
-    lags: str = typer.Option(",".join(map(str, DEFAULT_LAGS)), help="Source-to-target lags considered, comma-separated."),
+    run_dir: Path = typer.Argument(..., help="Run folder (with recording.zarr) or an activity file "
+                                             "(.zarr/.nc/.npy/.npz/.csv)."),
+    method: Method = typer.Option(Method["ksg"],
+                                  help="Estimator: ksg (nonlinear) or gaussian_copula (fast, linear/monotone)."),
+    lags: str = typer.Option(LAGS_TEXT, help="Source-to-target lags considered, comma-separated."),
     max_history: int = typer.Option(3, min=1, help="Largest lag of each target's own past considered."),
     surrogates: int = typer.Option(DEFAULT_SURROGATES, min=19, help="Circular time-shift surrogates per test."),
     alpha: float = typer.Option(DEFAULT_ALPHA, help="Level of every test and FDR level across targets."),
@@ -45,7 +55,8 @@ def network(
     from infoflow.flow import effective_network
 
     started = time.perf_counter()
-    inp = read_input(run_dir, filename="network.nc", lags=lags, epochs=epochs, scheduler=scheduler, roles=roles, out=out,
+    inp = read_input(run_dir, filename="network.nc", lags=lags, epochs=epochs, scheduler=scheduler, roles=roles,
+                     out=out,
                      force=force, time_column=time_column, fill=fill)
     with collect_warnings() as caught, progress_callback("targets") as callback:
         ds = effective_network(inp.recording, lags=inp.lags, method=method.value, surrogates=surrogates, alpha=alpha,
@@ -54,7 +65,8 @@ def network(
     messages, target, written = save_result(ds, inp, caught, graphml=graphml)
     sig = ds["significant"]
     n = ds.sizes["source"]
-    links = int(sig.sum()) if "epoch" not in sig.dims else "/".join(str(int(v)) for v in sig.sum(("source", "target")).values)
+    links = (int(sig.sum()) if "epoch" not in sig.dims
+             else "/".join(str(int(v)) for v in sig.sum(("source", "target")).values))
     rows = {
         "neurons": n,
         "epochs": ds.sizes.get("epoch", 1),

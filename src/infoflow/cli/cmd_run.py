@@ -8,14 +8,25 @@ from __future__ import annotations
 import time
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.progress import Progress
 
 from infoflow._defaults import DEFAULT_ALPHA, DEFAULT_LAGS, DEFAULT_SURROGATES
 from infoflow._validation import InvalidParameterError
-from infoflow.cli._common import (PROGRESS_COLUMNS, app, collect_warnings, console, err_console, handle_errors,
-                                  print_summary, show_warnings, warning_sentences)
+from infoflow.cli._common import (
+    LAGS_TEXT,
+    PROGRESS_COLUMNS,
+    app,
+    collect_warnings,
+    console,
+    err_console,
+    handle_errors,
+    print_summary,
+    show_warnings,
+    warning_sentences,
+)
 from infoflow.cli.cmd_flow import Method, int_options
 from infoflow.cli.cmd_train import Fill
 
@@ -51,7 +62,8 @@ class StageProgress:
     """One transient progress bar per pipeline stage on stderr."""
 
     def __init__(self, bar: Progress):
-        self.bar, self.tasks = bar, {}
+        self.bar = bar
+        self.tasks: dict[str, Any] = {}
 
     def __call__(self, stage: str, done: int, total: int) -> None:
         if stage not in self.tasks:
@@ -65,8 +77,10 @@ def run_command(
     out_arg: Path | None = typer.Argument(None, metavar="OUT", help="Run folder (same as --out)."),
     out: Path | None = typer.Option(None, "--out", help=f"Run folder (default: {DEFAULT_RUN_OUT}; created; re-running "
                                     "skips finished stages)."),
-    config: Path | None = typer.Option(None, "--config", help="TOML file with run options (at top level or in a \\[run] table)."),
-    quick: bool = typer.Option(False, "--quick", help="A first look in two to three minutes (the same 32 units; fewer epochs, "
+    config: Path | None = typer.Option(None, "--config", help="TOML file with run options (at top level or in a "
+                                                              "\\[run] table)."),
+    quick: bool = typer.Option(False, "--quick", help="A first look in two to three minutes (the same 32 units; fewer "
+                                                      "epochs, "
                                "seeds and surrogates)."),
     dataset: str | None = typer.Option(None, help="Bundled series (see `infoflow datasets`)."),
     csv: str | None = typer.Option(None, "--csv", help="Use this CSV file instead of a bundled series."),
@@ -143,9 +157,10 @@ def analyze_command(
                                      "(input/hidden/output), or a text file with one per line; required unless the "
                                      "file carries roles."),
     out: Path | None = typer.Option(None, "--out", help="Output folder (default: <activity>_infoflow beside it)."),
-    method: Method = typer.Option(Method.ksg, "--method", help="Flow estimator."),
-    surrogates: int = typer.Option(DEFAULT_SURROGATES, "--surrogates", min=2, help="Circular-shift surrogates per pair."),
-    lags: list[str] | None = typer.Option(None, "--lags", help=f"Lags in steps, e.g. 1,2,3 (default {','.join(map(str, DEFAULT_LAGS))})."),
+    method: Method = typer.Option(Method["ksg"], "--method", help="Flow estimator."),
+    surrogates: int = typer.Option(DEFAULT_SURROGATES, "--surrogates", min=2,
+                                    help="Circular-shift surrogates per pair."),
+    lags: list[str] | None = typer.Option(None, "--lags", help=f"Lags in steps, e.g. 1,2,3 (default {LAGS_TEXT})."),
     alpha: float = typer.Option(DEFAULT_ALPHA, "--alpha", min=0.0, max=1.0, help="FDR level."),
     screen: bool = typer.Option(True, "--screen/--no-screen", help="With ksg: screen pairs with the Gaussian copula "
                                 "first, test only those that pass with KSG."),
@@ -187,6 +202,6 @@ def analyze_command(
     for key in ("q1_direction", "q2_layers"):
         console.print(f"[bold]{key}[/]: ", end="", highlight=False)
         console.print(f"{s[key]['answer']} - {s[key]['sentence']}", markup=False, highlight=False)
-    print_summary("infoflow analyze", {"estimator": method.value + (" (copula screen)" if screen and method.value == "ksg"
-                                                                    else ""),
+    print_summary("infoflow analyze", {"estimator": method.value + (" (copula screen)"
+                                                                    if screen and method.value == "ksg" else ""),
                                        "surrogates": surrogates, "report": out / "report.html"}, started)

@@ -10,21 +10,29 @@ from __future__ import annotations
 import time
 from enum import Enum
 from pathlib import Path
+from typing import Any
 
 import typer
 
 from infoflow._defaults import DEFAULT_ALPHA
 from infoflow._io import atomic_write_json, load_dataset
-from infoflow.cli._common import (app, collect_warnings, handle_errors, print_summary, progress_callback, show_warnings,
-                                  warning_sentences)
+from infoflow.cli._common import (
+    app,
+    collect_warnings,
+    handle_errors,
+    print_summary,
+    progress_callback,
+    show_warnings,
+    warning_sentences,
+)
 from infoflow.structure._input import WEIGHTS
 from infoflow.structure._layers import CRITERIA
 from infoflow.structure._null import NULLS
 
 # Choices are the library's own constants, so the CLI and analyze_structure accept the same names.
-Weight = Enum("Weight", {w: w for w in WEIGHTS}, type=str)
-Null = Enum("Null", {n: n for n in NULLS}, type=str)
-Criterion = Enum("Criterion", {c: c for c in CRITERIA}, type=str)
+Weight = Enum("Weight", {w: w for w in WEIGHTS}, type=str)  # type: ignore[misc]
+Null = Enum("Null", {n: n for n in NULLS}, type=str)  # type: ignore[misc]
+Criterion = Enum("Criterion", {c: c for c in CRITERIA}, type=str)  # type: ignore[misc]
 
 
 def _p(x) -> str:
@@ -67,16 +75,18 @@ def stale_reason(flow, run_dir: Path) -> str | None:
 @handle_errors
 def structure(
     run_dir: Path = typer.Argument(..., help="Run folder holding flow.nc (from `infoflow flow`)."),
-    weight: Weight = typer.Option(Weight.te, help="Flow variable used as edge weight."),
-    null: Null = typer.Option(Null.rewire, help="Null model of the direction test (the layer test compares with "
+    weight: Weight = typer.Option(Weight["te"], help="Flow variable used as edge weight."),
+    null: Null = typer.Option(Null["rewire"], help="Null model of the direction test (the layer test compares with "
                               "uniform progressions)."),
     n_null: int = typer.Option(199, "--n-null", min=1, help="Null draws."),
     alpha: float = typer.Option(DEFAULT_ALPHA, help="Level of the direction and 'more than one layer' tests."),
     max_layers: int = typer.Option(8, "--max-layers", min=1, help="Largest layer count considered."),
-    criterion: Criterion = typer.Option(Criterion.silhouette, help="How the layer count is chosen (always behind the null test)."),
+    criterion: Criterion = typer.Option(Criterion["silhouette"],
+                                        help="How the layer count is chosen (always behind the null test)."),
     seed: int = typer.Option(0, min=0, help="Seed of the null draws."),
     figures: bool = typer.Option(True, "--figures/--no-figures", help="Write PNG+SVG figures to OUT/figures."),
-    out: Path | None = typer.Option(None, "--out", help="Output folder for structure.json and figures/ (default: RUN_DIR)."),
+    out: Path | None = typer.Option(None, "--out", help="Output folder for structure.json and figures/ (default: "
+                                                        "RUN_DIR)."),
 ) -> None:
     """Direction of flow, progression of each neuron and layers, tested against null models."""
     from infoflow.structure import analyze_structure, plot_flow_graph, plot_progression_histogram, save_figure
@@ -109,7 +119,7 @@ def structure(
         plt.close(fig)
     path = atomic_write_json(out_dir / "structure.json", result)
     d, lay = result["directedness"], result["layers"]
-    null_stats = next((n for n in d.get("nulls", []) if n.get("kind") == null.value), {})
+    null_stats: dict[str, Any] = next((n for n in d.get("nulls", []) if n.get("kind") == null.value), {})
     edges = d.get("n_edges")
     f0_test = _tested(d["f0_pvalue"], d["f0"], null_stats.get("f0_mean"), edges)
     down_test = _tested(d["downhill_pvalue"], d["downhill_fraction"], null_stats.get("downhill_mean"), edges)

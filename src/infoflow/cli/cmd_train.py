@@ -15,10 +15,9 @@ import typer
 from infoflow._defaults import ARCHITECTURES, NONLINEARITIES
 from infoflow.cli._common import app, handle_errors, print_summary, progress_callback
 
-
 # Choices are the library's own constants (kept in infoflow._defaults so the CLI needs no torch to list them).
-Arch = Enum("Arch", {a: a for a in ARCHITECTURES}, type=str)
-Nonlinearity = Enum("Nonlinearity", {n: n for n in NONLINEARITIES}, type=str)
+Arch = Enum("Arch", {a: a for a in ARCHITECTURES}, type=str)  # type: ignore[misc]
+Nonlinearity = Enum("Nonlinearity", {n: n for n in NONLINEARITIES}, type=str)  # type: ignore[misc]
 
 
 class Fill(str, Enum):
@@ -53,13 +52,14 @@ def train_command(
     value_column: list[str] | None = typer.Option(None, "--value-column", help="CSV column(s) to use, target first "
                                                   "(repeat the option or separate with commas)."),
     time_column: str | None = typer.Option(None, "--time-column", help="CSV timestamp column."),
-    fill: Fill | None = typer.Option(None, "--fill", help="Fill missing CSV values (default: missing values are an error)."),
+    fill: Fill | None = typer.Option(None, "--fill", help="Fill missing CSV values (default: missing values are an "
+                                                          "error)."),
     channels: list[str] | None = typer.Option(None, "--channels", help="Channels of a bundled series, target first "
                                               "(default: temperature)."),
-    arch: Arch = typer.Option(Arch.fully_recurrent, help="Network architecture."),
+    arch: Arch = typer.Option(Arch["fully_recurrent"], help="Network architecture."),
     units: int = typer.Option(32, "--units", help="Units (fully recurrent: whole pool; others: hidden units)."),
     input_units: int = typer.Option(2, "--input-units", help="Input units of the fully recurrent net."),
-    nonlinearity: Nonlinearity = typer.Option(Nonlinearity.tanh, help="Unit nonlinearity."),
+    nonlinearity: Nonlinearity = typer.Option(Nonlinearity["tanh"], help="Unit nonlinearity."),
     epochs: int = typer.Option(60, help="Training epochs."),
     seed: list[int] | None = typer.Option(None, "--seed", help="Seed; repeat for several runs in seed_<s>/ folders "
                                           "(default: 0, one seed)."),
@@ -67,9 +67,11 @@ def train_command(
     lr: float = typer.Option(3e-3, help="Adam learning rate."),
     window: int = typer.Option(24, help="Past hours seen before each forecast."),
     patience: int | None = typer.Option(None, help="Early stopping patience in epochs (default: off)."),
-    probe_split: str = typer.Option("test", "--probe-split", help="Split recorded after every epoch: train, val or test."),
+    probe_split: str = typer.Option("test", "--probe-split", help="Split recorded after every epoch: train, val or "
+                                                                  "test."),
     out: Path | None = typer.Option(None, "--out", help="Run folder (default: runs/<dataset>-<arch>-seed<s>)."),
-    resume: bool = typer.Option(False, "--resume", help="Continue an interrupted run in --out from its last checkpoint."),
+    resume: bool = typer.Option(False, "--resume",
+                                help="Continue an interrupted run in --out from its last checkpoint."),
 ) -> None:
     """Train a recurrent network on next-hour forecasting and record every unit after every epoch."""
     from infoflow.train import TrainConfig, train

@@ -9,6 +9,7 @@ First stage of the pipeline (data -> models -> train -> ...). Users import the p
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
 
@@ -165,10 +166,10 @@ def list_datasets() -> list[DatasetInfo]:
 
 
 def _read_bundled(filename: str) -> str:
-    return resources.files("infoflow.data").joinpath("_bundled", filename).read_text(encoding="utf-8")
+    return (resources.files("infoflow.data") / "_bundled" / filename).read_text(encoding="utf-8")
 
 
-def _load_tmy3(name: str) -> tuple[np.ndarray, np.ndarray]:
+def _load_tmy3(name: str) -> tuple[np.ndarray, pd.DataFrame]:
     df = pd.read_csv(io.StringIO(_read_bundled(f"{name}.csv")), comment="#", dtype={"date": str, "time": str})
     month = df["date"].str.slice(0, 2).astype(int).to_numpy()
     day = df["date"].str.slice(3, 5).astype(int).to_numpy()
@@ -189,7 +190,7 @@ def _load_noaa(name: str) -> tuple[np.ndarray, pd.DataFrame]:
 
 
 @validate_params({"name": [Options(*_REGISTRY)], "channels": [NoneOK(), Anything()]})
-def load_dataset(name: str = "greensboro", channels=("temperature",)) -> xr.DataArray:
+def load_dataset(name: str = "greensboro", channels: str | Sequence[str] | None = ("temperature",)) -> xr.DataArray:
     """Load a bundled hourly weather series.
 
     Parameters

@@ -7,7 +7,9 @@ dataset. Users import these from ``infoflow.data``. Every check names the proble
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -22,7 +24,8 @@ _MISSING = {"", "nan", "NaN", "NAN", "NA", "N/A", "n/a", "null", "NULL", "None",
 
 @validate_params({"path": [InstanceOf(str, os.PathLike)], "value_columns": [Anything()],
                   "time_column": [NoneOK(), InstanceOf(str)], "fill": [NoneOK(), Options("interpolate")]})
-def load_csv(path, *, value_columns, time_column=None, fill=None) -> xr.DataArray:
+def load_csv(path: str | os.PathLike, *, value_columns: str | Sequence[str], time_column: str | None = None,
+             fill: str | None = None) -> xr.DataArray:
     """Read a time series from a CSV file with a header row.
 
     Parameters
@@ -111,7 +114,8 @@ def load_csv(path, *, value_columns, time_column=None, fill=None) -> xr.DataArra
         if bad.any():
             row = int(np.flatnonzero(bad)[0])
             raise ValueError(f"{func}: time column {time_column!r} has unparsable time stamp "
-                             f"{df[time_column].iloc[row]!r} at data row {row} (all stamps must share the format of the "
+                             f"{df[time_column].iloc[row]!r} at data row {row} (all stamps must share the format of "
+                             "the "
                              "first). Fix it, or pass time_column=None.")
         if getattr(stamps.dt, "tz", None) is not None:
             stamps = stamps.dt.tz_convert("UTC").dt.tz_localize(None)  # one naive axis, in UTC
@@ -127,7 +131,7 @@ def load_csv(path, *, value_columns, time_column=None, fill=None) -> xr.DataArra
 
 
 @validate_params({"array": [Anything()], "channel_names": [NoneOK(), Anything()]})
-def from_numpy(array, *, channel_names=None) -> xr.DataArray:
+def from_numpy(array: Any, *, channel_names: str | Sequence[str] | None = None) -> xr.DataArray:
     """Wrap a NumPy array as a (time, channel) series.
 
     Parameters

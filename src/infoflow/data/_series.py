@@ -30,7 +30,8 @@ def as_name_list(names: Any, *, param: str, func: str) -> list[str]:
     try:
         out = list(names)
     except TypeError:
-        raise InvalidParameterError(f"{func}: {param} must be a string or a sequence of strings; got {names!r}.") from None
+        raise InvalidParameterError(
+            f"{func}: {param} must be a string or a sequence of strings; got {names!r}.") from None
     if not out or not all(isinstance(n, str) for n in out):
         raise InvalidParameterError(f"{func}: {param} must be a non-empty sequence of strings; got {names!r}.")
     dup = sorted({n for n in out if out.count(n) > 1})
@@ -78,7 +79,8 @@ def make_series(values: np.ndarray, *, time: Any, channels: Sequence[str], func:
             row, col = np.argwhere(bad)[0]
             kind = "NaN" if np.isnan(values[row, col]) else "infinite"
             raise ValueError(f"{func}: {int(bad.sum())} NaN/inf values (first: {kind} in channel {channels[col]!r} "
-                             f"at row {int(row)}). Clean the data, or pass fill='interpolate' to fill interior gaps linearly.")
+                             f"at row {int(row)}). Clean the data, or pass fill='interpolate' to fill interior gaps "
+                             "linearly.")
         values, n_filled = fill_gaps(values, channels, func=func)
         warnings.warn(f"{func}: linearly interpolated {n_filled} missing value(s) in interior gaps.",
                       InfoflowWarning, stacklevel=3)

@@ -8,6 +8,7 @@ train, validation and test are consecutive, disjoint blocks of time, and windows
 from __future__ import annotations
 
 import numbers
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -37,17 +38,18 @@ def _check_fractions(fractions: Any, func: str) -> tuple[float, float, float]:
     try:
         out = tuple(float(f) for f in fractions)
     except (TypeError, ValueError):
-        raise InvalidParameterError(f"{func}: fractions must be three numbers (train, val, test); got {fractions!r}.") from None
+        raise InvalidParameterError(
+            f"{func}: fractions must be three numbers (train, val, test); got {fractions!r}.") from None
     if len(out) != 3 or any(isinstance(f, bool) for f in fractions):
         raise InvalidParameterError(f"{func}: fractions must be three numbers (train, val, test); got {fractions!r}.")
     if any(not np.isfinite(f) or f <= 0 for f in out) or abs(sum(out) - 1.0) > 1e-6:
         raise InvalidParameterError(f"{func}: fractions must be three positive numbers summing to 1, e.g. "
                                     f"(0.7, 0.1, 0.2); got {fractions!r} (sum {sum(out):.6g}).")
-    return out  # type: ignore[return-value]
+    return out
 
 
 @validate_params({"series": [Anything()], "fractions": [Anything()]})
-def chronological_split(series, fractions=(0.7, 0.1, 0.2)) -> Split:
+def chronological_split(series: Any, fractions: Sequence[float] = (0.7, 0.1, 0.2)) -> Split:
     """Cut a series into consecutive train / validation / test blocks (no shuffling, no overlap).
 
     Parameters
@@ -128,9 +130,11 @@ class Standardiser:
             return slice(None)
         if isinstance(channel, str):
             if channel not in self.channels:
-                raise InvalidParameterError(f"Standardiser: unknown channel {channel!r}; fitted channels are {list(self.channels)}.")
+                raise InvalidParameterError(f"Standardiser: unknown channel {channel!r}; fitted channels are "
+                                            f"{list(self.channels)}.")
             return self.channels.index(channel)
-        if isinstance(channel, numbers.Integral) and not isinstance(channel, bool) and 0 <= channel < len(self.mean):
+        if (isinstance(channel, numbers.Integral) and not isinstance(channel, bool)
+                and 0 <= int(channel) < len(self.mean)):
             return int(channel)
         raise InvalidParameterError(f"Standardiser: channel must be a name in {list(self.channels)} or an index "
                                     f"0..{len(self.mean) - 1}; got {channel!r}.")
@@ -198,7 +202,8 @@ _WINDOW_PARAMS = {"window": [Interval(int, 1, None)], "horizon": [Interval(int, 
 
 
 @validate_params({"values": [Anything()], **_WINDOW_PARAMS})
-def make_windows(values, *, window=24, horizon=1, target_channel=0) -> tuple[np.ndarray, np.ndarray]:
+def make_windows(values: Any, *, window: int = 24, horizon: int = 1,
+                 target_channel: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Cut a series into overlapping input windows and the values that follow them.
 
     Sample ``i`` uses steps ``t-window .. t-1`` as input and steps ``t .. t+horizon-1`` of the
@@ -238,7 +243,7 @@ def make_windows(values, *, window=24, horizon=1, target_channel=0) -> tuple[np.
 
 
 @validate_params({"values": [Anything()], **_WINDOW_PARAMS})
-def persistence_mse(values, target_channel=0, horizon=1, *, window=24) -> float:
+def persistence_mse(values: Any, target_channel: int = 0, horizon: int = 1, *, window: int = 24) -> float:
     """Mean squared error of the persistence forecast ("the next hours equal the last one").
 
     Evaluated on exactly the samples :func:`make_windows` gives for the same `window` and
@@ -313,15 +318,17 @@ class PreparedData:
     def persistence(self, split: str = "test") -> float:
         """Persistence-forecast MSE (standardised units) on the windows of ``split`` in {train, val, test}."""
         if split not in Split._fields:
-            raise InvalidParameterError(f"PreparedData.persistence: split must be one of {Split._fields}; got {split!r}.")
+            raise InvalidParameterError(f"PreparedData.persistence: split must be one of {Split._fields}; got "
+                                        f"{split!r}.")
         return persistence_mse(getattr(self.scaled, split).values, target_channel=self.target_channel,
                                horizon=self.horizon, window=self.window)
 
 
 @validate_params({"name_or_series": [Anything()], "channels": [NoneOK(), Anything()], **_WINDOW_PARAMS,
                   "fractions": [Anything()]})
-def prepare(name_or_series="greensboro", *, channels=None, window=24, horizon=1, target_channel=0,
-            fractions=(0.7, 0.1, 0.2)) -> PreparedData:
+def prepare(name_or_series: Any = "greensboro", *, channels: str | Sequence[str] | None = None, window: int = 24,
+            horizon: int = 1, target_channel: int = 0,
+            fractions: Sequence[float] = (0.7, 0.1, 0.2)) -> PreparedData:
     """Load (or take) a series, split it chronologically, standardise with train stats, window it.
 
     Parameters

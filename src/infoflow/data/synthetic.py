@@ -18,13 +18,24 @@ from __future__ import annotations
 
 import math
 import numbers
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import xarray as xr
 
 from infoflow._defaults import ACTIVITY_DIMS, DEFAULT_SEED
-from infoflow._validation import (SEED_CONSTRAINTS, Anything, Interval, InvalidParameterError, NoneOK,
-                                  Options, check_seed, validate_params)
+from infoflow._validation import (
+    SEED_CONSTRAINTS,
+    Anything,
+    Interval,
+    InvalidParameterError,
+    NoneOK,
+    Options,
+    Seed,
+    check_seed,
+    validate_params,
+)
 
 __all__ = ["coupled_ar", "coupled_ar_theory", "var_network", "delay_chain", "chain_adjacency", "parents_network",
            "lorenz", "mackey_glass"]
@@ -39,12 +50,12 @@ _NTIME = [Interval(int, 2, None)]
 def _ar1(drive: np.ndarray, a: float, first: np.ndarray | float) -> np.ndarray:
     """Run ``out[t] = a * out[t-1] + drive[t]`` along axis 0 with ``out[0] = first`` (drive[0] unused)."""
     if drive.ndim == 1:
-        out = [float(first)]
-        prev = out[0]
+        values = [float(first)]
+        prev = values[0]
         for d in drive[1:].tolist():
             prev = a * prev + d
-            out.append(prev)
-        return np.asarray(out)
+            values.append(prev)
+        return np.asarray(values)
     out = np.empty_like(drive)
     out[0] = first
     for t in range(1, drive.shape[0]):
@@ -77,7 +88,8 @@ def _check_ar(name: str, a: float, func: str) -> None:
 @validate_params({"coupling": _REAL, "a_x": _REAL, "a_y": _REAL,
                   "noise_x": [Interval(float, 0, None, closed="neither")],
                   "noise_y": [Interval(float, 0, None, closed="neither")]})
-def coupled_ar_theory(*, coupling=0.5, a_x=0.5, a_y=0.5, noise_x=1.0, noise_y=1.0) -> dict[str, float]:
+def coupled_ar_theory(*, coupling: float = 0.5, a_x: float = 0.5, a_y: float = 0.5, noise_x: float = 1.0,
+                      noise_y: float = 1.0) -> dict[str, float]:
     """Closed-form information quantities of :func:`coupled_ar`, in nats.
 
     Model: ``X_t = a_x X_{t-1} + noise_x e_t``, ``Y_t = a_y Y_{t-1} + c X_{t-1} + noise_y u_t`` with
@@ -136,8 +148,8 @@ def coupled_ar_theory(*, coupling=0.5, a_x=0.5, a_y=0.5, noise_x=1.0, noise_y=1.
 @validate_params({"n_time": _NTIME, "coupling": _REAL, "a_x": _REAL, "a_y": _REAL,
                   "noise_x": [Interval(float, 0, None, closed="neither")],
                   "noise_y": [Interval(float, 0, None, closed="neither")], "seed": _SEED})
-def coupled_ar(n_time, *, coupling=0.5, a_x=0.5, a_y=0.5, noise_x=1.0, noise_y=1.0,
-               seed=DEFAULT_SEED) -> tuple[np.ndarray, np.ndarray, dict[str, float]]:
+def coupled_ar(n_time: int, *, coupling: float = 0.5, a_x: float = 0.5, a_y: float = 0.5, noise_x: float = 1.0,
+               noise_y: float = 1.0, seed: Seed = DEFAULT_SEED) -> tuple[np.ndarray, np.ndarray, dict[str, float]]:
     """Two coupled linear-Gaussian AR(1) processes where X drives Y, with closed-form answers.
 
     ``X_t = a_x X_{t-1} + noise_x e_t`` and ``Y_t = a_y Y_{t-1} + coupling X_{t-1} + noise_y u_t``.
@@ -195,7 +207,8 @@ def _edge_attrs(adj: np.ndarray, names: list[str], weights: np.ndarray | None = 
 @validate_params({"n_time": _NTIME, "weights": [Anything()], "lag": [Interval(int, 1, None)],
                   "noise": [Interval(float, 0, None, closed="neither")], "n_epoch": [Interval(int, 1, None)],
                   "seed": _SEED})
-def var_network(n_time, weights, *, lag=1, noise=1.0, n_epoch=1, seed=DEFAULT_SEED) -> xr.DataArray:
+def var_network(n_time: int, weights: Any, *, lag: int = 1, noise: float = 1.0, n_epoch: int = 1,
+                seed: Seed = DEFAULT_SEED) -> xr.DataArray:
     """Linear vector autoregression on N nodes with a known edge set.
 
     ``X_t[j] = sum_i weights[i, j] X_{t-lag}[i] + noise e_t[j]``: ``weights[i, j]`` is the effect of
@@ -257,7 +270,7 @@ def var_network(n_time, weights, *, lag=1, noise=1.0, n_epoch=1, seed=DEFAULT_SE
 
 
 @validate_params({"n_layers": [Interval(int, 2, None)], "units_per_layer": [Interval(int, 1, None)]})
-def chain_adjacency(n_layers=4, units_per_layer=3) -> np.ndarray:
+def chain_adjacency(n_layers: int = 4, units_per_layer: int = 3) -> np.ndarray:
     """True adjacency of :func:`delay_chain`: every unit of layer l drives every unit of layer l+1.
 
     Returns
@@ -273,8 +286,9 @@ def chain_adjacency(n_layers=4, units_per_layer=3) -> np.ndarray:
                   "delay": [Interval(int, 1, None)], "gain": [Interval(float, 0, None, closed="neither")],
                   "noise": [Interval(float, 0, None)], "n_epoch": [Interval(int, 1, None)],
                   "driver_ar": [Interval(float, 0, 1, closed="left")], "seed": _SEED})
-def delay_chain(n_time, *, n_layers=4, units_per_layer=3, delay=1, gain=0.8, noise=0.3, n_epoch=1,
-                driver_ar=0.5, seed=DEFAULT_SEED) -> xr.DataArray:
+def delay_chain(n_time: int, *, n_layers: int = 4, units_per_layer: int = 3, delay: int = 1, gain: float = 0.8,
+                noise: float = 0.3, n_epoch: int = 1, driver_ar: float = 0.5,
+                seed: Seed = DEFAULT_SEED) -> xr.DataArray:
     """Layered feed-forward chain with delays: known direction, known layers, known edges.
 
     Layer 0 ("input") units are independent unit-variance AR(1) drivers. Each unit j of layer
@@ -348,11 +362,14 @@ def delay_chain(n_time, *, n_layers=4, units_per_layer=3, delay=1, gain=0.8, noi
 
 
 @validate_params({"n_time": _NTIME, "n_nodes": [Interval(int, 2, None)], "n_parents": [Interval(int, 0, None)],
-                  "lags": [Anything()], "kind": [Options("var", "logistic")], "coupling": [Interval(float, 0, 1, closed="neither")],
-                  "self_coupling": [Interval(float, 0, 1, closed="left")], "noise": [Interval(float, 0, None), NoneOK()],
+                  "lags": [Anything()], "kind": [Options("var", "logistic")],
+                  "coupling": [Interval(float, 0, 1, closed="neither")],
+                  "self_coupling": [Interval(float, 0, 1, closed="left")],
+                  "noise": [Interval(float, 0, None), NoneOK()],
                   "seed": _SEED})
-def parents_network(n_time, n_nodes=10, *, n_parents=2, lags=(1, 2, 3), kind="var", coupling=0.5,
-                    self_coupling=0.3, noise=None, seed=DEFAULT_SEED) -> xr.DataArray:
+def parents_network(n_time: int, n_nodes: int = 10, *, n_parents: int = 2, lags: Sequence[int] = (1, 2, 3),
+                    kind: str = "var", coupling: float = 0.5, self_coupling: float = 0.3, noise: float | None = None,
+                    seed: Seed = DEFAULT_SEED) -> xr.DataArray:
     """N nodes, each driven by `n_parents` other nodes chosen at random, each at its own random lag.
 
     The ground truth of a multivariate (effective) network inference: every node's direct parents and
@@ -448,8 +465,8 @@ def _series(values: np.ndarray, channels: list[str], attrs: dict) -> xr.DataArra
 @validate_params({"n_time": _NTIME, "dt": [Interval(float, 0, None, closed="neither")],
                   "subsample": [Interval(int, 1, None)], "sigma": _REAL, "rho": _REAL, "beta": _REAL,
                   "noise": [Interval(float, 0, None)], "seed": _SEED})
-def lorenz(n_time, *, dt=0.01, subsample=10, sigma=10.0, rho=28.0, beta=8.0 / 3.0, noise=0.0,
-           seed=DEFAULT_SEED) -> xr.DataArray:
+def lorenz(n_time: int, *, dt: float = 0.01, subsample: int = 10, sigma: float = 10.0, rho: float = 28.0,
+           beta: float = 8.0 / 3.0, noise: float = 0.0, seed: Seed = DEFAULT_SEED) -> xr.DataArray:
     """Lorenz-63 system, RK4-integrated, sampled every ``dt * subsample`` time units.
 
     The seeded start point is run through a 20-time-unit transient first, so samples lie on the
@@ -504,8 +521,8 @@ def lorenz(n_time, *, dt=0.01, subsample=10, sigma=10.0, rho=28.0, beta=8.0 / 3.
                   "beta": _REAL, "gamma": _REAL, "exponent": _REAL,
                   "dt": [Interval(float, 0, None, closed="neither")], "subsample": [Interval(int, 1, None)],
                   "noise": [Interval(float, 0, None)], "seed": _SEED})
-def mackey_glass(n_time, *, tau=17, beta=0.2, gamma=0.1, exponent=10.0, dt=0.1, subsample=10, noise=0.0,
-                 seed=DEFAULT_SEED) -> xr.DataArray:
+def mackey_glass(n_time: int, *, tau: float = 17, beta: float = 0.2, gamma: float = 0.1, exponent: float = 10.0,
+                 dt: float = 0.1, subsample: int = 10, noise: float = 0.0, seed: Seed = DEFAULT_SEED) -> xr.DataArray:
     """Mackey-Glass delay differential equation ``dx/dt = beta x(t-tau) / (1 + x(t-tau)^exponent) - gamma x``.
 
     Integrated with RK4 on a grid of step `dt` (the delayed term at half steps is the mean of its

@@ -25,7 +25,13 @@ plot_gradient_snr, plot_indicators
 """
 
 from infoflow.dynamics._analyze import OUTPUT_KEYS, analyze_dynamics
-from infoflow.dynamics._gradients import TRANSITION_CRITERION, GradientSNR, detect_transition, gradient_phases, gradient_snr
+from infoflow.dynamics._gradients import (
+           TRANSITION_CRITERION,
+           GradientSNR,
+           detect_transition,
+           gradient_phases,
+           gradient_snr,
+)
 from infoflow.dynamics._indicators import indicator_correlations, lead_lag, learning_indicators, participation_ratio
 from infoflow.dynamics._plot import plot_gradient_snr, plot_indicators
 from infoflow.dynamics._recordings import load_run

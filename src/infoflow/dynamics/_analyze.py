@@ -19,7 +19,7 @@ import xarray as xr
 
 from infoflow import __version__
 from infoflow._defaults import DEFAULT_ALPHA
-from infoflow._validation import Anything, InstanceOf, Interval, NoneOK, Options, validate_params
+from infoflow._validation import Anything, CallableOK, InstanceOf, Interval, NoneOK, Options, validate_params
 from infoflow.dynamics._gradients import gradient_phases
 from infoflow.dynamics._indicators import LOSSES, indicator_correlations, learning_indicators
 from infoflow.dynamics._recordings import as_recordings, load_run
@@ -68,9 +68,11 @@ def _plane_summary(plane: xr.Dataset) -> tuple[dict, dict, dict, dict[str, float
                          "regulariser": reg,
                          "finding": str(sub["compression_finding"].values) if "compression_finding" in sub else None,
                          "excluded": bool(int(sub["at_ceiling"].values)) if "at_ceiling" in sub else False,
-                         "finding_seed": (dict(zip(map(str, plane["seed"].values), map(str, sub["finding_seed"].values)))
+                         "finding_seed": (dict(zip(map(str, plane["seed"].values),
+                                                   map(str, sub["finding_seed"].values)))
                                           if "finding_seed" in sub else {}),
-                         "pvalue_seed": (dict(zip(map(str, plane["seed"].values), sub["compression_pvalue_seed"].values))
+                         "pvalue_seed": (dict(zip(map(str, plane["seed"].values),
+                                                  sub["compression_pvalue_seed"].values))
                                          if "compression_pvalue_seed" in sub else {}),
                          "alpha": plane.attrs.get("compression_alpha"),
                          "peak_epoch": float(sub["peak_epoch"].values) if "peak_epoch" in sub else None,
@@ -83,8 +85,10 @@ def _plane_summary(plane: xr.Dataset) -> tuple[dict, dict, dict, dict[str, float
         if "neuron_corr" in plane:
             r = sub["neuron_corr"].sel(epoch=last)
             ncorr[est] = {"epoch": last, "r_seed": dict(zip(map(str, plane["seed"].values), r.values)),
-                          "low_seed": dict(zip(map(str, plane["seed"].values), sub["neuron_corr_low"].sel(epoch=last).values)),
-                          "high_seed": dict(zip(map(str, plane["seed"].values), sub["neuron_corr_high"].sel(epoch=last).values)),
+                          "low_seed": dict(zip(map(str, plane["seed"].values),
+                                               sub["neuron_corr_low"].sel(epoch=last).values)),
+                          "high_seed": dict(zip(map(str, plane["seed"].values),
+                                                sub["neuron_corr_high"].sel(epoch=last).values)),
                           "r_mean": float(r.mean()), "r_over_epochs_mean": sub["neuron_corr"].mean("seed").values,
                           "interval": plane.attrs.get("neuron_corr_ci", "Fisher z 95%")}
     return traj, comp, ncorr, turning
@@ -101,7 +105,7 @@ def _plane_summary(plane: xr.Dataset) -> tuple[dict, dict, dict, dict[str, float
     "max_samples": [NoneOK(), Interval(int, 10, None)],
     "min_ratio": [Interval(float, 1, None)],
     "figures_dir": [NoneOK(), InstanceOf(str, os.PathLike)],
-    "callback": [NoneOK(), InstanceOf(Callable)],
+    "callback": [NoneOK(), CallableOK()],
 })
 def analyze_dynamics(source: Any, /, *, plane: xr.Dataset | None = None, target: str = "val_loss", max_lag: int = 3,
                      entropy_method: str = "binning", tc_method: str = "gaussian", mi_method: str = "gaussian_copula",
@@ -170,7 +174,8 @@ def analyze_dynamics(source: Any, /, *, plane: xr.Dataset | None = None, target:
         for i in range(len(rows)):
             rows[i][f"{name}_mean"] = b["mean"][i]
             rows[i][f"{name}_sd"] = b["sd"][i]
-    transition, comparison = {}, {}
+    transition: dict[str, Any] = {}
+    comparison: dict[str, Any] = {}
     if phases is not None:
         snr = phases["snr"].reindex(epoch=ind["epoch"])
         for g in map(str, phases["group"].values):
@@ -216,10 +221,14 @@ def analyze_dynamics(source: Any, /, *, plane: xr.Dataset | None = None, target:
         "seeds": [int(s) for s in ind["seed"].values], "n_epochs": len(epochs), "epochs": rows,
         "information_plane": traj, "compression": comp, "neuron_correlation": ncorr,
         "phase_transition": transition, "comparison": comparison, "indicator_correlations": corr,
-        "settings": {"target": target, "max_lag": max_lag, "lead_lag_band": ("each seed's indicator and loss detrended (polynomial in log epoch and three decaying "
-                                       "exponentials), prewhitened by their own AR fit (order by AIC), cross-correlated "
+        "settings": {"target": target, "max_lag": max_lag, "lead_lag_band": ("each seed's indicator and loss detrended "
+                                                                             "(polynomial in log epoch and three "
+                                                                             "decaying "
+                                       "exponentials), prewhitened by their own AR fit (order by AIC), "
+                                       "cross-correlated "
                                        "at lags -max_lag..max_lag measured steps (reported in epochs); t test on the "
-                                       f"degrees of freedom left, Sidak over lags, Holm over indicators at alpha {DEFAULT_ALPHA:g}"),
+                                       f"degrees of freedom left, Sidak over lags, Holm over indicators at alpha "
+                                       f"{DEFAULT_ALPHA:g}"),
                      "entropy_method": entropy_method, "tc_method": tc_method, "mi_method": mi_method,
                      "bins": ind.attrs["bins"], "max_samples": ind.attrs["max_samples"],
                      "band_across_seeds": "mean and sample SD (also min/max in trajectories)",

@@ -17,8 +17,16 @@ import xarray as xr
 
 from infoflow import __version__
 from infoflow._defaults import DEFAULT_ALPHA, DEFAULT_SEED, DEFAULT_VERDICT_RESAMPLES
-from infoflow._validation import (SEED_CONSTRAINTS, Anything, Interval, NoneOK, Options, check_seed,
-                                  root_seed, validate_params)
+from infoflow._validation import (
+    SEED_CONSTRAINTS,
+    Anything,
+    Interval,
+    NoneOK,
+    Options,
+    check_seed,
+    root_seed,
+    validate_params,
+)
 from infoflow.dynamics._recordings import as_recordings
 
 GradientSNR = namedtuple("GradientSNR", ["mean_norm", "std_norm", "snr"])
@@ -30,7 +38,8 @@ TRANSITION_CRITERION = (
     "or 1/4 only below 30 epochs) + AR(1) noise. H1: the same trend plus a downward step at epoch b (min_size "
     "epochs each side). Statistic T = max_b (1 - RSS1(b)/RSS0) over downward steps (the likelihood ratio "
     "n*ln(RSS0/RSS1) is monotone in it); p-value by parametric bootstrap (n_boot AR(1) series with the lag-1 "
-    "autocorrelation of the best H1 fit's residuals, bias-corrected by (1 + 3 phi)/n + k/n for k trend columns; T does not depend on the trend or the noise scale). "
+    "autocorrelation of the best H1 fit's residuals, bias-corrected by (1 + 3 phi)/n + k/n for k trend columns; T does "
+    "not depend on the trend or the noise scale). "
     "Found iff p < alpha and both the fitted step and the ratio of geometric-mean SNR before/after it reach "
     "min_ratio. Answer: yes if found; "
     "inconclusive when not found and a min_ratio-fold step at the best-placed epoch would not reach the "
@@ -77,7 +86,8 @@ def gradient_snr(batch_gradients: Any, /, *, ddof: int = 0) -> GradientSNR:
         raise ValueError(f"gradient_snr: {g.shape[-2]} minibatch gradient(s); at least {1 + ddof} are needed for "
                          f"ddof={ddof}. Record more batches per epoch.")
     if not np.isfinite(g).all():
-        raise ValueError("gradient_snr: batch_gradients has NaN/inf values (a diverged step?); drop those batches first.")
+        raise ValueError("gradient_snr: batch_gradients has NaN/inf values (a diverged step?); drop those batches "
+                         "first.")
     mean_norm = np.linalg.norm(g.mean(axis=-2), axis=-1)
     std_norm = np.linalg.norm(g.std(axis=-2, ddof=ddof), axis=-1)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -271,7 +281,8 @@ def detect_transition(snr: Any, /, *, epochs: Any = None, alpha: float = DEFAULT
                                         f"min_ratio={min_ratio:g}"))
     elif not math.isfinite(detect) or 10 ** detect > min_ratio:
         out.update(answer="inconclusive", reason=(f"no significant step (p = {pval:.3g}), but the noise is so large "
-                                                  f"that only a {10 ** detect if math.isfinite(detect) else math.inf:.3g}"
+                                                  f"that only a "
+                                                  f"{10 ** detect if math.isfinite(detect) else math.inf:.3g}"
                                                   f"-fold step would be detected (min_ratio={min_ratio:g})"))
     else:
         out.update(answer="no", reason=(f"no step beyond a smooth trend (p = {pval:.3g} >= {alpha:g}); a "

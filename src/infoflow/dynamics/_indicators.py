@@ -22,7 +22,16 @@ from scipy import stats
 
 from infoflow import __version__
 from infoflow._defaults import DEFAULT_ALPHA, DEFAULT_BINS
-from infoflow._validation import Anything, InfoflowWarning, InstanceOf, Interval, NoneOK, Options, validate_params
+from infoflow._validation import (
+    Anything,
+    CallableOK,
+    InfoflowWarning,
+    InstanceOf,
+    Interval,
+    NoneOK,
+    Options,
+    validate_params,
+)
 from infoflow.dynamics._recordings import as_recordings, count_tied_units, hidden_activity
 
 LOSSES = ("train_loss", "val_loss", "test_loss")
@@ -61,7 +70,7 @@ def _epoch_series_from_flow(path: Path, epochs: np.ndarray) -> dict[str, np.ndar
         flow = load_dataset(path)
     except (ValueError, FileNotFoundError):
         return {}
-    out = {}
+    out: dict[str, np.ndarray] = {}
     if "epoch" not in flow.dims:
         return out
     for var in ("te", "flow", "net_flow", "mi", "significant"):
@@ -106,10 +115,10 @@ def _epoch_series_from_structure(path: Path, epochs: np.ndarray) -> dict[str, np
         elif isinstance(obj, dict) and isinstance(obj.get("epoch"), list):
             ep = obj["epoch"]
             for key, col in obj.items():
-                if key != "epoch" and isinstance(col, list) and len(col) == len(ep):
-                    if all(v is None or (isinstance(v, (int, float)) and not isinstance(v, bool)) for v in col):
-                        for e, v in zip(ep, col):
-                            _put(key, e, v)
+                if (key != "epoch" and isinstance(col, list) and len(col) == len(ep)
+                        and all(v is None or (isinstance(v, (int, float)) and not isinstance(v, bool)) for v in col)):
+                    for e, v in zip(ep, col):
+                        _put(key, e, v)
         elif isinstance(obj, dict):
             for v in obj.values():
                 _walk(v)
@@ -126,7 +135,7 @@ def _epoch_series_from_structure(path: Path, epochs: np.ndarray) -> dict[str, np
     "bins": [NoneOK(), Interval(int, 2, None)],
     "max_samples": [NoneOK(), Interval(int, 10, None)],
     "read_files": [InstanceOf(bool)],
-    "callback": [NoneOK(), InstanceOf(Callable)],
+    "callback": [NoneOK(), CallableOK()],
 })
 def learning_indicators(recordings: Any, /, *, entropy_method: str = "binning", tc_method: str = "gaussian",
                         mi_method: str = "gaussian_copula", bins: int | None = None, max_samples: int | None = None,
@@ -236,7 +245,7 @@ def learning_indicators(recordings: Any, /, *, entropy_method: str = "binning", 
               "mi_target": ("I(T;Y): hidden population and target", "nat"),
               "train_loss": ("training loss (MSE)", "1"), "val_loss": ("validation loss (MSE)", "1"),
               "test_loss": ("test loss (MSE)", "1")}
-    for name in out.data_vars:
+    for name in map(str, out.data_vars):
         long, unit = labels.get(name, (name.replace("_", " "), "1"))
         out[name].attrs.update(long_name=long, units=unit)
     out.attrs = {"long_name": "indicators of learning", "entropy_method": entropy_method,
@@ -394,7 +403,8 @@ def lead_lag(indicator: Any, loss: Any, /, *, epochs: Any = None, max_lag: int =
     result : dict
         ``lags`` (epochs), ``lag_steps``, ``spacing`` (epochs per step), ``xcorr`` (r at each lag),
         ``band`` (pointwise half-width of r at level 1 - confidence, from the t distribution with
-        ``df`` degrees of freedom), ``band_familywise`` (Sidak over lags), ``n_pairs``, ``df``, ``ar_orders`` (per seed used), ``best_lag`` (epochs; lag of largest |r|),
+        ``df`` degrees of freedom), ``band_familywise`` (Sidak over lags), ``n_pairs``, ``df``, ``ar_orders`` (per seed
+        used), ``best_lag`` (epochs; lag of largest |r|),
         ``best_corr``, ``pvalue`` (of the best lag, Sidak-corrected over lags when `familywise`),
         ``significant`` (pvalue < 1 - confidence), ``leads`` (significant and best_lag > 0),
         ``interpretation`` (one sentence).
@@ -537,7 +547,8 @@ def indicator_correlations(indicators: xr.Dataset, /, *, target: str = "val_loss
     are not indicators and are skipped.
     """
     if target not in indicators:
-        raise ValueError(f"indicator_correlations: no variable {target!r}; have {sorted(map(str, indicators.data_vars))}.")
+        raise ValueError(f"indicator_correlations: no variable {target!r}; have "
+                         f"{sorted(map(str, indicators.data_vars))}.")
     y = indicators[target].transpose("seed", "epoch").values
     epochs = indicators["epoch"].values
     out: dict[str, Any] = {}

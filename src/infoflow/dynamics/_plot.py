@@ -100,7 +100,7 @@ def plot_indicators(indicators: xr.Dataset, path: str | os.PathLike, *, target: 
     """
     from matplotlib.figure import Figure
 
-    names = [n for n in (names or indicators.data_vars) if not str(n).endswith("_loss")]
+    names = [str(n) for n in (names or indicators.data_vars) if not str(n).endswith("_loss")]
     ncol = min(3, max(1, len(names)))
     nrow = int(np.ceil(len(names) / ncol)) or 1
     fig = Figure(figsize=(4.2 * ncol, 3.0 * nrow), layout="constrained")

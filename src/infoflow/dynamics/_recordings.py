@@ -14,6 +14,7 @@ from pathlib import Path
 import xarray as xr
 
 from infoflow._io import load_dataset
+from infoflow._validation import as_recordings, count_tied_units, hidden_activity  # noqa: F401 (re-exported)
 
 _SEED_DIR = re.compile(r"^seed_(\d+)$")
 
@@ -62,5 +63,3 @@ def load_run(run_dir: str | Path) -> list[xr.Dataset]:
         ds.attrs["run_dir"] = str(folder)
         out.append(ds)
     return out
-
-from infoflow._validation import as_recordings, count_tied_units, hidden_activity  # noqa: F401 (re-exported)

@@ -9,12 +9,13 @@ module (``ksg``, ``gcmi``, ``gaussian``, ``binning``, ``kde``). Results are in n
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from infoflow._defaults import DEFAULT_JITTER, DEFAULT_SEED
-from infoflow._validation import Interval, check_array, validate_params, warn_constant
+from infoflow._validation import Constraint, Interval, Seed, check_array, validate_params, warn_constant
 from infoflow.estimators import _preprocess as pp
 from infoflow.estimators._pairwise import (
     C_BANDWIDTH,
@@ -38,6 +39,9 @@ from infoflow.estimators._pairwise import (
     prepare,
     resolve_estimator,
 )
+
+if TYPE_CHECKING:
+    import xarray as xr
 
 
 def _samples(a: Any, *, name: str, func: str) -> np.ndarray:
@@ -90,13 +94,14 @@ def _call(est: Estimator, what: str, *arrays: np.ndarray) -> float:
     return float(getattr(est.family, what)(*prepped, **est.kwargs()))
 
 
-_COMMON = {"method": C_METHOD, "k": C_K, "bins": C_BINS, "bandwidth": C_BANDWIDTH, "jitter": C_JITTER,
-           "seed": C_SEED}
+_COMMON: dict[str, Sequence[Constraint]] = {"method": C_METHOD, "k": C_K, "bins": C_BINS, "bandwidth": C_BANDWIDTH,
+                                             "jitter": C_JITTER, "seed": C_SEED}
 
 
 @validate_params({"x": C_DATA, **_COMMON})
-def entropy(x, /, *, method: str = "ksg", k: int | None = None, bins: int | None = None,
-            bandwidth: float | None = None, jitter: float = DEFAULT_JITTER, seed=DEFAULT_SEED):
+def entropy(x: Any, /, *, method: str = "ksg", k: int | None = None, bins: int | None = None,
+            bandwidth: float | None = None, jitter: float = DEFAULT_JITTER,
+            seed: Seed = DEFAULT_SEED) -> float | xr.DataArray:
     """Estimate the entropy of `x`, in nats.
 
     Parameters
@@ -160,9 +165,10 @@ def entropy(x, /, *, method: str = "ksg", k: int | None = None, bins: int | None
 
 
 @validate_params({"x": C_DATA, "y": C_DATA, "theiler": C_THEILER, "bias_correct": C_BIAS, **_COMMON})
-def mutual_information(x, y, /, *, method: str = "ksg", k: int | None = None, theiler: int = 0,
+def mutual_information(x: Any, y: Any, /, *, method: str = "ksg", k: int | None = None, theiler: int = 0,
                        bins: int | None = None, bandwidth: float | None = None,
-                       bias_correct: bool | None = None, jitter: float = DEFAULT_JITTER, seed=DEFAULT_SEED):
+                       bias_correct: bool | None = None, jitter: float = DEFAULT_JITTER,
+                       seed: Seed = DEFAULT_SEED) -> float | xr.DataArray:
     """Estimate the mutual information I(X;Y), in nats.
 
     Parameters
@@ -215,10 +221,10 @@ def mutual_information(x, y, /, *, method: str = "ksg", k: int | None = None, th
 
 @validate_params({"x": C_DATA, "y": C_DATA, "z": C_DATA, "theiler": C_THEILER, "bias_correct": C_BIAS,
                   **_COMMON})
-def conditional_mutual_information(x, y, z, /, *, method: str = "ksg", k: int | None = None,
+def conditional_mutual_information(x: Any, y: Any, z: Any, /, *, method: str = "ksg", k: int | None = None,
                                    theiler: int = 0, bins: int | None = None,
                                    bandwidth: float | None = None, bias_correct: bool | None = None,
-                                   jitter: float = DEFAULT_JITTER, seed=DEFAULT_SEED):
+                                   jitter: float = DEFAULT_JITTER, seed: Seed = DEFAULT_SEED) -> float | xr.DataArray:
     """Estimate the conditional mutual information I(X;Y|Z), in nats.
 
     Parameters
@@ -279,10 +285,11 @@ def _local_te(est: Estimator, src: np.ndarray, fut: np.ndarray, hist: np.ndarray
     "source": C_DATA, "target": C_DATA, "lag": [Interval(int, 1, None)], "history": C_HISTORY,
     "condition": C_DATA, "theiler": C_THEILER, "bias_correct": C_BIAS, "return_local": C_FLAG, **_COMMON,
 })
-def transfer_entropy(source, target, /, *, lag: int = 1, history: int = 1, condition=None,
+def transfer_entropy(source: Any, target: Any, /, *, lag: int = 1, history: int = 1, condition: Any = None,
                      method: str = "ksg", k: int | None = None, theiler: int = 0, bins: int | None = None,
                      bandwidth: float | None = None, bias_correct: bool | None = None,
-                     jitter: float = DEFAULT_JITTER, seed=DEFAULT_SEED, return_local: bool = False):
+                     jitter: float = DEFAULT_JITTER, seed: Seed = DEFAULT_SEED,
+                     return_local: bool = False) -> float | np.ndarray | xr.DataArray:
     """Estimate transfer entropy from `source` to `target`, in nats.
 
     ``TE = I(target(t+1); source(t+1-lag) | target(t), ..., target(t-history+1) [, condition(t+1)])``.

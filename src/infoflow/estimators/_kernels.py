@@ -143,7 +143,7 @@ def knn_grid(i, w, k, r1i, r2i, G, bs, s1, s2, q, cell_start, gc, gidx, topk):
             g1 = _cell_gap(c1, ci1, q1, s1, bs)
             if g1 >= kth:
                 continue
-            edge1 = c1 == lo1 or c1 == hi1
+            edge1 = c1 == lo1 or c1 == hi1  # noqa: SIM109 (numba kernel: two int compares, no tuple)
             step = 1 if edge1 else hi2 - lo2
             c2 = lo2 if edge1 else lo2
             while c2 <= hi2:

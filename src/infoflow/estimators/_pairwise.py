@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -33,6 +33,7 @@ from infoflow._validation import (
     InvalidParameterError,
     NoneOK,
     Options,
+    Seed,
     check_array,
     check_method_options,
     check_seed,
@@ -40,6 +41,9 @@ from infoflow._validation import (
     warn_constant,
 )
 from infoflow.estimators import _preprocess as pp
+
+if TYPE_CHECKING:
+    import xarray as xr
 
 METHODS = ("ksg", "gaussian_copula", "gaussian", "binning", "kde")
 _MODULE = {"ksg": "ksg", "gaussian_copula": "gcmi", "gaussian": "gaussian", "binning": "binning", "kde": "kde"}
@@ -103,6 +107,7 @@ class Estimator:
     def min_samples(self, n_dims: int) -> tuple[int, str]:
         """Smallest usable sample count for a joint space of `n_dims` dimensions, and why."""
         if self.method == "ksg":
+            assert self.k is not None  # resolve_estimator fills k for ksg
             return self.k + 1 + 2 * self.theiler, f"k={self.k} with theiler={self.theiler}"
         if self.method in ("gaussian", "gaussian_copula"):
             return n_dims + 2, f"a {n_dims}-dimensional covariance"
@@ -299,11 +304,10 @@ def compute_matrix(est: Estimator, X: np.ndarray, Y: np.ndarray | None, C: np.nd
     else:
         out = family_matrix(est, xs, ys, Z, n_jobs=n_jobs)
     out = np.array(out, dtype=np.float64)
-    if Y is None:
-        # lag-0 self-MI is the entropy (infinite for continuous data); with lag <= history the
-        # source sample is already in the target's history, so self-TE is identically zero
-        if (history is None and lag == 0) or (history is not None and lag <= history):
-            np.fill_diagonal(out, np.nan)
+    # with Y=None: lag-0 self-MI is the entropy (infinite for continuous data); with lag <= history
+    # the source sample is already in the target's history, so self-TE is identically zero
+    if Y is None and ((history is None and lag == 0) or (history is not None and lag <= history)):
+        np.fill_diagonal(out, np.nan)
     return out
 
 
@@ -369,11 +373,11 @@ def _label(mat: np.ndarray, est: Estimator, X: Recording, Y: Recording, *, name:
     "k": C_K, "theiler": C_THEILER, "bins": C_BINS, "bandwidth": C_BANDWIDTH, "bias_correct": C_BIAS,
     "jitter": C_JITTER, "seed": C_SEED, "n_jobs": C_NJOBS, "device": C_DEVICE,
 })
-def pairwise_mutual_information(X, Y=None, /, *, lag: int = 0, condition=None, method: str = "ksg",
+def pairwise_mutual_information(X: Any, Y: Any = None, /, *, lag: int = 0, condition: Any = None, method: str = "ksg",
                                 k: int | None = None, theiler: int = 0, bins: int | None = None,
                                 bandwidth: float | None = None, bias_correct: bool | None = None,
-                                jitter: float = DEFAULT_JITTER, seed=DEFAULT_SEED,
-                                n_jobs: int | None = None, device: str | None = None):
+                                jitter: float = DEFAULT_JITTER, seed: Seed = DEFAULT_SEED,
+                                n_jobs: int | None = None, device: str | None = None) -> np.ndarray | xr.DataArray:
     """Mutual information between every pair of channels, optionally time-delayed and conditional.
 
     ``out[i, j] = I(X_i(t); Y_j(t + lag))`` or, with `condition`,
@@ -474,11 +478,12 @@ def pairwise_mutual_information(X, Y=None, /, *, lag: int = 0, condition=None, m
     "method": C_METHOD, "k": C_K, "theiler": C_THEILER, "bins": C_BINS, "bandwidth": C_BANDWIDTH,
     "bias_correct": C_BIAS, "jitter": C_JITTER, "seed": C_SEED, "n_jobs": C_NJOBS, "device": C_DEVICE,
 })
-def pairwise_transfer_entropy(X, Y=None, /, *, lag: int = 1, history: int = 1, condition=None,
+def pairwise_transfer_entropy(X: Any, Y: Any = None, /, *, lag: int = 1, history: int = 1, condition: Any = None,
                               method: str = "ksg", k: int | None = None, theiler: int = 0,
                               bins: int | None = None, bandwidth: float | None = None,
                               bias_correct: bool | None = None, jitter: float = DEFAULT_JITTER,
-                              seed=DEFAULT_SEED, n_jobs: int | None = None, device: str | None = None):
+                              seed: Seed = DEFAULT_SEED, n_jobs: int | None = None,
+                              device: str | None = None) -> np.ndarray | xr.DataArray:
     """Transfer entropy from every source channel to every target channel, in nats.
 
     ``out[i, j] = I(Y_j(t+1); X_i(t+1-lag) | Y_j(t), ..., Y_j(t-history+1) [, C(t+1)])``

@@ -30,6 +30,8 @@ Known artefacts (Saxe et al. 2018, doi:10.1088/1742-5468/ab3985):
 
 from __future__ import annotations
 
+from typing import NoReturn
+
 import numpy as np
 from scipy import special
 
@@ -79,7 +81,7 @@ def mutual_information(x: np.ndarray, y: np.ndarray, *, bandwidth: float) -> flo
     return _kt_entropy(y, bandwidth) - _conditional_entropy(y, _groups(x), bandwidth)
 
 
-def conditional_mutual_information(x: np.ndarray, y: np.ndarray, z: np.ndarray, **_: object) -> float:
+def conditional_mutual_information(x: np.ndarray, y: np.ndarray, z: np.ndarray, **_: object) -> NoReturn:
     """Not available: raises InvalidParameterError naming the methods that can."""
     raise InvalidParameterError(
         "method='kde' has no conditional estimator (CMI, TE or condition=). Use method='ksg', "
@@ -97,6 +99,6 @@ def pairwise_mi(X: np.ndarray, Y: np.ndarray, *, bandwidth: float) -> np.ndarray
     return out
 
 
-def pairwise_cmi(X: np.ndarray, Y: np.ndarray, Z: np.ndarray, **_: object) -> np.ndarray:
+def pairwise_cmi(X: np.ndarray, Y: np.ndarray, Z: np.ndarray, **_: object) -> NoReturn:
     """Not available: raises InvalidParameterError naming the methods that can."""
-    return conditional_mutual_information(X, Y, Z)
+    conditional_mutual_information(X, Y, Z)

@@ -104,7 +104,7 @@ def _run_parallel(kernel, *args) -> None:
 def _threads(n_jobs: int | None):
     """Run the parallel kernels on ``n_jobs`` threads (None or -1: all), then restore the setting."""
     old = numba.get_num_threads()
-    limit = numba.config.NUMBA_NUM_THREADS
+    limit = numba.config.NUMBA_NUM_THREADS  # type: ignore[attr-defined]  # config attributes are set at import
     want = limit if n_jobs is None or n_jobs < 0 else max(1, min(int(n_jobs), limit))
     numba.set_num_threads(want)
     try:

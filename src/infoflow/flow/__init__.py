@@ -1,7 +1,8 @@
 """infoflow.flow: all-pairs information flow between neurons, with surrogate significance.
 
 Pipeline position: after :mod:`infoflow.estimators` (whose resolve / prepare / embed / family path
-it calls, so each cell equals the public pairwise estimate), before structure / bottleneck / dynamics, which read the Dataset it returns (``flow.nc``).
+it calls, so each cell equals the public pairwise estimate), before structure / bottleneck / dynamics, which read the
+Dataset it returns (``flow.nc``).
 Work runs in-process or on dask.distributed (imported lazily, only when a cluster is used).
 """
 

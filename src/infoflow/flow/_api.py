@@ -6,10 +6,26 @@ Dataset it returns (saved as ``flow.nc``). Users import it as ``infoflow.flow.in
 
 from __future__ import annotations
 
-from infoflow._defaults import (DEFAULT_ALPHA, DEFAULT_JITTER, DEFAULT_LAGS, DEFAULT_SEED, DEFAULT_SURROGATES,
-                               FLOW_METHODS)
-from infoflow._validation import (Anything, CallableOK, InstanceOf, Interval, InvalidParameterError, NoneOK, Options,
-                                  SEED_CONSTRAINTS, root_seed, validate_params)
+from infoflow._defaults import (
+    DEFAULT_ALPHA,
+    DEFAULT_JITTER,
+    DEFAULT_LAGS,
+    DEFAULT_SEED,
+    DEFAULT_SURROGATES,
+    FLOW_METHODS,
+)
+from infoflow._validation import (
+    SEED_CONSTRAINTS,
+    Anything,
+    CallableOK,
+    InstanceOf,
+    Interval,
+    InvalidParameterError,
+    NoneOK,
+    Options,
+    root_seed,
+    validate_params,
+)
 from infoflow.flow import _schedule
 from infoflow.flow._assemble import assemble
 from infoflow.flow._input import FUNC, read_activity, resolve_k

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numbers
 import warnings
+from typing import Any
 
 import numpy as np
 
@@ -26,7 +27,7 @@ def _peak(values: np.ndarray, lags) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _netcdf_attrs(attrs: dict) -> dict:
-    out = {}
+    out: dict[str, Any] = {}
     for key, val in attrs.items():
         if isinstance(val, (bool, np.bool_)):
             out[key] = int(val)

@@ -185,6 +185,7 @@ def null_block(data: EpochData, plan: Plan, measure: str, shifts: np.ndarray, *,
     ``screen=True`` uses the plan's screening estimator (the Gaussian copula) instead of its own.
     """
     est = plan.screen_estimator if screen else plan.estimator
+    assert est is not None  # plans with screen=True carry a screening estimator
     x = data.prepared[est.method].x
     n_neuron = x.shape[1]
     out = np.empty((shifts.shape[0], len(plan.lags), n_neuron, n_neuron))

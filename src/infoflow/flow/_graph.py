@@ -7,11 +7,16 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+if TYPE_CHECKING:
+    import networkx as nx
+    import xarray as xr
 
-def to_networkx(flow_ds, epoch=None):
+
+def to_networkx(flow_ds: xr.Dataset, epoch: int | None = None) -> nx.DiGraph:
     """The significant directed flow graph of one epoch as a ``networkx.DiGraph``.
 
     Parameters
@@ -87,7 +92,7 @@ def to_networkx(flow_ds, epoch=None):
     return graph
 
 
-def write_graphml(flow_ds, path: str | os.PathLike, *, epoch=None) -> Path:
+def write_graphml(flow_ds: xr.Dataset, path: str | os.PathLike, *, epoch: int | None = None) -> Path:
     """Write :func:`to_networkx` of `flow_ds` to a GraphML file atomically; returns the path.
 
     Parameters

@@ -46,11 +46,29 @@ from typing import Any
 
 import numpy as np
 
-from infoflow._defaults import (DEFAULT_ALPHA, DEFAULT_JITTER, DEFAULT_LAGS, DEFAULT_SEED, DEFAULT_SURROGATES,
-                               FLOW_METHODS)
-from infoflow._validation import (Anything, CallableOK, InfoflowWarning, InstanceOf, Interval, InvalidParameterError,
-                                  NoneOK, Options, SEED_CONSTRAINTS, _check_finite_activity, check_lags, root_seed,
-                                  validate_params)
+from infoflow._defaults import (
+    DEFAULT_ALPHA,
+    DEFAULT_JITTER,
+    DEFAULT_LAGS,
+    DEFAULT_SEED,
+    DEFAULT_SURROGATES,
+    FLOW_METHODS,
+)
+from infoflow._validation import (
+    SEED_CONSTRAINTS,
+    Anything,
+    CallableOK,
+    InfoflowWarning,
+    InstanceOf,
+    Interval,
+    InvalidParameterError,
+    NoneOK,
+    Options,
+    _check_finite_activity,
+    check_lags,
+    root_seed,
+    validate_params,
+)
 from infoflow.estimators._pairwise import prepare, resolve_estimator
 from infoflow.flow import _schedule
 from infoflow.flow import _significance as sig
@@ -106,7 +124,8 @@ def _cmi_many(plan: _Plan, X: np.ndarray, y: np.ndarray, z: np.ndarray | None) -
     Y = np.ascontiguousarray(y[:, None])
     if z is None or z.shape[1] == 0:
         return fam.pairwise_mi(np.ascontiguousarray(X), Y, **_opts(plan, pairwise=True))[:, 0]
-    return fam.pairwise_cmi(np.ascontiguousarray(X), Y, np.ascontiguousarray(z[None]), **_opts(plan, pairwise=True))[:, 0]
+    return fam.pairwise_cmi(np.ascontiguousarray(X), Y, np.ascontiguousarray(z[None]),
+                            **_opts(plan, pairwise=True))[:, 0]
 
 
 def _cmi_each(plan: _Plan, X: np.ndarray, y: np.ndarray, Z: np.ndarray) -> np.ndarray:
@@ -234,17 +253,19 @@ def _prune(plan: _Plan, s: _Series, y: np.ndarray, own: list, chosen: list, rng,
 
         def draw(start: int, b: int) -> np.ndarray:
             # one call per variable: its b shifted copies share its conditioning set (one QR / one sort of it)
-            return np.column_stack([_cmi_many(plan, s.copies(c, shifts[start:start + b, c[0]]), y, Z[i])
-                                    for i, c in enumerate(chosen)])
+            # noqa below: draw and the lambda are called within this iteration, so they see its values
+            return np.column_stack([_cmi_many(plan, s.copies(c, shifts[start:start + b, c[0]]), y, Z[i])  # noqa: B023
+                                    for i, c in enumerate(chosen)])  # noqa: B023
 
-        p_weak, _, null = _sequential(plan, draw, float(obs[weakest]), lambda v: v[:, weakest])
+        p_weak, _, null = _sequential(plan, draw, float(obs[weakest]), lambda v: v[:, weakest])  # noqa: B023
         if p_weak <= plan.alpha:
             return chosen, obs, sig.pvalues(obs, null, kind="fit")["pvalue"]
         chosen = [c for i, c in enumerate(chosen) if i != weakest]
     return [], np.empty(0), np.empty(0)
 
 
-def _omnibus(plan: _Plan, s: _Series, y: np.ndarray, own: list, chosen: list, rng, n_neuron: int) -> tuple[float, float]:
+def _omnibus(plan: _Plan, s: _Series, y: np.ndarray, own: list, chosen: list, rng,
+             n_neuron: int) -> tuple[float, float]:
     """Omnibus CMI of all selected sources given the own past, and its p-value against jointly shifted
     sources (fitted tail; the FDR across targets needs p-values below 1/(surrogates + 1))."""
     z = _conditioning(s, own)

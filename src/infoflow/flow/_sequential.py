@@ -101,10 +101,12 @@ def run_epoch(ex, inp: FlowInput, label, plan: Plan) -> dict:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", RuntimeWarning)
                 peak_so_far = np.nanmax(null_stat[:stop], axis=1)
+            assert peak_obs is not None  # set by round 0
             accepted, futile = sig.settled(peak_obs, peak_so_far, counts, active, kind=plan.pvalue, alpha=plan.alpha,
                                            tested=off, alive=alive, distinct=distinct)
             active &= ~(accepted | futile)
             alive &= ~futile
+    assert obs is not None  # plan.rounds is never empty
     out.update(obs)
     out["n_surrogates"] = counts
     out.update(_decide(stat, peak_obs, null_stat, counts, mask, off, plan, distinct))
@@ -125,7 +127,8 @@ def _decide(stat, peak_obs, null_stat, counts, mask, off, plan: Plan, distinct: 
         per_lag["pvalue"] = np.where(mask[None] | ~off[None], per_lag["pvalue"], 1.0)
     adjusted, significant = sig.fdr(p, plan.alpha)
     return {"pvalue": p, "pvalue_lag": per_lag["pvalue"], "pvalue_adjusted": adjusted, "significant": significant,
-            "null_mean": peak["null_mean"], "null_std": peak["null_std"], "z": peak["z"], "pvalue_source": peak["source"]}
+            "null_mean": peak["null_mean"], "null_std": peak["null_std"], "z": peak["z"],
+            "pvalue_source": peak["source"]}
 
 
 def _merge_observed(parts: list[dict], cols: list[np.ndarray]) -> dict:

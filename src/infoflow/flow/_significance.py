@@ -81,7 +81,7 @@ PVALUE_SOURCES = ("empirical", "fitted tail", "empirical (heavy tail)",
 """Codes of ``pvalues(...)["source"]``: which p-value a pair got."""
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def heavy_tail_threshold(n_tail: int) -> float:
     """Upper :data:`HEAVY_TAIL_LEVEL` quantile of the squared coefficient of variation (var / mean^2,
     ddof=1) of ``n_tail`` exponential exceedances, by Monte Carlo with a fixed seed (20,000 samples).

@@ -148,7 +148,8 @@ class FullyRecurrentNet(RecurrentModel):
         if key not in cache:
             rnn = nn.RNN(n, n, nonlinearity=self.nonlinearity, batch_first=True).to(device=device, dtype=dtype)
             rnn.requires_grad_(False)
-            cache[key] = _Fused(rnn, torch.eye(n, device=device, dtype=dtype), torch.zeros(n, device=device, dtype=dtype))
+            cache[key] = _Fused(rnn, torch.eye(n, device=device, dtype=dtype),
+                                torch.zeros(n, device=device, dtype=dtype))
         return cache[key]
 
     def parameter_groups(self) -> dict[str, list[nn.Parameter]]:

@@ -8,10 +8,19 @@ recording a user brings.
 
 from typing import Any
 
-from infoflow.pipeline._run import (RUN_SEEDS, RunOptions, RunReport, analyze_recording, make_options, options_from_toml,
-                                    run_pipeline, tracked_epochs)
+from infoflow.pipeline._run import (
+    RUN_SEEDS,
+    RunOptions,
+    RunReport,
+    analyze_recording,
+    make_options,
+    options_from_toml,
+    run_pipeline,
+    tracked_epochs,
+)
 
-__all__ = ["OPTION_NAMES", "RUN_SEEDS", "RunOptions", "RunReport", "analyze_recording", "make_options", "options_from_toml",
+__all__ = ["OPTION_NAMES", "RUN_SEEDS", "RunOptions", "RunReport", "analyze_recording", "make_options",
+           "options_from_toml",
            "run_pipeline", "tracked_epochs"]
 
 

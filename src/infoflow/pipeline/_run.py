@@ -34,19 +34,31 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import sys
 import time
-import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from infoflow._defaults import DEFAULT_ALPHA, DEFAULT_LAGS, DEFAULT_SEED, DEFAULT_SURROGATES
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # Python 3.10 (supported, pyproject.toml): the backport the standard module came from
+    import tomli as tomllib
+
 from infoflow._io import atomic_write_json, load_dataset, save_dataset
 from infoflow._validation import InvalidParameterError
 from infoflow.pipeline._stages import run_stage
-from infoflow.pipeline._untrained import (MEASURE_TAGS, drop_transient, other_measure, record_untrained,
-                                          untrained_comparisons, write_json)
+from infoflow.pipeline._untrained import (
+    MEASURE_TAGS,
+    drop_transient,
+    other_measure,
+    record_untrained,
+    untrained_comparisons,
+    write_json,
+)
 
 if TYPE_CHECKING:
     import numpy as np
@@ -121,9 +133,9 @@ class RunOptions:
     def quick_options(cls, **overrides: Any) -> RunOptions:
         """A first look in two to three minutes: the same units; fewer epochs, seeds and surrogates, copula flow."""
         # 20 epochs: the default network passes the persistence baseline around epoch 17
-        base = dict(epochs=20, seeds=(0, 1), flow_method="gaussian_copula", surrogates=50, track_every=5,
-                    track_surrogates=20, n_null=99, ip_estimators=("binning", "gaussian_copula"), ksg_check=False,
-                    quick=True)
+        base: dict[str, Any] = dict(epochs=20, seeds=(0, 1), flow_method="gaussian_copula", surrogates=50,
+                                    track_every=5, track_surrogates=20, n_null=99,
+                                    ip_estimators=("binning", "gaussian_copula"), ksg_check=False, quick=True)
         base.update(overrides)
         return cls.from_dict(base)
 
@@ -142,7 +154,7 @@ class RunOptions:
                 raise InvalidParameterError(f"{func}: unknown option {key!r}.{hint}")
         from infoflow.train import TrainConfig
 
-        clean = {k: (tuple(v) if isinstance(v, list) else v) for k, v in values.items()}
+        clean: dict[str, Any] = {k: (tuple(v) if isinstance(v, list) else v) for k, v in values.items()}
         base = clean.pop("train", None)
         if base is not None and not isinstance(base, TrainConfig):
             raise InvalidParameterError(f"{func}: train must be an infoflow.train.TrainConfig; got "
@@ -351,16 +363,18 @@ def run_pipeline(out_dir: str | Path, options: RunOptions | None = None, *,
     struct_opts = dict(n_null=o.n_null, alpha=o.alpha, weight=o.measure)
     stage("structure", struct_opts, [primary / "flow.nc"], [primary / "structure.json"],
           lambda: atomic_write_json(primary / "structure.json",
-                                    analyze_structure(load_dataset(primary / "flow.nc"), seed=0, callback=cb("structure"),
+                                    analyze_structure(load_dataset(primary / "flow.nc"), seed=0,
+                                                      callback=cb("structure"),
                                                       **struct_opts)))
     other_struct = primary / f"structure_{MEASURE_TAGS[other]}.json"
     other_struct_opts = {**struct_opts, "weight": other}
     stage(f"structure({other})", other_struct_opts, [other_flow], [other_struct],
-          lambda: atomic_write_json(other_struct, analyze_structure(load_dataset(other_flow), seed=0, **other_struct_opts)))
+          lambda: atomic_write_json(other_struct, analyze_structure(load_dataset(other_flow), seed=0,
+                                                                    **other_struct_opts)))
     track_struct_opts = dict(struct_opts, n_null=min(o.n_null, 99))
     for d in seed_dirs:
         stage(f"structure_epochs({d.name})", track_struct_opts, [d / "flow_epochs.nc"], [d / "structure_epochs.json"],
-              lambda d=d: atomic_write_json(d / "structure_epochs.json",
+              lambda d=d: atomic_write_json(d / "structure_epochs.json",  # type: ignore[misc]  # (mypy cannot type a lambda whose default binds the loop variable)
                                             analyze_structure(load_dataset(d / "flow_epochs.nc"), seed=0,
                                                               **track_struct_opts)))
 
@@ -454,7 +468,8 @@ def ksg_te_matrix(recording, *, epoch: int, lags: tuple[int, ...]):
                         dim=xr.DataArray(list(lags), dims="lag", name="lag"))
     peak = per_lag.max("lag")
     eye = np.eye(act.sizes["neuron"], dtype=bool)
-    peak = peak.where(~xr.DataArray(eye, dims=("source", "target"), coords={"source": peak.source, "target": peak.target}))
+    peak = peak.where(~xr.DataArray(eye, dims=("source", "target"), coords={"source": peak.source,
+                                                                            "target": peak.target}))
     ds = xr.Dataset({"te_ksg": peak, "te_ksg_lag": per_lag}, attrs=dict(per_lag.attrs))
     ds.attrs.pop("lag", None)
     ds.attrs.update(long_name="KSG transfer entropy (peak over lags)", units="nat", epoch=int(epoch),

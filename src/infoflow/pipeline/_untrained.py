@@ -60,7 +60,8 @@ def record_untrained(recording, config: dict[str, Any], n_networks: int, *, seed
     acts, preds = [], []
     for k in range(n_networks):
         model = build_model(cfg.arch, n_channels=inputs.shape[-1], n_units=cfg.n_units, n_input_units=cfg.n_input_units,
-                            n_output_units=cfg.output_units, nonlinearity=cfg.nonlinearity, init=cfg.init, gain=cfg.gain,
+                            n_output_units=cfg.output_units, nonlinearity=cfg.nonlinearity, init=cfg.init,
+                            gain=cfg.gain,
                             seed=seed_base + k)
         model.eval()
         with torch.no_grad():
@@ -108,8 +109,9 @@ def untrained_comparisons(seed_dirs: list[Path], untrained_flow: Path | None, *,
         trained = [ds.isel(epoch=-1) for ds in tracked]
         untrained = [ds.sel(epoch=0) for ds in tracked]
         if extra is not None:
-            untrained += [extra.isel(epoch=i) for i in range(extra.sizes["epoch"])] if "epoch" in extra.dims else [extra]
-        k = _significant_count(full_flows[m]) if m in full_flows else None
+            untrained += ([extra.isel(epoch=i) for i in range(extra.sizes["epoch"])] if "epoch" in extra.dims
+                          else [extra])
+        k: int | str | None = _significant_count(full_flows[m]) if m in full_flows else None
         source = "significant pairs of seed 0's full test at the last epoch"
         if k is None or k == 0:
             k, source = "auto", "median over seeds of significant pairs in the tracked test at the last epoch"

@@ -4,7 +4,7 @@ Pipeline place: after structure / bottleneck / dynamics; reads their saved files
 recomputes. Users call :func:`write_report` (or ``infoflow run`` / ``infoflow analyze`` do).
 """
 
-from infoflow.report._write import write_report
 from infoflow.report._summary import build_summary
+from infoflow.report._write import write_report
 
 __all__ = ["write_report", "build_summary"]

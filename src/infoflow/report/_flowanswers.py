@@ -173,10 +173,13 @@ def untrained_sentence(u: dict, label: str) -> str:
     s = u["statistics"]
     f0, dh = s["f0"], s["downhill_fraction"]
     level = round(100 * (1 - u["alpha"]))
-    return (f"{label}: against {u['n_untrained']} untrained networks of the same architecture ({u.get('n_seed_epoch0', '?')} "
+    return (f"{label}: against {u['n_untrained']} untrained networks of the same architecture "
+            f"({u.get('n_seed_epoch0', '?')} "
             f"seeds' epoch 0 and {u.get('n_extra_initialisations', '?')} further initialisations, same probe, "
-            f"{u.get('estimator', '?')} estimator, the {u['n_edges']} strongest flows of each), the {u['n_trained']} trained "
-            f"networks' trophic incoherence F0 differs by {_f(f0.get('effect'))} ({level}% interval {_f(f0.get('ci_low'))} "
+            f"{u.get('estimator', '?')} estimator, the {u['n_edges']} strongest flows of each), the {u['n_trained']} "
+            "trained "
+            f"networks' trophic incoherence F0 differs by {_f(f0.get('effect'))} ({level}% interval "
+            f"{_f(f0.get('ci_low'))} "
             f"to {_f(f0.get('ci_high'))}; p = {_f(f0.get('pvalue'))}) and their downhill fraction by "
             f"{_f(dh.get('effect'))} ({_f(dh.get('ci_low'))} to {_f(dh.get('ci_high'))}; p = {_f(dh.get('pvalue'))}).")
 
@@ -197,7 +200,8 @@ def _rank_gaps(a: list[float], b: list[float], neurons: list[str], top: int = 3)
     rx, ry = rankdata(x[ok]), rankdata(y[ok])
     names = [n for n, k in zip(neurons, ok) if k]
     order = np.argsort(-np.abs(rx - ry))[:top]
-    return [f"{names[i]} (rank {int(rx[i])} by one, {int(ry[i])} by the other)" for i in order if abs(rx[i] - ry[i]) >= 3]
+    return [f"{names[i]} (rank {int(rx[i])} by one, {int(ry[i])} by the other)"
+            for i in order if abs(rx[i] - ry[i]) >= 3]
 
 
 def agreement(pairs: list[tuple[str, dict]], answers: dict[str, str], what: str, primary: str) -> str:
@@ -214,7 +218,8 @@ def agreement(pairs: list[tuple[str, dict]], answers: dict[str, str], what: str,
     if what == "direction":
         t1 = {(t["earlier"], t["later"]): t for t in s1["directedness"].get("role_tests", [])}
         t2 = {(t["earlier"], t["later"]): t for t in s2["directedness"].get("role_tests", [])}
-        diffs, same = [], []
+        diffs: list[str] = []
+        same: list[str] = []
         for key in t1:
             if key in t2:
                 d1, d2 = t1[key].get("cliffs_delta"), t2[key].get("cliffs_delta")

@@ -70,7 +70,8 @@ def flow_heatmap(flow, fig_dir: Path, measure: str, stem: str = "flow_matrix") -
     mat = ds[var]
     if "lag" in mat.dims:
         mat = mat.max("lag")
-    order = np.argsort([{"input": 0, "hidden": 1, "output": 2}[str(r)] for r in ds["source_role"].values], kind="stable")
+    order = np.argsort([{"input": 0, "hidden": 1, "output": 2}[str(r)] for r in ds["source_role"].values],
+                       kind="stable")
     values = np.asarray(mat.values, float)[np.ix_(order, order)]
     sig = np.asarray(ds["significant"].values, bool)[np.ix_(order, order)]
     labels = [str(n) for n in ds["source"].values[order]]
@@ -92,7 +93,8 @@ def flow_heatmap(flow, fig_dir: Path, measure: str, stem: str = "flow_matrix") -
     fig.colorbar(im, ax=ax, label=f"{name} (nats)")
     ax.set_title(f"{name}, epoch {int(ds['epoch']) if 'epoch' in ds.coords else ''}")
     ax.legend(loc="upper right", fontsize=7, markerscale=2)
-    thinned = "" if len(ticks) == len(labels) else (f" One neuron in every {ticks[1] - ticks[0]} is labelled; the table of "
+    thinned = "" if len(ticks) == len(labels) else (f" One neuron in every {ticks[1] - ticks[0]} is labelled; the "
+                                                    "table of "
                                                      "significant edges names every pair.")
     return [save_figure(fig, fig_dir, stem,
                         f"{name} from each source (row) to each target (column) in nats, neurons grouped by role "
@@ -213,7 +215,8 @@ def untrained_comparison(untrained: dict[str, Any], fig_dir: Path) -> list[str]:
             t = np.array([v for v in c["trained"] if v is not None], float)
             ax.scatter(u, i + rng.uniform(-.15, .15, u.size), s=10, color="grey", alpha=.7,
                        label="untrained" if i == 0 else None)
-            ax.scatter(t, np.full(t.size, i), s=28, color="C3", marker="D", label="trained (each seed)" if i == 0 else None)
+            ax.scatter(t, np.full(t.size, i), s=28, color="C3", marker="D",
+                       label="trained (each seed)" if i == 0 else None)
             ax.text(1.02, i, f"p = {c['pvalue']:.3g}" if c.get("pvalue") is not None else "n/a",
                     transform=ax.get_yaxis_transform(), fontsize=7, va="center")
         ax.set_yticks(range(len(names)), [n.replace(" (", "\n(") for n in names], fontsize=6)
@@ -223,7 +226,8 @@ def untrained_comparison(untrained: dict[str, Any], fig_dir: Path) -> list[str]:
     handles, labels = axes[0][0].get_legend_handles_labels()
     fig.legend(handles, labels, fontsize=7, loc="lower center", ncol=2, bbox_to_anchor=(0.5, -0.02))
     return [save_figure(fig, fig_dir, "untrained_comparison",
-                        "Each statistic of the trained networks (red, one per seed, last epoch) against untrained networks "
+                        "Each statistic of the trained networks (red, one per seed, last epoch) against untrained "
+                        "networks "
                         "of the same architecture (grey: every seed's epoch 0 and further initialisations), tracked "
                         "estimator, the same number of strongest flows per network; p: one-sided permutation test of "
                         "the difference in means (F0 lower, the others higher, means more structure).")]
@@ -255,7 +259,8 @@ def layers_figure(structure: dict[str, Any], tracked: list[dict[str, Any]], fig_
     ax.set_xticks(range(len(fr)), [k.replace("_fraction", "").replace("_", " ") for k in fr], rotation=20, fontsize=8)
     ax.set_ylabel("fraction of total flow")
     ax.set_title("where the flow goes")
-    figs = [save_figure(fig, fig_dir, stem, f"{label + ': ' if label else ''}Neurons by layer and progression (left); fraction of the flow that stays "
+    figs = [save_figure(fig, fig_dir, stem, f"{label + ': ' if label else ''}Neurons by layer and progression (left); "
+                                            "fraction of the flow that stays "
                         "within a layer, moves forward or backward, or skips layers (right).")]
     counts = [(s["epochs"]["epoch"], s["epochs"]["n_layers"]) for s in tracked if "epochs" in s]
     if counts:

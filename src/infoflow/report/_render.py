@@ -35,7 +35,7 @@ def render_report(summary: dict[str, Any], figures: dict[str, list[str]]) -> str
     """Return the HTML page for `summary` (as written to summary.json) and figure blocks by section."""
     env = jinja2.Environment(
         loader=jinja2.FunctionLoader(
-            lambda name: resources.files("infoflow.report").joinpath("templates", name).read_text("utf-8")),
+            lambda name: (resources.files("infoflow.report") / "templates" / name).read_text("utf-8")),
         autoescape=jinja2.select_autoescape(["html", "j2"]),
         undefined=jinja2.StrictUndefined,
     )

@@ -131,7 +131,7 @@ def _title(seeds: list[Path], options: dict[str, Any]) -> str:
         return f"Information flow in {name.name or 'a recording'} ({analysed.get('neurons', '?')} neurons)"
     cfg = read_json(seeds[0] / "config.json") or {}
     arch = cfg.get("arch") or options.get("arch")
-    return f"Information flow in {_ARCH_LABELS.get(arch, 'a recurrent network')}"
+    return f"Information flow in {_ARCH_LABELS.get(str(arch), 'a recurrent network')}"
 
 
 def _setup(run_dir: Path, seeds: list[Path], options: dict[str, Any]) -> dict[str, Any]:
@@ -157,7 +157,10 @@ def _setup(run_dir: Path, seeds: list[Path], options: dict[str, Any]) -> dict[st
         rows["test MSE (standardised), mean over seeds"] = _r(_mean(finals))
         rows["test MSE, SD over seeds"] = _r(_sd(finals))
         rows["persistence baseline test MSE"] = _r(_mean(persist))
-        rows["beats persistence"] = bool(_mean(finals) < _mean(persist))
+        mean_final, mean_persist = _mean(finals), _mean(persist)
+        # the baseline is missing (NaN) in metrics.csv files written before it was recorded
+        rows["beats persistence"] = ("n/a" if mean_final is None or mean_persist is None
+                                     else bool(mean_final < mean_persist))
     else:
         rows["training"] = "none (user-supplied recording)"
     return rows
@@ -188,19 +191,19 @@ def significant_edges(primary: Path, measure: str) -> dict[str, Any]:
     path = primary / "flow.nc"
     if not path.exists():
         return {"epoch": None, "measure": measure, "rows": []}
-    from infoflow._io import load_dataset
-
     import numpy as np
+
+    from infoflow._io import load_dataset
 
     ds = load_dataset(path)
     if "epoch" in ds.dims:
         ds = ds.isel(epoch=-1)
     measure = str(ds.attrs.get("tested", ds.attrs.get("measure", measure)))
     if measure == "te":
-        value, lag = ds["te"], ds["te_peak_lag"] if "te_peak_lag" in ds else None
+        value, lag = ds["te"], ds.get("te_peak_lag")
     else:
         value = ds["flow"].max("lag") if "lag" in ds["flow"].dims else ds["flow"]
-        lag = ds["peak_lag"] if "peak_lag" in ds else None
+        lag = ds.get("peak_lag")
     sig = np.asarray(ds["significant"].values, bool)
     src, dst = np.nonzero(sig)
     vals = np.asarray(value.values, float)
@@ -269,12 +272,13 @@ def _direction(seeds: list[Path], alpha: float) -> dict[str, Any]:
                     table[f"{role}, {label}: Cliff's delta trained - untrained [interval], p-value vs untrained"] = (
                         f"{fa._f(c.get('effect'))} [{fa._f(c.get('ci_low'))}, {fa._f(c.get('ci_high'))}], "
                         f"p = {fa._f(c.get('pvalue'))} ({c.get('verdict')})")
-            null_used = "untrained networks of the same architecture (permutation test, seeds pooled as exchangeable draws)"
+            null_used = ("untrained networks of the same architecture (permutation test, seeds pooled as "
+                         "exchangeable draws)")
         else:
             answers[m] = g_answer
             null_used = g_null + " (no untrained counterpart: a graph null)"
             sentences.append(f"{label}: F0 = {fa._f(d.get('f0'))} (0 = perfectly layered, 1 = no direction), "
-                             f"{fa._f(100 * d['downhill_fraction'] if d.get('downhill_fraction') is not None else None)}% "
+                             f"{fa._f(None if d.get('downhill_fraction') is None else 100 * d['downhill_fraction'])}% "
                              f"of the flow downhill; against the graph null: {g_reason}.")
         table[f"F0, {label} (trained, seed 0)"] = _r(d.get("f0"))
         table[f"F0, {label}: p-value (graph null, seed 0)"] = _r(d.get("f0_pvalue"))
@@ -346,13 +350,14 @@ def _layers(seeds: list[Path], alpha: float) -> dict[str, Any]:
         lay = st["layers"]
         answers[m], reason, null = fa.graph_layers(st, alpha)
         n, p = lay.get("n_layers"), lay.get("pvalue")
-        pct = lambda k: fa._f(100 * lay[k] if lay.get(k) is not None else None)  # noqa: E731
+        pct = lambda k, lay=lay: fa._f(100 * lay[k] if lay.get(k) is not None else None)  # noqa: E731
         text = (f"{label}: {n} layer{'s' if n != 1 else ''} from clustering the neurons' progression (p = {fa._f(p)} "
                 f"against {null}; {reason}); {pct('within_fraction')}% of the flow stays within a layer, "
                 f"{pct('skip_fraction')}% skips one.")
         if m in ut and layer_stat in ut[m]["statistics"]:
             c = ut[m]["statistics"][layer_stat]
-            text += (f" Against {ut[m]['n_untrained']} untrained networks the layering statistic (best mean silhouette) "
+            text += (f" Against {ut[m]['n_untrained']} untrained networks the layering statistic (best mean "
+                     "silhouette) "
                      f"differs by {fa._f(c.get('effect'))} (p = {fa._f(c.get('pvalue'))}: {c.get('verdict')}).")
             table.update(fa._stat_rows(f"layering (best silhouette), {label}", c, alpha))
         sentences.append(text)
@@ -396,7 +401,8 @@ def _bottleneck(dyn: dict[str, Any]) -> dict[str, Any]:
              + (f", {comp[est].get('seeds_compressing')} of {comp[est].get('n_seeds')} seeds compressing"
                 if f != "at ceiling" else ", left out of the vote")
              for est, f in finding.items()]
-    sentence = ("Compression phase (a rise of I(X;T), then a fall larger than a drifting curve (random walk plus noise) gives, "
+    sentence = ("Compression phase (a rise of I(X;T), then a fall larger than a drifting curve (random walk plus "
+                "noise) gives, "
                 "while I(T;Y) holds, in more than half the seeds): " + "; ".join(parts) + ".")
     if not voting:
         sentence += " Every estimator is at its ceiling, so none can show a fall."
@@ -414,7 +420,8 @@ def _bottleneck(dyn: dict[str, Any]) -> dict[str, Any]:
         table[f"{est}: per-seed findings"] = ", ".join(f"{k}: {x}" for k, x in (v.get("finding_seed") or {}).items())
         pv = v.get("pvalue_seed") or {}
         if pv:
-            table[f"{est}: p-value of the fall against a drifting curve, per seed"] = ", ".join(_fmt(x) for x in pv.values())
+            table[f"{est}: p-value of the fall against a drifting curve, per seed"] = ", ".join(
+                _fmt(x) for x in pv.values())
         table[f"{est}: turning epoch"] = v.get("turning_epoch")
         if v.get("excluded"):
             table[f"{est}: why left out"] = v.get("reason")
@@ -467,7 +474,8 @@ def _indicators(dyn: dict[str, Any], alpha: float) -> dict[str, Any]:
     notes = [f"Criterion: {band}." if band else "Criterion: prewhitened cross-correlation, Holm over indicators.",
              "Answer: yes when some indicator moves before the loss, inconclusive when some move with it but none "
              "before, no otherwise. Lags count epochs (indicators tracked every few epochs step by that spacing).",
-             "Test outcomes (p-values, adjusted Rand indices between epochs' layerings) are not screened as indicators."]
+             "Test outcomes (p-values, adjusted Rand indices between epochs' layerings) are not screened as "
+             "indicators."]
     return {"answer": answer, "sentence": sentence, "table": table, "notes": notes}
 
 
@@ -508,7 +516,8 @@ def _phases(dyn: dict[str, Any]) -> dict[str, Any]:
             table[f"{group}: p-value per seed (step vs smooth trend)"] = ", ".join(_fmt(x) for x in pv.values())
         sz = v.get("szt_epoch_seed") or {}
         if sz:
-            table[f"{group}: SNR > 1 before / < 1 after, from epoch (per seed)"] = ", ".join(_fmt(x) for x in sz.values())
+            table[f"{group}: SNR > 1 before / < 1 after, from epoch (per seed)"] = ", ".join(
+                _fmt(x) for x in sz.values())
     for est, c in comparison.items():
         table[f"vs information-plane turning point ({est})"] = c.get("note") or _fmt(c.get("difference"))
     notes = [f"Criterion: {raw['criterion']}"] if raw.get("criterion") else []
@@ -537,7 +546,8 @@ def _methods(primary: Path, options: dict[str, Any], dyn: dict[str, Any] | None,
         for key in ("entropy_method", "tc_method", "mi_method", "lead_lag_band"):
             if key in settings:
                 rows[f"dynamics: {key}"] = settings[key]
-    rows["decision rules"] = ("see infoflow.report._summary and _flowanswers: Q1 F0 and downhill fraction of trained vs untrained "
+    rows["decision rules"] = ("see infoflow.report._summary and _flowanswers: Q1 F0 and downhill fraction of trained "
+                              "vs untrained "
                               "networks (runs) or vs a graph null (recordings), both measures; Q2 the layer test; "
                               "Q3 compression under each estimator; Q4 tracking and leading the validation loss; "
                               "Q5 changepoint in gradient SNR")

@@ -8,7 +8,7 @@ from pathlib import Path
 from infoflow._io import atomic_write_json, atomic_write_text, load_dataset
 from infoflow.report import _plots
 from infoflow.report._render import render_report
-from infoflow.report._summary import read_json, build_summary, seed_dirs
+from infoflow.report._summary import build_summary, read_json, seed_dirs
 
 
 def write_report(run_dir: str | Path) -> Path:
@@ -62,7 +62,8 @@ def write_report(run_dir: str | Path) -> Path:
             figures["q1_direction"] = q1
             figures["q2_layers"] = q2
         if (run_dir / "information_plane.nc").exists():
-            figures["q3_bottleneck"] = _plots.information_planes(load_dataset(run_dir / "information_plane.nc"), fig_dir)
+            figures["q3_bottleneck"] = _plots.information_planes(load_dataset(run_dir / "information_plane.nc"),
+                                                                 fig_dir)
         for key, stem, caption in (
                 ("q4_indicators", "indicators", "Indicators of learning (seed mean, band min-max over seeds) against "
                                                 "the validation loss over epochs."),

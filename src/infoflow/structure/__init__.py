@@ -5,7 +5,8 @@ Pipeline place: ``flow`` -> **structure** -> ``report``/``cli``. Reads the flow 
 each neuron sits (:func:`progression`), how directed the network is and whether outputs sit
 downstream of hidden units and hidden of inputs (:func:`directedness`), and whether neurons form
 layers (:func:`layers`, :func:`layers_by_epoch`); whether trained networks differ from untrained
-ones of the same architecture (:func:`compare_untrained`, the null of ``infoflow run``); :func:`analyze_structure` bundles them as a
+ones of the same architecture (:func:`compare_untrained`, the null of ``infoflow run``); :func:`analyze_structure`
+bundles them as a
 JSON-safe dict for the CLI and the report. Never imports torch.
 """
 

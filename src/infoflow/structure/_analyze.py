@@ -11,8 +11,17 @@ import numpy as np
 
 from infoflow import __version__
 from infoflow._defaults import DEFAULT_ALPHA, DEFAULT_SEED
-from infoflow._validation import (SEED_CONSTRAINTS, Anything, CallableOK, InstanceOf, Interval, NoneOK, Options,
-                                  check_seed, validate_params)
+from infoflow._validation import (
+    SEED_CONSTRAINTS,
+    Anything,
+    CallableOK,
+    InstanceOf,
+    Interval,
+    NoneOK,
+    Options,
+    check_seed,
+    validate_params,
+)
 from infoflow.structure._direction import _json, directedness
 from infoflow.structure._input import WEIGHTS
 from infoflow.structure._layers import CRITERIA, layers, layers_by_epoch
@@ -56,7 +65,8 @@ def _has_epochs(flow) -> bool:
     "callback": [NoneOK(), CallableOK()],
 })
 def analyze_structure(flow, *, weight="te", null="rewire", n_null=199, alpha=DEFAULT_ALPHA, max_layers=8,
-                      criterion="silhouette", roles=None, seed=DEFAULT_SEED, callback=None, layers_null="uniform") -> dict:
+                      criterion="silhouette", roles=None, seed=DEFAULT_SEED, callback=None,
+                      layers_null="uniform") -> dict:
     """Progression (all methods), directedness and layers of a flow network, as a JSON-safe dict.
 
     Parameters
@@ -127,7 +137,8 @@ def analyze_structure(flow, *, weight="te", null="rewire", n_null=199, alpha=DEF
         "directedness": d.to_dict(),
         "layers": lay.to_dict(),
         "verdicts": _verdicts(d, lay),
-        "settings": {"weight": weight, "null": null, "layers_null": layers_null, "n_null": n_null, "alpha": alpha, "max_layers": max_layers,
+        "settings": {"weight": weight, "null": null, "layers_null": layers_null, "n_null": n_null, "alpha": alpha,
+                     "max_layers": max_layers,
                      "criterion": criterion,
                      "seed": seed if isinstance(seed, int) else ("none" if seed is None else "generator")},
         "notes": notes + [n for n in (*d.notes, *lay.notes) if n not in notes],

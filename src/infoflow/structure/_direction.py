@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -16,12 +17,29 @@ from scipy.special import comb
 from scipy.stats import mannwhitneyu, norm
 
 from infoflow._defaults import DEFAULT_ALPHA, DEFAULT_SEED
-from infoflow._validation import (SEED_CONSTRAINTS, Anything, CallableOK, InfoflowWarning, InstanceOf, Interval,
-                                  InvalidParameterError, NoneOK, Options, check_seed, validate_params)
+from infoflow._validation import (
+    SEED_CONSTRAINTS,
+    Anything,
+    CallableOK,
+    InfoflowWarning,
+    InstanceOf,
+    Interval,
+    InvalidParameterError,
+    NoneOK,
+    Options,
+    check_seed,
+    validate_params,
+)
 from infoflow.structure._input import WEIGHTS, read_flow, reference_graphs
 from infoflow.structure._null import NULL_DESCRIPTIONS, NULLS, null_graphs
-from infoflow.structure._progression import METHODS, downhill_fraction, incoherence, normalise, raw_progression, \
-    trophic_levels
+from infoflow.structure._progression import (
+    METHODS,
+    downhill_fraction,
+    incoherence,
+    normalise,
+    raw_progression,
+    trophic_levels,
+)
 
 ROLE_PAIRS = (("input", "hidden"), ("hidden", "output"), ("input", "output"))
 VERDICTS = ("yes", "no", "inconclusive", "not available")
@@ -245,7 +263,7 @@ def resolve_reference(reference, fi, func):
     return [("reference", reference_graphs(reference, fi, func))]
 
 
-_CONSTRAINTS = {
+_CONSTRAINTS: dict[str, Sequence] = {  # one list of constraints per parameter
     "flow": [Anything()],
     "null": [Options(*NULLS)],
     "n_null": [Interval(int, 1, None)],

@@ -104,7 +104,8 @@ def _weight_matrix(ds, weight, func):
     """Collapse the chosen variable of a flow Dataset to (source, target) (and epoch when present)."""
     if weight not in ds:
         have = [w for w in WEIGHTS if w in ds]
-        raise ValueError(f"{func}: the flow Dataset has no {weight!r} variable; it has {have}. Pass weight= one of those.")
+        raise ValueError(f"{func}: the flow Dataset has no {weight!r} variable; it has {have}. Pass weight= one of "
+                         "those.")
     da = ds[weight]
     if "lag" in da.dims:
         # flow(lag, source, target) = tdmi - mi: the strongest lag says how much the source adds at its best delay.
@@ -203,7 +204,8 @@ def reference_graphs(stack, fi, func):
     if stack.ndim == 2:
         stack = stack[None]
     if stack.ndim != 3 or stack.shape[1:] != (n, n):
-        raise ValueError(f"{func}: reference must be (N, N) or (n_surrogate, N, N) with N={n}; got shape {stack.shape}.")
+        raise ValueError(f"{func}: reference must be (N, N) or (n_surrogate, N, N) with N={n}; "
+                         f"got shape {stack.shape}.")
     edges = fi.graph > 0
     out = np.empty_like(stack)
     for k in range(stack.shape[0]):

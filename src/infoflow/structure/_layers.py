@@ -15,18 +15,36 @@ from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
 from infoflow._defaults import DEFAULT_ALPHA, DEFAULT_RIDGE, DEFAULT_SEED
-from infoflow._validation import (SEED_CONSTRAINTS, Anything, CallableOK, InfoflowWarning, InstanceOf, Interval, NoneOK,
-                                  Options, check_seed, validate_params)
+from infoflow._validation import (
+    SEED_CONSTRAINTS,
+    Anything,
+    CallableOK,
+    InfoflowWarning,
+    InstanceOf,
+    Interval,
+    NoneOK,
+    Options,
+    check_seed,
+    validate_params,
+)
 from infoflow.structure._direction import _json
 from infoflow.structure._input import WEIGHTS, read_flow
 from infoflow.structure._null import LAYER_NULLS, NULL_DESCRIPTIONS, null_graphs, null_raw, uniform_progressions
-from infoflow.structure._progression import (METHODS, hodge_potential, incoherence, normalise, raw_progression,
-                                             spring_rank, trophic_levels)
+from infoflow.structure._progression import (
+    METHODS,
+    hodge_potential,
+    incoherence,
+    normalise,
+    raw_progression,
+    spring_rank,
+    trophic_levels,
+)
 
 CRITERIA = ("silhouette", "gap", "bic")
 _FLOOR = 1e-12  # relative within-cluster variance below this counts as perfectly clustered
@@ -314,7 +332,8 @@ def layer_test_power(n: int, t_null: np.ndarray, *, alpha: float, k_max: int, re
 def _verdict(k, pvalue, power, alpha, n_null, null):
     desc = NULL_DESCRIPTIONS[null]
     if k > 1:
-        return "yes", f"{k} layers; one layer rejected at p = {pvalue:.3g} <= alpha = {alpha:g} against {n_null} {desc}."
+        return "yes", (f"{k} layers; one layer rejected at p = {pvalue:.3g} <= alpha = {alpha:g} against "
+                       f"{n_null} {desc}.")
     if power >= MIN_POWER:
         return "no", (f"one layer not rejected (p = {pvalue:.3g} > alpha = {alpha:g}), and the test finds two layers "
                       f"{EFFECT_SEPARATION:g} within-layer SDs apart with power {power:.2f} >= {MIN_POWER:g}.")
@@ -373,7 +392,8 @@ def _layers_one(fi, *, method, criterion, max_layers, null, n_null, alpha, resol
         notes.append(msg)
         warnings.warn(msg, InfoflowWarning, stacklevel=4)
     k, pvalue, gap, sd, bic, k_bic, sil, t_null = _select(
-        x, _null_progressions(fi, method, null, n_null, rng, DEFAULT_RIDGE, x), k_max=k_max, criterion=criterion, alpha=alpha,
+        x, _null_progressions(fi, method, null, n_null, rng, DEFAULT_RIDGE, x), k_max=k_max, criterion=criterion,
+        alpha=alpha,
         callback=callback, n_null=n_null, resolution=resolution)
     if cannot_reject:
         power = 0.0
@@ -393,12 +413,13 @@ def _layers_one(fi, *, method, criterion, max_layers, null, n_null, alpha, resol
     return LayersResult(int(k), tuple(fi.neurons), tuple(int(a) for a in assignment), tuple(float(v) for v in hn),
                         tuple(centres), method, criterion, null, n_null, seed, pvalue,
                         tuple(float(g) for g in gap) + pad, tuple(float(s) for s in sd) + pad,
-                        tuple(float(b) for b in bic) + pad, tuple(float(v) for v in sil) + pad, k_bic, **flow_fractions(fi.graph, assignment), f0=f0,
+                        tuple(float(b) for b in bic) + pad, tuple(float(v) for v in sil) + pad, k_bic,
+                        **flow_fractions(fi.graph, assignment), f0=f0,
                         notes=tuple(notes), verdict=verdict, reason=reason, power=float(power),
                         null_description=NULL_DESCRIPTIONS[null])
 
 
-_CONSTRAINTS = {
+_CONSTRAINTS: dict[str, Sequence] = {  # one list of constraints per parameter
     "flow": [Anything()],
     "method": [Options(*METHODS)],
     "criterion": [Options(*CRITERIA)],
@@ -417,8 +438,9 @@ _CONSTRAINTS = {
 
 
 @validate_params(_CONSTRAINTS)
-def layers(flow, *, method="trophic", criterion="silhouette", max_layers=8, null="uniform", n_null=99, alpha=DEFAULT_ALPHA,
-           resolution=0.05, seed=DEFAULT_SEED, roles=None, significant=None, weight="te", epoch=None, callback=None) -> LayersResult:
+def layers(flow, *, method="trophic", criterion="silhouette", max_layers=8, null="uniform", n_null=99,
+           alpha=DEFAULT_ALPHA, resolution=0.05, seed=DEFAULT_SEED, roles=None, significant=None, weight="te",
+           epoch=None, callback=None) -> LayersResult:
     """Group neurons into layers by progression and describe how flow runs between them.
 
     Parameters
@@ -491,13 +513,15 @@ def layers(flow, *, method="trophic", criterion="silhouette", max_layers=8, null
     rng = check_seed(seed)
     fi = read_flow(flow, weight=weight, roles=roles, significant=significant, func=func, epoch=epoch)
     return _layers_one(fi, method=method, criterion=criterion, max_layers=max_layers, null=null, n_null=n_null,
-                       alpha=alpha, resolution=resolution, seed=seed if isinstance(seed, int) else None, rng=rng, callback=callback,
+                       alpha=alpha, resolution=resolution, seed=seed if isinstance(seed, int) else None, rng=rng,
+                       callback=callback,
                        func=func)
 
 
 @validate_params(_CONSTRAINTS)
 def layers_by_epoch(flow, *, method="trophic", criterion="silhouette", max_layers=8, null="uniform", n_null=99,
-                    alpha=DEFAULT_ALPHA, resolution=0.05, seed=DEFAULT_SEED, roles=None, significant=None, weight="te", epoch=None,
+                    alpha=DEFAULT_ALPHA, resolution=0.05, seed=DEFAULT_SEED, roles=None, significant=None, weight="te",
+                    epoch=None,
                     callback=None):
     """How layering changes over training: :func:`layers` on every epoch of the flow.
 
@@ -525,10 +549,11 @@ def layers_by_epoch(flow, *, method="trophic", criterion="silhouette", max_layer
     base = check_seed(seed)
     gens = base.spawn(len(items))
     results = []
-    for e, ((lab, fi), g) in enumerate(zip(items, gens)):
+    for e, ((_lab, fi), g) in enumerate(zip(items, gens)):
         cb = None if callback is None else (lambda d, t, e=e: callback(e * t + d, len(items) * t))
         results.append(_layers_one(fi, method=method, criterion=criterion, max_layers=max_layers, null=null,
-                                   n_null=n_null, alpha=alpha, resolution=resolution, seed=seed if isinstance(seed, int) else None, rng=g,
+                                   n_null=n_null, alpha=alpha, resolution=resolution,
+                                   seed=seed if isinstance(seed, int) else None, rng=g,
                                    callback=cb, func=func))
     assign = np.array([r.assignment for r in results])
     ari = [float("nan")]
@@ -542,7 +567,8 @@ def layers_by_epoch(flow, *, method="trophic", criterion="silhouette", max_layer
     return xr.Dataset(
         {"n_layers": ("epoch", [r.n_layers for r in results], {"long_name": "number of layers", "units": "1"}),
          "f0": ("epoch", [r.f0 for r in results], {"long_name": "trophic incoherence F0", "units": "1"}),
-         "pvalue": ("epoch", [r.pvalue for r in results], {"long_name": "p-value of more than one layer", "units": "1"}),
+         "pvalue": ("epoch", [r.pvalue for r in results], {"long_name": "p-value of more than one layer",
+                                                           "units": "1"}),
          "ari": ("epoch", ari, {"long_name": "adjusted Rand index with the previous epoch", "units": "1"}),
          "layer": (("epoch", "neuron"), assign, {"long_name": "layer (0 upstream, -1 none)", "units": "1"})},
         coords=coords,

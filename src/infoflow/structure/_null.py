@@ -91,7 +91,7 @@ class _Rewirer:
         accepted = 0
         for e1, e2 in picks.tolist():
             a, b, c, d = src[e1], dst[e1], src[e2], dst[e2]
-            if a == c or b == d or a == d or c == b or adj[a, d] or adj[c, b]:
+            if a in (c, d) or b in (c, d) or adj[a, d] or adj[c, b]:
                 continue
             adj[a, b] = adj[c, d] = False
             adj[a, d] = adj[c, b] = True

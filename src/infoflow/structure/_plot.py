@@ -24,14 +24,16 @@ def _progression_values(result, method):
     if isinstance(result, dict):
         prog = result.get("progression", {})
         if method not in prog:
-            raise ValueError(f"plot_progression_histogram: the result has no {method!r} progression; it has {list(prog)}.")
+            raise ValueError(f"plot_progression_histogram: the result has no {method!r} progression; it has "
+                             f"{list(prog)}.")
         vals = np.array([np.nan if v is None else v for v in prog[method]], dtype=float)
         # "progression_normalization": the key of structure.json files written before the rename
         rules = result.get("progression_normalisation") or result.get("progression_normalization") or {}
         return vals, result.get("roles"), result.get("neurons"), rules.get(method, "")
     if isinstance(result, xr.Dataset):
         if method not in result:
-            raise ValueError(f"plot_progression_histogram: the Dataset has no {method!r} variable; it has {list(result)}.")
+            raise ValueError(f"plot_progression_histogram: the Dataset has no {method!r} variable; it has "
+                             f"{list(result)}.")
         result = result[method]
     if isinstance(result, xr.DataArray):
         if "epoch" in result.dims:
@@ -41,7 +43,8 @@ def _progression_values(result, method):
                 result.attrs.get("normalisation", result.attrs.get("normalization", "")))
     vals = np.asarray(result, dtype=float)
     if vals.ndim != 1:
-        raise ValueError(f"plot_progression_histogram: progression must be 1-D (one value per neuron); got shape {vals.shape}.")
+        raise ValueError(f"plot_progression_histogram: progression must be 1-D (one value per neuron); got shape "
+                         f"{vals.shape}.")
     return vals, None, [f"n{i}" for i in range(vals.size)], ""
 
 
@@ -90,11 +93,13 @@ def plot_progression_histogram(result, method="trophic", *, bins=20, ax=None):
     if roles is not None:
         ax.legend(frameon=False)
     fig.infoflow_data = {"method": method, "bin_edges": edges.tolist(),
-                         "counts": {g: c.tolist() for g, c in counts.items()}, "n_without_progression": int((~finite).sum())}
+                         "counts": {g: c.tolist() for g, c in counts.items()},
+                         "n_without_progression": int((~finite).sum())}
     return fig
 
 
-@validate_params({"flow": [Anything()], "progression": [Anything()], "roles": [NoneOK(), InstanceOf(list, tuple, np.ndarray)],
+@validate_params({"flow": [Anything()], "progression": [Anything()],
+                  "roles": [NoneOK(), InstanceOf(list, tuple, np.ndarray)],
                   "significant": [NoneOK(), Anything()], "weight": [Options(*WEIGHTS)],
                   "max_edges": [Interval(int, 1, None)], "ax": [NoneOK(), Anything()]})
 def plot_flow_graph(flow, progression, *, roles=None, significant=None, weight="te", max_edges=400, ax=None):
@@ -149,11 +154,13 @@ def plot_flow_graph(flow, progression, *, roles=None, significant=None, weight="
         segs = np.stack([np.c_[x[src[top]], y[src[top]]], np.c_[x[dst[top]], y[dst[top]]]], axis=1)
         down = y[dst[top]] > y[src[top]]
         lw = 0.3 + 2.7 * wts[top] / wts[top].max()
-        ax.add_collection(LineCollection(segs, linewidths=lw, colors=np.where(down, "#2b6cb0", "#c53030").tolist(), alpha=0.35, zorder=1))
+        ax.add_collection(LineCollection(segs, linewidths=lw, colors=np.where(down, "#2b6cb0", "#c53030").tolist(),
+                                         alpha=0.35, zorder=1))
     for role in ("input", "hidden", "output"):
         m = role_arr == role
         if m.any():
-            ax.scatter(x[m], y[m], s=30, color=_ROLE_COLOURS[role], label=role, zorder=2, edgecolor="white", linewidth=0.5)
+            ax.scatter(x[m], y[m], s=30, color=_ROLE_COLOURS[role], label=role, zorder=2, edgecolor="white",
+                       linewidth=0.5)
     ax.set_xlim(-0.05, 1.05)
     ax.set_xticks([])
     ax.set_ylabel("progression")

@@ -18,6 +18,7 @@ Three methods, each one sparse Laplacian solve:
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 
 import numpy as np
 import scipy.sparse as sp
@@ -25,7 +26,7 @@ from scipy.sparse.csgraph import connected_components
 from scipy.sparse.linalg import spsolve
 
 from infoflow._defaults import DEFAULT_RIDGE
-from infoflow._validation import InfoflowWarning, Interval, InstanceOf, NoneOK, Options, validate_params, Anything
+from infoflow._validation import Anything, InfoflowWarning, InstanceOf, Interval, NoneOK, Options, validate_params
 from infoflow.structure._input import WEIGHTS, read_flow
 
 METHODS = ("trophic", "hodge", "springrank")
@@ -180,7 +181,7 @@ def normalise(h: np.ndarray, roles: list[str] | None) -> tuple[np.ndarray, str]:
 _normalise = normalise  # inside progression() its keyword normalise= (a bool) hides the function
 
 
-_CONSTRAINTS = {
+_CONSTRAINTS: dict[str, Sequence] = {  # one list of constraints per parameter
     "flow": [Anything()],
     "method": [Options(*METHODS)],
     "roles": [NoneOK(), InstanceOf(list, tuple, np.ndarray)],
@@ -192,7 +193,8 @@ _CONSTRAINTS = {
 
 
 @validate_params(_CONSTRAINTS)
-def progression(flow, method="trophic", *, roles=None, significant=None, weight="te", ridge=DEFAULT_RIDGE, normalise=True):
+def progression(flow, method="trophic", *, roles=None, significant=None, weight="te", ridge=DEFAULT_RIDGE,
+                normalise=True):
     """Progression of each neuron along the network: how far downstream it sits.
 
     Parameters
@@ -205,7 +207,8 @@ def progression(flow, method="trophic", *, roles=None, significant=None, weight=
     method : {"trophic", "hodge", "springrank"}, default="trophic"
         ``"trophic"``: generalised trophic levels of the graph of significant flows (weights: the
         flow values on significant edges). ``"hodge"``: least-squares potential of the net flow,
-        each pair weighted by the flow it exchanges (raw values, no significance mask). ``"springrank"``: SpringRank of the raw
+        each pair weighted by the flow it exchanges (raw values, no significance mask).
+        ``"springrank"``: SpringRank of the raw
         non-negative flow matrix, regularised by ``ridge``.
     roles : sequence of {"input", "hidden", "output"} or None, default=None
         One per neuron; read from ``source_role`` when the flow is labelled.
@@ -225,14 +228,16 @@ def progression(flow, method="trophic", *, roles=None, significant=None, weight=
     progression : ndarray of shape (N,) or (n_epoch, N), or DataArray
         Dimensionless; ndarray for array input, else a DataArray with dims ``neuron`` (or
         ``epoch, neuron``), coord ``role`` and attrs ``method``, ``normalisation``, ``weight``,
-        ``n_components``, ``isolated`` (comma-separated ids or "none"), ``notes`` and, for ``"trophic"``, ``trophic_incoherence`` (for ``"springrank"``, ``ridge``). Neurons with
+        ``n_components``, ``isolated`` (comma-separated ids or "none"), ``notes`` and, for ``"trophic"``,
+        ``trophic_incoherence`` (for ``"springrank"``, ``ridge``). Neurons with
         no significant flow have NaN (``"trophic"``/``"springrank"``), with an InfoflowWarning.
 
     Notes
     -----
     Trophic levels and SpringRank count edges: a strong feed-forward edge is one level whatever its
     size. A HodgeRank step equals the net flow itself (nats), so layers joined by weak flow sit
-    close together; prefer ``"trophic"`` for counting layers. Each weakly connected component is solved separately with its own gauge (min 0); values in
+    close together; prefer ``"trophic"`` for counting layers. Each weakly connected component is solved separately with
+    its own gauge (min 0); values in
     different components are not comparable, which a warning says. The solve is one sparse
     Laplacian system, so relabelling neurons permutes the result and nothing else.
 

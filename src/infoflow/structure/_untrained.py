@@ -26,13 +26,21 @@ import numpy as np
 from scipy import stats
 
 from infoflow._defaults import DEFAULT_ALPHA, DEFAULT_SEED
-from infoflow._validation import (SEED_CONSTRAINTS, Anything, InstanceOf, Interval, InvalidParameterError, NoneOK,
-                                  Options, check_seed, validate_params)
+from infoflow._validation import (
+    SEED_CONSTRAINTS,
+    Anything,
+    InstanceOf,
+    Interval,
+    InvalidParameterError,
+    NoneOK,
+    Options,
+    check_seed,
+    validate_params,
+)
 from infoflow.structure._direction import ROLE_PAIRS, _json
 from infoflow.structure._input import WEIGHTS, read_flow
 from infoflow.structure._layers import _best_silhouette, _cluster_stats
-from infoflow.structure._progression import (downhill_fraction, hodge_potential, incoherence, normalise,
-                                             trophic_levels)
+from infoflow.structure._progression import downhill_fraction, hodge_potential, incoherence, normalise, trophic_levels
 
 #: statistic name -> the direction in which a trained network is "more structured" than untrained ones
 STATISTICS = {
@@ -211,17 +219,20 @@ def _compare_one(name, direction, t, u, *, alpha, effect_size, target_power, rng
         verdict, reason = "yes", f"trained {word} than untrained (p = {p:.3g} <= alpha = {alpha})"
     elif np.isfinite(power) and power >= target_power:
         verdict = "no"
-        reason = (f"not {word} (p = {p:.3g}); the test had power {power:.2f} to see a shift of {effect_size:g} untrained "
+        reason = (f"not {word} (p = {p:.3g}); the test had power {power:.2f} to see a shift of {effect_size:g} "
+                  "untrained "
                   f"SDs ({effect_size * sd:.3g})")
     else:
         verdict = "inconclusive"
-        reason = (f"not rejected (p = {p:.3g}), but with {m} trained and {n} untrained networks the power to see a shift "
+        reason = (f"not rejected (p = {p:.3g}), but with {m} trained and {n} untrained networks the power to see a "
+                  "shift "
                   f"of {effect_size:g} untrained SDs is only {power:.2f}" if np.isfinite(power) else
                   f"not rejected (p = {p:.3g}); the untrained networks do not vary, so no power can be stated")
         if min_p > alpha:
             reason = (f"with {m} trained and {n} untrained networks the smallest attainable p-value is {min_p:.3g} > "
                       f"alpha = {alpha}: this test cannot reach significance")
-    return StatisticComparison(name, direction, tuple(t_all), tuple(u_all), float(t.mean()), float(u.mean()), sd, effect,
+    return StatisticComparison(name, direction, tuple(t_all), tuple(u_all), float(t.mean()), float(u.mean()), sd,
+                               effect,
                                lo, hi, p, power, verdict, reason)
 
 

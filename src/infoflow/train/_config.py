@@ -140,15 +140,19 @@ class TrainConfig:
             if value is None and name == "value_columns":
                 continue
             if not isinstance(value, tuple) or not value or not all(isinstance(v, str) for v in value):
-                raise InvalidParameterError(f"{f}: parameter {name!r} must be a non-empty sequence of str; got {value!r}.")
+                raise InvalidParameterError(f"{f}: parameter {name!r} must be a non-empty sequence of str; got "
+                                            f"{value!r}.")
         if not isinstance(self.seeds, tuple) or not self.seeds:
-            raise InvalidParameterError(f"{f}: parameter 'seeds' must be a non-empty sequence of ints; got {self.seeds!r}.")
+            raise InvalidParameterError(f"{f}: parameter 'seeds' must be a non-empty sequence of ints; got "
+                                        f"{self.seeds!r}.")
         for s in self.seeds:
             check_param(f, "seeds", s, [Interval(int, 0, None)])
         if len(set(self.seeds)) != len(self.seeds):
-            raise InvalidParameterError(f"{f}: parameter 'seeds' has repeated values {self.seeds!r}; give distinct seeds.")
+            raise InvalidParameterError(f"{f}: parameter 'seeds' has repeated values {self.seeds!r}; give distinct "
+                                        "seeds.")
         fr = self.fractions
-        if (not isinstance(fr, tuple) or len(fr) != 3 or any(isinstance(v, bool) or not isinstance(v, (int, float)) or v <= 0 for v in fr)
+        if (not isinstance(fr, tuple) or len(fr) != 3 or
+                any(isinstance(v, bool) or not isinstance(v, (int, float)) or v <= 0 for v in fr)
                 or abs(sum(fr) - 1.0) > 1e-9):
             raise InvalidParameterError(f"{f}: parameter 'fractions' must be 3 positive numbers summing to 1 "
                                         f"(train, val, test); got {fr!r}.")
@@ -156,7 +160,8 @@ class TrainConfig:
             raise InvalidParameterError(f"{f}: csv={self.csv!r} needs value_columns (the CSV columns to train on, "
                                         "target first), e.g. value_columns=('temperature',).")
         if self.n_output_units is not None and self.n_output_units != self.horizon:
-            raise InvalidParameterError(f"{f}: n_output_units ({self.n_output_units}) must equal horizon ({self.horizon}): "
+            raise InvalidParameterError(f"{f}: n_output_units ({self.n_output_units}) must equal horizon "
+                                        f"({self.horizon}): "
                                         "output unit k forecasts step k+1 ahead. Leave n_output_units=None.")
         _check_arch_options(self.arch, self.n_units, self.n_input_units, self.output_units, self.nonlinearity, func=f)
 

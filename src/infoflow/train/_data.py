@@ -84,7 +84,8 @@ def make_windows(values: np.ndarray, *, window: int, horizon: int, target_channe
     """
     n = values.shape[0] - window - horizon + 1
     if n < 1:
-        raise InvalidParameterError(f"train: {values.shape[0]} steps are too few for window={window}, horizon={horizon}.")
+        raise InvalidParameterError(f"train: {values.shape[0]} steps are too few for window={window}, "
+                                    f"horizon={horizon}.")
     idx = np.arange(n)[:, None] + np.arange(window + 1)[None, :]
     inputs = values[idx]
     tidx = np.arange(n)[:, None] + window + np.arange(horizon)[None, :]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from infoflow.models import GROUPS
+from infoflow.models import GROUPS, RecurrentModel
 
 
 class GradientStatistics:
@@ -43,11 +43,12 @@ class GradientStatistics:
         norms = []
         for g, params in self.groups.items():
             flat = self._flat(params)
-            if self.sum[g] is None:
+            total, total_sq = self.sum[g], self.sumsq[g]
+            if total is None or total_sq is None:
                 self.sum[g], self.sumsq[g] = flat.clone(), flat * flat
             else:
-                self.sum[g] += flat
-                self.sumsq[g] += flat * flat
+                total += flat  # in place: the tensors stored in self.sum / self.sumsq
+                total_sq += flat * flat
             norms.append(float(torch.linalg.vector_norm(flat)))
         self.batch_norms.append(norms)
         self.n += 1
@@ -57,16 +58,17 @@ class GradientStatistics:
         mean_norm = np.full(len(GROUPS), np.nan)
         std_norm = np.full(len(GROUPS), np.nan)
         for i, g in enumerate(GROUPS):
-            if self.n and self.sum[g] is not None:
-                mean = self.sum[g] / self.n
-                var = torch.clamp(self.sumsq[g] / self.n - mean * mean, min=0.0)
+            total, total_sq = self.sum[g], self.sumsq[g]
+            if self.n and total is not None and total_sq is not None:
+                mean = total / self.n
+                var = torch.clamp(total_sq / self.n - mean * mean, min=0.0)
                 mean_norm[i] = float(torch.linalg.vector_norm(mean))
                 std_norm[i] = float(torch.linalg.vector_norm(torch.sqrt(var)))
         batch = np.asarray(self.batch_norms, dtype=np.float64).reshape(self.n, len(GROUPS))
         return {"grad_mean_norm": mean_norm, "grad_std_norm": std_norm, "grad_batch_norm": batch}
 
 
-def fixed_weight_statistics(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, read_idx: int, *,
+def fixed_weight_statistics(model: RecurrentModel, x: torch.Tensor, y: torch.Tensor, read_idx: int, *,
                             batch_size: int, n_batches: int, generator: torch.Generator) -> dict[str, np.ndarray]:
     """Gradient statistics of `n_batches` random minibatches at the model's current weights, no update.
 

@@ -10,6 +10,7 @@ atomically, so a crash never leaves a corrupt store and ``resume=True`` continue
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -216,7 +217,7 @@ def _train_seed_inner(config, prepared, seed, run_dir, existing, device, callbac
     n_batches = math.ceil(n_train / config.batch_size)
     stats = GradientStatistics(model.parameter_groups())
     pieces: list[dict[str, Any]] = []
-    early = {"best_val": math.inf, "best_epoch": 0, "bad_epochs": 0, "stopped": False}
+    early: dict[str, Any] = {"best_val": math.inf, "best_epoch": 0, "bad_epochs": 0, "stopped": False}
 
     def fixed_grads(epoch: int) -> dict[str, np.ndarray]:
         """Gradient statistics at the end-of-epoch weights (none when grad_fixed_batches is 0)."""
@@ -295,10 +296,8 @@ def _train_seed_inner(config, prepared, seed, run_dir, existing, device, callbac
     except BaseException:
         # Interrupted (Ctrl-C, a callback, an error): leave a valid recording of the checkpointed
         # epochs, marked complete=0; resume=True replaces it. Never mask the original exception.
-        try:
+        with contextlib.suppress(Exception):  # best effort only
             write_recording(pieces[:n_saved], complete=False)
-        except Exception:  # noqa: BLE001, S110 - best effort only
-            pass
         raise
 
     recording_path = write_recording(pieces, complete=True)
@@ -321,7 +320,8 @@ def _check_same_config(run_dir: Path, cfg_dict: dict[str, Any]) -> None:
         return
     saved = json.loads(path.read_text())
     keys = set(saved) | set(cfg_dict)
-    diff = sorted(k for k in keys if k not in ("infoflow_version", "epochs", "patience") and saved.get(k) != cfg_dict.get(k))
+    diff = sorted(k for k in keys
+                  if k not in ("infoflow_version", "epochs", "patience") and saved.get(k) != cfg_dict.get(k))
     if diff:
         raise InvalidParameterError(
             f"train: cannot resume {run_dir}: its config.json differs in {', '.join(diff)} "
@@ -344,7 +344,8 @@ def _evaluate(model, tensors, read_idx, probe_x, *, epoch: int, grads, n_batches
     model.eval()
     piece: dict[str, Any] = {"epoch": epoch}
     for split in ("train", "val", "test"):
-        piece[f"{split}_loss"] = _mse(model, *tensors[split], read_idx)
+        x, y = tensors[split]
+        piece[f"{split}_loss"] = _mse(model, x, y, read_idx)
     pred, states = model(probe_x)
     piece["activity"] = states[0].float().cpu().numpy()
     piece["prediction"] = pred[0, :, 0].float().cpu().numpy()
@@ -367,5 +368,6 @@ def _write_metrics(path: Path, pieces: list[dict[str, Any]], persistence: float)
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(METRIC_COLUMNS)
     for p in pieces:
-        writer.writerow([p["epoch"], repr(p["train_loss"]), repr(p["val_loss"]), repr(p["test_loss"]), repr(persistence)])
+        writer.writerow([p["epoch"], repr(p["train_loss"]), repr(p["val_loss"]), repr(p["test_loss"]),
+                         repr(persistence)])
     atomic_write_text(path, out.getvalue())

@@ -146,11 +146,13 @@ def _as_input(inputs: Any, model: nn.Module, func: str) -> torch.Tensor:
         try:
             x = torch.as_tensor(np.asarray(inputs, dtype=np.float64))
         except (TypeError, ValueError) as exc:
-            raise ValueError(f"{func}: inputs must be numeric, shape (time, channel) or (batch, time, channel) ({exc}).") from None
+            raise ValueError(f"{func}: inputs must be numeric, shape (time, channel) or (batch, time, channel) "
+                             f"({exc}).") from None
     if x.ndim == 2:
         x = x[None]
     if x.ndim != 3:
-        raise ValueError(f"{func}: inputs must have shape (time, channel) or (batch, time, channel); got {tuple(x.shape)}.")
+        raise ValueError(f"{func}: inputs must have shape (time, channel) or (batch, time, channel); got "
+                         f"{tuple(x.shape)}.")
     if x.shape[1] < 2:
         raise ValueError(f"{func}: inputs have {x.shape[1]} time steps; at least 2 are needed.")
     if not torch.isfinite(x).all():
@@ -162,7 +164,7 @@ def _as_input(inputs: Any, model: nn.Module, func: str) -> torch.Tensor:
     return x.to(device=device, dtype=dtype)
 
 
-def _torch_rnn_states(model: nn.Module, x: torch.Tensor, cell_state: bool):
+def _torch_rnn_states(model: nn.RNN | nn.GRU | nn.LSTM, x: torch.Tensor, cell_state: bool):
     """Hidden states of every layer of an nn.RNN/GRU/LSTM, by running one layer at a time."""
     cls = type(model)
     n_layers, n_dirs = model.num_layers, 2 if model.bidirectional else 1
@@ -178,7 +180,7 @@ def _torch_rnn_states(model: nn.Module, x: torch.Tensor, cell_state: bool):
         single = cls(layer_in.shape[-1], model.hidden_size, num_layers=1, **kwargs).to(x.device, x.dtype)
         single.load_state_dict({name: own[name.replace("_l0", f"_l{layer}")] for name in single.state_dict()})
         single.eval()
-        if isinstance(model, nn.LSTM) and cell_state:
+        if isinstance(single, nn.LSTM) and cell_state:  # single is type(model)(...)
             out, cells = _lstm_with_cells(single, layer_in, n_dirs)
         else:
             out, _ = single(layer_in)

@@ -8,6 +8,7 @@ any module returning hidden states) in the same format. Users import these from 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import warnings
 from collections.abc import Sequence
@@ -19,8 +20,15 @@ import xarray as xr
 
 from infoflow import __version__
 from infoflow._defaults import ACTIVITY_DIMS
-from infoflow._validation import (InfoflowWarning, InstanceOf, InvalidParameterError, NoneOK, Options, check_activity,
-                                  validate_params)
+from infoflow._validation import (
+    InfoflowWarning,
+    InstanceOf,
+    InvalidParameterError,
+    NoneOK,
+    Options,
+    check_activity,
+    validate_params,
+)
 from infoflow.models import GROUPS
 
 _LOSS_NAMES = {"train_loss": "training", "val_loss": "validation", "test_loss": "test"}
@@ -60,7 +68,8 @@ def assemble_recording(pieces: Sequence[dict[str, Any]], *, neuron_ids: Sequence
     )
     if all("grad_fixed_mean_norm" in p for p in pieces):  # runs with grad_fixed_batches > 0
         ds["grad_fixed_mean_norm"] = (("epoch", "group"), np.stack([p["grad_fixed_mean_norm"] for p in pieces]),
-                                      {"long_name": "norm of the mean minibatch gradient at fixed end-of-epoch weights"})
+                                      {"long_name": "norm of the mean minibatch gradient at fixed end-of-epoch "
+                                                    "weights"})
         ds["grad_fixed_std_norm"] = (("epoch", "group"), np.stack([p["grad_fixed_std_norm"] for p in pieces]),
                                      {"long_name": "norm of the elementwise std of minibatch gradients at fixed "
                                                    "end-of-epoch weights"})
@@ -106,8 +115,8 @@ def _probe_check(ds: xr.Dataset) -> xr.Dataset:
     windowed = ds[f"{split}_loss"].values if f"{split}_loss" in ds else None
     ds.attrs["probe_transient_steps"] = int(skip)
     if windowed is None or int(ds.attrs.get("horizon", 1)) != 1:
-        ds.attrs["probe_check"] = ("not compared: the windowed loss averages several forecast steps" if windowed is not None
-                                   else "not compared: no windowed loss of the probe split")
+        ds.attrs["probe_check"] = ("not compared: the windowed loss averages several forecast steps"
+                                   if windowed is not None else "not compared: no windowed loss of the probe split")
         return ds
     ratio = float(probe[-1] / windowed[-1]) if windowed[-1] > 0 else float("nan")
     ok = bool(np.isfinite(ratio) and abs(ratio - 1.0) <= PROBE_TOLERANCE)
@@ -166,8 +175,8 @@ def load_recording(path: str | Path, *, roles: Sequence[str] | None = None,
             seeds = sorted(p.name for p in path.glob("seed_*") if (p / "recording.zarr").exists())
             if seeds:
                 hint = f" It holds {', '.join(seeds)}: pass one of those."
-            elif interrupted_training(path):
-                hint = " " + interrupted_training(path)
+            elif partial := interrupted_training(path):
+                hint = " " + partial
             else:
                 hint = " Run `infoflow train` first."
             raise FileNotFoundError(f"load_recording: {path} has no recording.zarr.{hint}")
@@ -196,7 +205,8 @@ def load_recording(path: str | Path, *, roles: Sequence[str] | None = None,
         arr, file_ids = _read_activity_csv(path, time_column=time_column, fill=fill)
         file_roles = None
     else:
-        raise ValueError(f"load_recording: unknown file type {suffix!r}; use a run folder, .zarr, .nc, .npy, .npz or .csv.")
+        raise ValueError(f"load_recording: unknown file type {suffix!r}; use a run folder, .zarr, .nc, .npy, .npz or "
+                         ".csv.")
     given = roles if roles is not None else file_roles
     return activity_dataset(arr, roles=given, neuron_ids=neuron_ids if neuron_ids is not None else file_ids,
                             attrs={"source_file": str(path), "roles_given": int(given is not None)},
@@ -220,10 +230,8 @@ def incomplete_message(path: Path, ds: xr.Dataset) -> str:
 
     folder = Path(path).parent if Path(path).name == "recording.zarr" else Path(path)
     planned = ""
-    try:
+    with contextlib.suppress(OSError, ValueError, KeyError):
         planned = f" of {json.loads((folder / 'config.json').read_text())['epochs']}"
-    except (OSError, ValueError, KeyError):
-        pass
     last = int(ds["epoch"].values[-1]) if "epoch" in ds.coords and ds["epoch"].size else 0
     return (f"{path} is incomplete: its training was interrupted after epoch {last}{planned}. Finish it with "
             f"`infoflow train --resume --out {folder}` (same options) before analysing it.")
@@ -325,7 +333,8 @@ def activity_dataset(activity: Any, *, roles=None, neuron_ids=None, inputs=None,
         neuron_ids = [f"n{i}" for i in range(n)]
     neuron_ids = [str(v) for v in neuron_ids]
     if len(neuron_ids) != n or len(set(neuron_ids)) != n:
-        raise ValueError(f"{func}: need {n} distinct neuron ids; got {len(neuron_ids)} ({len(set(neuron_ids))} distinct).")
+        raise ValueError(f"{func}: need {n} distinct neuron ids; got {len(neuron_ids)} ({len(set(neuron_ids))} "
+                         "distinct).")
     # ids first, so a bad value is reported under the neuron's own name
     named = xr.DataArray(arr, dims=ACTIVITY_DIMS, coords={"epoch": np.arange(arr.shape[0]),
                                                           "time": np.arange(arr.shape[1]), "neuron": neuron_ids})
@@ -342,6 +351,7 @@ def activity_dataset(activity: Any, *, roles=None, neuron_ids=None, inputs=None,
         ds = ds.assign_coords(channel=_strings(channel_names) if channel_names is not None
                               else _strings([f"x{i}" for i in range(inp.shape[-1])]))
     if prediction is not None:
-        ds["prediction"] = (("epoch", "time"), np.asarray(prediction, dtype=np.float32).reshape(arr.shape[0], arr.shape[1]))
+        ds["prediction"] = (("epoch", "time"),
+                            np.asarray(prediction, dtype=np.float32).reshape(arr.shape[0], arr.shape[1]))
     ds.attrs.update({"infoflow_version": __version__, **(attrs or {})})
     return ds

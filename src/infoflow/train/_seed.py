@@ -34,7 +34,7 @@ def seed_everything(seed: int | np.random.Generator | None, *, deterministic: bo
     """
     seed = root_seed(seed)
     random.seed(seed)
-    np.random.seed(seed % 2**32)
+    np.random.seed(seed % 2**32)  # noqa: NPY002 (the global generator that third-party code draws from)
     torch.manual_seed(seed)
     if deterministic and torch.cuda.is_available():
         torch.use_deterministic_algorithms(True, warn_only=True)
@@ -42,7 +42,8 @@ def seed_everything(seed: int | np.random.Generator | None, *, deterministic: bo
 
 def rng_state() -> dict:
     """Snapshot of the global random states (stored in checkpoints for exact resume)."""
-    state = {"python": random.getstate(), "numpy": np.random.get_state(), "torch": torch.get_rng_state()}
+    state = {"python": random.getstate(), "numpy": np.random.get_state(),  # noqa: NPY002 (as above)
+             "torch": torch.get_rng_state()}
     if torch.cuda.is_available():
         state["cuda"] = torch.cuda.get_rng_state_all()
     return state
@@ -51,7 +52,7 @@ def rng_state() -> dict:
 def set_rng_state(state: dict) -> None:
     """Restore a snapshot taken by :func:`rng_state`."""
     random.setstate(state["python"])
-    np.random.set_state(state["numpy"])
+    np.random.set_state(state["numpy"])  # noqa: NPY002 (the global generator seeded above)
     torch.set_rng_state(state["torch"])
     if "cuda" in state and torch.cuda.is_available():
         torch.cuda.set_rng_state_all(state["cuda"])

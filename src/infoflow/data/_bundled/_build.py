@@ -35,7 +35,7 @@ def main(raw_dir: Path) -> None:
             w.writerows(rows)
     for name, fname in NOAA.items():
         with open(raw_dir / fname, newline="") as fh:
-            rows = [(r["date"][:16], r["temp"]) for r in csv.DictReader(fh)]
+            rows = [[r["date"][:16], r["temp"]] for r in csv.DictReader(fh)]
         with open(HERE / f"{name}.csv", "w", newline="") as out:
             w = csv.writer(out, lineterminator="\n")
             w.writerow(["local_time", "temp_f"])

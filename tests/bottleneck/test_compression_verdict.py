@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import math
 
 import numpy as np
@@ -145,7 +144,3 @@ def test_neuron_correlation_too_few_neurons_and_nan():
     assert c["n"] == 5 and c["r"] > 0.8
     with pytest.raises(InvalidParameterError, match="method"):
         neuron_correlation([1.0] * 5, [1.0] * 5, method="spearman")
-
-
-def test_constraints_cover_the_signature():
-    assert set(neuron_correlation.__infoflow_constraints__) == set(inspect.signature(neuron_correlation).parameters)
