@@ -120,13 +120,23 @@ def _flow(x: np.ndarray, seed: int):
         return information_flow(x, lags=1, surrogates=50, method="gaussian_copula", scheduler="inprocess", seed=seed)
 
 
-def var_symmetric(rng: np.random.Generator) -> dict:
+def var_symmetric(rng: np.random.Generator, steps: tuple[int, int] = (800, 2001)) -> dict:
     """Activity of a network with symmetric coupling, through information_flow (copula, 50 surrogates)."""
     n = int(rng.integers(8, 15))
     a = rng.normal(0.0, 1.0, (n, n)) * (rng.random((n, n)) < 0.4)
     a = np.triu(a, 1)
     a = a + a.T
     a *= rng.uniform(0.4, 0.8) / max(float(np.abs(np.linalg.eigvalsh(a)).max()), 1e-9)
+    return {"w": _flow(_var(rng, a, int(rng.integers(*steps))), int(rng.integers(2**31)))}
+
+
+def var_random_directed(rng: np.random.Generator) -> dict:
+    """Activity of a network with random directed coupling (a_ij and a_ji drawn independently; no layers),
+    through information_flow (copula, 50 surrogates)."""
+    n = int(rng.integers(8, 15))
+    a = rng.normal(0.0, 1.0, (n, n)) * (rng.random((n, n)) < 0.4)
+    np.fill_diagonal(a, 0.0)
+    a *= rng.uniform(0.4, 0.8) / max(float(np.abs(np.linalg.eigvals(a)).max()), 1e-9)
     return {"w": _flow(_var(rng, a, int(rng.integers(800, 2001))), int(rng.integers(2**31)))}
 
 
@@ -139,12 +149,39 @@ def var_layered(rng: np.random.Generator) -> dict:
     return {"w": _flow(_var(rng, a, 1500), int(rng.integers(2**31))), "depth": 5, "roles": _roles(lab)}
 
 
+def var_layered_short(rng: np.random.Generator) -> dict:
+    """Activity of a 3-5-layer feed-forward network, weaker coupling and shorter recordings (partial power
+    per pair: the significance mask misses some true flows), through information_flow."""
+    depth, width = int(rng.integers(3, 6)), int(rng.integers(2, 5))
+    lab = _labels(depth, width)
+    n = lab.size
+    gain = rng.uniform(0.5, 1.0)
+    a = np.where(lab[None, :] == lab[:, None] + 1, gain * rng.uniform(0.8, 1.2, (n, n)) / np.sqrt(width), 0.0)
+    return {"w": _flow(_var(rng, a, int(rng.integers(400, 1501))), int(rng.integers(2**31))), "depth": depth,
+            "roles": _roles(lab)}
+
+
+def var_chains(rng: np.random.Generator) -> dict:
+    """Activity of 2-4 parallel chains of 3-5 units (unit u of layer l drives unit u of layer l + 1; the chains
+    are joined by nothing but estimation noise), 800-2000 steps, through information_flow."""
+    depth, width = int(rng.integers(3, 6)), int(rng.integers(2, 5))
+    n = depth * width
+    a = np.zeros((n, n))
+    idx = np.arange(n - width)
+    a[idx, idx + width] = rng.uniform(0.8, 1.2, idx.size)
+    return {"w": _flow(_var(rng, a, int(rng.integers(800, 2001))), int(rng.integers(2**31))), "depth": depth,
+            "roles": _roles(_labels(depth, width))}
+
+
 # --------------------------------------------------------------------------- verdicts
-def _layers(null: str, method: str = "trophic") -> Callable[[dict, int], tuple[bool, bool]]:
+def _layers(null: str = "uniform", method: str | None = None, graph: str | None = None
+            ) -> Callable[[dict, int], tuple[bool, bool]]:
+    """The layer test; ``method``/``graph`` None: the library's defaults (what analyze_structure uses)."""
     def run(g: dict, seed: int) -> tuple[bool, bool]:
         from infoflow.structure import layers
 
-        res = layers(g["w"], roles=g.get("roles"), null=null, n_null=N_NULL, alpha=ALPHA, seed=seed, method=method)
+        kw = {k: v for k, v in (("method", method), ("graph", graph)) if v is not None}
+        res = layers(g["w"], roles=g.get("roles"), null=null, n_null=N_NULL, alpha=ALPHA, seed=seed, **kw)
         return res.n_layers > 1, res.n_layers == g.get("depth", 1)
     return run
 
@@ -209,21 +246,27 @@ FAMILIES = {
     "random directed, dense (n 10-40, density 0.5-0.95)": (lambda r: random_directed(r, False), False),
     "symmetric coupling + 2-20% estimation noise (n 10-30)": (symmetric, False),
     "symmetric-coupling network, activity -> information_flow": (var_symmetric, False),
+    "symmetric-coupling network, 300-800 steps, activity -> information_flow":
+        (lambda r: var_symmetric(r, (300, 801)), False),
+    "random directed coupling network, activity -> information_flow": (var_random_directed, False),
     "parallel chains (3-5 layers x 2-5 units, one-to-one)": (chain, True),
     "layered DAG (3-6 layers x 2-5 units) + weak flow everywhere": (layered_dag, True),
     "5 layers, hidden layers share one role": (five_layers_shared_role, True),
     "5-layer network, activity -> information_flow": (var_layered, True),
+    "parallel chains (3-5 layers x 2-4 units), activity -> information_flow": (var_chains, True),
+    "3-5-layer network, weaker coupling, 400-1500 steps, activity -> information_flow": (var_layered_short, True),
 }
+_ACTIVITY = [f for f in FAMILIES if "activity" in f]
 PLAN = [
-    ("layers: more than one", _layers("uniform"), list(FAMILIES)),
-    ("layers: more than one (old rewire null)", _layers("rewire"),
+    ("layers: more than one", _layers(), list(FAMILIES)),
+    ("layers: more than one (old default: trophic levels of the significant pairs)",
+     _layers("uniform", "trophic", "significant"),
+     [*_ACTIVITY, "parallel chains (3-5 layers x 2-5 units, one-to-one)", "5 layers, hidden layers share one role"]),
+    ("layers: more than one (trophic levels of the raw flow, no mask)", _layers("uniform", "trophic", "raw"),
+     _ACTIVITY),
+    ("layers: more than one (old rewire null, trophic)", _layers("rewire", "trophic"),
      ["random directed, dense (n 10-40, density 0.5-0.95)", "symmetric coupling + 2-20% estimation noise (n 10-30)",
       "parallel chains (3-5 layers x 2-5 units, one-to-one)"]),
-    ("layers: more than one (SpringRank of the raw flow)", _layers("uniform", "springrank"),
-     ["random directed, dense (n 10-40, density 0.5-0.95)", "symmetric coupling + 2-20% estimation noise (n 10-30)",
-      "symmetric-coupling network, activity -> information_flow",
-      "parallel chains (3-5 layers x 2-5 units, one-to-one)",
-      "5-layer network, activity -> information_flow"]),
     ("direction", _direction,
      ["random directed, sparse (n 10-40, density 0.12-0.3)", "random directed, dense (n 10-40, density 0.5-0.95)",
       "symmetric coupling + 2-20% estimation noise (n 10-30)",

@@ -44,7 +44,7 @@ def test_three_layer_chain_found_by_uniform_null_missed_by_rewire():
     assert sorted(set(np.round(res.progression, 6))) == [0.0, 0.5, 1.0]
     assert "uniformly" in res.null_description
     # the degree-preserving null keeps sources and sinks: its graphs are just as layered (the old default)
-    old = layers(w, null="rewire", n_null=99, seed=0)
+    old = layers(w, method="trophic", null="rewire", n_null=99, seed=0)
     assert old.n_layers == 1 and old.pvalue > 0.05 and old.verdict != "yes"
 
 

@@ -248,7 +248,7 @@ def layers_figure(structure: dict[str, Any], tracked: list[dict[str, Any]], fig_
         if idx:
             ax.scatter(assign[idx] + rng.uniform(-.15, .15, len(idx)), prog[idx], c=ROLE_COLOURS[r], label=r, s=18)
     ax.set_xlabel("layer")
-    ax.set_ylabel("progression (trophic)")
+    ax.set_ylabel(f"progression ({lay.get('method', 'trophic')}, {lay.get('graph', 'significant')} flow)")
     ax.set_xticks(range(int(lay["n_layers"])))
     ax.legend(fontsize=7)
     ax.set_title(f"{label + ': ' if label else ''}{lay['n_layers']} layer(s)")

@@ -350,14 +350,16 @@ def _layers(seeds: list[Path], alpha: float) -> dict[str, Any]:
         lay = st["layers"]
         answers[m], reason, null = fa.graph_layers(st, alpha)
         n, p = lay.get("n_layers"), lay.get("pvalue")
+        # structure.json written before the layer test recorded its progression: trophic levels of significant pairs
+        prog = lay.get("progression_description") or "trophic levels of the graph of significant flows"
         pct = lambda k, lay=lay: fa._f(100 * lay[k] if lay.get(k) is not None else None)  # noqa: E731
-        text = (f"{label}: {n} layer{'s' if n != 1 else ''} from clustering the neurons' progression (p = {fa._f(p)} "
-                f"against {null}; {reason}); {pct('within_fraction')}% of the flow stays within a layer, "
-                f"{pct('skip_fraction')}% skips one.")
+        text = (f"{label}: {n} layer{'s' if n != 1 else ''} from clustering the neurons' progression, {prog} "
+                f"(p = {fa._f(p)} against {null}; {reason}); {pct('within_fraction')}% of the flow stays within a "
+                f"layer, {pct('skip_fraction')}% skips one.")
         if m in ut and layer_stat in ut[m]["statistics"]:
             c = ut[m]["statistics"][layer_stat]
             text += (f" Against {ut[m]['n_untrained']} untrained networks the layering statistic (best mean "
-                     "silhouette) "
+                     "silhouette, here of trophic levels of the same number of strongest flows per network) "
                      f"differs by {fa._f(c.get('effect'))} (p = {fa._f(c.get('pvalue'))}: {c.get('verdict')}).")
             table.update(fa._stat_rows(f"layering (best silhouette), {label}", c, alpha))
         sentences.append(text)
@@ -370,7 +372,7 @@ def _layers(seeds: list[Path], alpha: float) -> dict[str, Any]:
         table[f"backward flow fraction, {label}"] = _r(lay.get("backward_fraction"))
         table[f"layer-skipping flow fraction, {label}"] = _r(lay.get("skip_fraction"))
         table[f"{label}: layers answer"] = answers[m]
-        table[f"{label}: layers answer rests on"] = f"{fa.GRAPH.format(label=label)}; null: {null}"
+        table[f"{label}: layers answer rests on"] = f"{fa.GRAPH.format(label=label)}; progression: {prog}; null: {null}"
         notes += [f"{label}: {x}" for x in lay.get("notes", [])]
     counts = [s["epochs"]["n_layers"] for s in tracked if "epochs" in s]
     if counts:

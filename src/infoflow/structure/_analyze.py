@@ -24,7 +24,7 @@ from infoflow._validation import (
 )
 from infoflow.structure._direction import _json, directedness
 from infoflow.structure._input import WEIGHTS
-from infoflow.structure._layers import CRITERIA, layers, layers_by_epoch
+from infoflow.structure._layers import CRITERIA, GRAPHS, layers, layers_by_epoch
 from infoflow.structure._null import LAYER_NULLS, NULLS
 from infoflow.structure._progression import METHODS, progression
 
@@ -33,11 +33,13 @@ def _verdicts(d, lay) -> dict:
     """One entry per structure question: verdict, reason, the graph and null it rests on, its p-value."""
     graph = (f"bivariate {d.weight} flow graph, significant pairs only ({d.n_edges} edges among "
              f"{d.n_neurons} neurons)")
+    layer_graph = graph if lay.graph == "significant" else (
+        f"bivariate {d.weight} flow matrix, every ordered pair (no significance mask; {d.n_neurons} neurons)")
     out = {
         "direction": {"verdict": d.verdict, "reason": d.reason, "null": d.null_description, "pvalue": d.f0_pvalue,
                       "power": d.power, "graph": graph},
         "layers": {"verdict": lay.verdict, "reason": lay.reason, "null": lay.null_description, "pvalue": lay.pvalue,
-                   "power": lay.power, "graph": graph},
+                   "power": lay.power, "graph": layer_graph, "progression": lay.progression_description},
     }
     for t in d.role_tests:
         out[f"role order: {t.earlier} < {t.later}"] = {
@@ -56,6 +58,8 @@ def _has_epochs(flow) -> bool:
     "weight": [Options(*WEIGHTS)],
     "null": [Options(*NULLS)],
     "layers_null": [Options(*LAYER_NULLS)],
+    "layers_method": [Options(*METHODS)],
+    "layers_graph": [NoneOK(), Options(*GRAPHS)],
     "n_null": [Interval(int, 1, None)],
     "alpha": [Interval(float, 0, 1, closed="neither")],
     "max_layers": [Interval(int, 1, None)],
@@ -65,8 +69,8 @@ def _has_epochs(flow) -> bool:
     "callback": [NoneOK(), CallableOK()],
 })
 def analyze_structure(flow, *, weight="te", null="rewire", n_null=199, alpha=DEFAULT_ALPHA, max_layers=8,
-                      criterion="silhouette", roles=None, seed=DEFAULT_SEED, callback=None,
-                      layers_null="uniform") -> dict:
+                      criterion="silhouette", roles=None, seed=DEFAULT_SEED, callback=None, layers_null="uniform",
+                      layers_method="springrank", layers_graph=None) -> dict:
     """Progression (all methods), directedness and layers of a flow network, as a JSON-safe dict.
 
     Parameters
@@ -78,6 +82,14 @@ def analyze_structure(flow, *, weight="te", null="rewire", n_null=199, alpha=DEF
         As for :func:`directedness` and :func:`layers`; ``null`` is the null of the direction test.
     layers_null : {"uniform", "rewire", "weights", "flip"}, default="uniform"
         The null of the layer test (:func:`layers`' ``null``): graph nulls inherit layering.
+    layers_method : {"springrank", "trophic", "hodge"}, default="springrank"
+        The progression the layer test clusters (:func:`layers`' ``method``). The default,
+        SpringRank of the raw flow matrix (no significance mask), is the calibrated one: the
+        significance mask makes symmetric coupling look directed where a pair passed in one
+        direction only (docs/concepts.md, "Calibration of the structure verdicts"). Direction and
+        role order stay on the trophic levels of the significant pairs.
+    layers_graph : {"raw", "significant"} or None, default=None
+        :func:`layers`' ``graph`` (None: the method's own matrix).
     callback : callable(done, total) or None, default=None
 
     Returns
@@ -110,12 +122,14 @@ def analyze_structure(flow, *, weight="te", null="rewire", n_null=199, alpha=DEF
         d = directedness(flow, null=null, n_null=n_null, seed=gens[0], roles=roles, weight=weight, alpha=alpha,
                          callback=None if callback is None else (lambda a, t: callback(min(a, n_null), total)))
         lay = layers(flow, null=layers_null, n_null=n_null, alpha=alpha, max_layers=max_layers, criterion=criterion,
-                     seed=gens[1], roles=roles, weight=weight, callback=offset(n_null))
+                     seed=gens[1], roles=roles, weight=weight, callback=offset(n_null), method=layers_method,
+                     graph=layers_graph)
         by_epoch = None
         if multi:
             by_epoch = layers_by_epoch(flow, null=layers_null, n_null=n_null, alpha=alpha, max_layers=max_layers,
                                        criterion=criterion, seed=int(gens[2].integers(2**31)), roles=roles,
-                                       weight=weight, callback=offset(2 * n_null))
+                                       weight=weight, callback=offset(2 * n_null),
+                                       method=layers_method, graph=layers_graph)
     for w in caught:
         text = str(w.message)
         if text not in notes:
@@ -137,9 +151,9 @@ def analyze_structure(flow, *, weight="te", null="rewire", n_null=199, alpha=DEF
         "directedness": d.to_dict(),
         "layers": lay.to_dict(),
         "verdicts": _verdicts(d, lay),
-        "settings": {"weight": weight, "null": null, "layers_null": layers_null, "n_null": n_null, "alpha": alpha,
-                     "max_layers": max_layers,
-                     "criterion": criterion,
+        "settings": {"weight": weight, "null": null, "layers_null": layers_null,
+                     "layers_method": layers_method, "layers_graph": lay.graph, "n_null": n_null, "alpha": alpha,
+                     "max_layers": max_layers, "criterion": criterion,
                      "seed": seed if isinstance(seed, int) else ("none" if seed is None else "generator")},
         "notes": notes + [n for n in (*d.notes, *lay.notes) if n not in notes],
     }

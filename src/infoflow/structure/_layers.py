@@ -28,6 +28,7 @@ from infoflow._validation import (
     InfoflowWarning,
     InstanceOf,
     Interval,
+    InvalidParameterError,
     NoneOK,
     Options,
     check_seed,
@@ -47,6 +48,9 @@ from infoflow.structure._progression import (
 )
 
 CRITERIA = ("silhouette", "gap", "bic")
+GRAPHS = ("raw", "significant")
+"""Which matrix the clustered progression is computed from: every pair's flow (``"raw"``, no significance
+mask) or the significant pairs only (``"significant"``, trophic levels only)."""
 _FLOOR = 1e-12  # relative within-cluster variance below this counts as perfectly clustered
 EFFECT_SEPARATION = 6.0
 """Stated effect for the power of the layer test: two equal layers whose centres lie this many
@@ -157,6 +161,9 @@ class LayersResult:
     test had at least :data:`MIN_POWER` power against the stated effect, :data:`EFFECT_SEPARATION`),
     "inconclusive" (not rejected, less power; ``power`` says how much) or "not available" (the test
     cannot run or cannot reject); ``reason`` says why in words and ``null_description`` which null.
+    ``graph`` says which matrix the clustered progression rests on ("raw": every pair's flow, no
+    significance mask; "significant": significant pairs only) and ``progression_description`` says
+    it in words (method and matrix); ``f0`` and the flow fractions always use the significant pairs.
     """
 
     n_layers: int
@@ -186,6 +193,8 @@ class LayersResult:
     reason: str = ""
     power: float = float("nan")
     null_description: str = ""
+    graph: str = "raw"
+    progression_description: str = ""
 
     @property
     def across_fraction(self) -> float:
@@ -203,11 +212,26 @@ class LayersResult:
         return _json(d)
 
 
-def _null_progressions(fi, method, null, n_null, rng, ridge, x=None):
+def describe_progression(method: str, graph: str, weight: str) -> str:
+    """The progression a layer test rests on, in words (method and matrix)."""
+    if method == "trophic" and graph == "significant":
+        return f"trophic levels of the graph of significant {weight} flows (significance mask)"
+    name = {"trophic": "trophic levels", "hodge": "HodgeRank potential", "springrank": "SpringRank"}[method]
+    return f"{name} of the raw {weight} flow matrix (every pair, no significance mask)"
+
+
+def _progression(fi, method, graph):
+    """Unnormalised progression the layers rest on (trophic levels of the chosen matrix, else raw flow)."""
+    if method == "trophic":
+        return trophic_levels(fi.raw if graph == "raw" else fi.graph)
+    return raw_progression(fi, method)
+
+
+def _null_progressions(fi, method, null, n_null, rng, ridge, x=None, graph="raw"):
     if null == "uniform":
         yield from uniform_progressions(x, n_null, rng)
     elif method == "trophic":
-        for g in null_graphs(fi.graph, null, n_null, rng):
+        for g in null_graphs(fi.raw if graph == "raw" else fi.graph, null, n_null, rng):
             yield trophic_levels(g)[0]
     else:
         for r in null_raw(fi.raw, null, n_null, rng):
@@ -356,16 +380,19 @@ def _assign(x, k):
     return lab, centres
 
 
-def _layers_one(fi, *, method, criterion, max_layers, null, n_null, alpha, resolution, seed, rng, callback, func):
+def _layers_one(fi, *, method, criterion, max_layers, null, n_null, alpha, resolution, seed, rng, callback, func,
+                graph="raw"):
     notes = []
-    h, _, _ = raw_progression(fi, method)
+    described = describe_progression(method, graph, fi.weight)
+    h, _, _ = _progression(fi, method, graph)
     hn, _ = normalise(h, fi.roles)
     finite = np.isfinite(hn)
     x = hn[finite]
     f0 = incoherence(fi.graph, trophic_levels(fi.graph)[0])
     nan_k = (float("nan"),) * max_layers
     if (~finite).any():
-        msg = f"{func}: {int((~finite).sum())} neuron(s) without progression (no significant flow) get layer -1."
+        what = "no significant flow" if graph == "significant" else "no flow"
+        msg = f"{func}: {int((~finite).sum())} neuron(s) without progression ({what}) get layer -1."
         notes.append(msg)
         warnings.warn(msg, InfoflowWarning, stacklevel=4)
     # Round-off spread (a symmetric graph's levels are 0 up to ~1e-16) is not a progression: normalised to [0, 1]
@@ -383,7 +410,7 @@ def _layers_one(fi, *, method, criterion, max_layers, null, n_null, alpha, resol
                             centres, method, criterion, null, n_null, seed, float("nan"), nan_k, nan_k, nan_k, nan_k, 1,
                             **flow_fractions(fi.graph, assignment), f0=f0, notes=tuple(notes),
                             verdict="not available", reason=reason, power=0.0,
-                            null_description=NULL_DESCRIPTIONS[null])
+                            null_description=NULL_DESCRIPTIONS[null], graph=graph, progression_description=described)
     k_max = min(max_layers, x.size)
     cannot_reject = 1.0 / (n_null + 1) > alpha
     if cannot_reject:
@@ -392,8 +419,8 @@ def _layers_one(fi, *, method, criterion, max_layers, null, n_null, alpha, resol
         notes.append(msg)
         warnings.warn(msg, InfoflowWarning, stacklevel=4)
     k, pvalue, gap, sd, bic, k_bic, sil, t_null = _select(
-        x, _null_progressions(fi, method, null, n_null, rng, DEFAULT_RIDGE, x), k_max=k_max, criterion=criterion,
-        alpha=alpha,
+        x, _null_progressions(fi, method, null, n_null, rng, DEFAULT_RIDGE, x, graph), k_max=k_max,
+        criterion=criterion, alpha=alpha,
         callback=callback, n_null=n_null, resolution=resolution)
     if cannot_reject:
         power = 0.0
@@ -416,7 +443,7 @@ def _layers_one(fi, *, method, criterion, max_layers, null, n_null, alpha, resol
                         tuple(float(b) for b in bic) + pad, tuple(float(v) for v in sil) + pad, k_bic,
                         **flow_fractions(fi.graph, assignment), f0=f0,
                         notes=tuple(notes), verdict=verdict, reason=reason, power=float(power),
-                        null_description=NULL_DESCRIPTIONS[null])
+                        null_description=NULL_DESCRIPTIONS[null], graph=graph, progression_description=described)
 
 
 _CONSTRAINTS: dict[str, Sequence] = {  # one list of constraints per parameter
@@ -425,6 +452,7 @@ _CONSTRAINTS: dict[str, Sequence] = {  # one list of constraints per parameter
     "criterion": [Options(*CRITERIA)],
     "max_layers": [Interval(int, 1, None)],
     "null": [Options(*LAYER_NULLS)],
+    "graph": [NoneOK(), Options(*GRAPHS)],
     "n_null": [Interval(int, 1, None)],
     "alpha": [Interval(float, 0, 1, closed="neither")],
     "resolution": [Interval(float, 0, 1, closed="left")],
@@ -438,17 +466,24 @@ _CONSTRAINTS: dict[str, Sequence] = {  # one list of constraints per parameter
 
 
 @validate_params(_CONSTRAINTS)
-def layers(flow, *, method="trophic", criterion="silhouette", max_layers=8, null="uniform", n_null=99,
+def layers(flow, *, method="springrank", criterion="silhouette", max_layers=8, null="uniform", n_null=99,
            alpha=DEFAULT_ALPHA, resolution=0.05, seed=DEFAULT_SEED, roles=None, significant=None, weight="te",
-           epoch=None, callback=None) -> LayersResult:
+           epoch=None, callback=None, graph=None) -> LayersResult:
     """Group neurons into layers by progression and describe how flow runs between them.
 
     Parameters
     ----------
     flow : xarray.Dataset, xarray.DataArray or array-like of shape (N, N)
         As for :func:`progression`; with an ``epoch`` dim the last epoch unless ``epoch`` is given.
-    method : {"trophic", "hodge", "springrank"}, default="trophic"
-        Progression that is clustered.
+    method : {"springrank", "trophic", "hodge"}, default="springrank"
+        Progression that is clustered (as :func:`progression` computes it, from the matrix ``graph``
+        names). SpringRank of the raw flow matrix is the default because it is the one whose layer
+        test stays at or below alpha on every unlayered family of the calibration and keeps its
+        power on the layered ones (docs/concepts.md, "Calibration of the structure verdicts"):
+        trophic levels of the significant pairs report layers on symmetric coupling seen through
+        :func:`infoflow.flow.information_flow` (a pair often passes in one direction only), and
+        trophic levels of the raw matrix place parallel chains joined only by estimation noise at
+        arbitrary offsets, which SpringRank's ridge fixes.
     criterion : {"silhouette", "gap", "bic"}, default="silhouette"
         How the count is chosen among 2..max_layers: largest mean silhouette width (Rousseeuw
         1987); gap statistic against progressions of the null graphs, smallest count within one
@@ -466,9 +501,9 @@ def layers(flow, *, method="trophic", criterion="silhouette", max_layers=8, null
         cluster-prone unimodal law, so the test is conservative for unlayered networks and does not
         inherit layers from the graph). The graph nulls are those of :func:`directedness`; they keep
         sources and sinks (``"rewire"``) or the skeleton, so on layered or sparse graphs their
-        progressions are layered too and the test loses its power (see docs/concepts.md). For
-        ``"hodge"``/``"springrank"`` they act on the complete raw matrix, where ``"rewire"``
-        reduces to permuting weights.
+        progressions are layered too and the test loses its power (see docs/concepts.md). They act
+        on the matrix ``graph`` names; on a complete raw matrix (``"hodge"``/``"springrank"``, or a
+        raw matrix with no zero pair) ``"rewire"`` reduces to permuting weights.
     n_null : int, default=99
         Null draws.
     alpha : float, default=0.05
@@ -478,10 +513,17 @@ def layers(flow, *, method="trophic", criterion="silhouette", max_layers=8, null
         apart: counts that would need it are not considered (by either criterion).
     seed : int, Generator or None, default=0
     roles, significant, weight
-        As for :func:`progression`.
+        As for :func:`progression`. ``significant`` (or the Dataset's mask) selects the pairs behind
+        ``f0`` and the flow fractions, and the progression only with ``graph="significant"``.
     epoch : int, str or None, default=None
     callback : callable(done, total) or None, default=None
         Progress over null draws.
+    graph : {"raw", "significant"} or None, default=None
+        Matrix the progression is computed from. ``"raw"``: every pair's flow, no significance
+        mask; ``"significant"``: the significant pairs only (``method="trophic"`` only). None: the
+        method's own, as in :func:`progression` (``"significant"`` for ``"trophic"``, the progression
+        :func:`directedness` tests; ``"raw"`` for the others). Trophic levels of the raw matrix are
+        SpringRank without its ridge. The result records the one used.
 
     Returns
     -------
@@ -490,7 +532,8 @@ def layers(flow, *, method="trophic", criterion="silhouette", max_layers=8, null
         the flow fractions within / forward / skipping forward / backward / skipping back,
         ``pvalue``, the per-count ``gap``, ``gap_sd``, ``bic`` and ``silhouette``, the ``verdict``
         ("yes", "no", "inconclusive", "not available"), its ``reason``, the test's ``power``
-        against the stated effect and ``null_description``; ``.to_dict()`` is JSON-safe.
+        against the stated effect, ``null_description``, and the ``graph`` and
+        ``progression_description`` the progression rests on; ``.to_dict()`` is JSON-safe.
 
     References
     ----------
@@ -510,19 +553,28 @@ def layers(flow, *, method="trophic", criterion="silhouette", max_layers=8, null
     3
     """
     func = "layers"
+    graph = _check_graph(method, graph, func)
     rng = check_seed(seed)
     fi = read_flow(flow, weight=weight, roles=roles, significant=significant, func=func, epoch=epoch)
     return _layers_one(fi, method=method, criterion=criterion, max_layers=max_layers, null=null, n_null=n_null,
                        alpha=alpha, resolution=resolution, seed=seed if isinstance(seed, int) else None, rng=rng,
-                       callback=callback,
-                       func=func)
+                       callback=callback, func=func, graph=graph)
+
+
+def _check_graph(method, graph, func):
+    """The matrix the progression rests on: ``graph``, or the method's own when None."""
+    if graph is None:
+        return "significant" if method == "trophic" else "raw"
+    if graph == "significant" and method != "trophic":
+        raise InvalidParameterError(f"{func}: graph='significant' needs method='trophic'; {method!r} always uses the "
+                                    "raw flow matrix. Use graph='raw' or None.")
+    return graph
 
 
 @validate_params(_CONSTRAINTS)
-def layers_by_epoch(flow, *, method="trophic", criterion="silhouette", max_layers=8, null="uniform", n_null=99,
+def layers_by_epoch(flow, *, method="springrank", criterion="silhouette", max_layers=8, null="uniform", n_null=99,
                     alpha=DEFAULT_ALPHA, resolution=0.05, seed=DEFAULT_SEED, roles=None, significant=None, weight="te",
-                    epoch=None,
-                    callback=None):
+                    epoch=None, callback=None, graph=None):
     """How layering changes over training: :func:`layers` on every epoch of the flow.
 
     Parameters are those of :func:`layers` (``epoch`` must be None: every epoch is analysed); each
@@ -538,9 +590,8 @@ def layers_by_epoch(flow, *, method="trophic", criterion="silhouette", max_layer
     import xarray as xr
 
     func = "layers_by_epoch"
+    graph = _check_graph(method, graph, func)
     if epoch is not None:
-        from infoflow._validation import InvalidParameterError
-
         raise InvalidParameterError(f"{func}: epoch must be None (every epoch is analysed); use layers(epoch=...) "
                                     "for one epoch.")
     items = read_flow(flow, weight=weight, roles=roles, significant=significant, func=func, allow_epochs=True)
@@ -554,7 +605,7 @@ def layers_by_epoch(flow, *, method="trophic", criterion="silhouette", max_layer
         results.append(_layers_one(fi, method=method, criterion=criterion, max_layers=max_layers, null=null,
                                    n_null=n_null, alpha=alpha, resolution=resolution,
                                    seed=seed if isinstance(seed, int) else None, rng=g,
-                                   callback=cb, func=func))
+                                   callback=cb, func=func, graph=graph))
     assign = np.array([r.assignment for r in results])
     ari = [float("nan")]
     for a, b in zip(assign[:-1], assign[1:]):
@@ -572,5 +623,6 @@ def layers_by_epoch(flow, *, method="trophic", criterion="silhouette", max_layer
          "ari": ("epoch", ari, {"long_name": "adjusted Rand index with the previous epoch", "units": "1"}),
          "layer": (("epoch", "neuron"), assign, {"long_name": "layer (0 upstream, -1 none)", "units": "1"})},
         coords=coords,
-        attrs={"method": method, "criterion": criterion, "null": null, "n_null": int(n_null), "alpha": float(alpha),
+        attrs={"method": method, "graph": graph, "progression": describe_progression(method, graph, weight),
+               "criterion": criterion, "null": null, "n_null": int(n_null), "alpha": float(alpha),
                "weight": weight, "seed": seed if isinstance(seed, int) else "none"})
