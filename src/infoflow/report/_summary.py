@@ -359,7 +359,7 @@ def _layers(seeds: list[Path], alpha: float) -> dict[str, Any]:
         if m in ut and layer_stat in ut[m]["statistics"]:
             c = ut[m]["statistics"][layer_stat]
             text += (f" Against {ut[m]['n_untrained']} untrained networks the layering statistic (best mean "
-                     "silhouette, here of trophic levels of the same number of strongest flows per network) "
+                     "silhouette of SpringRank of the raw flow matrix, as the layer test) "
                      f"differs by {fa._f(c.get('effect'))} (p = {fa._f(c.get('pvalue'))}: {c.get('verdict')}).")
             table.update(fa._stat_rows(f"layering (best silhouette), {label}", c, alpha))
         sentences.append(text)

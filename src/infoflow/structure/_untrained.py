@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 from scipy import stats
 
-from infoflow._defaults import DEFAULT_ALPHA, DEFAULT_SEED
+from infoflow._defaults import DEFAULT_ALPHA, DEFAULT_RIDGE, DEFAULT_SEED
 from infoflow._validation import (
     SEED_CONSTRAINTS,
     Anything,
@@ -40,7 +40,14 @@ from infoflow._validation import (
 from infoflow.structure._direction import ROLE_PAIRS, _json
 from infoflow.structure._input import WEIGHTS, read_flow
 from infoflow.structure._layers import _best_silhouette, _cluster_stats
-from infoflow.structure._progression import downhill_fraction, hodge_potential, incoherence, normalise, trophic_levels
+from infoflow.structure._progression import (
+    downhill_fraction,
+    hodge_potential,
+    incoherence,
+    normalise,
+    spring_rank,
+    trophic_levels,
+)
 
 #: statistic name -> the direction in which a trained network is "more structured" than untrained ones
 STATISTICS = {
@@ -139,7 +146,9 @@ def network_statistics(fi, n_edges: int | str) -> dict[str, float]:
         for label, prog in (("trophic", h), ("HodgeRank of raw flow", hodge)):
             name = f"{late} after {early} ({label}, Cliff's delta)"
             out[name] = float("nan") if r is None else _cliffs_delta(prog[r == late], prog[r == early])
-    hn, _ = normalise(h, fi.roles)
+    # the layering statistic is the one layers() tests by default: SpringRank of the raw flow matrix
+    # (every pair, no threshold, so no matched density needed), normalised as progression() does
+    hn, _ = normalise(spring_rank(fi.raw, DEFAULT_RIDGE)[0], fi.roles)
     x = hn[np.isfinite(hn)]
     if x.size >= 3 and np.ptp(x) > 0:
         _, allowed, sil = _cluster_stats(x, min(8, x.size), 0.05)
@@ -305,7 +314,8 @@ def compare_untrained(trained, untrained, *, weight="te", n_edges="auto", roles=
     the downhill fraction of the matched-density graph (MacKay et al. 2020), Cliff's delta of the
     later role's progression against the earlier one's by trophic level (significant-flow graph)
     and by HodgeRank potential of the raw net flow (no threshold), and the best mean silhouette of
-    a k >= 2 clustering of trophic progression (the statistic :func:`layers` tests).
+    a k >= 2 clustering of SpringRank of the raw flow matrix (the statistic :func:`layers` tests by
+    default; no threshold).
 
     References
     ----------
