@@ -183,7 +183,7 @@ def test_box_search_from_the_block_equals_reference_on_crowded_marginals(rng, ki
     n = len(a)
     want = ref.kth_distance(a, 4, 0)
     for G in (1, 3, 6, 13):
-        s1, r1, s2, r2, cs, gc, gi, bs = _grid_for(a, G)
+        s1, r1, s2, r2, cs, gc, _, bs = _grid_for(a, G)
         gx, gy = gc[:, 0].copy(), gc[:, 1].copy()
         cell1, cell2 = r1 * G // n, r2 * G // n
         for i in range(0, n, 3):
