@@ -529,7 +529,10 @@ def mi_pair_tables(x, sx, rx, ox, tabx, lox, scx, y, sy, ry, taby, loy, scy, k, 
     under a threshold kept for the selection); if the k-th distance is smaller than the distance to
     the block's edge it is exact. The marginal counts then come from each marginal's bucket table
     (:func:`_rank_above`, :func:`_rank_within`).
-    Otherwise the full ring search (:func:`knn_grid`) finds the k-th distance; the counts are the same.
+    Otherwise the block's k-th distance bounds the true one and the cells within it are scanned
+    (:func:`knn_box2_rest` for k = 4 without a Theiler window: only the cells outside the block,
+    starting from the block's four smallest distances; :func:`knn_box2` else); with fewer than k
+    admissible points in the block, the ring search (:func:`knn_grid`). The counts are the same.
     """
     n = x.shape[0]
     bs = cell_bounds(n, G)
