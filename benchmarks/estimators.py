@@ -433,7 +433,7 @@ def main(argv=None) -> None:
     ap.add_argument("--kinds-peer-cols", type=int, default=32,
                     help="kinds: target columns ennemi runs per kind (time scaled to all)")
     ap.add_argument("--kinds-pairs", type=int, default=128, help="kinds: pairs the kernel A/B runs")
-    ap.add_argument("--baseline", default="d16de3a",
+    ap.add_argument("--baseline", default="3859d79",
                     help="kinds: git commit whose kernels the A/B compares against ('' to skip)")
     ap.add_argument("--cache", default="runs/bench-cache",
                     help="kinds: folder for the trained network's run (made on first use)")

@@ -21,6 +21,15 @@ Run: ``.venv/bin/python benchmarks/flow.py`` (about 10-20 min on 2 idle cores wi
 runs; ``--full screen`` adds the screened full job, ``--full noscreen`` the unscreened one,
 ``--full both`` both;
 ``--quick`` for a smoke run). Not collected by pytest; no test asserts on time.
+
+Two whole jobs as a user runs them, in this process with the default scheduler (``--job``):
+
+* ``--job airport``: ``information_flow(method="ksg")`` on the last epoch of infoflow's default
+  trained network (32 units, 1,752 steps, lags 1-3, at most 100 surrogates), the job that decides
+  whether KSG can be ``infoflow run``'s tracked estimator (trained once into ``--cache``);
+* ``--job full64``: the 64-neuron x 10,000-step KSG job (lags 1-3, 100 surrogates, sequential),
+  with its progress logged, so a run stopped by ``--budget`` seconds reports the measured share
+  of the work and a linear extrapolation (marked as such).
 """
 
 from __future__ import annotations
@@ -95,6 +104,68 @@ def predicted_seconds(n_neuron: int, n_lags: int, n_surrogates: int, cost: dict,
     return (observed + pairs * pair_fraction * n_surrogates * per_pair) / workers
 
 
+def _cpu_s() -> float:
+    return time.process_time()
+
+
+def job_airport(cache: str, surrogates: int) -> None:
+    """The airport net's KSG-tested flow, last epoch, in this process: wall, CPU, peak RSS."""
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from estimators import trained_network
+
+    from infoflow.flow import information_flow
+    from infoflow.train import load_recording
+
+    trained_network(cache)
+    act = load_recording(Path(cache) / "greensboro-e60-s0")["activity"].isel(epoch=[-1]).load()
+    information_flow(act.isel(time=slice(0, 300)), method="ksg", surrogates=10)  # kernels compiled / loaded
+    t0, c0 = time.perf_counter(), _cpu_s()
+    ds = information_flow(act, method="ksg", surrogates=surrogates)
+    wall, cpu = time.perf_counter() - t0, _cpu_s() - c0
+    drawn = ds["n_surrogates"].values
+    print(f"airport net KSG flow, last epoch ({act.sizes['neuron']} units x {act.sizes['time']} steps, lags 1-3, "
+          f"at most {surrogates} surrogates, default scheduler): {wall:.1f} s wall, {cpu:.1f} s CPU, "
+          f"peak RSS {_rss_mb():.0f} MB; {int(ds['significant'].sum())} significant; "
+          f"{drawn[drawn > 0].mean():.1f} surrogates per tested pair")
+
+
+def job_full64(args, lags) -> None:
+    """The 64-neuron KSG job in this process, with progress timestamps; stops after ``--budget`` s."""
+    from infoflow.flow import information_flow
+
+    big = activity(args.neurons, args.steps)
+    information_flow(activity(4, 400), method="ksg", lags=lags, surrogates=4)  # compile / load kernels
+    t0 = time.perf_counter()
+    seen = {"done": 0, "total": 1}
+
+    class Budget(Exception):
+        pass
+
+    def callback(done: int, total: int) -> None:
+        seen.update(done=done, total=total)
+        print(f"  {time.perf_counter() - t0:8.1f} s: {done}/{total} tasks", flush=True)
+        if time.perf_counter() - t0 > args.budget:
+            raise Budget
+
+    try:
+        ds = information_flow(big, method="ksg", lags=lags, surrogates=args.surrogates, screen=args.full == "screen",
+                              callback=callback)
+    except Budget:
+        wall = time.perf_counter() - t0
+        print(f"64-neuron KSG job stopped at the {args.budget:.0f} s budget after {wall:.0f} s: "
+              f"{seen['done']}/{seen['total']} progress units (units are not equal work; the surrogate rounds "
+              f"shrink as pairs are decided). Linear EXTRAPOLATION: {wall * seen['total'] / max(seen['done'], 1) / 60:.1f} min")
+        return
+    wall = time.perf_counter() - t0
+    off = ~np.eye(big.sizes["neuron"], dtype=bool)
+    print(f"64-neuron KSG job MEASURED ({big.sizes['neuron']} x {args.steps}, lags {lags}, {args.surrogates} "
+          f"surrogates, screen={args.full == 'screen'}, default scheduler): {wall / 60:.1f} min; "
+          f"{int(ds['significant'].values[off].sum())} significant; peak RSS {_rss_mb():.0f} MB")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--neurons", type=int, default=64)
@@ -107,10 +178,18 @@ def main() -> None:
     ap.add_argument("--full", choices=("none", "screen", "noscreen", "both"), default="none",
                     help="also run the full-size KSG job (sequential): screened, unscreened, or both")
     ap.add_argument("--save", default=None, help="folder to write the full-size KSG results to (flow_*.nc)")
+    ap.add_argument("--job", choices=("airport", "full64"), default=None,
+                    help="run only this whole job in this process (see the module docstring)")
+    ap.add_argument("--budget", type=float, default=float("inf"), help="full64: stop after this many seconds")
+    ap.add_argument("--cache", default="runs/bench-cache", help="airport: folder of the trained network")
     args = ap.parse_args()
     if args.quick:
         args.neurons, args.steps, args.surrogates, args.scaled_neurons, args.scaled_surrogates = 16, 2000, 20, 4, 4
     lags = tuple(range(1, args.lags + 1))
+    if args.job == "airport":
+        return job_airport(args.cache, args.surrogates)
+    if args.job == "full64":
+        return job_full64(args, lags)
 
     from distributed import Client, LocalCluster
 

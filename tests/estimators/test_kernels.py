@@ -91,11 +91,12 @@ def test_two_query_block_selection_equals_sorting(rng, ties):
         xv, yv = _data(rng, mc, 2, ties).T.copy()
         for _ in range(10):
             sa, sb = rng.integers(mc, size=2)
-            got = K.block_4th_pair(xv, yv, xv[sa], yv[sa], sa, xv[sb], yv[sb], sb)
-            for s, val in zip((sa, sb), got):
+            got = K.block_4_pair(xv, yv, xv[sa], yv[sa], sa, xv[sb], yv[sb], sb)
+            for s, vals in zip((sa, sb), (got[:4], got[4:])):
                 d = np.maximum(np.abs(xv - xv[s]), np.abs(yv - yv[s]))
                 d = np.sort(np.delete(d, s))  # the query's own position is left out, not its ties
-                assert val == (d[3] if d.size >= 4 else np.inf)
+                want = np.concatenate([d[:4], np.full(4, np.inf)])[:4]
+                assert np.array_equal(np.array(vals), want)
 
 
 def test_channel_tables_equal_one_bucket_table_per_channel(rng):
@@ -172,6 +173,29 @@ def test_box_search_equals_reference_on_crowded_marginals(rng, kind, ties, k, w)
                 got = K.knn_box2(i, w, k, reach, a[i, 0], a[i, 1], c1, c2, G, bs, s1, s2, cs, gx, gy, gi,
                                  np.empty(len(a)), np.empty(k))
                 assert got == want[i]
+
+
+@pytest.mark.parametrize("kind, ties", CROWDED)
+def test_box_search_from_the_block_equals_reference_on_crowded_marginals(rng, kind, ties):
+    # knn_box2_rest starts from the four smallest distances within the 3 x 3 block of cells and
+    # scans only the cells outside it (the MI kernel's path for k = 4 without a Theiler window)
+    a = _crowded(rng, 300, kind, ties)
+    n = len(a)
+    want = ref.kth_distance(a, 4, 0)
+    for G in (1, 3, 6, 13):
+        s1, r1, s2, r2, cs, gc, _, bs = _grid_for(a, G)
+        gx, gy = gc[:, 0].copy(), gc[:, 1].copy()
+        cell1, cell2 = r1 * G // n, r2 * G // n
+        for i in range(0, n, 3):
+            c1, c2 = cell1[i], cell2[i]
+            a1, b1, a2, b2 = max(c1 - 1, 0), min(c1 + 1, G - 1), max(c2 - 1, 0), min(c2 + 1, G - 1)
+            inside = (cell1 >= a1) & (cell1 <= b1) & (cell2 >= a2) & (cell2 <= b2)
+            inside[i] = False
+            d = np.sort(np.max(np.abs(a[inside] - a[i]), axis=1))
+            if d.size < 4:
+                continue  # the kernel takes the ring search then
+            got = K.knn_box2_rest(*d[:4], a[i, 0], a[i, 1], c1, c2, a1, b1, a2, b2, G, bs, s1, s2, cs, gx, gy)
+            assert got == want[i]
 
 
 def _grid3_for(a, G):

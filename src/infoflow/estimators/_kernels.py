@@ -13,7 +13,8 @@ Design of the all-pairs engine (why it is fast):
   where dependent coordinates crowd the points. The queries of one cell share the gathered block of
   cells around it; the k-th distance found there is exact when it lies within the block's faces,
   else the block's k-th distance bounds the true one and one scan of the cells within it finds it
-  (:func:`knn_box2`, :func:`knn_box3`). Quantile cells are narrow in value where a marginal is
+  (:func:`knn_box2_rest`, :func:`knn_box2`, :func:`knn_box3`); the MI kernel's scan skips the block's
+  own cells, whose points it has already selected from. Quantile cells are narrow in value where a marginal is
   crowded (saturated units), so there the neighbourhoods are long and thin in cells and many
   queries take this path; its rectangle follows that shape, which square rings of cells did not.
 * Marginal counts (MI) look the box's edges up in an equal-width bucket table of each marginal's
@@ -270,12 +271,13 @@ def block_kth(dist, self_pos, biv, i, w, k, bound, prev, kept, topk):
 
 
 @njit(cache=True, nogil=True)
-def block_4th_pair(xv, yv, qa1, qa2, sa, qb1, qb2, sb):
-    """4th-smallest max-norm distance from each of two queries (a, b) to the block points
-    ``(xv, yv)``, leaving out each query's own block position ``sa`` / ``sb`` (inf when the block
-    holds fewer than five points). Two independent insertion chains per block point: the two
-    queries' selections overlap in the pipeline, which one query's dependent chain cannot
-    (k = 4, no Theiler window: the MI fast path)."""
+def block_4_pair(xv, yv, qa1, qa2, sa, qb1, qb2, sb):
+    """The four smallest max-norm distances, in increasing order, from each of two queries (a, b)
+    to the block points ``(xv, yv)``, leaving out each query's own block position ``sa`` / ``sb``
+    (inf where the block holds fewer than five points): ``a0..a3, b0..b3``. Two independent
+    insertion chains per block point: the two queries' selections overlap in the pipeline, which
+    one query's dependent chain cannot (k = 4, no Theiler window: the MI fast path). A query whose
+    4th distance is not exact starts its wider search from all four (:func:`knn_box2_rest`)."""
     a0 = _INF
     a1 = _INF
     a2 = _INF
@@ -293,7 +295,7 @@ def block_4th_pair(xv, yv, qa1, qa2, sa, qb1, qb2, sb):
         db = _INF if u == sb else db
         a0, a1, a2, a3 = _insert4(a0, a1, a2, a3, da)
         b0, b1, b2, b3 = _insert4(b0, b1, b2, b3, db)
-    return a3, b3
+    return a0, a1, a2, a3, b0, b1, b2, b3
 
 
 @njit(cache=True, nogil=True)
@@ -470,6 +472,39 @@ def knn_box2(i, w, k, reach, q1, q2, c1, c2, G, bs, sx, sy, cs, gx, gy, gidx, ke
 
 
 @njit(cache=True, nogil=True)
+def _scan4(p0, p1, q1, q2, gx, gy, t0, t1, t2, t3):
+    """Insert the max-norm distances from ``(q1, q2)`` to the gathered points ``p0:p1`` into the
+    four smallest ``t0 <= t1 <= t2 <= t3`` (k = 4, no Theiler window)."""
+    xs = gx[p0:p1]
+    ys = gy[p0:p1]
+    for u in range(p1 - p0):
+        d = max(abs(xs[u] - q1), abs(ys[u] - q2))
+        t0, t1, t2, t3 = _insert4(t0, t1, t2, t3, d)
+    return t0, t1, t2, t3
+
+
+@njit(cache=True, nogil=True)
+def knn_box2_rest(t0, t1, t2, t3, q1, q2, c1, c2, ba1, bb1, ba2, bb2, G, bs, sx, sy, cs, gx, gy):
+    """:func:`knn_box2` for k = 4 and no Theiler window, given the four smallest distances
+    ``t0..t3`` from the query to the points of its block of cells ``ba1..bb1`` x ``ba2..bb2``
+    (:func:`block_4_pair`): scans only the cells of the rectangle within ``t3`` that lie outside
+    the block, since the block's points are already in the selection (about half of the
+    rectangle's points on crowded marginals)."""
+    a1, b1 = _cell_span(sx, bs, c1, G, q1, t3)
+    a2, b2 = _cell_span(sy, bs, c2, G, q2, t3)
+    for r in range(a1, b1 + 1):
+        if r < ba1 or r > bb1:
+            t0, t1, t2, t3 = _scan4(cs[r * G + a2], cs[r * G + b2 + 1], q1, q2, gx, gy, t0, t1, t2, t3)
+        else:
+            if a2 < ba2:
+                t0, t1, t2, t3 = _scan4(cs[r * G + a2], cs[r * G + ba2], q1, q2, gx, gy, t0, t1, t2, t3)
+            if b2 > bb2:
+                t0, t1, t2, t3 = _scan4(cs[r * G + bb2 + 1], cs[r * G + b2 + 1], q1, q2, gx, gy, t0, t1, t2,
+                                        t3)
+    return t3
+
+
+@njit(cache=True, nogil=True)
 def mi_pair(x, sx, rx, ox, y, sy, ry, k, w, psi, G, local):
     """KSG MI of one pair: :func:`mi_pair_tables` with each marginal's bucket table built here."""
     n = x.shape[0]
@@ -494,7 +529,10 @@ def mi_pair_tables(x, sx, rx, ox, tabx, lox, scx, y, sy, ry, taby, loy, scy, k, 
     under a threshold kept for the selection); if the k-th distance is smaller than the distance to
     the block's edge it is exact. The marginal counts then come from each marginal's bucket table
     (:func:`_rank_above`, :func:`_rank_within`).
-    Otherwise the full ring search (:func:`knn_grid`) finds the k-th distance; the counts are the same.
+    Otherwise the block's k-th distance bounds the true one and the cells within it are scanned
+    (:func:`knn_box2_rest` for k = 4 without a Theiler window: only the cells outside the block,
+    starting from the block's four smallest distances; :func:`knn_box2` else); with fewer than k
+    admissible points in the block, the ring search (:func:`knn_grid`). The counts are the same.
     """
     n = x.shape[0]
     bs = cell_bounds(n, G)
@@ -561,7 +599,7 @@ def mi_pair_tables(x, sx, rx, ox, tabx, lox, scx, y, sy, ry, taby, loy, scy, k, 
         prev = 0.0
         xv = bxv[:mc]
         yv = byv[:mc]
-        pair_kth = _INF
+        v0 = v1 = v2 = v3 = _INF
         for j in range(mq):
             p = p0 + j
             i = gidx[p]
@@ -573,11 +611,15 @@ def mi_pair_tables(x, sx, rx, ox, tabx, lox, scx, y, sy, ry, taby, loy, scy, k, 
                 # queries two at a time: j even computes both, j odd takes its half
                 if j % 2 == 0:
                     jb = min(j + 1, mq - 1)
-                    kth, pair_kth = block_4th_pair(xv, yv, q1, q2, self0 + j, gx[p0 + jb], gy[p0 + jb],
-                                                   self0 + jb)
+                    u0, u1, u2, kth, v0, v1, v2, v3 = block_4_pair(xv, yv, q1, q2, self0 + j, gx[p0 + jb],
+                                                                   gy[p0 + jb], self0 + jb)
                 else:
-                    kth = pair_kth
+                    u0, u1, u2, kth = v0, v1, v2, v3
                 exact = kth < bound
+                if not exact and kth < _INF:
+                    # the block's four smallest start the scan of the cells around it
+                    kth = knn_box2_rest(u0, u1, u2, kth, q1, q2, c1, c2, a1, b1, a2, b2, G, bs, sx, sy, cs, gx, gy)
+                    exact = True
             else:
                 # distances first (a loop that vectorises), then the selection in block_kth
                 dist = buf[:mc]

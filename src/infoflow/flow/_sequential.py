@@ -79,11 +79,16 @@ def run_epoch(ex, inp: FlowInput, label, plan: Plan) -> dict:
         # Each block of surrogates is split by targets into groups of about equal numbers of active
         # pairs (only with several workers); a pair's values never depend on its group.
         n_groups = _schedule.n_groups(len(parts), ex.n_workers, n_neuron, plan.method)
-        tasks = [(part, g) for part in parts for g in _schedule.target_groups(active, n_groups) if g.any()]
+        blocks = parts
+        if isinstance(ex, _schedule.InProcess):
+            # here the blocks only count progress: the round is one task, so its surrogates share the
+            # kernel calls (each pair's values are the same in any block)
+            blocks = [slice(parts[0].start, parts[-1].stop)]
+        tasks = [(part, g) for part in blocks for g in _schedule.target_groups(active, n_groups) if g.any()]
         futures = [ex.submit(_engine.null_block, prep, plan, plan.measure, shifts[part], mask=g, count=True)
                    for part, g in tasks]
         for _ in range(len(parts) * n_groups - len(tasks)):
-            ex.tick()  # empty groups (or nothing left to test) count as done
+            ex.tick()  # empty groups, nothing left to test or blocks merged here count as done
         got = ex.gather([*obs_f, *futures] if obs is None else futures)
         if obs is None:
             obs, got = _merge_observed(got[:len(obs_f)], obs_cols), got[len(obs_f):]
