@@ -157,7 +157,8 @@ def job_full64(args, lags) -> None:
         wall = time.perf_counter() - t0
         print(f"64-neuron KSG job stopped at the {args.budget:.0f} s budget after {wall:.0f} s: "
               f"{seen['done']}/{seen['total']} progress units (units are not equal work; the surrogate rounds "
-              f"shrink as pairs are decided). Linear EXTRAPOLATION: {wall * seen['total'] / max(seen['done'], 1) / 60:.1f} min")
+              f"shrink as pairs are decided). Linear EXTRAPOLATION: "
+              f"{wall * seen['total'] / max(seen['done'], 1) / 60:.1f} min")
         return
     wall = time.perf_counter() - t0
     off = ~np.eye(big.sizes["neuron"], dtype=bool)

@@ -83,7 +83,7 @@ def run_epoch(ex, inp: FlowInput, label, plan: Plan) -> dict:
         if isinstance(ex, _schedule.InProcess):
             # here the blocks only count progress: the round is one task, so its surrogates share the
             # kernel calls (each pair's values are the same in any block)
-            blocks = [slice(parts[0].start, parts[-1].stop)]
+            blocks = (slice(parts[0].start, parts[-1].stop),)
         tasks = [(part, g) for part in blocks for g in _schedule.target_groups(active, n_groups) if g.any()]
         futures = [ex.submit(_engine.null_block, prep, plan, plan.measure, shifts[part], mask=g, count=True)
                    for part, g in tasks]
