@@ -377,18 +377,19 @@ def channel_row(stack, c):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def gather_cells(p0, p1, gc, gidx, w, bv, biv, mc):
+def gather_cells(p0, p1, gx, gy, gidx, w, bx, by, bi, mc):
     """Append the points at grid positions ``p0:p1`` (a run of consecutive cells of a quantile grid)
-    to the gathered block: each coordinate row of ``gc`` (D, n) into ``bv`` (D, cap) and, with a
-    Theiler window (``w > 0``), their sample indices ``gidx`` into ``biv``, from block position
-    ``mc`` on. Returns the block's new size. The MI kernel gathers its 3 x 3 block with it, one run
-    per row of cells."""
-    m = p1 - p0
-    for dd in range(gc.shape[0]):
-        bv[dd, mc:mc + m] = gc[dd, p0:p1]
-    if w > 0:  # sample indices are only needed for a Theiler window
-        biv[mc:mc + m] = gidx[p0:p1]
-    return mc + m
+    to the gathered block: their coordinates ``gx``, ``gy`` into ``bx``, ``by`` and, with a Theiler
+    window (``w > 0``), their sample indices ``gidx`` into ``bi``, from block position ``mc`` on.
+    Returns the block's new size. The MI kernel gathers its 3 x 3 block with it, one run per row of
+    cells (element copies: a run holds a few points, where slice assignments cost 20% more)."""
+    for pp in range(p0, p1):
+        bx[mc] = gx[pp]
+        by[mc] = gy[pp]
+        if w > 0:  # sample indices are only needed for a Theiler window
+            bi[mc] = gidx[pp]
+        mc += 1
+    return mc
 
 
 @njit(cache=True, nogil=True)
@@ -591,12 +592,8 @@ def mi_pair(cx, cy, k, w, psi, G, local):
     starting from the block's four smallest distances; :func:`knn_box2` else); with fewer than k
     admissible points in the block, the ring search (:func:`knn_grid`). The counts are the same.
     """
-    x = cx.x
-    sx = cx.s
-    rx = cx.r
-    y = cy.x
-    sy = cy.s
-    ry = cy.r
+    x, sx, rx, ox, tabx, lox, scx = cx  # fields to locals once, outside the query loop
+    y, sy, ry, _, taby, loy, scy = cy
     n = x.shape[0]
     bs = cell_bounds(n, G)
     C = np.empty((2, n))
@@ -605,18 +602,16 @@ def mi_pair(cx, cy, k, w, psi, G, local):
     cs = np.empty(G * G + 1, dtype=np.int64)
     gc = np.empty((n, 2))
     gidx = np.empty(n, dtype=np.int64)
-    build_grid(rx, ry, cx.o, C, G, cs, gc, gidx)
-    gxy = np.empty((2, n))  # the gathered coordinates as rows, each contiguous
-    gxy[0, :] = gc[:, 0]
-    gxy[1, :] = gc[:, 1]
-    gx = gxy[0]
-    gy = gxy[1]
+    build_grid(rx, ry, ox, C, G, cs, gc, gidx)
+    gx = gc[:, 0].copy()
+    gy = gc[:, 1].copy()
     topk = np.empty(k)
     q = np.empty(2)
     d0 = np.zeros(1, dtype=np.int64)
     d1 = np.ones(1, dtype=np.int64)
     cap = 64
-    bv = np.empty((2, cap))
+    bxv = np.empty(cap)
+    byv = np.empty(cap)
     biv = np.empty(cap, dtype=np.int64)
     buf = np.empty(cap)
     kept = np.empty(cap)
@@ -642,7 +637,8 @@ def mi_pair(cx, cy, k, w, psi, G, local):
             mc += cs[c * G + b2 + 1] - cs[c * G + a2]
         if mc > cap:
             cap = 2 * mc
-            bv = np.empty((2, cap))
+            bxv = np.empty(cap)
+            byv = np.empty(cap)
             biv = np.empty(cap, dtype=np.int64)
             buf = np.empty(cap)
             kept = np.empty(cap)
@@ -650,14 +646,14 @@ def mi_pair(cx, cy, k, w, psi, G, local):
         for c in range(a1, b1 + 1):
             if c == c1:
                 self0 = mc + cs[cell] - cs[c * G + a2]  # block position of the cell's first query
-            mc = gather_cells(cs[c * G + a2], cs[c * G + b2 + 1], gxy, gidx, w, bv, biv, mc)
+            mc = gather_cells(cs[c * G + a2], cs[c * G + b2 + 1], gx, gy, gidx, w, bxv, byv, biv, mc)
         xlo = sx[bs[a1] - 1] if a1 > 0 else -_INF
         xhi = sx[bs[b1 + 1]] if b1 < G - 1 else _INF
         ylo = sy[bs[a2] - 1] if a2 > 0 else -_INF
         yhi = sy[bs[b2 + 1]] if b2 < G - 1 else _INF
         prev = 0.0
-        xv = bv[0][:mc]
-        yv = bv[1][:mc]
+        xv = bxv[:mc]
+        yv = byv[:mc]
         v0 = v1 = v2 = v3 = _INF
         for j in range(mq):
             p = p0 + j
@@ -700,8 +696,8 @@ def mi_pair(cx, cy, k, w, psi, G, local):
                     q[1] = q2
                     kth = knn_grid(i, w, k, rx[i], ry[i], G, bs, sx, sy, q, cs, gc, gidx, topk)
             t = np.nextafter(kth, 0.0)
-            nx = _rank_above(sx, cx.tab, cx.lo, cx.scale, q1, t) - _rank_within(sx, cx.tab, cx.lo, cx.scale, q1, t) - 1
-            ny = _rank_above(sy, cy.tab, cy.lo, cy.scale, q2, t) - _rank_within(sy, cy.tab, cy.lo, cy.scale, q2, t) - 1
+            nx = _rank_above(sx, tabx, lox, scx, q1, t) - _rank_within(sx, tabx, lox, scx, q1, t) - 1
+            ny = _rank_above(sy, taby, loy, scy, q2, t) - _rank_within(sy, taby, loy, scy, q2, t) - 1
             prev = kth
             if w > 0:
                 nx -= _window_count(C, d0, i, w, t)
