@@ -310,8 +310,10 @@ def bench_bias(sizes: dict[int, int]) -> list[str]:
     return lines
 
 
-def _kernel_inputs(H: np.ndarray, te: bool):
-    """The low-level inputs of ``_kernels.pairwise_mi`` / ``pairwise_cmi`` for the lag-1 matrix of H."""
+def _kernel_inputs(mod, H: np.ndarray, te: bool):
+    """The low-level inputs of ``mod.pairwise_mi`` / ``pairwise_cmi`` for the lag-1 matrix of H: the
+    stacked channel records where ``mod`` has them (``mod.channels``), else the kernels' earlier
+    positional arrays (a baseline commit before the records)."""
     X, Y = np.ascontiguousarray(H[:-1].T), np.ascontiguousarray(H[1:].T)
     SX, RX, OX = ksg._sort_rows(X)
     SY, RY, OY = ksg._sort_rows(Y)
@@ -319,12 +321,14 @@ def _kernel_inputs(H: np.ndarray, te: bool):
     if te:
         Zt = np.ascontiguousarray(X[:, None, :])
         return (X, SX, RX, OX, Y, SY, RY, OY, Zt, *ksg._sort_rows(Zt)), ksg._grid_cmi(n), n
+    if hasattr(mod, "channels"):
+        return (mod.channels(X, SX, RX, OX), mod.channels(Y, SY, RY, OY)), ksg._grid_mi(n), n
     return (X, SX, RX, OX, Y, SY, RY), ksg._grid_mi(n), n
 
 
 def kernel_ms_per_pair(mod, H: np.ndarray, te: bool, pairs: list[tuple[int, int]]):
     """Time ``mod``'s all-pairs kernel (MI or TE, history 1) on the listed pairs: ms per pair, values."""
-    args, G, n = _kernel_inputs(H, te)
+    args, G, n = _kernel_inputs(mod, H, te)
     PA = np.array([a for a, _ in pairs], dtype=np.int64)
     PB = np.array([b for _, b in pairs], dtype=np.int64)
     N = H.shape[1]

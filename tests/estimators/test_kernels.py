@@ -99,13 +99,35 @@ def test_two_query_block_selection_equals_sorting(rng, ties):
                 assert np.array_equal(np.array(vals), want)
 
 
-def test_channel_tables_equal_one_bucket_table_per_channel(rng):
-    S = np.sort(_data(rng, 150, 3, True).T, axis=1)
-    T, lo, scale = K.channel_tables(np.ascontiguousarray(S))
+def test_channel_records_hold_each_channel_and_its_bucket_table(rng):
+    # the stacked record (channels) and its rows (channel_row) equal one record per channel (channel),
+    # whose table is bucket_table's; fields in the order the kernels read them
+    X = np.ascontiguousarray(_data(rng, 150, 3, True).T)
+    stack = K.channels(X, *_sorted(X))
     for c in range(3):
-        table, lo_c, scale_c = K.bucket_table(S[c], 300)
-        np.testing.assert_array_equal(T[c], table)
-        assert (lo[c], scale[c]) == (lo_c, scale_c)
+        one = ksg._channel(X[c])
+        np.testing.assert_array_equal(one.s, np.sort(X[c]))
+        np.testing.assert_array_equal(one.x[one.o], one.s)
+        np.testing.assert_array_equal(one.s[one.r], one.x)
+        table, lo_c, scale_c = K.bucket_table(one.s, 300)
+        np.testing.assert_array_equal(one.tab, table)
+        assert (one.lo, one.scale) == (lo_c, scale_c)
+        row = K.channel_row(stack, c)
+        for name in K.Channel._fields:
+            np.testing.assert_array_equal(getattr(row, name), getattr(one, name))
+
+
+def test_mi_pair_takes_whole_channels_and_is_symmetric(rng):
+    # a swap of the two records swaps whole channels: the same local values, the same MI
+    a = _data(rng, 300, 2, True)
+    cx, cy = ksg._channel(a[:, 0]), ksg._channel(a[:, 1])
+    psi = ksg._psi_table(300)
+    lxy, lyx = np.empty(300), np.empty(300)
+    mxy = K.mi_pair(cx, cy, 4, 0, psi, 9, lxy)
+    myx = K.mi_pair(cy, cx, 4, 0, psi, 9, lyx)
+    np.testing.assert_array_equal(lxy, lyx)
+    assert abs(mxy - myx) < 1e-12
+    assert abs(mxy - ref.ksg_mi(a[:, 0], a[:, 1], 4)) < 1e-10
 
 
 @pytest.mark.parametrize("k", [1, 3, 4, 6])
@@ -263,7 +285,7 @@ def test_mi_pair_equals_reference(rng, ties, w):
     psi = ksg._psi_table(300)
     for G in (1, 4, 9, 17):
         local = np.empty(300)
-        got = K.mi_pair(x, *_sorted(x), y, *_sorted(y)[:2], 4, w, psi, G, local)
+        got = K.mi_pair(ksg._channel(x), ksg._channel(y), 4, w, psi, G, local)
         np.testing.assert_allclose(local, want_local, rtol=0, atol=1e-12)
         assert abs(got - want_local.mean()) < 1e-10
 
@@ -297,7 +319,7 @@ def test_pairs_equal_reference_on_crowded_marginals(rng, kind, ties):
         want_cmi = ref.ksg_cmi(x, y, z, k, w)
         for G in (5, 10, 20):
             local = np.empty(n)
-            got = K.mi_pair(x, *_sorted(x), y, *_sorted(y)[:2], k, w, psi, G, local)
+            got = K.mi_pair(ksg._channel(x), ksg._channel(y), k, w, psi, G, local)
             np.testing.assert_allclose(local, want_local, rtol=0, atol=1e-12)
             assert abs(got - want_local.mean()) < 1e-10
             got = K.cmi_pair(x, *_sorted(x), y, *_sorted(y), zt, *_sorted(zt), k, w, psi, G, np.empty(0))
@@ -330,7 +352,7 @@ def test_coincident_points_equal_reference(k, G):
     a = np.r_[0.0, np.ones(19), 2.0 * np.ones(5)]
     psi = ksg._psi_table(len(a))
     local = np.empty(len(a))
-    K.mi_pair(a.copy(), *_sorted(a), a.copy(), *_sorted(a)[:2], k, 0, psi, G, local)
+    K.mi_pair(ksg._channel(a), ksg._channel(a), k, 0, psi, G, local)
     np.testing.assert_allclose(local, ref.ksg_mi_local(a, a, k, 0), rtol=0, atol=1e-12)
     b = np.r_[1.0, np.zeros(19), 3.0 * np.ones(5)]
     zt = b[None, :].copy()

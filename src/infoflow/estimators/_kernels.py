@@ -7,7 +7,8 @@ checks its input. Each kernel has a slow, obviously correct twin in ``tests/refe
 Design of the all-pairs engine (why it is fast):
 
 * Each channel is sorted once (order, rank, sorted values) by the caller and the result is shared by
-  every pair the channel appears in, instead of re-sorting per pair.
+  every pair the channel appears in, instead of re-sorting per pair; the MI kernels take it, with the
+  channel's bucket table, as one :class:`Channel` record per channel.
 * The joint k-nearest-neighbour search (max-norm) of a pair uses a quantile grid built from those ranks
   (a counting sort, O(n)): 2-D on (x, y) for MI, 3-D on (x, y, z0) for conditional MI, made finer
   where dependent coordinates crowd the points. The queries of one cell share the gathered block of
@@ -33,10 +34,31 @@ subtraction as a brute-force reference, so kernel and reference agree exactly.
 
 from __future__ import annotations
 
+from typing import Any, NamedTuple
+
 import numpy as np
 from numba import njit, prange
 
 _INF = np.inf
+
+
+class Channel(NamedTuple):
+    """One channel as the MI kernels take it: everything about one variable that every pair it is
+    part of shares, computed once (:func:`channel`, :func:`channels`). A kernel takes whole records
+    (``mi_pair(cx, cy, ...)``), so two channels can only be swapped whole, never one field of each.
+
+    numba passes the record by value (a tuple of array views and floats; no copy of the data).
+    The same class holds a stack of C channels (:func:`channels`: each array gets a leading
+    channel axis, ``lo`` and ``scale`` become (C,) arrays), and :func:`channel_row` takes one out.
+    """
+
+    x: np.ndarray  # (n,) float64 values in sample order
+    s: np.ndarray  # (n,) float64 sorted values
+    r: np.ndarray  # (n,) int64 rank of each sample (s[r[i]] == x[i])
+    o: np.ndarray  # (n,) int64 sort order (x[o[j]] == s[j])
+    tab: np.ndarray  # (2n + 1,) int32 bucket table of s (bucket_table, 2n buckets)
+    lo: Any  # float (one channel) or (C,) float64 (a stack): the table's first value
+    scale: Any  # float or (C,) float64: the table's buckets per unit of value
 
 
 # ----------------------------------------------------------------------------- small helpers
@@ -326,6 +348,53 @@ def bucket_table(s, B):
 
 
 @njit(cache=True, nogil=True)
+def channel(x, s, r, o):
+    """The :class:`Channel` record of one channel: values ``x``, sorted values ``s``, ranks ``r`` and
+    sort order ``o`` (n,), with the bucket table of ``s`` (2n buckets) built here."""
+    tab, lo, scale = bucket_table(s, 2 * x.shape[0])
+    return Channel(x, s, r, o, tab, lo, scale)
+
+
+@njit(cache=True, parallel=True)
+def channels(X, S, R, Q):
+    """The stacked :class:`Channel` record of channels in rows ``X`` (C, n) with their sorted values
+    ``S``, ranks ``R`` and sort orders ``Q`` (C, n): each channel's bucket table built once, in parallel,
+    rather than once per pair; :func:`channel_row` takes channel ``c`` out of it."""
+    C = S.shape[0]
+    n = S.shape[1]
+    T = np.empty((C, 2 * n + 1), dtype=np.int32)
+    lo = np.empty(C)
+    scale = np.empty(C)
+    for c in prange(C):
+        tab, lo[c], scale[c] = bucket_table(S[c], 2 * n)
+        T[c, :] = tab
+    return Channel(X, S, R, Q, T, lo, scale)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def channel_row(stack, c):
+    """Channel ``c`` of a stacked record (:func:`channels`) as a one-channel :class:`Channel` (views)."""
+    return Channel(stack.x[c], stack.s[c], stack.r[c], stack.o[c], stack.tab[c], stack.lo[c], stack.scale[c])
+
+
+@njit(cache=True, nogil=True, inline="always")
+def gather_cells(p0, p1, gx, gy, gidx, w, bx, by, bi, mc):
+    """Append the points at grid positions ``p0:p1`` (a run of consecutive cells of a quantile grid)
+    to the gathered block: their coordinates ``gx``, ``gy`` into ``bx``, ``by`` and, with a Theiler
+    window (``w > 0``), their sample indices ``gidx`` into ``bi``, from block position ``mc`` on.
+    Returns the block's new size. The MI kernel gathers its 3 x 3 block with it, one run per row of
+    cells (element copies, coordinates written out: a run holds a few points; slice assignments cost
+    12-23% and a loop over a coordinate axis 1-8% in a same-process A/B, docs/design.md)."""
+    for pp in range(p0, p1):
+        bx[mc] = gx[pp]
+        by[mc] = gy[pp]
+        if w > 0:  # sample indices are only needed for a Theiler window
+            bi[mc] = gidx[pp]
+        mc += 1
+    return mc
+
+
+@njit(cache=True, nogil=True)
 def _rank_above(s, table, lo, scale, q, t):
     """First index ``j`` of sorted ``s`` with ``s[j] - q > t`` (so ``s[:j] - q <= t``).
 
@@ -505,35 +574,28 @@ def knn_box2_rest(t0, t1, t2, t3, q1, q2, c1, c2, ba1, bb1, ba2, bb2, G, bs, sx,
 
 
 @njit(cache=True, nogil=True)
-def mi_pair(x, sx, rx, ox, y, sy, ry, k, w, psi, G, local):
-    """KSG MI of one pair: :func:`mi_pair_tables` with each marginal's bucket table built here."""
-    n = x.shape[0]
-    tabx, lox, scx = bucket_table(sx, 2 * n)
-    taby, loy, scy = bucket_table(sy, 2 * n)
-    return mi_pair_tables(x, sx, rx, ox, tabx, lox, scx, y, sy, ry, taby, loy, scy, k, w, psi, G, local)
-
-
-@njit(cache=True, nogil=True)
-def mi_pair_tables(x, sx, rx, ox, tabx, lox, scx, y, sy, ry, taby, loy, scy, k, w, psi, G, local):
+def mi_pair(cx, cy, k, w, psi, G, local):
     """KSG algorithm 1 for one pair of scalar variables (Kraskov et al. 2004, eq. 8).
 
-    ``x``, ``y`` (n,) values in sample order; ``sx``/``rx``/``ox`` sorted values, ranks and sort order
-    of ``x`` (likewise ``sy``/``ry`` for ``y``), and the bucket table of each marginal
-    (:func:`bucket_table` with 2n buckets: ``tabx``, ``lox``, ``scx``; likewise for ``y``), so the
-    all-pairs kernel builds each channel's once; ``psi[m] = digamma(m)``; ``G`` cells per grid axis.
-    Writes the per-sample local values into ``local`` when it has n elements (pass an empty array
-    otherwise). Returns MI in nats.
+    ``cx``, ``cy``: the two channels' :class:`Channel` records (values, sorted values, ranks, sort
+    order, bucket table), built once per channel and shared by every pair it is part of;
+    ``psi[m] = digamma(m)``; ``G`` cells per grid axis. Symmetric: ``mi_pair(cy, cx, ...)`` counts
+    the same points (the grid is transposed, so the summation order, not the value, may differ in
+    the last bit). Writes the per-sample local values into ``local`` when it has n elements (pass an
+    empty array otherwise). Returns MI in nats.
 
     Fast path: the k nearest neighbours are first sought in the 3 x 3 block of cells around the
-    query (gathered once per cell, distances computed in a loop that vectorises, then only points
-    under a threshold kept for the selection); if the k-th distance is smaller than the distance to
-    the block's edge it is exact. The marginal counts then come from each marginal's bucket table
-    (:func:`_rank_above`, :func:`_rank_within`).
+    query (gathered once per cell, :func:`gather_cells`, distances computed in a loop that
+    vectorises, then only points under a threshold kept for the selection); if the k-th distance is
+    smaller than the distance to the block's edge it is exact. The marginal counts then come from
+    each marginal's bucket table (:func:`_rank_above`, :func:`_rank_within`).
     Otherwise the block's k-th distance bounds the true one and the cells within it are scanned
     (:func:`knn_box2_rest` for k = 4 without a Theiler window: only the cells outside the block,
     starting from the block's four smallest distances; :func:`knn_box2` else); with fewer than k
     admissible points in the block, the ring search (:func:`knn_grid`). The counts are the same.
     """
+    x, sx, rx, ox, tabx, lox, scx = cx  # fields to locals once, outside the query loop
+    y, sy, ry, _, taby, loy, scy = cy
     n = x.shape[0]
     bs = cell_bounds(n, G)
     C = np.empty((2, n))
@@ -586,12 +648,7 @@ def mi_pair_tables(x, sx, rx, ox, tabx, lox, scx, y, sy, ry, taby, loy, scy, k, 
         for c in range(a1, b1 + 1):
             if c == c1:
                 self0 = mc + cs[cell] - cs[c * G + a2]  # block position of the cell's first query
-            for pp in range(cs[c * G + a2], cs[c * G + b2 + 1]):
-                bxv[mc] = gx[pp]
-                byv[mc] = gy[pp]
-                if w > 0:  # sample indices are only needed for a Theiler window
-                    biv[mc] = gidx[pp]
-                mc += 1
+            mc = gather_cells(cs[c * G + a2], cs[c * G + b2 + 1], gx, gy, gidx, w, bxv, byv, biv, mc)
         xlo = sx[bs[a1] - 1] if a1 > 0 else -_INF
         xhi = sx[bs[b1 + 1]] if b1 < G - 1 else _INF
         ylo = sy[bs[a2] - 1] if a2 > 0 else -_INF
@@ -961,36 +1018,18 @@ def cmi_pair(x, sx, rx, ox, y, sy, ry, oy, Z, sz, rz, oz, k, w, psi, G, local):
 
 # ----------------------------------------------------------------------------- all pairs
 @njit(cache=True, parallel=True)
-def channel_tables(S):
-    """:func:`bucket_table` (2n buckets) of every row of sorted channels ``S`` (C, n), built once
-    per channel rather than once per pair: tables (C, 2n + 1), ``lo`` and ``scale`` (C,)."""
-    C = S.shape[0]
-    n = S.shape[1]
-    T = np.empty((C, 2 * n + 1), dtype=np.int32)
-    lo = np.empty(C)
-    scale = np.empty(C)
-    for c in prange(C):
-        tab, lo[c], scale[c] = bucket_table(S[c], 2 * n)
-        T[c, :] = tab
-    return T, lo, scale
+def pairwise_mi(cX, cY, PA, PB, k, w, psi, G, out):
+    """KSG MI of the listed (source channel i, target channel j) pairs: ``out[i, j] = I(X_i; Y_j)``.
 
-
-@njit(cache=True, parallel=True)
-def pairwise_mi(Xt, SX, RX, OX, Yt, SY, RY, PA, PB, k, w, psi, G, out):
-    """KSG MI of the listed (source column i, target column j) pairs: ``out[i, j] = I(X_i; Y_j)``.
-
-    ``Xt`` (N, n) channels in rows with sorted values ``SX``, ranks ``RX`` and orders ``OX`` (N, n);
-    likewise ``Yt``, ``SY``, ``RY`` (M, n). Pair p is (``PA[p]``, ``PB[p]``); pairs run in parallel,
-    each into its own cell, and cells not listed are left as they are.
+    ``cX``, ``cY``: stacked :class:`Channel` records (:func:`channels`) of the N source and M target
+    channels. Pair p is (``PA[p]``, ``PB[p]``); pairs run in parallel, each into its own cell, and
+    cells not listed are left as they are.
     """
-    TX, LX, CX = channel_tables(SX)
-    TY, LY, CY = channel_tables(SY)
     empty = np.empty(0)
     for p in prange(PA.shape[0]):
         a = PA[p]
         b = PB[p]
-        out[a, b] = mi_pair_tables(Xt[a], SX[a], RX[a], OX[a], TX[a], LX[a], CX[a], Yt[b], SY[b], RY[b],
-                                   TY[b], LY[b], CY[b], k, w, psi, G, empty)
+        out[a, b] = mi_pair(channel_row(cX, a), channel_row(cY, b), k, w, psi, G, empty)
 
 
 @njit(cache=True, parallel=True)

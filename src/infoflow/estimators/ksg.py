@@ -85,19 +85,18 @@ CMI_POINTS_PER_CELL = 4.0
 _WORKQUEUE_LOCK = threading.Lock()
 
 
-def _run_parallel(kernel, *args) -> None:
-    """Call a ``prange`` kernel. numba's fallback "workqueue" threading layer must not be entered
-    from two threads at once (Dask threads may call us concurrently), so calls are serialised
-    there; the OpenMP and TBB layers are thread-safe and run unlocked."""
+def _run_parallel(kernel, *args):
+    """Call a ``prange`` kernel and return what it returns. numba's fallback "workqueue" threading
+    layer must not be entered from two threads at once (Dask threads may call us concurrently), so
+    calls are serialised there; the OpenMP and TBB layers are thread-safe and run unlocked."""
     try:
         layer = numba.threading_layer()
     except ValueError:  # no parallel kernel has run yet, the layer is not chosen
         layer = None
     if layer in (None, "workqueue"):
         with _WORKQUEUE_LOCK:
-            kernel(*args)
-    else:
-        kernel(*args)
+            return kernel(*args)
+    return kernel(*args)
 
 
 @contextmanager
@@ -177,12 +176,16 @@ def _mi_generic(x: np.ndarray, y: np.ndarray, k: int, theiler: int) -> np.ndarra
     return digamma(k) + digamma(n) - digamma(nx + 1) - digamma(ny + 1)
 
 
+def _channel(x: np.ndarray) -> _kernels.Channel:
+    """The kernels' record of one channel (n,): values, sorted values, ranks, order, bucket table."""
+    x = np.ascontiguousarray(x)
+    return _kernels.channel(x, *_sort_rows(x))
+
+
 def _mi_scalar(x: np.ndarray, y: np.ndarray, k: int, theiler: int, local: np.ndarray) -> float:
-    xs, ys = np.ascontiguousarray(x[:, 0]), np.ascontiguousarray(y[:, 0])
-    sx, rx, ox = _sort_rows(xs)
-    sy, ry, _ = _sort_rows(ys)
-    n = len(xs)
-    return float(_kernels.mi_pair(xs, sx, rx, ox, ys, sy, ry, k, theiler, _psi_table(n), _grid_mi(n), local))
+    n = x.shape[0]
+    return float(_kernels.mi_pair(_channel(x[:, 0]), _channel(y[:, 0]), k, theiler, _psi_table(n), _grid_mi(n),
+                                  local))
 
 
 def mutual_information(x: np.ndarray, y: np.ndarray, *, k: int = DEFAULT_K, theiler: int = 0) -> float:
@@ -336,13 +339,12 @@ def pairwise_mi(X: np.ndarray, Y: np.ndarray, *, k: int = DEFAULT_K, theiler: in
         return out
     Xt = np.ascontiguousarray(X[:, used_a].T)
     Yt = np.ascontiguousarray(Y[:, used_b].T)
-    SX, RX, OX = _sort_rows(Xt)
-    SY, RY, _ = _sort_rows(Yt)
     sub = np.empty((Xt.shape[0], Yt.shape[0]))
     with _threads(n_jobs):
         n = Xt.shape[1]
-        _run_parallel(_kernels.pairwise_mi, Xt, SX, RX, OX, Yt, SY, RY, PA, PB, k, theiler, _psi_table(n),
-                      _grid_mi(n), sub)
+        cX = _run_parallel(_kernels.channels, Xt, *_sort_rows(Xt))
+        cY = _run_parallel(_kernels.channels, Yt, *_sort_rows(Yt))
+        _run_parallel(_kernels.pairwise_mi, cX, cY, PA, PB, k, theiler, _psi_table(n), _grid_mi(n), sub)
     return _scatter(out, used_a, used_b, PA, PB, sub)
 
 
