@@ -140,6 +140,11 @@ def _probe_check(ds: xr.Dataset) -> xr.Dataset:
         f"{'match' if ok else 'MISMATCH'}: at the last epoch the probe's ({kind}) MSE"
         f"{f' after its first {skip} steps' if skip else ''} is {probe[-1]:.4g}, the windowed {split} MSE "
         f"{windowed[-1]:.4g} (ratio {ratio:.4f}, tolerance {PROBE_TOLERANCE:.0%})")
+    if "probe_window_residual" in ds and np.isfinite(ds["probe_window_residual"].values[-1]):
+        ds.attrs["probe_check"] += (
+            f"; consecutive probe states come from windows one step apart and differ from the network's own "
+            f"one-step dynamics by {float(ds['probe_window_residual'].values[-1]):.2f} of the states' spread "
+            "(probe_window_residual; lagged flows read with it)")
     if not ok:
         warnings.warn(f"recording: {ds.attrs['probe_check']}; the activity recorded is not the regime the network "
                       "was trained and tested in.", InfoflowWarning, stacklevel=3)
