@@ -78,7 +78,7 @@ _LOG_SCALE = np.linspace(-6.0, 2.5, 120)
 """Quadrature grid of log(scale / mean excess) for the scale, prior d(scale)/scale (Jeffreys)."""
 POOL_PAIRS = 100
 """At most this many pairs (evenly spread) pool their exceedances to estimate the common tail shape."""
-POOL_EXCEEDANCES = 200
+POOL_EXCEEDANCES = 100
 """The pooled shape counts as the evidence of at most this many exceedances (its log likelihood is
 scaled down beyond): the pairs' tails share their shape only approximately, and the top fifth of
 the surrogates is not yet the far tail (a Student t(3) null looks lighter there than it is)."""
