@@ -50,7 +50,9 @@ def test_delay_chain_ksg_finds_true_edges_at_the_true_lag():
 
     # Two layers (no indirect paths), white drivers: the lag structure is sharp.
     act = delay_chain(1000, n_layers=2, units_per_layer=2, delay=2, driver_ar=0.0, seed=3)
-    ds = information_flow(act, lags=(1, 2, 3), surrogates=12, scheduler="inprocess")
+    # 20 surrogates: the empirical floor 1/21 is above what BH asks, so the tail decides; with 12
+    # (5 exceedances per pair) the pooled shape is too uncertain for the weakest true pair (p = 0.023)
+    ds = information_flow(act, lags=(1, 2, 3), surrogates=20, scheduler="inprocess")
     assert ds.attrs["estimator"] == "ksg" and ds.attrs["k"] == 4
     assert _edges(ds) == _true_edges(act)
     for src, tgt in _true_edges(act):
@@ -221,19 +223,25 @@ def test_same_seed_same_numbers_and_block_size_does_not_matter():
 def test_ksg_same_seed_bitwise_and_screen():
     x = _independent_ar(1, n=1000, n_neuron=3)
     x[1:, 2] += 0.8 * x[:-1, 0]
-    a = information_flow(x, lags=1, surrogates=10, scheduler="inprocess")
-    b = information_flow(x, lags=1, surrogates=10, scheduler="inprocess", block_size=3)
+    # 40 surrogates: 3 neurons give the fitted tail few exceedances to pool its shape from, and with
+    # 10 the coupled pair's p-value (0.018) stays above what BH asks of it over 6 pairs (0.0083)
+    kw = {"lags": 1, "surrogates": 40, "scheduler": "inprocess", "sequential": False}
+    a = information_flow(x, **kw)
+    b = information_flow(x, block_size=3, **kw)
     xr.testing.assert_identical(a, b)
-    s = information_flow(x, lags=1, surrogates=10, scheduler="inprocess", screen=True)
+    s = information_flow(x, screen=True, **kw)
     assert s.attrs["screen"] == 1 and s.attrs["screen_estimator"] == "gaussian_copula"
     assert bool(s["screened"].values[0, 2]) and bool(s["significant"].values[0, 2])
     failed = ~s["screened"].values & ~np.eye(3, dtype=bool)
     assert failed.any()
     assert np.all(s["pvalue"].values[failed] == 1.0)
     assert np.all(s["n_surrogates"].values[failed] == 0)
-    assert np.all(s["n_surrogates"].values[s["screened"].values] == 10)
+    assert np.all(s["n_surrogates"].values[s["screened"].values] == 40)
     passed = s["screened"].values
-    np.testing.assert_array_equal(s["pvalue"].values[passed], a["pvalue"].values[passed])
+    # equal p-values, except a fitted tail's: it pools its shape over the pairs tested (fewer when screened)
+    emp = passed & (s["pvalue_source"].values == 0)
+    np.testing.assert_array_equal(s["pvalue"].values[emp], a["pvalue"].values[emp])
+    np.testing.assert_array_equal(s["significant"].values[passed], a["significant"].values[passed])
     np.testing.assert_array_equal(s["te"].values, a["te"].values)
 
 
@@ -255,10 +263,13 @@ def test_sequential_stops_settled_pairs_and_keeps_every_decision():
     assert (stopped & sig_seq).any(), "no pair was accepted early"
     assert (stopped & ~sig_seq).any(), "no pair stopped for futility"
     assert drawn[off].mean() < 30
-    # pairs that got every surrogate have exactly the fixed run's p-values; the estimates never move
+    # pairs that got every surrogate have exactly the fixed run's empirical p-values (a fitted tail pools
+    # its shape over the pairs with the same surrogate count, so it may move a little); estimates never move
     full = off & (drawn == 40)
-    np.testing.assert_array_equal(seq["pvalue"].values[full], fixed["pvalue"].values[full])
-    np.testing.assert_array_equal(seq["pvalue_lag"].values[:, full], fixed["pvalue_lag"].values[:, full])
+    emp = full & (seq["pvalue_source"].values == 0) & (fixed["pvalue_source"].values == 0)
+    np.testing.assert_array_equal(seq["pvalue"].values[emp], fixed["pvalue"].values[emp])
+    fit = full & ~emp
+    np.testing.assert_allclose(seq["pvalue"].values[fit], fixed["pvalue"].values[fit], rtol=0.5)
     np.testing.assert_array_equal(seq["te_lag"].values, fixed["te_lag"].values)
     # futility stops report a p-value above alpha; acceptances one BH rejects even after the margin
     assert np.all(seq["pvalue"].values[stopped & ~sig_seq] > 0.05)

@@ -85,9 +85,15 @@ def test_settled_accepts_what_bh_rejects_on_margin_inflated_p_values():
     assert np.all(p[:40] * sig.ACCEPT_MARGIN <= 0.05 * 40 / 200)
     o2 = o.copy()
     thr = 0.05 * 41 / 200 / sig.ACCEPT_MARGIN
-    d = np.linspace(0, 50, 5001)
-    tail = sig.pvalues(med[40] + d, np.repeat(null[:, 40:41], d.size, axis=1), kind="fit")["pvalue"]
-    o2[0, 40] = med[40] + d[np.argmax(tail < thr * 1.05) - 1]  # p a little above the 41st threshold
+    def p40(d):  # pair 40's p-value with its observation at med + d, among the others (the pooled shape)
+        o3 = obs.copy()
+        o3[40] = med[40] + d
+        return sig.pvalues(o3, null, kind="fit")["pvalue"][40]
+    lo, hi = 0.0, 1e4  # bisection for p40 = 1.05 thr: a little above the 41st threshold
+    for _ in range(60):
+        mid = 0.5 * (lo + hi)
+        lo, hi = (mid, hi) if p40(mid) > thr * 1.05 else (lo, mid)
+    o2[0, 40] = med[40] + lo
     out2 = sig.settled(o2, n, c, a, kind="fit", alpha=0.05, tested=a)[0][0]
     assert out2[:40].all() and not out2[40]
     # an empirical null never accepts (p >= 1/11), and pairs outside the BH family never count
@@ -110,7 +116,7 @@ def test_settled_ignores_nan_pairs():
 
 
 @pytest.mark.parametrize("kind", ["empirical", "fit"])
-def test_pvalues_ragged_equals_pvalues_on_each_pairs_own_surrogates(kind):
+def test_pvalues_ragged_equals_pvalues_on_each_pairs_own_surrogates_with_one_pooled_shape(kind):
     rng = np.random.default_rng(2)
     null = rng.standard_normal((40, 3, 4, 4))
     obs = rng.standard_normal((3, 4, 4)) + 1.5
@@ -122,9 +128,13 @@ def test_pvalues_ragged_equals_pvalues_on_each_pairs_own_surrogates(kind):
             if m == 0:
                 assert np.isnan(out["pvalue"][:, i, j]).all()
                 continue
-            ref = sig.pvalues(obs[:, i, j], null[:m, :, i, j], kind=kind)
+            # the fitted tail pools its shape over every pair, each with its own surrogates
+            grp = counts == m
+            pool = sig._ragged_pool(null.reshape(40, 3, 16), counts.ravel(), None) if kind == "fit" else None
+            ref = sig.pvalues(obs[:, grp], null[:m][:, :, grp], kind=kind, pool=pool)
+            at = int(np.flatnonzero(grp.ravel()).tolist().index(i * 4 + j))
             for key in ("pvalue", "null_mean", "null_std", "z"):
-                np.testing.assert_array_equal(out[key][:, i, j], ref[key])
+                np.testing.assert_array_equal(out[key][:, i, j], ref[key][:, at])
 
 
 # --------------------------------------------------------------------------- short recordings and tails
@@ -154,7 +164,8 @@ def test_repeated_surrogates_never_give_p_below_one_over_distinct_plus_one():
         np.testing.assert_allclose(out["pvalue"], 1 / 12)
         assert np.all(out["source"] == 3)
         # without the count of distinct shifts the same values looked like 100 independent surrogates
-        assert np.all(sig.pvalues(obs, null, kind=kind)["pvalue"] <= 1 / 101)
+        # (the fitted tail then uses each pair's 11 distinct values, and goes below 1/12)
+        assert np.all(sig.pvalues(obs, null, kind=kind)["pvalue"] <= (1 / 101 if kind == "empirical" else 0.05))
 
 
 def test_pure_noise_short_recordings_find_no_flow():
@@ -174,7 +185,7 @@ def test_pure_noise_short_recordings_find_no_flow():
 
 
 @pytest.mark.parametrize("name", ["chi2", "heavy"])
-def test_fitted_tail_is_exact_within_the_surrogates_and_heavy_tails_fall_back(name):
+def test_fitted_tail_is_exact_within_the_surrogates_and_estimates_the_tail_shape(name):
     rng = np.random.default_rng(2)
     n_pair = 20000
 
@@ -189,12 +200,73 @@ def test_fitted_tail_is_exact_within_the_surrogates_and_heavy_tails_fall_back(na
     se = np.sqrt(0.05 * 0.95 / n_pair)
     assert abs(np.mean(p <= 0.05) - 0.05) < 3 * se  # the empirical p-value: exact (it was 5.5%)
     assert np.all(src[p > 1 / 101] == 0)  # the tail is used only beyond the largest surrogate
-    heavy_share = np.mean(src[src > 0] == 2)
-    if name == "chi2":
-        assert heavy_share < 0.08, heavy_share  # about 5% of exponential-type tails are (wrongly) called heavy
+    assert np.all(src[p < 1 / 101] > 0)
+    # the pooled shape: near 0 for the chi-square tail (slightly heavier than exponential at the top
+    # fifth), near 0.5 for the generalised Pareto one
+    top = np.sort(null[:, :900], axis=0)
+    post = np.exp(sig.shape_pool(top[80:] - top[79]))
+    mean_xi = float(np.sum(post * sig.XI_GRID))
+    assert (mean_xi < 0.15) if name == "chi2" else (0.35 < mean_xi < 0.65), mean_xi
+
+
+def _rate_below(draw, level, n_call=50, n_pair=900, n_surr=100):
+    """Share of null pairs with a fitted p-value <= level, in calls of n_pair pairs like one recording's."""
+    hits = 0
+    for _ in range(n_call):
+        hits += int(np.sum(sig.pvalues(draw(n_pair), draw((n_surr, n_pair)), kind="fit")["pvalue"] <= level))
+    return hits, n_call * n_pair
+
+
+@pytest.mark.parametrize("family", ["gpd 0.5", "student t3"])
+def test_fitted_tail_is_calibrated_on_heavy_tailed_nulls(family):
+    # the exponential tail (shape 0 unless a test called it heavy) rejected 3.5 times too often on a
+    # shape-0.5 null at 0.001 (and 17 times at 1e-4): the shape is now estimated (pooled over pairs)
+    rng = np.random.default_rng(11)
+    if family == "gpd 0.5":
+        def draw(size):
+            return stats.genpareto.rvs(0.5, size=size, random_state=rng)
     else:
-        assert heavy_share > 0.15, heavy_share  # a shape-0.5 tail: about 1 in 4 beyond the surrogates (20 exceedances)
-        assert np.all(p[src == 2] == pytest.approx(1 / 101))
+        def draw(size):
+            return rng.standard_t(3, size)
+    hits, n = _rate_below(draw, 1e-3)
+    assert hits <= stats.binom.isf(0.001, n, 1e-3), (hits, n)  # at most nominal within Monte Carlo error
+
+
+def test_fitted_tail_keeps_its_power_on_light_tails():
+    # one true pair among 90, Benjamini-Hochberg at 0.05 (it needs p <= 0.05 / 90, far below the
+    # 1/101 that 100 surrogates give empirically): found when its true tail probability is 1e-6
+    # (measured: 90% of 200 in benchmarks/_verdicts_structure.py; the exponential tail with its shape test: 88%)
+    rng = np.random.default_rng(12)
+    found, p_true = 0, []
+    for _ in range(40):
+        null, obs = rng.chisquare(1, (100, 90)), rng.chisquare(1, 90)
+        obs[0] = stats.chi2.isf(1e-6, 1)
+        p = sig.pvalues(obs, null, kind="fit")["pvalue"]
+        found += int(sig.fdr(p, 0.05)[1][0])
+        p_true.append(p[0])
+    assert found >= 34, found
+    assert np.median(p_true) < 3e-4  # far below the empirical floor 1/101
+    # a pair alone has no pool: its own 20 exceedances cannot exclude a heavy tail, so it is conservative
+    alone = sig.pvalues(np.array([stats.chi2.isf(1e-6, 1)]), rng.chisquare(1, (100, 1)), kind="fit")["pvalue"][0]
+    assert 1e-4 < alone < 1 / 101
+
+
+def test_heavy_tailed_pairs_among_light_ones_fall_back_to_their_own_shape_when_it_shows():
+    # 900 chi-square pairs pool a light shape; of 100 pairs with a shape-0.8 tail, those whose own 20
+    # exceedances reject the pooled shape (about a third) get the larger of the pooled and their own
+    # p-value (source 2); the rest keep the pooled one (a known limit: measured in docs/concepts.md)
+    rng = np.random.default_rng(13)
+    null = rng.chisquare(1, (100, 1000))
+    null[:, :100] = stats.genpareto.rvs(0.8, size=(100, 100), random_state=rng)
+    obs = np.zeros(1000)
+    obs[:100] = null[:, :100].max(axis=0) * 2
+    out = sig.pvalues(obs, null, kind="fit")
+    own = out["source"][:100] == 2
+    assert 0.2 < own.mean() < 0.6, own.mean()
+    for i in np.flatnonzero(own)[:5]:
+        alone = sig.pvalues(obs[i:i + 1], null[:, i:i + 1], kind="fit")["pvalue"][0]  # its own shape only
+        assert out["pvalue"][i] >= alone * (1 - 1e-9)
+    assert np.all(out["source"][100:] <= 1)  # the light pairs are within their surrogates (obs 0)
 
 
 def test_fitted_tail_uses_distinct_values_of_a_twice_drawn_shift():
@@ -211,8 +283,8 @@ def test_fitted_tail_uses_distinct_values_of_a_twice_drawn_shift():
 def test_fitted_tail_never_goes_below_one_over_distinct_shifts_plus_one():
     rng = np.random.default_rng(4)
     null = rng.exponential(size=(100, 3))
-    obs = np.full(3, 60.0)  # far beyond: the tail gives 1e-10 or less
-    assert np.all(sig.pvalues(obs, null, kind="fit")["pvalue"] < 1e-6)
+    obs = np.full(3, 60.0)  # far beyond: the tail gives about 1e-5 (3 pairs pool 60 exceedances)
+    assert np.all(sig.pvalues(obs, null, kind="fit")["pvalue"] < 1e-4)
     p = sig.pvalues(obs, null, kind="fit", distinct=500)
     np.testing.assert_allclose(p["pvalue"], 1 / 501)
     assert np.all(p["source"] == 1)

@@ -123,11 +123,17 @@ def test_untrained_ensemble_and_both_measures(tiny_run, tiny_options):
     cfg = json.loads((out / "seed_1" / "config.json").read_text())
     again = record_untrained(rec, cfg, 1, seed_base=1)
     np.testing.assert_array_equal(again.activity.values[0], rec.activity.sel(epoch=0).values)
-    # every flow analysed the probe after its zero-state transient
+    # every flow analysed the sliding-window probe (no zero-state transient to drop), whose MSE is the
+    # windowed test MSE (the check is in every seed's recording and in the summary)
+    assert rec.attrs["probe"] == "sliding windows" and rec.attrs["probe_transient_steps"] == 0
+    for d in ("seed_0", "seed_1"):
+        attrs = load_recording(out / d / "recording.zarr").attrs
+        assert attrs["probe_check_passed"] == 1 and abs(attrs["probe_loss_ratio"] - 1) <= attrs["probe_tolerance"]
+    assert q1["probe: check (seed 0)"].startswith("match")
     for name in ("seed_0/flow.nc", "seed_0/flow_tdmi.nc", "seed_1/flow_epochs.nc", "untrained_flow.nc"):
         ds = load_dataset(out / name)
-        assert ds.attrs["transient_dropped"] == rec.attrs["probe_transient_steps"] > 0, name
-        assert ds.attrs["n_samples"] == rec.sizes["time"] - ds.attrs["transient_dropped"], name
+        assert "transient_dropped" not in ds.attrs, name
+        assert ds.attrs["n_samples"] == rec.sizes["time"], name
     assert load_dataset(out / "seed_0/flow_tdmi.nc").attrs["measure"] == "flow"
 
 

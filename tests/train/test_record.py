@@ -6,7 +6,7 @@ import torch
 from torch import nn
 
 import infoflow
-from infoflow._validation import InvalidParameterError
+from infoflow._validation import InfoflowWarning, InvalidParameterError
 from infoflow.models import build_model
 from infoflow.train import load_recording, record
 
@@ -150,26 +150,41 @@ def test_load_recording_errors(tmp_path):
         load_recording(tmp_path / "short.npy", roles=["hidden"])
 
 
-def test_probe_check_drops_the_transient_and_compares_with_windowed_loss(series, tmp_path):
-    """The probe run's MSE after its first window - offset steps is recorded beside the windowed test MSE."""
-    from infoflow.train import train
-    from infoflow.train._recording import PROBE_TOLERANCE, probe_transient
+def test_probe_is_the_tested_regime_and_a_stateful_run_is_not(series, tmp_path):
+    """The sliding-window probe's MSE equals the windowed test MSE (within PROBE_TOLERANCE, recorded with
+    both MSEs and pass/fail); the stateful run the probe used to be, transient dropped, fails the same
+    check on the same trained network (its state carries memory older than any window)."""
+    import torch
+    import xarray as xr
 
-    res = train(data=series, out_dir=tmp_path, n_units=6, epochs=4, window=12, batch_size=64, seeds=(0,))
+    from infoflow.models import build_model
+    from infoflow.train import train
+    from infoflow.train._recording import PROBE_TOLERANCE, _probe_check, probe_transient
+
+    res = train(data=series, out_dir=tmp_path, n_units=6, epochs=4, window=6, gain=1.5, batch_size=64, seeds=(0,))
     ds = load_recording(res.run_dir)
-    skip = probe_transient(ds.attrs)
-    assert skip == 12 - ds.attrs["target_offset"] and ds.attrs["probe_transient_steps"] == skip
-    # probe_loss is the MSE over the steps after the transient, by hand
-    err = ds.prediction.values[:, skip:].astype(float) - ds.target.values[None, skip:].astype(float)
+    assert probe_transient(ds.attrs) == 0 and ds.attrs["probe_transient_steps"] == 0
+    err = ds.prediction.values.astype(float) - ds.target.values[None].astype(float)
     np.testing.assert_allclose(ds.probe_loss.values, (err**2).mean(axis=1), rtol=1e-10)
-    # ... and it covers the same targets as the windowed test loss: a network that forgets within a window
-    # (this small tanh net, trained) gives the same forecasts, so the two agree
-    ratio = ds.attrs["probe_loss_ratio"]
-    assert ratio == pytest.approx(ds.probe_loss.values[-1] / ds.test_loss.values[-1])
-    assert abs(ratio - 1) <= PROBE_TOLERANCE and ds.attrs["probe_check"].startswith("match")
-    # the transient matters: with it, the first steps (zero state) are forecast badly at epoch 0
-    full = float(np.mean((ds.prediction.values[-1].astype(float) - ds.target.values.astype(float)) ** 2))
-    assert np.isfinite(full)
+    np.testing.assert_allclose(ds.probe_loss.values, ds.test_loss.values, rtol=1e-5)  # every epoch, not just the last
+    assert ds.attrs["probe_loss_last"] == pytest.approx(ds.probe_loss.values[-1])
+    assert ds.attrs["probe_windowed_loss_last"] == pytest.approx(ds.test_loss.values[-1])
+    assert abs(ds.attrs["probe_loss_ratio"] - 1) <= PROBE_TOLERANCE == ds.attrs["probe_tolerance"]
+    assert ds.attrs["probe_check_passed"] == 1 and ds.attrs["probe_check"].startswith("match")
+    # the old probe: one stateful run over the split from a zero state, first window - offset steps dropped
+    net = build_model(n_units=6, gain=1.5)
+    net.load_state_dict(torch.load(res.checkpoint_dir / "epoch_0004.pt", weights_only=False)["model"])
+    with torch.no_grad():
+        pred, _ = net(torch.from_numpy(ds.probe_series.values)[None])
+    read = ds.attrs["probe_first_step"]
+    full_target = np.concatenate([ds.probe_series.values[:read, 0], ds.target.values])
+    old = xr.Dataset({"prediction": (("epoch", "time"), pred[:, :full_target.size, 0].numpy()),
+                      "target": ("time", full_target), "test_loss": ("epoch", ds.test_loss.values[-1:])},
+                     attrs={k: v for k, v in ds.attrs.items() if k not in ("probe", "probe_transient_steps")})
+    with pytest.warns(InfoflowWarning, match="MISMATCH.*stateful run.*not the regime"):
+        out = _probe_check(old)
+    assert out.attrs["probe_transient_steps"] == read and out.attrs["probe_check_passed"] == 0
+    assert abs(out.attrs["probe_loss_ratio"] - 1) > 5 * PROBE_TOLERANCE  # measured 0.40
 
 
 def test_probe_check_flags_a_mismatch():
@@ -183,7 +198,8 @@ def test_probe_check_flags_a_mismatch():
     ds = xr.Dataset({"prediction": (("epoch", "time"), pred), "target": ("time", target),
                      "test_loss": ("epoch", [0.25, 0.5])},  # ...but the windows say otherwise
                     attrs={"window": 10, "target_offset": 0, "probe_split": "test", "horizon": 1})
-    out = _probe_check(ds)
+    with pytest.warns(InfoflowWarning, match="MISMATCH"):
+        out = _probe_check(ds)
     assert out.attrs["probe_check"].startswith("MISMATCH") and out.attrs["probe_transient_steps"] == 10
     assert out.probe_loss.values[-1] == pytest.approx(1e-4)
     ok = _probe_check(ds.assign(test_loss=("epoch", [0.25, 1e-4])))

@@ -49,8 +49,9 @@ def test_recording_dims_coords_attrs(tiny_run, series):
         assert var in ds, var
     assert ds.activity.dims == ("epoch", "time", "neuron") and ds.activity.dtype == np.float32
     n_test = 400 - round(0.7 * 400) - round(0.1 * 400)
-    assert ds.sizes == {"epoch": 4, "time": n_test, "neuron": 6, "channel": 1, "group": 4,
-                        "batch": math.ceil((round(0.7 * 400) - 6) / 64)}
+    n_windows = n_test - TINY["window"]  # one probe step per test window (horizon 1)
+    assert ds.sizes == {"epoch": 4, "time": n_windows, "neuron": 6, "channel": 1, "group": 4,
+                        "batch": math.ceil((round(0.7 * 400) - 6) / 64), "probe_step": n_test}
     assert ds.epoch.values.tolist() == [0, 1, 2, 3]
     assert [str(r) for r in ds.role.values] == ["input", "input", "hidden", "hidden", "hidden", "output"]
     assert [str(n) for n in ds.neuron.values] == ["in0", "in1", "h0", "h1", "h2", "out0"]
@@ -65,11 +66,14 @@ def test_recording_dims_coords_attrs(tiny_run, series):
     assert np.isnan(ds.grad_mean_norm.sel(epoch=0)).all() and np.isnan(ds.grad_batch_norm.sel(epoch=0)).all()
     assert (ds.grad_mean_norm.sel(epoch=slice(1, None)) > 0).all()
     assert (ds.grad_std_norm.sel(epoch=slice(1, None)) >= 0).all()
-    # the standardised test block is the probe input; the FR read-out at t forecasts x_t
+    # the standardised test block is the probe series; the probe's input at time t is the last step of
+    # the window ending there (read-out index window - offset); the FR read-out at t forecasts x_t
     raw_test = series[round(0.7 * 400) + round(0.1 * 400):]
     train_block = series[: round(0.7 * 400)]
     expected = (raw_test - train_block.mean()) / train_block.std()
-    np.testing.assert_allclose(ds.inputs.values[:, 0], expected, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(ds.probe_series.values[:, 0], expected, rtol=1e-5, atol=1e-6)
+    assert ds.attrs["probe"] == "sliding windows" and ds.attrs["probe_first_step"] == TINY["window"]
+    np.testing.assert_allclose(ds.inputs.values[:, 0], expected[TINY["window"]:], rtol=1e-5, atol=1e-6)
     np.testing.assert_array_equal(ds.target.values, ds.inputs.values[:, 0])
     # losses are in the metrics file too, and training helped
     metrics = _read_metrics(tiny_run.metrics_path)
@@ -79,18 +83,29 @@ def test_recording_dims_coords_attrs(tiny_run, series):
     ds.to_netcdf(tiny_run.run_dir / "roundtrip.nc", engine="scipy")
 
 
-def test_probe_activity_is_the_model_run_statefully(tiny_run):
+def test_probe_activity_is_each_windows_read_out_state(tiny_run):
+    """The probe records, for each test window (from a zero state, as in training), the state and the
+    forecast at its read-out step; its MSE is the windowed test MSE."""
     ds = load_recording(tiny_run.run_dir)
     net = build_model(n_units=6)
+    read = ds.attrs["probe_first_step"]
+    series = ds.probe_series.values
+    windows = np.stack([series[i:i + read + 1] for i in range(ds.sizes["time"])])
     for epoch in (0, 3):
         state = torch.load(tiny_run.checkpoint_dir / f"epoch_{epoch:04d}.pt", weights_only=False)
         net.load_state_dict(state["model"])
         with torch.no_grad():
-            pred, states = net(torch.from_numpy(ds.inputs.values)[None])
-        np.testing.assert_array_equal(states[0].numpy(), ds.activity.sel(epoch=epoch).values)
-        np.testing.assert_array_equal(pred[0, :, 0].numpy(), ds.prediction.sel(epoch=epoch).values)
-        probe_mse = float(np.mean((ds.prediction.sel(epoch=epoch).values - ds.target.values) ** 2))
-        assert np.isfinite(probe_mse)
+            pred, states = net(torch.from_numpy(windows))
+        np.testing.assert_array_equal(states[:, read].numpy(), ds.activity.sel(epoch=epoch).values)
+        np.testing.assert_array_equal(pred[:, read, 0].numpy(), ds.prediction.sel(epoch=epoch).values)
+        probe_mse = float(np.mean((ds.prediction.sel(epoch=epoch).values.astype(float) - ds.target.values) ** 2))
+        assert probe_mse == pytest.approx(float(ds.test_loss.sel(epoch=epoch)), rel=1e-5)
+        # the state one step before the read-out of the next window is the same time, one input fewer
+        res = ds.probe_window_residual.sel(epoch=epoch).item()
+        prev, now = states[1:, read - 1].double().numpy(), states[:, read].double().numpy()
+        spread = np.sqrt(np.mean((now - now.mean(0)) ** 2))
+        assert res == pytest.approx(np.sqrt(np.mean((prev - now[:-1]) ** 2)) / spread, rel=1e-4)
+    assert ds.attrs["probe_check_passed"] == 1 and ds.attrs["probe_check"].startswith("match")
 
 
 def test_standard_arch_alignment(series, tmp_path):
@@ -254,11 +269,12 @@ def test_early_stopping(series, tmp_path):
 
 
 def test_default_dataset_epoch_zero(tmp_path):
-    """The bundled Greensboro series end to end (no training): persistence as measured (0.0191)."""
+    """The bundled Greensboro series end to end (no training): persistence as measured (0.0191); one probe
+    step per test window (1752 steps, windows of 24 past steps)."""
     res = train(out_dir=tmp_path, epochs=0, n_units=8)
     ds = load_recording(res.run_dir)
     assert res.metrics["persistence_test_loss"] == pytest.approx(0.0191, abs=5e-4)
-    assert ds.attrs["dataset"] == "greensboro" and ds.sizes["time"] == 1752 and ds.sizes["epoch"] == 1
+    assert ds.attrs["dataset"] == "greensboro" and ds.sizes["time"] == 1752 - 24 and ds.sizes["epoch"] == 1
     assert [str(c) for c in ds.channel.values] == ["temperature"]
 
 
@@ -298,4 +314,7 @@ def test_other_configurations_train(series, tmp_path, options):
     assert [str(r) for r in ds.role.values].count("output") == horizon
     assert ds.attrs["horizon"] == horizon and ds.attrs["probe_split"] == options.get("probe_split", "test")
     if "probe_split" in options:
-        assert ds.sizes["time"] == round(0.1 * 400)
+        assert ds.sizes["time"] == round(0.1 * 400) - TINY["window"]
+    if horizon == 1:  # the probe's MSE is the windowed MSE of its own split
+        assert ds.attrs["probe_check_passed"] == 1
+        assert f"windowed {ds.attrs['probe_split']} MSE" in ds.attrs["probe_check"]

@@ -121,8 +121,9 @@ def assemble(inp: FlowInput, results: list[dict], plan: Plan):
         "theiler": plan.theiler, "jitter": plan.jitter, "seed": plan.seed, "surrogates": plan.surrogates,
         "surrogate_kind": "circular time shift of the source",
         "min_shift": int(max(r["min_shift"] for r in results)), "pvalue": pvalue,
-        "pvalue_model": ("exponential (GPD shape 0) tail fitted to the top 20% of surrogates, predictive (Lomax) form, "
-                       "beyond the largest surrogate unless the tail is heavy; empirical otherwise (pvalue_source); "
+        "pvalue_model": ("generalised Pareto tail of the top 20% of surrogates beyond the largest one, predictive "
+                       "over its scale and its shape (0-0.8, pooled over the pairs; a pair whose own tail rejects "
+                       "the pooled shape takes the larger p-value, pvalue_source); empirical within the surrogates; "
                        "never below 1/(distinct shifts + 1)"
                        if pvalue == "fit" else "empirical rank, (1 + #exceeding) / (surrogates + 1)"),
         "sequential": int(plan.sequential),

@@ -1,8 +1,8 @@
 """Surrogate significance for the flow engine (flow layer; users do not import this module).
 
-Circular time-shift surrogates, the minimum shift, p-values (empirical, or an exponential tail fitted to
-the surrogate statistics beyond the largest surrogate), the sequential stopping rule that spares surrogates
-on pairs whose decision is already settled, and Benjamini-Hochberg FDR across pairs.
+Circular time-shift surrogates, the minimum shift, p-values (empirical, or beyond the largest surrogate a
+generalised Pareto tail whose shape is pooled over the pairs), the sequential stopping rule that spares
+surrogates on pairs whose decision is already settled, and Benjamini-Hochberg FDR across pairs.
 
 Short recordings admit few distinct shifts (n_time - 2 min_shift + 1); a surrogate drawn twice is the same
 value twice, not new evidence. :func:`draw_shifts` then draws every distinct shift before repeating one and
@@ -12,11 +12,11 @@ p-value is below 1 / (distinct + 1). Which p-value each pair got is recorded (:d
 
 from __future__ import annotations
 
-import functools
 import warnings
+from typing import Any
 
 import numpy as np
-from scipy import stats
+from scipy import special, stats
 
 from infoflow._validation import InfoflowWarning
 
@@ -69,49 +69,144 @@ def draw_shifts(rng: np.random.Generator, n_surrogate: int, n_neuron: int, n_tim
 TAIL_FRACTION = 0.2
 """Share of the surrogates that forms the fitted upper tail (at least :data:`MIN_TAIL` of them)."""
 MIN_TAIL = 5
-HEAVY_TAIL_LEVEL = 0.05
-"""The tail counts as heavy (and the fit is not used) when the squared coefficient of variation of the
-exceedances is above its upper ``HEAVY_TAIL_LEVEL`` quantile under an exponential tail."""
-MIN_SHAPE_TAIL = 10
-"""The tail's shape is tested only with at least this many exceedances (50 surrogates or more): with
-fewer, a tail of shape 0.5 is told from an exponential less than a fifth of the time, so the test
-would only cost fitted p-values."""
-PVALUE_SOURCES = ("empirical", "fitted tail", "empirical (heavy tail)",
+XI_GRID = np.round(np.arange(0.0, 0.801, 0.05), 2)
+"""Generalised Pareto tail shapes the fitted tail averages over (flat prior). 0 is the exponential,
+the lightest tail extrapolated (a lighter one, e.g. a normal null, is then extrapolated
+conservatively); the upper end is above the heaviest shape calibrated (0.5), so that a pair whose
+own few exceedances cannot tell its shape still gets a calibrated p-value (the flat prior puts
+enough weight on shapes at and above 0.5)."""
+_LOG_SCALE = np.linspace(-6.0, 2.5, 120)
+"""Quadrature grid of log(scale / mean excess) for the scale, prior d(scale)/scale (Jeffreys)."""
+POOL_PAIRS = 100
+"""At most this many pairs (evenly spread) pool their exceedances to estimate the common tail shape."""
+POOL_EXCEEDANCES = 100
+"""The pooled shape counts as the evidence of at most this many exceedances (its log likelihood is
+scaled down beyond): the pairs' tails share their shape only approximately, and the top fifth of
+the surrogates is not yet the far tail (a Student t(3) null looks lighter there than it is)."""
+SHAPE_CHECK_LEVEL = 0.05
+"""A pair whose own exceedances reject the pooled shape at this level (likelihood ratio against its best
+shape, chi-square(1)) gets the larger of the pooled and its own p-value."""
+PVALUE_SOURCES = ("empirical", "fitted tail (shape pooled over pairs)",
+                  "fitted tail (the pair's own shape: its tail differs from the pool's)",
                   "empirical over every distinct shift (fewer shifts than surrogates)")
 """Codes of ``pvalues(...)["source"]``: which p-value a pair got."""
+_CHUNK = 4_000_000
 
 
-@functools.cache
-def heavy_tail_threshold(n_tail: int) -> float:
-    """Upper :data:`HEAVY_TAIL_LEVEL` quantile of the squared coefficient of variation (var / mean^2,
-    ddof=1) of ``n_tail`` exponential exceedances, by Monte Carlo with a fixed seed (20,000 samples).
+def _tail_terms(excess: np.ndarray, d: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
+    """Generalised Pareto terms of k exceedances per pair, excess (k, P) >= 0 with a positive mean.
 
-    An exponential tail (generalised Pareto shape 0) gives about 1; a heavier one (shape xi > 0)
-    1 / (1 - 2 xi), so a large value says the exponential fit would understate the tail.
+    Returns the log marginal likelihood of each shape in :data:`XI_GRID` (n_xi, P), the scale
+    integrated out with prior d(scale)/scale on :data:`_LOG_SCALE` (up to a constant per pair), and,
+    with `d` (P,) given, the log predictive probability that a new exceedance is above `d`, per shape
+    (n_xi, P). For one shape this predictive is exact (the scale prior is the right Haar measure of a
+    scale family): for shape 0 it is the Lomax (1 + d / sum(excess))^-k.
     """
-    rng = np.random.default_rng(12345)
-    y = rng.exponential(size=(20_000, n_tail))
-    cv2 = y.var(axis=1, ddof=1) / y.mean(axis=1) ** 2
-    return float(np.quantile(cv2, 1.0 - HEAVY_TAIL_LEVEL))
+    k, n_pair = excess.shape
+    mbar = excess.mean(axis=0)
+    log_m = np.empty((XI_GRID.size, n_pair))
+    log_g = None if d is None else np.empty((XI_GRID.size, n_pair))
+    step = max(1, _CHUNK // (k * _LOG_SCALE.size))
+    for lo in range(0, n_pair, step):
+        sl = slice(lo, lo + step)
+        sig = mbar[None, sl] * np.exp(_LOG_SCALE)[:, None]  # (n_sigma, p)
+        z = excess[None, :, sl] / sig[:, None, :]  # (n_sigma, k, p)
+        for a, xi in enumerate(XI_GRID):
+            if xi == 0.0:
+                ll = -k * np.log(sig) - z.sum(axis=1)
+            else:
+                ll = -k * np.log(sig) - (1.0 / xi + 1.0) * np.log1p(xi * z).sum(axis=1)
+            log_m[a, sl] = special.logsumexp(ll, axis=0)
+            if d is not None:
+                assert log_g is not None  # allocated with d
+                zd = d[None, sl] / sig
+                ls = -zd if xi == 0.0 else -np.log1p(xi * zd) / xi
+                log_g[a, sl] = special.logsumexp(ll + ls, axis=0) - log_m[a, sl]
+    return log_m, log_g
 
 
-def pvalues(obs: np.ndarray, null: np.ndarray, *, kind: str, distinct: int | None = None) -> dict[str, np.ndarray]:
+def _fitted_tail(excess: np.ndarray, d: np.ndarray, beyond: np.ndarray, pool: np.ndarray | None) -> tuple:
+    """Predictive tail probability (P,) of the pairs `beyond` and whether each used its own shape.
+
+    `pool` is the pooled log posterior of the shape (n_xi,), or None to pool over these pairs.
+    """
+    n_pair = excess.shape[1]
+    if pool is None:
+        pool = shape_pool(excess)
+    g = np.full(n_pair, np.nan)
+    own = np.zeros(n_pair, bool)
+    idx = np.flatnonzero(beyond)
+    if idx.size:
+        log_m, log_g = _tail_terms(excess[:, idx], d[idx])
+        w_pool = np.exp(pool - special.logsumexp(pool))[:, None]
+        g_pool = np.exp(special.logsumexp(log_g, b=w_pool, axis=0))
+        log_mix = special.logsumexp(log_m, b=w_pool, axis=0)
+        lr = 2.0 * (log_m.max(axis=0) - log_mix)
+        w_own = np.exp(log_m - special.logsumexp(log_m, axis=0))
+        g_own = np.exp(special.logsumexp(log_g, b=w_own, axis=0))
+        differs = lr > stats.chi2.isf(SHAPE_CHECK_LEVEL, 1)
+        g[idx] = np.where(differs, np.maximum(g_pool, g_own), g_pool)
+        own[idx] = differs
+    return g, own
+
+
+def _pool_terms(excess: np.ndarray) -> tuple[np.ndarray, int]:
+    """Summed log marginal likelihood of each shape (n_xi,) over at most :data:`POOL_PAIRS` pairs of
+    `excess` (k, P), evenly spread, and the number of exceedances it rests on."""
+    n_pair = excess.shape[1]
+    pick = np.unique(np.linspace(0, n_pair - 1, min(n_pair, POOL_PAIRS)).round().astype(int))
+    log_m, _ = _tail_terms(excess[:, pick], None)
+    return log_m.sum(axis=1), int(pick.size * excess.shape[0])
+
+
+def _temper(total: np.ndarray, n_exceedances: int) -> np.ndarray:
+    """Normalised log posterior from summed log likelihoods, tempered to at most
+    :data:`POOL_EXCEEDANCES` exceedances' information."""
+    total = total * min(1.0, POOL_EXCEEDANCES / max(float(n_exceedances), 1.0))
+    return total - special.logsumexp(total)
+
+
+def shape_pool(excess: np.ndarray) -> np.ndarray:
+    """Pooled log posterior (n_xi,) of a tail shape common to the pairs of `excess` (k, P), flat
+    prior on :data:`XI_GRID`; at most :data:`POOL_PAIRS` pairs, evenly spread, are used, and the
+    pool counts as at most :data:`POOL_EXCEEDANCES` exceedances."""
+    return _temper(*_pool_terms(excess))
+
+
+def _exceedances(null: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """Top-tail exceedances of the surrogates null (S, P): (excess (k, P), threshold u (P,), sorted null, k)."""
+    n_surr = null.shape[0]
+    n_tail = min(max(MIN_TAIL, int(round(TAIL_FRACTION * n_surr))), n_surr - 1)
+    ordered = np.sort(null, axis=0)
+    u = ordered[n_surr - n_tail - 1]  # threshold: n_tail surrogates lie above it
+    return ordered[n_surr - n_tail:] - u[None], u, ordered, n_tail
+
+
+def pvalues(obs: np.ndarray, null: np.ndarray, *, kind: str, distinct: int | None = None,
+            pool: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """p-values of `obs` (...) against `null` (n_surrogate, ...), one-sided (larger = more flow).
 
     kind="empirical": (1 + #{null >= obs}) / (S + 1), never below 1/(S + 1).
     kind="fit": the empirical p-value wherever a surrogate reaches the observed value (there it is exact
-    at every level it can take; taking the smaller of it and a fitted value, as before, gave 5.5%
-    rejections at a nominal 5%). Beyond the largest surrogate an exponential tail (a generalised Pareto
-    tail with shape 0) fitted to the k exceedances over u, the top :data:`TAIL_FRACTION` of the
-    surrogates: p = q * (1 + (obs - u) / (k beta))^-k with q the tail share and beta the mean excess,
-    the predictive form that accounts for beta being estimated from k points (it tends to
-    q * exp(-(obs - u) / beta) as k grows), capped at 1/(S + 1). This goes below 1/(S + 1), so FDR
-    over hundreds of pairs is possible. The fit is not used (the empirical 1/(S + 1) is) when the
-    tail is heavier than exponential (:func:`heavy_tail_threshold`: an exponential fit would then
-    claim p-values far too small) or when the tail holds repeated values (a shift drawn twice).
+    at every level it can take). Beyond the largest surrogate, a generalised Pareto tail of the k
+    exceedances over u, the (k + 1)-th largest of the S surrogates (k = :data:`TAIL_FRACTION` S, at
+    least :data:`MIN_TAIL`): p = (k + 1) / (S + 1) * G(obs - u), capped at 1/(S + 1). (k + 1) / (S + 1)
+    is exactly P(obs > u) under the null; G is the predictive probability that an exceedance is
+    beyond obs - u, averaged over the scale (prior d(scale)/scale, which makes it exact for a known
+    shape: for shape 0 the Lomax (1 + d / sum of exceedances)^-k) and over the shape on
+    :data:`XI_GRID` (0 to 0.8), weighted by the shape's posterior from all the pairs of the call
+    (:func:`shape_pool`: the null of one statistic on one recording has one tail shape, which 20
+    exceedances of one pair cannot tell, while hundreds can; tempered to :data:`POOL_EXCEEDANCES`).
+    A pair whose own exceedances reject the pooled shape (:data:`SHAPE_CHECK_LEVEL`) gets the larger
+    of the pooled and its own p-value. A lone pair pools with itself only and is conservative. The
+    exponential tail used before (shape 0 unless a variance test called it heavy) rejected 3.5 times
+    too often at 1e-3 on a shape-0.5 null and 17 times at 1e-4 (docs/concepts.md).
     A normal fit would be anti-conservative: MI and TE nulls are right-skewed (2n I is about
     chi-square) and a maximum over lags more so. The z-score against a normal fit is returned as
     well, as a readable effect size.
+
+    `pool`: the shape's log posterior on :data:`XI_GRID` to use (:func:`shape_pool`); default: pooled
+    over the pairs of this call.
 
     `distinct`: the number of distinct admissible shifts; no p-value is reported below
     1/(distinct + 1), the smallest the test over every admissible shift can give. When it is smaller than S, the first
@@ -130,13 +225,19 @@ def pvalues(obs: np.ndarray, null: np.ndarray, *, kind: str, distinct: int | Non
     obs = np.asarray(obs, dtype=float)
     shape = obs.shape
     flat_obs, flat_null = obs.reshape(-1), null.reshape(null.shape[0], -1)
-    out = _pvalues_flat(flat_obs, flat_null, kind=kind, repeated=repeated)
+    twice = np.zeros(flat_obs.shape, bool)
     if kind == "fit" and flat_null.shape[0] > 1:
-        # a shift drawn twice gives the same value twice: fit those pairs' tails to their distinct values
         with np.errstate(invalid="ignore"):
             twice = np.any(np.diff(np.sort(flat_null, axis=0), axis=0) == 0, axis=0)
+    out = _pvalues_flat(flat_obs, flat_null, kind=kind, repeated=repeated, no_pool=twice, pool=pool)
+    pool = out.pop("_pool")
+    if twice.any():
+        # a shift drawn twice gives the same value twice: fit those pairs' tails to their distinct values,
+        # with the shape pooled over the other pairs (their own, where there are none)
         for i in np.flatnonzero(twice & np.all(np.isfinite(flat_null), axis=0)):
-            part = _pvalues_flat(flat_obs[i:i + 1], np.unique(flat_null[:, i])[:, None], kind=kind, repeated=False)
+            part = _pvalues_flat(flat_obs[i:i + 1], np.unique(flat_null[:, i])[:, None], kind=kind, repeated=False,
+                                 pool=pool)
+            part.pop("_pool")
             for key, val in part.items():
                 out[key][i] = val[0]
     if distinct is not None:
@@ -146,8 +247,11 @@ def pvalues(obs: np.ndarray, null: np.ndarray, *, kind: str, distinct: int | Non
     return {key: val.reshape(shape) for key, val in out.items()}
 
 
-def _pvalues_flat(obs: np.ndarray, null: np.ndarray, *, kind: str, repeated: bool) -> dict[str, np.ndarray]:
-    """:func:`pvalues` on obs (P,) and null (S, P), every surrogate taken as distinct."""
+def _pvalues_flat(obs: np.ndarray, null: np.ndarray, *, kind: str, repeated: bool,
+                  pool: np.ndarray | None = None, no_pool: np.ndarray | None = None) -> dict[str, Any]:
+    """:func:`pvalues` on obs (P,) and null (S, P), every surrogate taken as distinct; `pool` as in
+    :func:`_fitted_tail` (None: pooled over these pairs, except those marked in `no_pool`). Also
+    returns the pool used (``"_pool"``; None where no pair could give one)."""
     n_surr = null.shape[0]
     valid = np.isfinite(obs) & np.all(np.isfinite(null), axis=0)
     safe_null = np.where(np.isfinite(null), null, 0.0)
@@ -159,28 +263,23 @@ def _pvalues_flat(obs: np.ndarray, null: np.ndarray, *, kind: str, repeated: boo
     p = p_emp
     source = np.full(p.shape, 3 if repeated else 0, dtype=np.int8)
     if kind == "fit" and n_surr >= 2:
-        n_tail = min(max(MIN_TAIL, int(round(TAIL_FRACTION * n_surr))), n_surr - 1)
-        ordered = np.sort(safe_null, axis=0)
-        u = ordered[n_surr - n_tail - 1]  # threshold: n_tail surrogates lie above it
-        excess = ordered[n_surr - n_tail:] - u[None]
-        beta = excess.mean(axis=0)
-        q = n_tail / (n_surr + 1.0)
-        with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
-            # Predictive tail of an exponential whose scale is itself estimated from n_tail points
-            # (flat prior on the rate): a Lomax, (1 + d / (n_tail beta))^-n_tail. It tends to
-            # exp(-d / beta) for many surrogates; with few, the plain exponential is too thin and
-            # over-rejects (measured 3-4x at p < 0.001 with 40 surrogates).
-            p_tail = q * (1.0 + (obs - u) / (n_tail * beta)) ** (-float(n_tail))
-            # the shape is judged only from enough exceedances (a variance of one is undefined)
-            heavy = (excess.var(axis=0, ddof=1) / beta**2 > heavy_tail_threshold(n_tail)) if n_tail >= MIN_SHAPE_TAIL \
-                else np.zeros(beta.shape, bool)
-        beyond = (obs > ordered[-1]) & (beta > 0)
-        use = beyond & ~heavy
-        p = np.where(use, np.minimum(p_tail, p_emp), p_emp)
-        source = np.where(use, 1, np.where(beyond & heavy, 2, 0)).astype(np.int8)
+        excess, u, ordered, n_tail = _exceedances(safe_null)
+        fit_ok = valid & (excess.mean(axis=0) > 0)
+        beyond = fit_ok & (obs > ordered[-1])
+        poolable = fit_ok if no_pool is None else fit_ok & ~no_pool
+        if pool is None and (beyond.any() or (no_pool is not None and no_pool.any())) and poolable.any():
+            pool = shape_pool(excess[:, poolable])
+        if beyond.any():
+            with np.errstate(invalid="ignore"):
+                g, own = _fitted_tail(excess, np.where(beyond, obs - u, 0.0), beyond, pool)
+            # P(obs > u) = (n_tail + 1) / (S + 1) exactly (u is the (n_tail + 1)-th largest of S)
+            p_tail = (n_tail + 1.0) / (n_surr + 1.0) * g
+            p = np.where(beyond, np.minimum(p_tail, p_emp), p_emp)
+            source = np.where(beyond, np.where(own, 2, 1), 0).astype(np.int8)
     p = np.where(valid, p, np.nan)
     return {"pvalue": p, "null_mean": np.where(valid, mean, np.nan), "null_std": np.where(valid, std, np.nan),
-            "z": np.where(valid & (std > 0), z, np.nan), "source": np.where(valid, source, -1).astype(np.int8)}
+            "z": np.where(valid & (std > 0), z, np.nan), "source": np.where(valid, source, -1).astype(np.int8),
+            "_pool": pool}
 
 
 def pvalues_ragged(obs: np.ndarray, null: np.ndarray, counts: np.ndarray, *, kind: str,
@@ -196,14 +295,36 @@ def pvalues_ragged(obs: np.ndarray, null: np.ndarray, counts: np.ndarray, *, kin
     flat_counts = counts.ravel()
     out = {key: np.full(flat_obs.shape, np.nan) for key in ("pvalue", "null_mean", "null_std", "z")}
     out["source"] = np.full(flat_obs.shape, -1, dtype=np.int8)
+    pool = _ragged_pool(flat_null, flat_counts, distinct) if kind == "fit" else None
     for m in np.unique(flat_counts):
         if m == 0:
             continue
         idx = np.flatnonzero(flat_counts == m)
-        part = pvalues(flat_obs[..., idx], flat_null[:m][..., idx], kind=kind, distinct=distinct)
+        part = pvalues(flat_obs[..., idx], flat_null[:m][..., idx], kind=kind, distinct=distinct, pool=pool)
         for key, val in part.items():
             out[key][..., idx] = val
     return {key: val.reshape(obs.shape) for key, val in out.items()}
+
+
+def _ragged_pool(flat_null: np.ndarray, flat_counts: np.ndarray, distinct: int | None) -> np.ndarray | None:
+    """One pooled shape for every pair whatever its surrogate count (each pair's own exceedances), so
+    that a pair's fitted p-value does not depend on which others stopped with it."""
+    total, n_exc = np.zeros(XI_GRID.size), 0
+    for m in np.unique(flat_counts):
+        m_eff = min(int(m), distinct) if distinct is not None else int(m)
+        if m_eff < 2 or (distinct is not None and distinct < m):
+            continue
+        grp = flat_null[:m_eff][..., flat_counts == m].reshape(m_eff, -1)
+        with np.errstate(invalid="ignore"):
+            clean = np.all(np.isfinite(grp), axis=0) & ~np.any(np.diff(np.sort(grp, axis=0), axis=0) == 0, axis=0)
+        if not clean.any():
+            continue
+        excess = _exceedances(grp[:, clean])[0]
+        excess = excess[:, excess.mean(axis=0) > 0]
+        if excess.shape[1]:
+            t, n = _pool_terms(excess)
+            total, n_exc = total + t, n_exc + n
+    return _temper(total, n_exc) if n_exc else None
 
 
 # --------------------------------------------------------------------------- sequential surrogates

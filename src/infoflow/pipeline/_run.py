@@ -25,8 +25,10 @@ What runs by default, and why (budget: about ten minutes on two CPU cores)
   all), recorded on the same probe (forward passes only) and analysed with the tracked estimator
   (2 surrogates: only the flow values are used, at the edge density of seed 0's full test);
   :func:`infoflow.structure.compare_untrained` writes ``untrained.json``.
-* Every flow analyses the probe after its zero-state warm-up (``window - target_offset`` steps,
-  recorded as ``transient_dropped``); the recording carries the probe-versus-windowed-MSE check.
+* Every flow analyses the sliding-window probe: for each time, the state at the read-out step of the
+  window ending there, each window run from a zero state as in training (trained and untrained
+  networks alike). The recording carries the probe-versus-windowed-MSE check (``probe_check``);
+  an older, stateful probe has its zero-state warm-up dropped (``transient_dropped``).
 * The information plane under several estimators, the learning indicators and gradient phases.
 """
 
@@ -59,6 +61,7 @@ from infoflow.pipeline._untrained import (
     untrained_comparisons,
     write_json,
 )
+from infoflow.train._recording import PROBE_KIND
 
 if TYPE_CHECKING:
     import numpy as np
@@ -328,7 +331,8 @@ def run_pipeline(out_dir: str | Path, options: RunOptions | None = None, *,
     track_opts = dict(method=o.track_method, surrogates=o.track_surrogates, lags=o.lags, alpha=o.alpha,
                       measure=o.measure, condition_on_input=o.condition_on_input, theiler=o.theiler,
                       epochs=tracked_epochs(o.train.epochs, o.track_every))
-    transient = {"probe_transient": "dropped"}  # flows analyse the probe after its zero-state warm-up
+    # flows analyse the sliding-window probe (an older stateful one after its zero-state warm-up)
+    transient = {"probe_transient": "dropped", "probe": PROBE_KIND}
     for d, rec in zip(seed_dirs, recordings):
         def compute_track(d=d, rec=rec):
             ds = information_flow(drop_transient(load_recording(rec)), seed=0, scheduler=o.scheduler,
@@ -388,7 +392,7 @@ def run_pipeline(out_dir: str | Path, options: RunOptions | None = None, *,
         def compute_untrained_flow():
             rec = load_recording(recordings[0])
             nets = record_untrained(rec, load_json(primary / "config.json"), n_extra)
-            opts = {k: v for k, v in ut_opts.items() if k not in ("n_extra", "probe_transient")}
+            opts = {k: v for k, v in ut_opts.items() if k not in ("n_extra", "probe_transient", "probe")}
             save_dataset(information_flow(drop_transient(nets), seed=0, scheduler=o.scheduler,
                                           callback=cb("untrained networks"), **opts), untrained_flow)
         stage("untrained_flow", ut_opts, [recordings[0]], [untrained_flow], compute_untrained_flow)

@@ -55,8 +55,17 @@ def record_untrained(recording, config: dict[str, Any], n_networks: int, *, seed
 
     names = set(TrainConfig.__dataclass_fields__)
     cfg = TrainConfig.from_dict({k: v for k, v in config.items() if k in names})
+    from infoflow.train._loop import probe_windows
+
     inputs = np.asarray(recording["inputs"].values, dtype=np.float32)
-    x = torch.from_numpy(inputs)[None]
+    windowed = "probe_series" in recording and "probe_first_step" in recording.attrs
+    if windowed:  # the same windows as the trained networks' sliding-window probe
+        read_idx = int(recording.attrs["probe_first_step"])
+        series = np.asarray(recording["probe_series"].values, dtype=np.float32)
+        steps = np.arange(recording.sizes["time"])[:, None] + np.arange(read_idx + 1)[None, :]
+        x = torch.from_numpy(np.ascontiguousarray(series[steps]))
+    else:  # an older recording: one stateful run over its inputs
+        x = torch.from_numpy(inputs)[None]
     acts, preds = [], []
     for k in range(n_networks):
         model = build_model(cfg.arch, n_channels=inputs.shape[-1], n_units=cfg.n_units, n_input_units=cfg.n_input_units,
@@ -65,6 +74,11 @@ def record_untrained(recording, config: dict[str, Any], n_networks: int, *, seed
                             seed=seed_base + k)
         model.eval()
         with torch.no_grad():
+            if windowed:
+                got = probe_windows(model, x, read_idx)
+                acts.append(got["activity"])
+                preds.append(got["prediction"])
+                continue
             pred, states = model(x)
         acts.append(states[0].float().numpy())
         preds.append(pred[0, :, 0].float().numpy())

@@ -31,7 +31,7 @@ from infoflow.models import GROUPS, build_model
 from infoflow.train._config import TrainConfig
 from infoflow.train._data import Prepared, make_windows, prepare
 from infoflow.train._gradstats import GradientStatistics, fixed_weight_statistics
-from infoflow.train._recording import assemble_recording
+from infoflow.train._recording import PROBE_KIND, assemble_recording
 from infoflow.train._seed import rng_state, seed_everything, set_rng_state
 
 METRIC_COLUMNS = ("epoch", "train_loss", "val_loss", "test_loss", "persistence_test_loss")
@@ -209,9 +209,14 @@ def _train_seed_inner(config, prepared, seed, run_dir, existing, device, callbac
     # Same windows as make_windows' samples: the last seen value forecasts every horizon step.
     persistence = prepared.persistence_test
 
+    # The probe is the probe split's windows, each from a zero state like training's: the recorded
+    # state at time t is the read-out step of the window ending at t, the regime the windowed losses
+    # measure (a stateful run over the split drifts into states training never produced).
     probe = prepared.splits[config.probe_split]
-    probe_x = torch.from_numpy(probe[: probe.shape[0] - offset]).to(device)[None]
-    probe_target = probe[offset:, 0].astype(np.float32)
+    probe_x = tensors[config.probe_split][0]
+    n_probe = probe_x.shape[0]
+    probe_inputs = probe[read_idx: read_idx + n_probe]  # the last input each window's state has seen
+    probe_target = tensors[config.probe_split][1][:, 0].cpu().numpy().astype(np.float32)
 
     n_train = tensors["train"][0].shape[0]
     n_batches = math.ceil(n_train / config.batch_size)
@@ -253,11 +258,12 @@ def _train_seed_inner(config, prepared, seed, run_dir, existing, device, callbac
             "target_offset": int(offset), "window": int(config.window), "horizon": int(config.horizon),
             "nonlinearity": config.nonlinearity, "lr": float(config.lr), "batch_size": int(config.batch_size),
             "persistence_test_loss": persistence, "standardiser_mean": [float(v) for v in prepared.mean],
+            "probe": PROBE_KIND, "probe_first_step": int(read_idx),
             "standardiser_std": [float(v) for v in prepared.std], "infoflow_version": __version__}
 
     def write_recording(saved: list[dict[str, Any]], complete: bool) -> Path:
         ds = assemble_recording(saved, neuron_ids=model.neuron_ids, roles=model.roles,
-                                inputs=probe[: probe.shape[0] - offset], target=probe_target,
+                                inputs=probe_inputs, target=probe_target, probe_series=probe,
                                 channel_names=prepared.channel_names, n_batches=n_batches,
                                 attrs={**meta, "complete": int(complete)})
         return save_dataset(ds, run_dir / "recording.zarr")
@@ -346,14 +352,41 @@ def _evaluate(model, tensors, read_idx, probe_x, *, epoch: int, grads, n_batches
     for split in ("train", "val", "test"):
         x, y = tensors[split]
         piece[f"{split}_loss"] = _mse(model, x, y, read_idx)
-    pred, states = model(probe_x)
-    piece["activity"] = states[0].float().cpu().numpy()
-    piece["prediction"] = pred[0, :, 0].float().cpu().numpy()
+    piece.update(probe_windows(model, probe_x, read_idx))
     if grads is None:
         grads = {"grad_mean_norm": np.full(len(GROUPS), np.nan), "grad_std_norm": np.full(len(GROUPS), np.nan),
                  "grad_batch_norm": np.full((n_batches, len(GROUPS)), np.nan)}
     piece.update(grads)
     return piece
+
+
+@torch.no_grad()
+def probe_windows(model, x: torch.Tensor, read_idx: int) -> dict[str, Any]:
+    """The sliding-window probe: each window's state and first forecast at its read-out step.
+
+    `x` (window, step, channel) holds windows that start one step apart, each run from a zero state
+    as in training. Returns ``activity`` (window, unit), ``prediction`` (window,) and
+    ``window_residual``: the RMS difference between a window's state at its read-out step and the
+    next window's state one step earlier (the same time, one input fewer seen), relative to the RMS
+    deviation of the states from their mean. It is what separates consecutive probe states from the
+    network's own one-step dynamics (0 when a state forgets its oldest input).
+    """
+    acts: list[np.ndarray] = []
+    preds: list[np.ndarray] = []
+    before: list[Any] = []
+    for start in range(0, x.shape[0], _EVAL_BATCH):
+        pred, states = model(x[start:start + _EVAL_BATCH])
+        acts.append(states[:, read_idx].float().cpu().numpy())
+        preds.append(pred[:, read_idx, 0].float().cpu().numpy())
+        before.append(states[:, read_idx - 1].float().cpu().numpy() if read_idx >= 1 else None)
+    act = np.concatenate(acts)
+    out: dict[str, Any] = {"activity": act, "prediction": np.concatenate(preds), "window_residual": float("nan")}
+    if read_idx >= 1 and act.shape[0] > 1:
+        prev = np.concatenate(before)[1:].astype(np.float64)
+        spread = np.sqrt(np.mean((act - act.mean(axis=0)) ** 2))
+        if spread > 0:
+            out["window_residual"] = float(np.sqrt(np.mean((prev - act[:-1]) ** 2)) / spread)
+    return out
 
 
 def _save_checkpoint(ckpt_dir: Path, epoch: int, model, optimiser, shuffle, early, piece) -> None:
