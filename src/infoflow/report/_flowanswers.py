@@ -266,10 +266,11 @@ def probe_rows(seeds: list[Path]) -> dict[str, Any]:
         if "probe_check" in attrs:
             checks.append((d.name, attrs))
     if checks:
-        rows["probe: zero-state steps dropped before the flow"] = checks[0][1].get("probe_transient_steps")
+        first = checks[0][1]
+        rows["probe: kind"] = str(first.get("probe", "stateful run"))
+        rows["probe: zero-state steps dropped before the flow"] = first.get("probe_transient_steps")
         ratios = [a.get("probe_loss_ratio") for _, a in checks if a.get("probe_loss_ratio") is not None]
         if ratios:
-            rows["probe: MSE after the transient / windowed MSE, per seed (last epoch)"] = ", ".join(
-                f"{r:.3f}" for r in ratios)
+            rows["probe: probe MSE / windowed MSE, per seed (last epoch)"] = ", ".join(f"{r:.3f}" for r in ratios)
         rows["probe: check (seed 0)"] = str(checks[0][1]["probe_check"])
     return rows
