@@ -61,12 +61,15 @@ ALGORITHM = ("greedy multivariate transfer entropy (Lizier & Rubinov 2012): own 
              "target, Benjamini-Hochberg across targets (after Novelli et al. 2019)")
 SURROGATE_BLOCK = 10
 """Surrogates per estimator call in the inclusion test (memory: n x candidates x this many floats)."""
-SHARED_MIN_DZ = 3
-"""KSG conditioning sets of at least this many dimensions use the shared-target kernel
-(:class:`_Given`); measured at n = 6,000 (2 threads, per estimate, under load): dz = 1 grid 8 ms vs
-shared 48 ms; dz = 2 45-50 vs 21-46 ms; dz = 3 82-120 vs 13-20; dz = 4 140-200 vs 11-16; dz = 8
-480-540 vs 5-6 ms, plus about 1-3 s of preparation per conditioning set, spread over every candidate
-and surrogate that shares it (at dz = 2 the two are even before it)."""
+SHARED_MIN_DZ = 2
+"""KSG conditioning sets of at least this many dimensions use the shared-target kernel in inclusion
+rounds (:class:`_Given`; every candidate and surrogate of the round shares one preparation);
+:data:`SHARED_MIN_DZ_PRUNE` in pruning, where one preparation serves one variable's surrogates only.
+Measured per estimate at n = 6,000 (2 threads, same process): quiet-ish host, dz = 1 grid 8 ms vs
+shared 48 ms; dz = 2 45-50 vs 21-46; dz = 3 82-120 vs 13-20; dz = 4 140-200 vs 11-16; dz = 8
+480-540 vs 5-6 ms; at load 12, dz = 2 344 vs 159 ms and dz = 3 327 vs 86 ms. The preparation costs
+about 1-3 s (4 s at load 12) per conditioning set."""
+SHARED_MIN_DZ_PRUNE = 3
 MIN_SAMPLES_PER_DIM = 10
 """Fewer usable samples than this many per candidate variable of a target warns: the maximum over
 many candidates' surrogates then has a wide spread (weak tests), and each selected parent widens the
@@ -136,15 +139,15 @@ class _Given:
     """One target's next value ``y`` and a conditioning set ``z`` shared by many sources (every candidate
     and surrogate of an inclusion round; one pruned variable's surrogates; the omnibus surrogates).
 
-    With KSG and ``z`` of :data:`SHARED_MIN_DZ` or more dimensions, ``y`` and ``z`` are prepared once
+    With KSG and ``z`` of ``min_dz`` or more dimensions, ``y`` and ``z`` are prepared once
     (:func:`infoflow.estimators.ksg.prepare_shared`: their neighbour lists) on first use and every
     later call only walks them (same counts as :func:`_cmi_many`'s kernel, bitwise for scalar
     sources). Otherwise the all-pairs functions, as before."""
 
-    def __init__(self, plan: _Plan, y: np.ndarray, z: np.ndarray):
+    def __init__(self, plan: _Plan, y: np.ndarray, z: np.ndarray, min_dz: int = SHARED_MIN_DZ):
         self.plan, self.y, self.z = plan, y, z
         self.ksg = plan.method == "ksg" and z.shape[1] >= 1
-        self.shared = self.ksg and z.shape[1] >= SHARED_MIN_DZ
+        self.shared = self.ksg and z.shape[1] >= min_dz
         self._prep = None
 
     def _target(self):
@@ -273,7 +276,7 @@ def _prune(plan: _Plan, s: _Series, y: np.ndarray, own: list, chosen: list, rng,
     """
     while chosen:
         Z = np.stack([_conditioning(s, own + [v for v in chosen if v != c]) for c in chosen])
-        givens = [_Given(plan, y, Z[i]) for i in range(len(chosen))]
+        givens = [_Given(plan, y, Z[i], SHARED_MIN_DZ_PRUNE) for i in range(len(chosen))]
         if givens[0].shared:
             obs = np.array([g.many(s.cols([c]))[0] for g, c in zip(givens, chosen)])
         else:
