@@ -189,3 +189,22 @@ def test_delay_chain_recovered_and_structure_functions_read_the_network():
     net = effective_network(act, lags=(1,), method="gaussian_copula", surrogates=40)
     np.testing.assert_array_equal(net["significant"].values, chain_adjacency(3, 2))
     assert layers(net, n_null=19).n_layers == 3
+
+
+def test_shared_target_kernel_gives_the_same_network(monkeypatch):
+    """Inclusion, pruning and omnibus through ksg.cmi_shared (every round) equal the grid kernel's
+    network: same selections, same surrogates drawn, TE bitwise, omnibus to rounding."""
+    from infoflow.flow import _network
+
+    act = parents_network(500, 5, n_parents=2, seed=3)
+    nets = []
+    for min_dz in (1, 10**6):
+        monkeypatch.setattr(_network, "SHARED_MIN_DZ", min_dz)
+        monkeypatch.setattr(_network, "SHARED_MIN_DZ_PRUNE", min_dz)
+        nets.append(effective_network(act, method="ksg", surrogates=20, seed=0, max_history=2))
+    shared, grid = nets
+    np.testing.assert_array_equal(shared["selected"].values, grid["selected"].values)
+    np.testing.assert_array_equal(shared["te"].values, grid["te"].values)
+    np.testing.assert_array_equal(shared["surrogates_drawn"].values, grid["surrogates_drawn"].values)
+    np.testing.assert_allclose(shared["te_omnibus"].values, grid["te_omnibus"].values, rtol=0, atol=1e-12)
+    assert shared["selected"].values.sum() >= 2  # the comparison covers selected parents (and a pruning round)

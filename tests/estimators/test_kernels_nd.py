@@ -1,0 +1,58 @@
+"""The shared-target CMI kernel (``infoflow.estimators._kernels_nd`` through ``ksg.cmi_shared``)
+against ``ksg.conditional_mutual_information`` (bitwise for scalar sources: the same counts summed in
+the same order) and the brute-force twin in ``tests/reference.py``, with and without ties, Theiler
+windows, short neighbour lists (every fallback path) and several thread counts."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from infoflow.estimators import ksg
+from tests import reference as ref
+
+
+def _system(rng, n, dz, ties):
+    a = rng.standard_normal((n, dz + 4))
+    a[:, 1:1 + dz] += 0.7 * a[:, :1]  # y and Z dependent, so neighbourhoods are uneven
+    a[1:, 0] += 1.0 * a[:-1, -1]  # the last column drives y: a nonzero CMI among the sources
+    a = np.round(a, 1) if ties else a
+    y, Z, X = a[:, 0], a[:, 1:1 + dz], a[:, 1 + dz:]
+    return y, Z, np.column_stack([X, np.roll(a[:, -1], 1)])
+
+
+@pytest.mark.parametrize("ties", [False, True])
+@pytest.mark.parametrize("dz,w,k", [(1, 0, 4), (2, 0, 4), (3, 2, 4), (5, 0, 3), (4, 1, 2)])
+@pytest.mark.parametrize("short", [False, True])
+def test_scalar_sources_bitwise_equal_to_cmi(rng, monkeypatch, ties, dz, w, k, short):
+    if short:  # lists of a few points: most queries take the full-scan and z0-range fallbacks
+        monkeypatch.setattr(ksg, "SHARED_LIST", 5)
+    y, Z, X = _system(rng, 240, dz, ties)
+    got = ksg.cmi_shared(X, ksg.prepare_shared(y, Z, k=k, theiler=w))
+    want = np.array([ksg.conditional_mutual_information(X[:, c], y, Z, k=k, theiler=w) for c in range(X.shape[1])])
+    np.testing.assert_array_equal(got, want)
+    twin = np.array([ref.ksg_cmi(X[:, c], y, Z, k, w) for c in range(X.shape[1])])
+    np.testing.assert_allclose(got, twin, rtol=0, atol=1e-10)
+    if not ties:  # (rounded values bias KSG upwards)
+        assert got[-1] > 0.1 and abs(got[0]) < 0.1  # the driver is found, an unrelated column is not
+
+
+@pytest.mark.parametrize("dz,dx,w", [(1, 2, 0), (3, 3, 1), (2, 2, 0)])
+def test_multivariate_sources_match_the_kd_tree_path(rng, monkeypatch, dz, dx, w):
+    y, Z, X = _system(rng, 260, dz, False)
+    Xs = np.stack([X[:, :dx], np.column_stack([X[:, -1:], X[:, :dx - 1]])])
+    for lst in (256, 6):
+        monkeypatch.setattr(ksg, "SHARED_LIST", lst)
+        got = ksg.cmi_shared(Xs, ksg.prepare_shared(y, Z, theiler=w))
+        want = [ksg.conditional_mutual_information(x, y, Z, theiler=w) for x in Xs]
+        np.testing.assert_allclose(got, want, rtol=0, atol=1e-12)
+        np.testing.assert_allclose(got, [ref.ksg_cmi(x, y, Z, 4, w) for x in Xs], rtol=0, atol=1e-10)
+
+
+def test_same_for_any_thread_count_and_equals_pairwise(rng):
+    y, Z, X = _system(rng, 400, 3, False)
+    target = ksg.prepare_shared(y, Z)
+    one = ksg.cmi_shared(X, target, n_jobs=1)
+    np.testing.assert_array_equal(one, ksg.cmi_shared(X, target, n_jobs=2))
+    np.testing.assert_array_equal(one, ksg.pairwise_cmi(X, y[:, None], Z[None])[:, 0])
+    assert ksg.cmi_shared(np.empty((400, 0)), target).shape == (0,)
