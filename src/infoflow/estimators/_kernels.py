@@ -7,8 +7,8 @@ checks its input. Each kernel has a slow, obviously correct twin in ``tests/refe
 Design of the all-pairs engine (why it is fast):
 
 * Each channel is sorted once (order, rank, sorted values) by the caller and the result is shared by
-  every pair the channel appears in, instead of re-sorting per pair; the MI kernels take it, with the
-  channel's bucket table, as one :class:`Channel` record per channel.
+  every pair the channel appears in, instead of re-sorting per pair; the MI and CMI kernels take it,
+  with the channel's bucket table, as one :class:`Channel` record per channel.
 * The joint k-nearest-neighbour search (max-norm) of a pair uses a quantile grid built from those ranks
   (a counting sort, O(n)): 2-D on (x, y) for MI, 3-D on (x, y, z0) for conditional MI, made finer
   where dependent coordinates crowd the points. The queries of one cell share the gathered block of
@@ -43,9 +43,10 @@ _INF = np.inf
 
 
 class Channel(NamedTuple):
-    """One channel as the MI kernels take it: everything about one variable that every pair it is
+    """One channel as the kernels take it: everything about one variable that every pair it is
     part of shares, computed once (:func:`channel`, :func:`channels`). A kernel takes whole records
-    (``mi_pair(cx, cy, ...)``), so two channels can only be swapped whole, never one field of each.
+    (``mi_pair(cx, cy, ...)``, ``cmi_pair(cx, cy, cz, ...)``), so two channels can only be swapped
+    whole, never one field of each.
 
     numba passes the record by value (a tuple of array views and floats; no copy of the data).
     The same class holds a stack of C channels (:func:`channels`: each array gets a leading
