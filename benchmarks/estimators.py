@@ -312,14 +312,17 @@ def bench_bias(sizes: dict[int, int]) -> list[str]:
 
 def _kernel_inputs(mod, H: np.ndarray, te: bool):
     """The low-level inputs of ``mod.pairwise_mi`` / ``pairwise_cmi`` for the lag-1 matrix of H: the
-    stacked channel records where ``mod`` has them (``mod.channels``), else the kernels' earlier
-    positional arrays (a baseline commit before the records)."""
+    stacked channel records where ``mod`` has them (``mod.channels``; for TE ``mod.channel_stacks``),
+    else the kernels' earlier positional arrays (a baseline commit before the records)."""
     X, Y = np.ascontiguousarray(H[:-1].T), np.ascontiguousarray(H[1:].T)
     SX, RX, OX = ksg._sort_rows(X)
     SY, RY, OY = ksg._sort_rows(Y)
     n = X.shape[1]
     if te:
         Zt = np.ascontiguousarray(X[:, None, :])
+        if hasattr(mod, "channel_stacks"):
+            return ((mod.channels(X, SX, RX, OX), mod.channels(Y, SY, RY, OY),
+                     mod.channel_stacks(Zt, *ksg._sort_rows(Zt))), ksg._grid_cmi(n), n)
         return (X, SX, RX, OX, Y, SY, RY, OY, Zt, *ksg._sort_rows(Zt)), ksg._grid_cmi(n), n
     if hasattr(mod, "channels"):
         return (mod.channels(X, SX, RX, OX), mod.channels(Y, SY, RY, OY)), ksg._grid_mi(n), n

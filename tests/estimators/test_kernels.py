@@ -117,6 +117,21 @@ def test_channel_records_hold_each_channel_and_its_bucket_table(rng):
             np.testing.assert_array_equal(getattr(row, name), getattr(one, name))
 
 
+def test_channel_stacks_hold_each_conditioning_set(rng):
+    # M stacks of d rows (the conditioning sets of pairwise_cmi's targets): stack m is the channels
+    # record of its d rows, field for field
+    Z = np.ascontiguousarray(_data(rng, 120, 6, True).T.reshape(3, 2, 120))
+    stacks = K.channel_stacks(Z, *_sorted(Z))
+    assert stacks.lo.shape == (3, 2) and stacks.tab.shape == (3, 2, 241)
+    for m in range(3):
+        row = K.channel_row(stacks, m)
+        one = K.channels(Z[m], *_sorted(Z[m]))
+        single = ksg._cmi_inputs(Z[m, :1].T, Z[m, 1:].T, Z[m].T)[2]  # the one-estimate path's stack
+        for name in K.Channel._fields:
+            np.testing.assert_array_equal(getattr(row, name), getattr(one, name))
+            np.testing.assert_array_equal(getattr(single, name), getattr(one, name))
+
+
 def test_mi_pair_takes_whole_channels_and_is_symmetric(rng):
     # a swap of the two records swaps whole channels: the same local values, the same MI
     a = _data(rng, 300, 2, True)
@@ -298,9 +313,9 @@ def test_cmi_pair_equals_reference(rng, ties, dz, w):
     x, y, z = a[:, 0].copy(), a[:, 1].copy(), a[:, 2:]
     want = ref.ksg_cmi(x, y, z, 4, w)
     zt = np.ascontiguousarray(z.T)
+    cx, cy, cz = ksg._channel(x), ksg._channel(y), K.channels(zt, *_sorted(zt))
     for G in (1, 5, 11):
-        got = K.cmi_pair(x, *_sorted(x), y, *_sorted(y), zt, *_sorted(zt), 4, w, ksg._psi_table(250), G,
-                         np.empty(0))
+        got = K.cmi_pair(cx, cy, cz, 4, w, ksg._psi_table(250), G, np.empty(0))
         assert abs(got - want) < 1e-10
 
 
@@ -322,7 +337,8 @@ def test_pairs_equal_reference_on_crowded_marginals(rng, kind, ties):
             got = K.mi_pair(ksg._channel(x), ksg._channel(y), k, w, psi, G, local)
             np.testing.assert_allclose(local, want_local, rtol=0, atol=1e-12)
             assert abs(got - want_local.mean()) < 1e-10
-            got = K.cmi_pair(x, *_sorted(x), y, *_sorted(y), zt, *_sorted(zt), k, w, psi, G, np.empty(0))
+            got = K.cmi_pair(ksg._channel(x), ksg._channel(y), K.channels(zt, *_sorted(zt)), k, w, psi, G,
+                             np.empty(0))
             assert abs(got - want_cmi) < 1e-10
 
 
@@ -357,6 +373,6 @@ def test_coincident_points_equal_reference(k, G):
     b = np.r_[1.0, np.zeros(19), 3.0 * np.ones(5)]
     zt = b[None, :].copy()
     for x, y in ((b, b), (a, b), (b, a)):
-        got = K.cmi_pair(x.copy(), *_sorted(x), y.copy(), *_sorted(y), zt, *_sorted(zt), k, 0, psi, G,
+        got = K.cmi_pair(ksg._channel(x), ksg._channel(y), K.channels(zt, *_sorted(zt)), k, 0, psi, G,
                          np.empty(0))
         assert abs(got - ref.ksg_cmi(x, y, b, k, 0)) < 1e-10

@@ -7,8 +7,8 @@ checks its input. Each kernel has a slow, obviously correct twin in ``tests/refe
 Design of the all-pairs engine (why it is fast):
 
 * Each channel is sorted once (order, rank, sorted values) by the caller and the result is shared by
-  every pair the channel appears in, instead of re-sorting per pair; the MI kernels take it, with the
-  channel's bucket table, as one :class:`Channel` record per channel.
+  every pair the channel appears in, instead of re-sorting per pair; the MI and CMI kernels take it,
+  with the channel's bucket table, as one :class:`Channel` record per channel.
 * The joint k-nearest-neighbour search (max-norm) of a pair uses a quantile grid built from those ranks
   (a counting sort, O(n)): 2-D on (x, y) for MI, 3-D on (x, y, z0) for conditional MI, made finer
   where dependent coordinates crowd the points. The queries of one cell share the gathered block of
@@ -43,9 +43,10 @@ _INF = np.inf
 
 
 class Channel(NamedTuple):
-    """One channel as the MI kernels take it: everything about one variable that every pair it is
+    """One channel as the kernels take it: everything about one variable that every pair it is
     part of shares, computed once (:func:`channel`, :func:`channels`). A kernel takes whole records
-    (``mi_pair(cx, cy, ...)``), so two channels can only be swapped whole, never one field of each.
+    (``mi_pair(cx, cy, ...)``, ``cmi_pair(cx, cy, cz, ...)``), so two channels can only be swapped
+    whole, never one field of each.
 
     numba passes the record by value (a tuple of array views and floats; no copy of the data).
     The same class holds a stack of C channels (:func:`channels`: each array gets a leading
@@ -371,9 +372,21 @@ def channels(X, S, R, Q):
     return Channel(X, S, R, Q, T, lo, scale)
 
 
+def channel_stacks(X, S, R, Q):
+    """Stacked :class:`Channel` records of M stacks of d channels each: ``X`` and its sorted values
+    ``S``, ranks ``R``, sort orders ``Q`` have shape (M, d, n), as the conditioning sets of M target
+    columns (:func:`pairwise_cmi`). Every field gets the leading (M, d) axes (``lo``, ``scale``
+    (M, d)); :func:`channel_row` takes stack ``m`` out of it, a :func:`channels` record of d rows.
+    Built by :func:`channels` on the M * d rows (one bucket table per row, in parallel)."""
+    M, d, n = X.shape
+    flat = channels(X.reshape(M * d, n), S.reshape(M * d, n), R.reshape(M * d, n), Q.reshape(M * d, n))
+    return Channel(*(f.reshape((M, d) + f.shape[1:]) for f in flat))
+
+
 @njit(cache=True, nogil=True, inline="always")
 def channel_row(stack, c):
-    """Channel ``c`` of a stacked record (:func:`channels`) as a one-channel :class:`Channel` (views)."""
+    """Channel ``c`` of a stacked record (:func:`channels`) as a one-channel :class:`Channel` (views);
+    of a stack of stacks (:func:`channel_stacks`), stack ``c`` as a :func:`channels` record."""
     return Channel(stack.x[c], stack.s[c], stack.r[c], stack.o[c], stack.tab[c], stack.lo[c], stack.scale[c])
 
 
@@ -840,12 +853,14 @@ def knn_box3(i, w, k, reach, q, c0, c1, c2, G, bs, sx, sy, sz0, cs, gc, gidx, ke
 
 
 @njit(cache=True, nogil=True)
-def cmi_pair(x, sx, rx, ox, y, sy, ry, oy, Z, sz, rz, oz, k, w, psi, G, local):
+def cmi_pair(cx, cy, cz, k, w, psi, G, local):
     """Frenzel-Pompe conditional MI I(x; y | Z) for scalar ``x``, ``y`` and ``Z`` (dz, n).
 
-    Sorted values / ranks / orders: ``sx, rx, ox`` of x; ``sy, ry, oy`` of y; ``sz, rz, oz`` (dz, n) of
-    each row of ``Z``; ``G`` cells per axis of the 3-D grid. Local values go to ``local`` when it has
-    n elements. ``oy`` is unused (kept so every CMI caller passes the same arrays).
+    ``cx``, ``cy``: the :class:`Channel` records of x and y (:func:`channel`); ``cz``: the stacked
+    record of the dz rows of Z (:func:`channels`), whose row z0's bucket table serves the counts.
+    ``G`` cells per axis of the 3-D grid. Local values go to ``local`` when it has n elements.
+    The bucket tables of x and y and the sort order of y are not read (the records are the ones
+    every pair of the channel shares).
 
     Joint search: a quantile grid on the ranks of (x, y, z0), other rows of Z checked in the distance.
     As in :func:`mi_pair`, the queries of one cell share the gathered 3 x 3 x 3 block of cells around
@@ -858,6 +873,10 @@ def cmi_pair(x, sx, rx, ox, y, sy, ry, oy, Z, sz, rz, oz, k, w, psi, G, local):
     range holds about n_z points, which every count needs anyway; box counts on 2-D grids cost
     several times more.)
     """
+    x, sx, rx, ox = cx.x, cx.s, cx.r, cx.o  # fields to locals once, outside the query loop
+    y, sy, ry = cy.x, cy.s, cy.r
+    Z = cz.x
+    _, sz0, rz0, oz0, tabz, loz, scz = channel_row(cz, 0)  # z0: a grid axis and the counting order
     n = x.shape[0]
     dz = Z.shape[0]
     D = 2 + dz
@@ -866,16 +885,13 @@ def cmi_pair(x, sx, rx, ox, y, sy, ry, oy, Z, sz, rz, oz, k, w, psi, G, local):
     C[1, :] = y
     for m in range(dz):
         C[2 + m, :] = Z[m]
-    G = refine_grid3(rx, ry, rz[0], G)
+    G = refine_grid3(rx, ry, rz0, G)
     bs = cell_bounds(n, G)
     cs = np.empty(G * G * G + 1, dtype=np.int64)
     gc = np.empty((D, n))
     gidx = np.empty(n, dtype=np.int64)
-    build_grid3(rx, ry, rz[0], ox, C, G, cs, gc, gidx)
+    build_grid3(rx, ry, rz0, ox, C, G, cs, gc, gidx)
     # every row in z0 order, for the counting pass
-    sz0 = sz[0]
-    oz0 = oz[0]
-    tabz, loz, scz = bucket_table(sz0, 2 * n)
     Cz = np.empty((D, n))
     for r in range(n):
         i = oz0[r]
@@ -1033,15 +1049,15 @@ def pairwise_mi(cX, cY, PA, PB, k, w, psi, G, out):
 
 
 @njit(cache=True, parallel=True)
-def pairwise_cmi(Xt, SX, RX, OX, Yt, SY, RY, OY, Zt, SZ, RZ, OZ, PA, PB, k, w, psi, G, out):
+def pairwise_cmi(cX, cY, cZ, PA, PB, k, w, psi, G, out):
     """Frenzel-Pompe CMI of the listed pairs: ``out[i, j] = I(X_i; Y_j | Z_j)``.
 
-    ``Zt``, ``SZ``, ``RZ``, ``OZ`` have shape (M, dz, n): the conditioning set of each target column.
-    Pairs ``PA``, ``PB`` as in :func:`pairwise_mi`.
+    ``cX``, ``cY``: stacked :class:`Channel` records (:func:`channels`) of the N source and M target
+    channels; ``cZ``: the conditioning set of each target column, M stacks of dz rows
+    (:func:`channel_stacks`). Pairs ``PA``, ``PB`` as in :func:`pairwise_mi`.
     """
     empty = np.empty(0)
     for p in prange(PA.shape[0]):
         a = PA[p]
         b = PB[p]
-        out[a, b] = cmi_pair(Xt[a], SX[a], RX[a], OX[a], Yt[b], SY[b], RY[b], OY[b],
-                             Zt[b], SZ[b], RZ[b], OZ[b], k, w, psi, G, empty)
+        out[a, b] = cmi_pair(channel_row(cX, a), channel_row(cY, b), channel_row(cZ, b), k, w, psi, G, empty)

@@ -240,10 +240,16 @@ def local_mutual_information(x: np.ndarray, y: np.ndarray, *, k: int = DEFAULT_K
 
 
 def _cmi_inputs(x: np.ndarray, y: np.ndarray, z: np.ndarray):
-    """Row layouts and shared sorts the compiled CMI kernel expects, for scalar x and y."""
-    xs, ys = np.ascontiguousarray(x[:, 0]), np.ascontiguousarray(y[:, 0])
+    """The compiled CMI kernel's records for scalar x and y (n, 1) and z (n, dz): x's and y's
+    :class:`~._kernels.Channel`, and the stacked record of z's dz rows."""
     zt = np.ascontiguousarray(z.T)
-    return (xs, *_sort_rows(xs), ys, *_sort_rows(ys)[:3], zt, *_sort_rows(zt))
+    sz, rz, oz = _sort_rows(zt)
+    # z's rows one by one (nogil, no thread launch: a single estimate may be small), stacked as
+    # _kernels.channels stacks them
+    rows = [_kernels.channel(zt[m], sz[m], rz[m], oz[m]) for m in range(zt.shape[0])]
+    cz = _kernels.Channel(zt, sz, rz, oz, np.stack([c.tab for c in rows]), np.array([c.lo for c in rows]),
+                          np.array([c.scale for c in rows]))
+    return _channel(x[:, 0]), _channel(y[:, 0]), cz
 
 
 def conditional_mutual_information(x: np.ndarray, y: np.ndarray, z: np.ndarray, *, k: int = DEFAULT_K,
@@ -269,9 +275,8 @@ def conditional_mutual_information(x: np.ndarray, y: np.ndarray, z: np.ndarray, 
     x, y, z = _as2d(x), _as2d(y), _as2d(z)
     n = x.shape[0]
     if x.shape[1] == 1 and y.shape[1] == 1:
-        xs, sx, rx, ox, ys, sy, ry, oy, zt, sz, rz, oz = _cmi_inputs(x, y, z)
-        return float(_kernels.cmi_pair(xs, sx, rx, ox, ys, sy, ry, oy, zt, sz, rz, oz, k, theiler,
-                                       _psi_table(n), _grid_cmi(n), np.empty(0)))
+        cx, cy, cz = _cmi_inputs(x, y, z)
+        return float(_kernels.cmi_pair(cx, cy, cz, k, theiler, _psi_table(n), _grid_cmi(n), np.empty(0)))
     eps = _kth_distance(np.hstack([x, y, z]), k, theiler)
     nxz = _count_inside(np.hstack([x, z]), eps, theiler)
     nyz = _count_inside(np.hstack([y, z]), eps, theiler)
@@ -375,13 +380,13 @@ def pairwise_cmi(X: np.ndarray, Y: np.ndarray, Z: np.ndarray, *, k: int = DEFAUL
     Xt = np.ascontiguousarray(X[:, used_a].T)
     Yt = np.ascontiguousarray(Y[:, used_b].T)
     Zt = np.ascontiguousarray(np.transpose(Z[used_b], (0, 2, 1)))
-    SX, RX, OX = _sort_rows(Xt)
-    SY, RY, OY = _sort_rows(Yt)
-    SZ, RZ, OZ = _sort_rows(Zt)
     sub = np.empty((Xt.shape[0], Yt.shape[0]))
     with _threads(n_jobs):
-        _run_parallel(_kernels.pairwise_cmi, Xt, SX, RX, OX, Yt, SY, RY, OY, Zt, SZ, RZ, OZ, PA, PB, k, theiler,
-                      _psi_table(Xt.shape[1]), _grid_cmi(Xt.shape[1]), sub)
+        n = Xt.shape[1]
+        cX = _run_parallel(_kernels.channels, Xt, *_sort_rows(Xt))
+        cY = _run_parallel(_kernels.channels, Yt, *_sort_rows(Yt))
+        cZ = _run_parallel(_kernels.channel_stacks, Zt, *_sort_rows(Zt))
+        _run_parallel(_kernels.pairwise_cmi, cX, cY, cZ, PA, PB, k, theiler, _psi_table(n), _grid_cmi(n), sub)
     return _scatter(out, used_a, used_b, PA, PB, sub)
 
 
