@@ -30,7 +30,8 @@ from typing import Any
 LABELS = {"te": "TE", "flow": "TDMI - MI"}
 TAGS = {"te": "te", "flow": "tdmi"}
 GRAPH = ("the bivariate {label} graph (every ordered pair tested on its own, not conditioned on the other neurons; "
-         "no effective-network graph exists yet)")
+         "the effective network is reported beside it, not used for this verdict: docs/concepts.md, "
+         "'Which graph the verdicts use')")
 MEANINGS = ("TDMI - MI is the seed's measure: the time-delayed mutual information from i to j minus their zero-lag "
             "mutual information. It is a difference of two information quantities, not itself one: it is negative "
             "wherever the zero-lag dependence (for instance a shared driver such as the daily cycle every unit sees) "
