@@ -233,10 +233,16 @@ def saved_warnings(primary: Path) -> list[str]:
     return list(dict.fromkeys(found))
 
 
-def _structure_files(seeds: list[Path]) -> tuple[dict | None, list[dict]]:
-    main = read_json(seeds[0] / "structure.json")
+def _structure_inputs(seeds: list[Path]) -> tuple[list, list[dict], dict] | None:
+    """What Q1 and Q2 both read: the (measure, structure.json) pairs, every seed's tracked-epoch
+    structure and the untrained comparison; None when no structure stage has run."""
+    from infoflow.report import _flowanswers as fa
+
+    pairs = fa.measures(seeds, read_json)
+    if not pairs:
+        return None
     tracked = [s for s in (read_json(d / "structure_epochs.json") for d in seeds) if s]
-    return main, tracked
+    return pairs, tracked, fa.untrained(seeds, read_json)
 
 
 def _direction(seeds: list[Path], alpha: float) -> dict[str, Any]:
@@ -244,11 +250,10 @@ def _direction(seeds: list[Path], alpha: float) -> dict[str, Any]:
     :mod:`infoflow.report._flowanswers` for the decision rules)."""
     from infoflow.report import _flowanswers as fa
 
-    pairs = fa.measures(seeds, read_json)
-    if not pairs:
+    inputs = _structure_inputs(seeds)
+    if inputs is None:
         return _unavailable("No structure.json: run the flow and structure stages first.")
-    _, tracked = _structure_files(seeds)
-    ut = fa.untrained(seeds, read_json)
+    pairs, tracked, ut = inputs
     primary = pairs[0][0]
     answers: dict[str, str] = {}
     sentences: list[str] = []
@@ -334,11 +339,10 @@ def _layers(seeds: list[Path], alpha: float) -> dict[str, Any]:
     """Q2 for both measures: the layer test of the structure stage, with the untrained comparison beside it."""
     from infoflow.report import _flowanswers as fa
 
-    pairs = fa.measures(seeds, read_json)
-    if not pairs:
+    inputs = _structure_inputs(seeds)
+    if inputs is None:
         return _unavailable("No structure.json: run the flow and structure stages first.")
-    _, tracked = _structure_files(seeds)
-    ut = fa.untrained(seeds, read_json)
+    pairs, tracked, ut = inputs
     primary = pairs[0][0]
     answers: dict[str, str] = {}
     sentences: list[str] = []
