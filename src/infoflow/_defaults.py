@@ -40,6 +40,14 @@ DEFAULT_NOISE_SD = 0.1
 2019, arXiv:1810.05728): it makes I(X;T) of a deterministic network finite; tanh units span [-1, 1],
 so 0.1 blurs each unit to about a twentieth of its range. Recorded with each estimator's regulariser."""
 
+DEFAULT_N_NULL = 199
+"""Null networks behind the structure tests (``directedness``, ``analyze_structure``, ``infoflow run``):
+with 199 the smallest permutation p-value is 0.005, well below every alpha in use."""
+
+DEFAULT_N_NULL_LAYERS = 99
+"""Null draws of ``layers`` (and ``layers_by_epoch``) when called on its own: each draw reclusters a
+matrix, so it costs more than a rewired network; 99 still resolves p = 0.01."""
+
 DEFAULT_VERDICT_RESAMPLES = 199
 """Parametric-bootstrap / permutation draws behind the training verdicts (Q3 compression, Q5 phases)."""
 

@@ -82,3 +82,17 @@ def test_train_defaults_are_train_config_defaults():
         assert _default(cmd_train.train_command, option) == lib[field], field
     assert _default(cmd_train.train_command, "arch").value == lib["arch"]
     assert _default(cmd_train.train_command, "nonlinearity").value == lib["nonlinearity"]
+
+
+def test_null_network_defaults_are_the_library_defaults():
+    from infoflow.pipeline import RunOptions, analyze_recording
+    from infoflow.structure import analyze_structure, directedness, layers, layers_by_epoch
+
+    n_null = _defaults.DEFAULT_N_NULL
+    assert _default(cmd_structure.structure, "n_null") == n_null
+    assert _default(cmd_run.analyze_command, "n_null") == n_null
+    for func in (analyze_structure, directedness, analyze_recording):
+        assert inspect.signature(func).parameters["n_null"].default == n_null, func.__name__
+    assert RunOptions().n_null == n_null
+    for func in (layers, layers_by_epoch):
+        assert inspect.signature(func).parameters["n_null"].default == _defaults.DEFAULT_N_NULL_LAYERS

@@ -29,7 +29,13 @@ from infoflow._validation import (
     validate_params,
 )
 from infoflow.bottleneck._recordings import as_recordings, count_tied_units, hidden_activity
-from infoflow.bottleneck._verdict import COMPRESSION_CRITERION, _dataset_verdict, neuron_correlation
+from infoflow.bottleneck._verdict import (
+    COMPRESSION_CRITERION,
+    NOISE_FACTOR,
+    REL_DROP,
+    _dataset_verdict,
+    neuron_correlation,
+)
 
 ESTIMATORS = ("binning", "kde", "ksg", "gaussian_copula")
 DEFAULT_WINDOW = 24
@@ -294,8 +300,8 @@ def information_plane(recordings: Any, /, *, estimators: Sequence[str] = ("binni
         "n_samples": int(prepared[0][1].shape[0]),
         "n_channel_x": int(prepared[0][1].shape[1]), "n_warnings": int(n_warn),
         "max_samples": "none" if max_samples is None else int(max_samples),
-        "compression_criterion": COMPRESSION_CRITERION, "compression_rel_drop": 0.05,
-        "compression_noise_factor": 3.0, "compression_alpha": DEFAULT_ALPHA,
+        "compression_criterion": COMPRESSION_CRITERION, "compression_rel_drop": REL_DROP,
+        "compression_noise_factor": NOISE_FACTOR, "compression_alpha": DEFAULT_ALPHA,
         "neuron_corr_ci": "Pearson r across hidden neurons, 95% Fisher-z interval",
         "infoflow_version": __version__,
     })
@@ -320,7 +326,7 @@ def _add_neuron_corr(plane: xr.Dataset) -> xr.Dataset:
 
 def _add_verdict(plane: xr.Dataset) -> xr.Dataset:
     # attrs["n_samples"] (set by the caller) decides the ceiling ln n of binning and KDE
-    verdict = _dataset_verdict(plane, rel_drop=0.05, noise_factor=3.0)
+    verdict = _dataset_verdict(plane, rel_drop=REL_DROP, noise_factor=NOISE_FACTOR)
     ests = [str(e) for e in plane["estimator"].values]
     seeds = [int(s) for s in plane["seed"].values]
 

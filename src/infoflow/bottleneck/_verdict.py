@@ -25,6 +25,11 @@ from infoflow._validation import (
     validate_params,
 )
 
+REL_DROP = 0.05
+"""Default smallest fall of I(X;T) (and largest tolerated fall of I(T;Y)) counted, relative to the peak."""
+NOISE_FACTOR = 3.0
+"""Default smallest fall counted, in robust SDs of the epoch-to-epoch noise."""
+
 COMPRESSION_CRITERION = (
     "Curves are smoothed by a centred 3-epoch running mean (S). The fall is the largest drawdown of S(I_X): "
     "D = max over e_end of [max_{e<=e_end} S(I_X)(e) - S(I_X)(e_end)], from the peak e* to e_end. Null for drifting "
@@ -183,8 +188,8 @@ def _curve_verdict(i_x: np.ndarray, i_y: np.ndarray, epochs: np.ndarray, rel_dro
     "ceiling": [NoneOK(), Interval(float, None, None)],
     "seed": SEED_CONSTRAINTS,
 })
-def compression_verdict(i_x: Any, i_y: Any = None, /, *, epochs: Any = None, rel_drop: float = 0.05,
-                        noise_factor: float = 3.0, alpha: float = DEFAULT_ALPHA,
+def compression_verdict(i_x: Any, i_y: Any = None, /, *, epochs: Any = None, rel_drop: float = REL_DROP,
+                        noise_factor: float = NOISE_FACTOR, alpha: float = DEFAULT_ALPHA,
                         n_boot: int = DEFAULT_VERDICT_RESAMPLES, ceiling: float | None = None,
                         seed: int | np.random.Generator | None = DEFAULT_SEED) -> dict[str, Any]:
     """Decide whether a compression phase appears in an information-plane trajectory.

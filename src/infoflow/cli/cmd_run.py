@@ -13,7 +13,7 @@ from typing import Any
 import typer
 from rich.progress import Progress
 
-from infoflow._defaults import DEFAULT_ALPHA, DEFAULT_LAGS, DEFAULT_SURROGATES
+from infoflow._defaults import DEFAULT_ALPHA, DEFAULT_LAGS, DEFAULT_N_NULL, DEFAULT_SURROGATES
 from infoflow._validation import InvalidParameterError
 from infoflow.cli._common import (
     LAGS_TEXT,
@@ -166,7 +166,7 @@ def analyze_command(
                                 "first, test only those that pass with KSG."),
     epochs: str | None = typer.Option(None, "--epochs", help="Epochs analysed: 'all', 'last' or labels like '0,10' "
                                       "(default: the first and the last)."),
-    n_null: int = typer.Option(199, "--n-null", min=1, help="Null networks for the structure tests."),
+    n_null: int = typer.Option(DEFAULT_N_NULL, "--n-null", min=1, help="Null networks for the structure tests."),
     time_column: str | None = typer.Option(None, "--time-column", help="CSV: a time column to drop (not a neuron)."),
     fill: Fill | None = typer.Option(None, "--fill", help="CSV: fill interior missing values (default: an error)."),
     scheduler: str | None = typer.Option(None, "--scheduler", help="Dask scheduler address (tcp://host:8786)."),

@@ -14,7 +14,7 @@ from typing import Any
 
 import typer
 
-from infoflow._defaults import DEFAULT_ALPHA
+from infoflow._defaults import DEFAULT_ALPHA, DEFAULT_N_NULL
 from infoflow._io import atomic_write_json, load_dataset
 from infoflow.cli._common import (
     app,
@@ -78,7 +78,7 @@ def structure(
     weight: Weight = typer.Option(Weight["te"], help="Flow variable used as edge weight."),
     null: Null = typer.Option(Null["rewire"], help="Null model of the direction test (the layer test compares with "
                               "uniform progressions)."),
-    n_null: int = typer.Option(199, "--n-null", min=1, help="Null draws."),
+    n_null: int = typer.Option(DEFAULT_N_NULL, "--n-null", min=1, help="Null draws."),
     alpha: float = typer.Option(DEFAULT_ALPHA, help="Level of the direction and 'more than one layer' tests."),
     max_layers: int = typer.Option(8, "--max-layers", min=1, help="Largest layer count considered."),
     criterion: Criterion = typer.Option(Criterion["silhouette"],

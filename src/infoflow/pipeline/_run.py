@@ -43,7 +43,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from infoflow._defaults import DEFAULT_ALPHA, DEFAULT_LAGS, DEFAULT_SEED, DEFAULT_SURROGATES
+from infoflow._defaults import (
+    DEFAULT_ALPHA,
+    DEFAULT_LAGS,
+    DEFAULT_N_NULL,
+    DEFAULT_N_NULL_LAYERS,
+    DEFAULT_SEED,
+    DEFAULT_SURROGATES,
+)
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -113,7 +120,7 @@ class RunOptions:
     track_surrogates: int = 50
     scheduler: str | None = None
     # structure
-    n_null: int = 199
+    n_null: int = DEFAULT_N_NULL
     # untrained networks of the same architecture as the null of Q1/Q2: every seed's epoch 0 plus
     # further random initialisations up to this many in all (0: no untrained test)
     n_untrained: int = 20
@@ -375,7 +382,7 @@ def run_pipeline(out_dir: str | Path, options: RunOptions | None = None, *,
     stage(f"structure({other})", other_struct_opts, [other_flow], [other_struct],
           lambda: atomic_write_json(other_struct, analyze_structure(load_dataset(other_flow), seed=0,
                                                                     **other_struct_opts)))
-    track_struct_opts = dict(struct_opts, n_null=min(o.n_null, 99))
+    track_struct_opts = dict(struct_opts, n_null=min(o.n_null, DEFAULT_N_NULL_LAYERS))  # one test per tracked epoch
     for d in seed_dirs:
         stage(f"structure_epochs({d.name})", track_struct_opts, [d / "flow_epochs.nc"], [d / "structure_epochs.json"],
               lambda d=d: atomic_write_json(d / "structure_epochs.json",  # type: ignore[misc]  # (mypy cannot type a lambda whose default binds the loop variable)
@@ -498,7 +505,8 @@ def _remove(path: Path) -> None:
 
 def analyze_recording(recording: Any, out_dir: str | Path, *, roles: Any = None, method: str = "ksg",
                       lags: tuple[int, ...] = DEFAULT_LAGS, surrogates: int = DEFAULT_SURROGATES,
-                      alpha: float = DEFAULT_ALPHA, measure: str = "te", screen: bool = True, n_null: int = 199,
+                      alpha: float = DEFAULT_ALPHA, measure: str = "te", screen: bool = True,
+                      n_null: int = DEFAULT_N_NULL,
                       epochs: Any = None, time_column: str | None = None, fill: str | None = None,
                       scheduler: str | None = None, seed: int | np.random.Generator | None = DEFAULT_SEED,
                       progress: ProgressFn | None = None) -> RunReport:

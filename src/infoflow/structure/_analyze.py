@@ -10,7 +10,7 @@ import warnings
 import numpy as np
 
 from infoflow import __version__
-from infoflow._defaults import DEFAULT_ALPHA, DEFAULT_SEED
+from infoflow._defaults import DEFAULT_ALPHA, DEFAULT_N_NULL, DEFAULT_SEED
 from infoflow._validation import (
     SEED_CONSTRAINTS,
     Anything,
@@ -68,7 +68,7 @@ def _has_epochs(flow) -> bool:
     "seed": SEED_CONSTRAINTS,
     "callback": [NoneOK(), CallableOK()],
 })
-def analyze_structure(flow, *, weight="te", null="rewire", n_null=199, alpha=DEFAULT_ALPHA, max_layers=8,
+def analyze_structure(flow, *, weight="te", null="rewire", n_null=DEFAULT_N_NULL, alpha=DEFAULT_ALPHA, max_layers=8,
                       criterion="silhouette", roles=None, seed=DEFAULT_SEED, callback=None, layers_null="uniform",
                       layers_method="springrank", layers_graph=None) -> dict:
     """Progression (all methods), directedness and layers of a flow network, as a JSON-safe dict.

@@ -16,7 +16,7 @@ import numpy as np
 from scipy.special import comb
 from scipy.stats import mannwhitneyu, norm
 
-from infoflow._defaults import DEFAULT_ALPHA, DEFAULT_SEED
+from infoflow._defaults import DEFAULT_ALPHA, DEFAULT_N_NULL, DEFAULT_SEED
 from infoflow._validation import (
     SEED_CONSTRAINTS,
     Anything,
@@ -280,7 +280,7 @@ _CONSTRAINTS: dict[str, Sequence] = {  # one list of constraints per parameter
 
 
 @validate_params(_CONSTRAINTS)
-def directedness(flow, *, null="rewire", n_null=199, seed=DEFAULT_SEED, method="trophic", reference="auto",
+def directedness(flow, *, null="rewire", n_null=DEFAULT_N_NULL, seed=DEFAULT_SEED, method="trophic", reference="auto",
                  roles=None, significant=None, weight="te", epoch=None, callback=None,
                  alpha=DEFAULT_ALPHA) -> DirectednessResult:
     """How directed the flow network is, and whether roles follow input -> hidden -> output.

@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from infoflow._defaults import DEFAULT_ALPHA, DEFAULT_RIDGE, DEFAULT_SEED
+from infoflow._defaults import DEFAULT_ALPHA, DEFAULT_N_NULL_LAYERS, DEFAULT_RIDGE, DEFAULT_SEED
 from infoflow._validation import (
     SEED_CONSTRAINTS,
     Anything,
@@ -466,9 +466,9 @@ _CONSTRAINTS: dict[str, Sequence] = {  # one list of constraints per parameter
 
 
 @validate_params(_CONSTRAINTS)
-def layers(flow, *, method="springrank", criterion="silhouette", max_layers=8, null="uniform", n_null=99,
-           alpha=DEFAULT_ALPHA, resolution=0.05, seed=DEFAULT_SEED, roles=None, significant=None, weight="te",
-           epoch=None, callback=None, graph=None) -> LayersResult:
+def layers(flow, *, method="springrank", criterion="silhouette", max_layers=8, null="uniform",
+           n_null=DEFAULT_N_NULL_LAYERS, alpha=DEFAULT_ALPHA, resolution=0.05, seed=DEFAULT_SEED, roles=None,
+           significant=None, weight="te", epoch=None, callback=None, graph=None) -> LayersResult:
     """Group neurons into layers by progression and describe how flow runs between them.
 
     Parameters
@@ -572,9 +572,9 @@ def _check_graph(method, graph, func):
 
 
 @validate_params(_CONSTRAINTS)
-def layers_by_epoch(flow, *, method="springrank", criterion="silhouette", max_layers=8, null="uniform", n_null=99,
-                    alpha=DEFAULT_ALPHA, resolution=0.05, seed=DEFAULT_SEED, roles=None, significant=None, weight="te",
-                    epoch=None, callback=None, graph=None):
+def layers_by_epoch(flow, *, method="springrank", criterion="silhouette", max_layers=8, null="uniform",
+                    n_null=DEFAULT_N_NULL_LAYERS, alpha=DEFAULT_ALPHA, resolution=0.05, seed=DEFAULT_SEED, roles=None,
+                    significant=None, weight="te", epoch=None, callback=None, graph=None):
     """How layering changes over training: :func:`layers` on every epoch of the flow.
 
     Parameters are those of :func:`layers` (``epoch`` must be None: every epoch is analysed); each
