@@ -47,12 +47,7 @@ DATA_KEYWORDS = {"ax", "channel_names", "channels", "condition", "epochs", "frac
 
 # Public functions whose signatures are not (fully) annotated yet, so mypy does not check calls to
 # them; flow's and structure's modules are being reworked. Every other public signature is annotated.
-NOT_ANNOTATED = {
-    "flow.effective_network", "flow.information_flow",
-    "structure.adjusted_rand_index", "structure.analyze_structure", "structure.compare_untrained",
-    "structure.directedness", "structure.layers", "structure.layers_by_epoch", "structure.plot_flow_graph",
-    "structure.plot_progression_histogram", "structure.progression", "structure.save_figure",
-}
+NOT_ANNOTATED = {"flow.effective_network"}
 
 
 def _public_functions() -> dict[str, Any]:

@@ -6,6 +6,9 @@ Dataset it returns (saved as ``flow.nc``). Users import it as ``infoflow.flow.in
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
 from infoflow._defaults import (
     DEFAULT_ALPHA,
     DEFAULT_JITTER,
@@ -23,6 +26,7 @@ from infoflow._validation import (
     InvalidParameterError,
     NoneOK,
     Options,
+    Seed,
     root_seed,
     validate_params,
 )
@@ -31,6 +35,9 @@ from infoflow.flow._assemble import assemble
 from infoflow.flow._input import FUNC, read_activity, resolve_k
 from infoflow.flow._plan import make_plan
 from infoflow.flow._sequential import run_epoch
+
+if TYPE_CHECKING:
+    import xarray as xr
 
 METHODS = FLOW_METHODS
 MEASURES = ("te", "flow")
@@ -61,10 +68,14 @@ PVALUES = ("fit", "empirical")
     "block_size": [Interval(int, 1, None), NoneOK()],
     "callback": [CallableOK(), NoneOK()],
 })
-def information_flow(activity, /, *, lags=DEFAULT_LAGS, method="ksg", measure="te", surrogates=DEFAULT_SURROGATES,
-                     alpha=DEFAULT_ALPHA, history=1, condition_on_input=False, theiler=0, k=None, screen=False,
-                     screen_threshold=0.1, pvalue="fit", sequential="auto", min_shift=None, epochs="all", roles=None,
-                     seed=DEFAULT_SEED, jitter=DEFAULT_JITTER, scheduler=None, block_size=None, callback=None):
+def information_flow(activity: Any, /, *, lags: int | Sequence[int] = DEFAULT_LAGS, method: str = "ksg",
+                     measure: str = "te", surrogates: int = DEFAULT_SURROGATES, alpha: float = DEFAULT_ALPHA,
+                     history: int = 1, condition_on_input: bool = False, theiler: int = 0, k: int | None = None,
+                     screen: bool = False, screen_threshold: float = 0.1, pvalue: str = "fit",
+                     sequential: bool | str = "auto", min_shift: int | None = None, epochs: Any = "all",
+                     roles: Any = None, seed: Seed = DEFAULT_SEED, jitter: float = DEFAULT_JITTER,
+                     scheduler: Any = None, block_size: int | None = None,
+                     callback: Callable[[int, int], Any] | None = None) -> xr.Dataset:
     """Information flow between every ordered pair of neurons, with surrogate significance, in nats.
 
     For each analysed epoch: the entropy of each neuron, the zero-lag mutual information

@@ -6,6 +6,8 @@ Pipeline place: **structure** -> ``cli`` (``infoflow structure RUN_DIR``) and ``
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -19,6 +21,7 @@ from infoflow._validation import (
     Interval,
     NoneOK,
     Options,
+    Seed,
     check_seed,
     validate_params,
 )
@@ -68,9 +71,11 @@ def _has_epochs(flow) -> bool:
     "seed": SEED_CONSTRAINTS,
     "callback": [NoneOK(), CallableOK()],
 })
-def analyze_structure(flow, *, weight="te", null="rewire", n_null=DEFAULT_N_NULL, alpha=DEFAULT_ALPHA, max_layers=8,
-                      criterion="silhouette", roles=None, seed=DEFAULT_SEED, callback=None, layers_null="uniform",
-                      layers_method="springrank", layers_graph=None) -> dict:
+def analyze_structure(flow: Any, *, weight: str = "te", null: str = "rewire", n_null: int = DEFAULT_N_NULL,
+                      alpha: float = DEFAULT_ALPHA, max_layers: int = 8, criterion: str = "silhouette",
+                      roles: Any = None, seed: Seed = DEFAULT_SEED, callback: Callable[[int, int], Any] | None = None,
+                      layers_null: str = "uniform", layers_method: str = "springrank",
+                      layers_graph: Any = None) -> dict:
     """Progression (all methods), directedness and layers of a flow network, as a JSON-safe dict.
 
     Parameters

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 import numpy as np
 from scipy.special import comb
@@ -27,6 +28,7 @@ from infoflow._validation import (
     InvalidParameterError,
     NoneOK,
     Options,
+    Seed,
     check_seed,
     validate_params,
 )
@@ -280,9 +282,10 @@ _CONSTRAINTS: dict[str, Sequence] = {  # one list of constraints per parameter
 
 
 @validate_params(_CONSTRAINTS)
-def directedness(flow, *, null="rewire", n_null=DEFAULT_N_NULL, seed=DEFAULT_SEED, method="trophic", reference="auto",
-                 roles=None, significant=None, weight="te", epoch=None, callback=None,
-                 alpha=DEFAULT_ALPHA) -> DirectednessResult:
+def directedness(flow: Any, *, null: str = "rewire", n_null: int = DEFAULT_N_NULL, seed: Seed = DEFAULT_SEED,
+                 method: str = "trophic", reference: str = "auto", roles: Any = None, significant: Any = None,
+                 weight: str = "te", epoch: Any = None, callback: Callable[[int, int], Any] | None = None,
+                 alpha: float = DEFAULT_ALPHA) -> DirectednessResult:
     """How directed the flow network is, and whether roles follow input -> hidden -> output.
 
     Parameters

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -31,6 +32,7 @@ from infoflow._validation import (
     InvalidParameterError,
     NoneOK,
     Options,
+    Seed,
     check_seed,
     validate_params,
 )
@@ -46,6 +48,9 @@ from infoflow.structure._progression import (
     spring_rank,
     trophic_levels,
 )
+
+if TYPE_CHECKING:
+    import xarray as xr
 
 CRITERIA = ("silhouette", "gap", "bic")
 GRAPHS = ("raw", "significant")
@@ -109,7 +114,7 @@ def _bic(x: np.ndarray, k_max: int) -> np.ndarray:
     return out
 
 
-def adjusted_rand_index(a, b) -> float:
+def adjusted_rand_index(a: Any, b: Any) -> float:
     """Adjusted Rand index of two labellings (Hubert & Arabie 1985); 1 when both are one cluster."""
     a, b = np.asarray(a), np.asarray(b)
     if a.size != b.size:
@@ -466,9 +471,11 @@ _CONSTRAINTS: dict[str, Sequence] = {  # one list of constraints per parameter
 
 
 @validate_params(_CONSTRAINTS)
-def layers(flow, *, method="springrank", criterion="silhouette", max_layers=8, null="uniform",
-           n_null=DEFAULT_N_NULL_LAYERS, alpha=DEFAULT_ALPHA, resolution=0.05, seed=DEFAULT_SEED, roles=None,
-           significant=None, weight="te", epoch=None, callback=None, graph=None) -> LayersResult:
+def layers(flow: Any, *, method: str = "springrank", criterion: str = "silhouette", max_layers: int = 8,
+           null: str = "uniform", n_null: int = DEFAULT_N_NULL_LAYERS, alpha: float = DEFAULT_ALPHA,
+           resolution: float = 0.05, seed: Seed = DEFAULT_SEED, roles: Any = None, significant: Any = None,
+           weight: str = "te", epoch: Any = None, callback: Callable[[int, int], Any] | None = None,
+           graph: Any = None) -> LayersResult:
     """Group neurons into layers by progression and describe how flow runs between them.
 
     Parameters
@@ -572,9 +579,11 @@ def _check_graph(method, graph, func):
 
 
 @validate_params(_CONSTRAINTS)
-def layers_by_epoch(flow, *, method="springrank", criterion="silhouette", max_layers=8, null="uniform",
-                    n_null=DEFAULT_N_NULL_LAYERS, alpha=DEFAULT_ALPHA, resolution=0.05, seed=DEFAULT_SEED, roles=None,
-                    significant=None, weight="te", epoch=None, callback=None, graph=None):
+def layers_by_epoch(flow: Any, *, method: str = "springrank", criterion: str = "silhouette", max_layers: int = 8,
+                    null: str = "uniform", n_null: int = DEFAULT_N_NULL_LAYERS, alpha: float = DEFAULT_ALPHA,
+                    resolution: float = 0.05, seed: Seed = DEFAULT_SEED, roles: Any = None, significant: Any = None,
+                    weight: str = "te", epoch: Any = None, callback: Callable[[int, int], Any] | None = None,
+                    graph: Any = None) -> xr.Dataset:
     """How layering changes over training: :func:`layers` on every epoch of the flow.
 
     Parameters are those of :func:`layers` (``epoch`` must be None: every epoch is analysed); each

@@ -7,6 +7,9 @@ that data as JSON. matplotlib is imported lazily so the analyses do not pay for 
 
 from __future__ import annotations
 
+import os
+from typing import Any
+
 import numpy as np
 
 from infoflow._io import atomic_write_bytes, atomic_write_json
@@ -50,7 +53,7 @@ def _progression_values(result, method):
 
 @validate_params({"result": [Anything()], "method": [Options(*METHODS)], "bins": [Interval(int, 1, None)],
                   "ax": [NoneOK(), Anything()]})
-def plot_progression_histogram(result, method="trophic", *, bins=20, ax=None):
+def plot_progression_histogram(result: Any, method: str = "trophic", *, bins: int = 20, ax: Any = None) -> Any:
     """Histogram of progression, one stacked colour per role (the seed's figure).
 
     Parameters
@@ -72,6 +75,7 @@ def plot_progression_histogram(result, method="trophic", *, bins=20, ax=None):
 
     vals, roles, _, norm = _progression_values(result, method)
     finite = np.isfinite(vals)
+    fig: Any  # the figure carries infoflow_data (save_figure writes it as JSON)
     if ax is None:
         fig, ax = plt.subplots(figsize=(5, 3.2), constrained_layout=True)
     else:
@@ -102,7 +106,8 @@ def plot_progression_histogram(result, method="trophic", *, bins=20, ax=None):
                   "roles": [NoneOK(), InstanceOf(list, tuple, np.ndarray)],
                   "significant": [NoneOK(), Anything()], "weight": [Options(*WEIGHTS)],
                   "max_edges": [Interval(int, 1, None)], "ax": [NoneOK(), Anything()]})
-def plot_flow_graph(flow, progression, *, roles=None, significant=None, weight="te", max_edges=400, ax=None):
+def plot_flow_graph(flow: Any, progression: Any, *, roles: Any = None, significant: Any = None, weight: str = "te",
+                    max_edges: int = 400, ax: Any = None) -> Any:
     """Draw the significant-flow graph with neurons placed by progression on the y-axis.
 
     Parameters
@@ -146,6 +151,7 @@ def plot_flow_graph(flow, progression, *, roles=None, significant=None, weight="
     src, dst = np.nonzero(fi.graph)
     wts = fi.graph[src, dst]
     top = np.argsort(wts)[::-1][:max_edges]
+    fig: Any  # the figure carries infoflow_data (save_figure writes it as JSON)
     if ax is None:
         fig, ax = plt.subplots(figsize=(6, 5), constrained_layout=True)
     else:
@@ -154,8 +160,8 @@ def plot_flow_graph(flow, progression, *, roles=None, significant=None, weight="
         segs = np.stack([np.c_[x[src[top]], y[src[top]]], np.c_[x[dst[top]], y[dst[top]]]], axis=1)
         down = y[dst[top]] > y[src[top]]
         lw = 0.3 + 2.7 * wts[top] / wts[top].max()
-        ax.add_collection(LineCollection(segs, linewidths=lw, colors=np.where(down, "#2b6cb0", "#c53030").tolist(),
-                                         alpha=0.35, zorder=1))
+        colors = np.where(down, "#2b6cb0", "#c53030").tolist()
+        ax.add_collection(LineCollection(list(segs), linewidths=lw, colors=colors, alpha=0.35, zorder=1))
     for role in ("input", "hidden", "output"):
         m = role_arr == role
         if m.any():
@@ -173,7 +179,7 @@ def plot_flow_graph(flow, progression, *, roles=None, significant=None, weight="
     return fig
 
 
-def save_figure(fig, path_stem) -> list:
+def save_figure(fig: Any, path_stem: str | os.PathLike) -> list:
     """Write ``<stem>.png``, ``<stem>.svg`` and, if the figure carries it, ``<stem>.json`` (atomically).
 
     Returns the list of written paths.

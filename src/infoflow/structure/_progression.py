@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -193,8 +194,8 @@ _CONSTRAINTS: dict[str, Sequence] = {  # one list of constraints per parameter
 
 
 @validate_params(_CONSTRAINTS)
-def progression(flow, method="trophic", *, roles=None, significant=None, weight="te", ridge=DEFAULT_RIDGE,
-                normalise=True):
+def progression(flow: Any, method: str = "trophic", *, roles: Any = None, significant: Any = None,
+                weight: str = "te", ridge: float = DEFAULT_RIDGE, normalise: bool = True) -> Any:
     """Progression of each neuron along the network: how far downstream it sits.
 
     Parameters

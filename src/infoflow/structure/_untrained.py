@@ -21,6 +21,7 @@ import itertools
 import math
 import warnings
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 import numpy as np
 from scipy import stats
@@ -34,6 +35,7 @@ from infoflow._validation import (
     InvalidParameterError,
     NoneOK,
     Options,
+    Seed,
     check_seed,
     validate_params,
 )
@@ -267,8 +269,9 @@ def _as_list(x, name, func, minimum):
     "target_power": [Interval(float, 0, 1, closed="neither")],
     "seed": SEED_CONSTRAINTS,
 })
-def compare_untrained(trained, untrained, *, weight="te", n_edges="auto", roles=None, alpha=DEFAULT_ALPHA,
-                      effect_size=2.0, target_power=0.8, seed=DEFAULT_SEED) -> UntrainedComparison:
+def compare_untrained(trained: Any, untrained: Any, *, weight: str = "te", n_edges: int | str = "auto",
+                      roles: Any = None, alpha: float = DEFAULT_ALPHA, effect_size: float = 2.0,
+                      target_power: float = 0.8, seed: Seed = DEFAULT_SEED) -> UntrainedComparison:
     """Test whether trained networks' flow structure differs from that of untrained networks.
 
     Parameters
