@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test clean
+.PHONY: install run test bench-install clean
 
 $(STAMP): requirements.txt pyproject.toml
 	python3 -m venv $(VENV)
@@ -23,6 +23,13 @@ test: $(STAMP)
 	$(PY) -m pytest -q
 	# the numba kernels once more as plain Python, so their bodies are exercised against the twins
 	NUMBA_DISABLE_JIT=1 $(PY) -m pytest -q -p no:cacheprovider tests/estimators/test_kernels.py
+
+# the benchmarks' peers (optional; the package never imports them). IDTxl comes as `idtxl-uv` and runs JIDT
+# through JPype (Java needed); its mpi4py dependency is dropped where no MPI library loads, as IDTxl
+# then runs without it.
+bench-install: $(STAMP)
+	$(PY) -m pip install --quiet -e ".[bench]" idtxl-uv
+	$(PY) -c "import mpi4py.MPI" 2>/dev/null || $(PY) -m pip uninstall --quiet -y mpi4py
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache .mypy_cache .ruff_cache
