@@ -737,22 +737,15 @@ def rank_cells(n, G):
 
 @njit(cache=True, nogil=True)
 def cells3(r0, r1, r2, G):
-    """Cell id (n,) of every point in a ``G x G x G`` grid on the ranks ``r0``, ``r1``, ``r2``."""
-    return cells3a(r0, r1, r2, G, G, G)
-
-
-@njit(cache=True, nogil=True)
-def cells3a(r0, r1, r2, G0, G1, G2):
-    """Cell id (n,) of every point in a ``G0 x G1 x G2`` grid on the ranks ``r0``, ``r1``, ``r2``:
-    ``((r0 * G0 // n) * G1 + r1 * G1 // n) * G2 + r2 * G2 // n``, the per-axis cells looked up by
-    rank (:func:`rank_cells`)."""
+    """Cell id (n,) of every point in a ``G x G x G`` grid on the ranks ``r0``, ``r1``, ``r2``:
+    ``((r0 * G // n) * G + r1 * G // n) * G + r2 * G // n``, each axis's cell looked up by rank
+    (:func:`rank_cells`) rather than divided out (one table of n entries instead of 3n integer
+    divisions; bitwise the same cells)."""
     n = r0.shape[0]
-    t0 = rank_cells(n, G0)
-    t1 = t0 if G1 == G0 else rank_cells(n, G1)
-    t2 = t1 if G2 == G1 else (t0 if G2 == G0 else rank_cells(n, G2))
+    t = rank_cells(n, G)
     cells = np.empty(n, dtype=np.int64)
     for i in range(n):
-        cells[i] = (t0[r0[i]] * G1 + t1[r1[i]]) * G2 + t2[r2[i]]
+        cells[i] = (t[r0[i]] * G + t[r1[i]]) * G + t[r2[i]]
     return cells
 
 
@@ -874,45 +867,29 @@ def knn_box3(i, w, k, reach, q, c0, c1, c2, G, bs, sx, sy, sz0, cs, gc, gidx, ke
     return kth_smallest(kept, cnt, k, topk)
 
 
-CMI_FINE = 1.5
-CMI_COARSE = 0.6
-
-
 @njit(cache=True, nogil=True)
-def search_shape3(G):
-    """Cells per axis (x, y, z0) of :func:`cmi_pair`'s search grid, from the ``G`` of its summation
-    grid: finer on x and z0 (``CMI_FINE`` x G), coarser on y (``CMI_COARSE`` x G). For transfer
-    entropy y is a unit's next value and z0 its own past, so (y, z0) crowd along a diagonal and an
-    even grid spends most of its cells empty and the rest crowded; see docs/design.md for the
-    measured choice."""
-    gx = max(1, int(CMI_FINE * G + 0.5))
-    gy = max(1, int(CMI_COARSE * G + 0.5))
-    return gx, gy, gx
-
-
-@njit(cache=True, nogil=True)
-def knn_box3a(i, w, k, reach, q, c0, c1, c2, G0, G1, G2, bs0, bs1, bs2, s0, s1, s2, cs, gc, gidx, kept, topk):
+def knn_box3s(i, w, k, reach, q, c0, c1, c2, G, bs, sx, sy, sz0, cs, gc, gidx, kept, topk):
     """k-th max-norm distance from point ``i`` (coordinates ``q``, cell ``(c0, c1, c2)``) to the other
-    points outside the Theiler window, on a ``G0 x G1 x G2`` grid (cell bounds ``bs0..bs2``, sorted
-    coordinates ``s0..s2``, :func:`cells3a`), from one scan of the cells that hold a point within
-    ``reach`` on every grid axis (:func:`_cell_span`). Returns ``(kth, fb)``: ``fb`` the distance
-    from the query to the scanned box's faces (every point outside is at least that far) and
-    ``kth`` the k-th distance when at least k admissible points of the box lie within ``fb``
-    (then it is exact), else inf. With ``reach`` at or above the true k-th distance the answer is
-    always exact. ``kept`` (n,) scratch."""
+    points outside the Theiler window, from one scan of the cells of a 3-D grid (:func:`build_grid3`)
+    that hold a point within ``reach`` on every grid axis (:func:`_cell_span`), as
+    :func:`knn_box3`, but for any ``reach``: returns ``(kth, fb)``, ``fb`` the distance from the query
+    to the scanned box's faces (every point outside it is at least that far) and ``kth`` the k-th
+    distance when at least k admissible points of the box lie within ``fb`` (then it is exact),
+    else inf. With ``reach`` at or above the true k-th distance it is always exact. ``kept`` (n,)
+    scratch (no allocation per call)."""
     D = q.shape[0]
     q0 = q[0]
     q1 = q[1]
     q2 = q[2]
-    a0, b0 = _cell_span(s0, bs0, c0, G0, q0, reach)
-    a1, b1 = _cell_span(s1, bs1, c1, G1, q1, reach)
-    a2, b2 = _cell_span(s2, bs2, c2, G2, q2, reach)
-    fb = min(_face_bound(s0, bs0, a0, b0, G0, q0),
-             min(_face_bound(s1, bs1, a1, b1, G1, q1), _face_bound(s2, bs2, a2, b2, G2, q2)))
+    a0, b0 = _cell_span(sx, bs, c0, G, q0, reach)
+    a1, b1 = _cell_span(sy, bs, c1, G, q1, reach)
+    a2, b2 = _cell_span(sz0, bs, c2, G, q2, reach)
+    fb = min(_face_bound(sx, bs, a0, b0, G, q0),
+             min(_face_bound(sy, bs, a1, b1, G, q1), _face_bound(sz0, bs, a2, b2, G, q2)))
     cnt = 0
     for u0 in range(a0, b0 + 1):
         for u1 in range(a1, b1 + 1):
-            row = (u0 * G1 + u1) * G2
+            row = (u0 * G + u1) * G
             p0 = cs[row + a2]
             p1 = cs[row + b2 + 1]
             kk = kept[cnt:cnt + p1 - p0]
@@ -947,25 +924,22 @@ def cmi_pair(cx, cy, cz, k, w, psi, G, local):
 
     ``cx``, ``cy``: the :class:`Channel` records of x and y (:func:`channel`); ``cz``: the stacked
     record of the dz rows of Z (:func:`channels`), whose row z0's bucket table serves the counts.
-    ``G`` cells per axis of the summation grid (below). Local values go to ``local`` when it has
-    n elements. The bucket tables of x and y and the sort order of y are not read (the records are
-    the ones every pair of the channel shares).
+    ``G`` cells per axis of the 3-D grid. Local values go to ``local`` when it has n elements.
+    The bucket tables of x and y and the sort order of y are not read (the records are the ones
+    every pair of the channel shares).
 
-    Joint search: a quantile grid on the ranks of (x, y, z0) of :func:`search_shape3` cells per
-    axis (finer on x and z0, coarser on y), other rows of Z checked in the distance. As in
-    :func:`mi_pair`, the queries of one cell share the gathered 3 x 3 x 3 block of cells around
+    Joint search: a quantile grid on the ranks of (x, y, z0), other rows of Z checked in the distance.
+    As in :func:`mi_pair`, the queries of one cell share the gathered 3 x 3 x 3 block of cells around
     it; the k-th distance found there is exact when it lies within the block's faces, otherwise it
-    bounds the true one and :func:`knn_box3a` scans the cells within that reach. A query whose
-    cell-mate before it needed that scan (crowded marginals make the quantile cells narrow in
-    value, and then most queries do) first tries the scan alone, with 1.5x that query's k-th
-    distance as the reach, and uses the block only where the scan does not settle it.
+    bounds the true one and :func:`knn_box3s` scans once the cells within that reach. Crowded
+    marginals (saturated units) make the quantile cells narrow in value, and then most queries
+    need that scan: a query whose cell-mate before it did tries the scan alone first, with 1.5x that
+    query's k-th distance as the reach (exact where it settles, by the box's face bound), and goes
+    through the block only where it does not (20% less time on saturated and pinned units at
+    n = 10^4, docs/design.md).
     Counts: the points within ``t`` of the query on z0 are one contiguous range of the z0-sorted
     order (found in its bucket table, as in :func:`mi_pair`); one branch-free pass over that range,
     with x, y and the other Z rows gathered into z0 order, gives n_z, n_xz and n_yz together.
-    The per-sample terms are summed in the order of a ``G x G x G`` grid (:func:`refine_grid3`,
-    :func:`cells3`: cells in id order, increasing x within a cell), the order of the kernel before
-    the search grid changed, so results are bitwise those of that kernel (and of
-    :func:`._kernels_nd.cmi_one`).
     """
     x, sx, rx, ox = cx.x, cx.s, cx.r, cx.o  # fields to locals once, outside the query loop
     y, sy, ry = cy.x, cy.s, cy.r
@@ -980,21 +954,11 @@ def cmi_pair(cx, cy, cz, k, w, psi, G, local):
     for m in range(dz):
         C[2 + m, :] = Z[m]
     G = refine_grid3(rx, ry, rz0, G)
-    # the summation order: the G x G x G grid's cells in id order, x order within a cell
-    order = np.empty(n, dtype=np.int64)
-    sort_into_cells(cells3(rx, ry, rz0, G), G * G * G, ox, np.empty(G * G * G + 1, dtype=np.int64), order)
-    G0, G1, G2 = search_shape3(G)
-    bs0 = cell_bounds(n, G0)
-    bs1 = cell_bounds(n, G1)
-    bs2 = cell_bounds(n, G2)
-    NC = G0 * G1 * G2
-    cs = np.empty(NC + 1, dtype=np.int64)
-    gidx = np.empty(n, dtype=np.int64)
-    sort_into_cells(cells3a(rx, ry, rz0, G0, G1, G2), NC, ox, cs, gidx)
+    bs = cell_bounds(n, G)
+    cs = np.empty(G * G * G + 1, dtype=np.int64)
     gc = np.empty((D, n))
-    for dd in range(D):
-        for p in range(n):
-            gc[dd, p] = C[dd, gidx[p]]
+    gidx = np.empty(n, dtype=np.int64)
+    build_grid3(rx, ry, rz0, ox, C, G, cs, gc, gidx)
     # every row in z0 order, for the counting pass
     Cz = np.empty((D, n))
     for r in range(n):
@@ -1019,27 +983,29 @@ def cmi_pair(cx, cy, cz, k, w, psi, G, local):
     biv = np.empty(cap, dtype=np.int64)
     buf = np.empty(cap)
     kept = np.empty(cap)
-    wide = np.empty(n)  # knn_box3a's scratch
-    v = np.empty(n)  # the per-sample terms, summed in the summation grid's order below
-    for cell in range(NC):
+    wide = np.empty(n)  # knn_box3s's scratch
+    want_local = local.shape[0] == n
+    base = psi[k]
+    acc = 0.0
+    for cell in range(G * G * G):
         p0 = cs[cell]
         mq = cs[cell + 1] - p0
         if mq == 0:
             continue
-        c0 = cell // (G1 * G2)
-        c1 = (cell // G2) % G1
-        c2 = cell % G2
+        c0 = cell // (G * G)
+        c1 = (cell // G) % G
+        c2 = cell % G
         a0 = max(c0 - 1, 0)
-        b0 = min(c0 + 1, G0 - 1)
+        b0 = min(c0 + 1, G - 1)
         a1 = max(c1 - 1, 0)
-        b1 = min(c1 + 1, G1 - 1)
+        b1 = min(c1 + 1, G - 1)
         a2 = max(c2 - 1, 0)
-        b2 = min(c2 + 1, G2 - 1)
+        b2 = min(c2 + 1, G - 1)
         # gather the 3 x 3 x 3 block once for all queries of the cell, each coordinate contiguous
         mc = 0
         for u0 in range(a0, b0 + 1):
             for u1 in range(a1, b1 + 1):
-                row = (u0 * G1 + u1) * G2
+                row = (u0 * G + u1) * G
                 mc += cs[row + b2 + 1] - cs[row + a2]
         if mc > cap:
             cap = 2 * mc
@@ -1050,7 +1016,7 @@ def cmi_pair(cx, cy, cz, k, w, psi, G, local):
         mc = 0
         for u0 in range(a0, b0 + 1):
             for u1 in range(a1, b1 + 1):
-                row = (u0 * G1 + u1) * G2
+                row = (u0 * G + u1) * G
                 if u0 == c0 and u1 == c1:
                     self0 = mc + cs[cell] - cs[row + a2]  # block position of the cell's first query
                 for pp in range(cs[row + a2], cs[row + b2 + 1]):
@@ -1070,11 +1036,10 @@ def cmi_pair(cx, cy, cz, k, w, psi, G, local):
             if scanned:
                 # its cell-mate needed the scan: most likely this query does too, so try the scan
                 # alone first (exact when it settles, else the block decides as usual)
-                eps, fb = knn_box3a(i, w, k, 1.5 * prev, q, c0, c1, c2, G0, G1, G2, bs0, bs1, bs2, sx, sy, sz0,
-                                    cs, gc, gidx, wide, topk)
+                eps, fb = knn_box3s(i, w, k, 1.5 * prev, q, c0, c1, c2, G, bs, sx, sy, sz0, cs, gc, gidx, wide, topk)
             if eps == _INF:
-                bound = min(_face_bound(sx, bs0, a0, b0, G0, q[0]),
-                            min(_face_bound(sy, bs1, a1, b1, G1, q[1]), _face_bound(sz0, bs2, a2, b2, G2, q[2])))
+                bound = min(_face_bound(sx, bs, a0, b0, G, q[0]),
+                            min(_face_bound(sy, bs, a1, b1, G, q[1]), _face_bound(sz0, bs, a2, b2, G, q[2])))
                 # distances to every block point (a loop that vectorises), then the selection in block_kth
                 dist = buf[:mc]
                 if D == 3:
@@ -1100,13 +1065,13 @@ def cmi_pair(cx, cy, cz, k, w, psi, G, local):
                     # fewer than k admissible points in the block, widen a box from the block's faces
                     reach = kth_smallest(dist, mc, k, topk) if mc >= k else _INF
                     if reach < _INF:
-                        eps, fb = knn_box3a(i, w, k, reach, q, c0, c1, c2, G0, G1, G2, bs0, bs1, bs2, sx, sy, sz0,
-                                            cs, gc, gidx, wide, topk)
+                        eps, fb = knn_box3s(i, w, k, reach, q, c0, c1, c2, G, bs, sx, sy, sz0, cs, gc, gidx, wide,
+                                            topk)
                     else:
                         reach = bound
                         while True:
-                            eps, fb = knn_box3a(i, w, k, reach, q, c0, c1, c2, G0, G1, G2, bs0, bs1, bs2, sx, sy,
-                                                sz0, cs, gc, gidx, wide, topk)
+                            eps, fb = knn_box3s(i, w, k, reach, q, c0, c1, c2, G, bs, sx, sy, sz0, cs, gc, gidx,
+                                                wide, topk)
                             if eps < _INF or fb == _INF:
                                 break
                             reach = max(2.0 * reach, fb)
@@ -1145,15 +1110,10 @@ def cmi_pair(cx, cy, cz, k, w, psi, G, local):
                 nxz -= _window_count(C, dimsXZ, i, w, t)
                 nyz -= _window_count(C, dimsYZ, i, w, t)
                 nz -= _window_count(C, dimsZ, i, w, t)
-            v[i] = psi[nxz + 1] + psi[nyz + 1] - psi[nz + 1]
-    want_local = local.shape[0] == n
-    base = psi[k]
-    acc = 0.0
-    for p in range(n):
-        i = order[p]
-        acc += v[i]
-        if want_local:
-            local[i] = base - v[i]
+            v = psi[nxz + 1] + psi[nyz + 1] - psi[nz + 1]
+            acc += v
+            if want_local:
+                local[i] = base - v
     return base - acc / n
 
 
