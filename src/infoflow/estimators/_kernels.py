@@ -1020,11 +1020,27 @@ def cmi_pair(cx, cy, cz, k, w, psi, G, local):
                 if u0 == c0 and u1 == c1:
                     self0 = mc + cs[cell] - cs[row + a2]  # block position of the cell's first query
                 for pp in range(cs[row + a2], cs[row + b2 + 1]):
-                    for dd in range(D):
-                        bv[dd, mc] = gc[dd, pp]
+                    if D == 3:  # element copies, coordinates written out (docs/design.md)
+                        bv[0, mc] = gc[0, pp]
+                        bv[1, mc] = gc[1, pp]
+                        bv[2, mc] = gc[2, pp]
+                    else:
+                        for dd in range(D):
+                            bv[dd, mc] = gc[dd, pp]
                     if w > 0:  # sample indices are only needed for a Theiler window
                         biv[mc] = gidx[pp]
                     mc += 1
+        # the block's faces: every point outside it is at least min(q - lo, hi - q) away on an axis
+        xlo = sx[bs[a0] - 1] if a0 > 0 else -_INF
+        xhi = sx[bs[b0 + 1]] if b0 < G - 1 else _INF
+        ylo = sy[bs[a1] - 1] if a1 > 0 else -_INF
+        yhi = sy[bs[b1 + 1]] if b1 < G - 1 else _INF
+        zlo = sz0[bs[a2] - 1] if a2 > 0 else -_INF
+        zhi = sz0[bs[b2 + 1]] if b2 < G - 1 else _INF
+        b0v = bv[0, :mc]
+        b1v = bv[1, :mc]
+        b2v = bv[2, :mc]
+        dist = buf[:mc]
         prev = 0.0
         scanned = False  # did the previous query of this cell need the box scan?
         for j in range(mq):
@@ -1038,17 +1054,12 @@ def cmi_pair(cx, cy, cz, k, w, psi, G, local):
                 # alone first (exact when it settles, else the block decides as usual)
                 eps, fb = knn_box3s(i, w, k, 1.5 * prev, q, c0, c1, c2, G, bs, sx, sy, sz0, cs, gc, gidx, wide, topk)
             if eps == _INF:
-                bound = min(_face_bound(sx, bs, a0, b0, G, q[0]),
-                            min(_face_bound(sy, bs, a1, b1, G, q[1]), _face_bound(sz0, bs, a2, b2, G, q[2])))
+                q0 = q[0]
+                q1 = q[1]
+                q2 = q[2]
+                bound = min(min(q0 - xlo, xhi - q0), min(min(q1 - ylo, yhi - q1), min(q2 - zlo, zhi - q2)))
                 # distances to every block point (a loop that vectorises), then the selection in block_kth
-                dist = buf[:mc]
                 if D == 3:
-                    q0 = q[0]
-                    q1 = q[1]
-                    q2 = q[2]
-                    b0v = bv[0, :mc]
-                    b1v = bv[1, :mc]
-                    b2v = bv[2, :mc]
                     for u in range(mc):
                         dist[u] = max(abs(b0v[u] - q0), max(abs(b1v[u] - q1), abs(b2v[u] - q2)))
                 else:
