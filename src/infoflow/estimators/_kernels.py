@@ -22,6 +22,11 @@ Design of the all-pairs engine (why it is fast):
   sorted values, then fix the last steps with the exact comparison (galloping: a crowded marginal
   can put hundreds of values in one bucket). Conditional MI gets n_z, n_xz
   and n_yz from one vectorised pass over the z0-sorted range of the box (found the same way).
+* The CMI kernel (issue 17): a query whose cell-mate before it left the 3 x 3 x 3 block for the
+  box scan tries the scan first, with 1.5x that query's k-th distance as the reach
+  (:func:`knn_box3s`: exact when at least k points lie within the scanned box's face bound, else
+  it declines and the block decides); grid cells are looked up by rank (:func:`rank_cells`)
+  rather than divided out; the block's face values and row slices are taken once per cell.
 * Inner loops index through slices: numba adds a negative-index check to ``a[j]`` when it cannot
   prove ``j >= 0``, which stops LLVM from vectorising the loop (measured 5x slower).
 * Pairs are spread over threads with ``prange`` and each writes only its own output cell, so results
