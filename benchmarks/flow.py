@@ -35,6 +35,7 @@ Two whole jobs as a user runs them, in this process with the default scheduler (
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import time
 
@@ -108,8 +109,10 @@ def _cpu_s() -> float:
     return time.process_time()
 
 
-def job_airport(cache: str, surrogates: int) -> None:
-    """The airport net's KSG-tested flow, last epoch, in this process: wall, CPU, peak RSS."""
+def job_airport(cache: str, surrogates: int, save: str | None = None) -> None:
+    """The airport net's KSG-tested flow, last epoch, in this process: wall, CPU, peak RSS, the load
+    average around it; with ``save`` its te, pvalue and n_surrogates go to that .npz (to compare two
+    commits' runs bitwise)."""
     import sys
     from pathlib import Path
 
@@ -122,6 +125,7 @@ def job_airport(cache: str, surrogates: int) -> None:
     trained_network(cache)
     act = load_recording(Path(cache) / "greensboro-e60-s0")["activity"].isel(epoch=[-1]).load()
     information_flow(act.isel(time=slice(0, 300)), method="ksg", surrogates=10)  # kernels compiled / loaded
+    load0 = os.getloadavg()[0]
     t0, c0 = time.perf_counter(), _cpu_s()
     ds = information_flow(act, method="ksg", surrogates=surrogates)
     wall, cpu = time.perf_counter() - t0, _cpu_s() - c0
@@ -129,7 +133,10 @@ def job_airport(cache: str, surrogates: int) -> None:
     print(f"airport net KSG flow, last epoch ({act.sizes['neuron']} units x {act.sizes['time']} steps, lags 1-3, "
           f"at most {surrogates} surrogates, default scheduler): {wall:.1f} s wall, {cpu:.1f} s CPU, "
           f"peak RSS {_rss_mb():.0f} MB; {int(ds['significant'].sum())} significant; "
-          f"{drawn[drawn > 0].mean():.1f} surrogates per tested pair")
+          f"{drawn[drawn > 0].mean():.1f} surrogates per tested pair; load average {load0:.1f} before, "
+          f"{os.getloadavg()[0]:.1f} after ({os.cpu_count()} CPUs)")
+    if save:
+        np.savez(save, te=ds["te"].values, pvalue=ds["pvalue"].values, n_surrogates=drawn)
 
 
 def job_full64(args, lags) -> None:
@@ -178,7 +185,8 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="tiny sizes, to check the script runs")
     ap.add_argument("--full", choices=("none", "screen", "noscreen", "both"), default="none",
                     help="also run the full-size KSG job (sequential): screened, unscreened, or both")
-    ap.add_argument("--save", default=None, help="folder to write the full-size KSG results to (flow_*.nc)")
+    ap.add_argument("--save", default=None, help="folder to write the full-size KSG results to (flow_*.nc); with "
+                    "--job airport an .npz of its te, pvalue and n_surrogates")
     ap.add_argument("--job", choices=("airport", "full64"), default=None,
                     help="run only this whole job in this process (see the module docstring)")
     ap.add_argument("--budget", type=float, default=float("inf"), help="full64: stop after this many seconds")
@@ -188,7 +196,7 @@ def main() -> None:
         args.neurons, args.steps, args.surrogates, args.scaled_neurons, args.scaled_surrogates = 16, 2000, 20, 4, 4
     lags = tuple(range(1, args.lags + 1))
     if args.job == "airport":
-        return job_airport(args.cache, args.surrogates)
+        return job_airport(args.cache, args.surrogates, args.save)
     if args.job == "full64":
         return job_full64(args, lags)
 

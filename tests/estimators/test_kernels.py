@@ -280,6 +280,43 @@ def test_3d_knn_searches_equal_reference(rng, ties, D, w):
                 assert got == want[i]
 
 
+@pytest.mark.parametrize("n", [1, 7, 250, 1000])
+def test_rank_cells_equal_integer_division(n):
+    # the grids look each rank's cell up in a table instead of dividing: the same cells, G > n too
+    r = np.arange(n)
+    for G in (1, 2, 3, 8, 13, 64, 2 * n + 1):
+        assert np.array_equal(K.rank_cells(n, G), r * G // n)
+
+
+@pytest.mark.parametrize("kind, ties", CROWDED + [("normal", False), ("normal", True)])
+@pytest.mark.parametrize("k, w", [(4, 0), (3, 2)])
+def test_3d_box_scan_from_any_reach_is_exact_or_declines(rng, kind, ties, k, w):
+    # knn_box3s (the CMI kernel's scan, also tried first with a guessed reach): from a reach at or
+    # above the true k-th distance it is exact; from a smaller one it is exact or returns inf,
+    # never a wrong distance, and its face bound holds (no point outside the box is closer)
+    if kind == "normal":
+        a = _data(rng, 250, 3, ties)
+    else:
+        a = np.c_[_crowded(rng, 250, kind, ties), _crowded(rng, 250, kind, ties)[:, :1]]
+    n = len(a)
+    want = ref.kth_distance(a, k, w)
+    d = ref.max_norm_distances(a)
+    d[ref.excluded(n, w)] = np.inf
+    for G in (1, 4, 9):
+        (s0, s1, s2), (r0, r1, r2), cs, gc, gi, bs = _grid3_for(a, G)
+        for i in range(0, n, 2):
+            c = [r[i] * G // n for r in (r0, r1, r2)]
+            for reach in (0.0, 0.3 * want[i], 0.9 * want[i], want[i], 1.7 * want[i] + 0.1, np.inf):
+                got, fb = K.knn_box3s(i, w, k, reach, a[i].copy(), *c, G, bs, s0, s1, s2, cs, gc, gi,
+                                      np.empty(n), np.empty(k))
+                if got == np.inf:
+                    # it declines only when fewer than k admissible points lie closer than its face
+                    # bound (all of those are in the box; a point at exactly fb may lie outside)
+                    assert reach < want[i] and np.sum(d[i] < fb) < k
+                else:
+                    assert got == want[i]
+
+
 def test_grid_is_refined_only_for_crowded_points(rng):
     n = 4000
     x, z = rng.standard_normal(n), rng.standard_normal(n)

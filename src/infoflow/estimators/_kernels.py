@@ -22,6 +22,11 @@ Design of the all-pairs engine (why it is fast):
   sorted values, then fix the last steps with the exact comparison (galloping: a crowded marginal
   can put hundreds of values in one bucket). Conditional MI gets n_z, n_xz
   and n_yz from one vectorised pass over the z0-sorted range of the box (found the same way).
+* The CMI kernel (issue 17): a query whose cell-mate before it left the 3 x 3 x 3 block for the
+  box scan tries the scan first, with 1.5x that query's k-th distance as the reach
+  (:func:`knn_box3s`: exact when at least k points lie within the scanned box's face bound, else
+  it declines and the block decides); grid cells are looked up by rank (:func:`rank_cells`)
+  rather than divided out; the block's face values and row slices are taken once per cell.
 * Inner loops index through slices: numba adds a negative-index check to ``a[j]`` when it cannot
   prove ``j >= 0``, which stops LLVM from vectorising the loop (measured 5x slower).
 * Pairs are spread over threads with ``prange`` and each writes only its own output cell, so results
@@ -725,12 +730,27 @@ def mi_pair(cx, cy, k, w, psi, G, local):
 
 
 @njit(cache=True, nogil=True)
+def rank_cells(n, G):
+    """Cell of each rank on a quantile axis of ``G`` cells: ``out[r] = r * G // n`` (n,), filled from
+    :func:`cell_bounds` (G divisions instead of n; the grids look ranks up in it)."""
+    bs = cell_bounds(n, G)
+    out = np.empty(n, dtype=np.int64)
+    for c in range(G):
+        out[bs[c]:bs[c + 1]] = c
+    return out
+
+
+@njit(cache=True, nogil=True)
 def cells3(r0, r1, r2, G):
-    """Cell id (n,) of every point in a ``G x G x G`` grid on the ranks ``r0``, ``r1``, ``r2``."""
+    """Cell id (n,) of every point in a ``G x G x G`` grid on the ranks ``r0``, ``r1``, ``r2``:
+    ``((r0 * G // n) * G + r1 * G // n) * G + r2 * G // n``, each axis's cell looked up by rank
+    (:func:`rank_cells`) rather than divided out (one table of n entries instead of 3n integer
+    divisions; bitwise the same cells)."""
     n = r0.shape[0]
+    t = rank_cells(n, G)
     cells = np.empty(n, dtype=np.int64)
     for i in range(n):
-        cells[i] = ((r0[i] * G // n) * G + r1[i] * G // n) * G + r2[i] * G // n
+        cells[i] = (t[r0[i]] * G + t[r1[i]]) * G + t[r2[i]]
     return cells
 
 
@@ -853,6 +873,57 @@ def knn_box3(i, w, k, reach, q, c0, c1, c2, G, bs, sx, sy, sz0, cs, gc, gidx, ke
 
 
 @njit(cache=True, nogil=True)
+def knn_box3s(i, w, k, reach, q, c0, c1, c2, G, bs, sx, sy, sz0, cs, gc, gidx, kept, topk):
+    """k-th max-norm distance from point ``i`` (coordinates ``q``, cell ``(c0, c1, c2)``) to the other
+    points outside the Theiler window, from one scan of the cells of a 3-D grid (:func:`build_grid3`)
+    that hold a point within ``reach`` on every grid axis (:func:`_cell_span`), as
+    :func:`knn_box3`, but for any ``reach``: returns ``(kth, fb)``, ``fb`` the distance from the query
+    to the scanned box's faces (every point outside it is at least that far) and ``kth`` the k-th
+    distance when at least k admissible points of the box lie within ``fb`` (then it is exact),
+    else inf. With ``reach`` at or above the true k-th distance it is always exact. ``kept`` (n,)
+    scratch (no allocation per call)."""
+    D = q.shape[0]
+    q0 = q[0]
+    q1 = q[1]
+    q2 = q[2]
+    a0, b0 = _cell_span(sx, bs, c0, G, q0, reach)
+    a1, b1 = _cell_span(sy, bs, c1, G, q1, reach)
+    a2, b2 = _cell_span(sz0, bs, c2, G, q2, reach)
+    fb = min(_face_bound(sx, bs, a0, b0, G, q0),
+             min(_face_bound(sy, bs, a1, b1, G, q1), _face_bound(sz0, bs, a2, b2, G, q2)))
+    cnt = 0
+    for u0 in range(a0, b0 + 1):
+        for u1 in range(a1, b1 + 1):
+            row = (u0 * G + u1) * G
+            p0 = cs[row + a2]
+            p1 = cs[row + b2 + 1]
+            kk = kept[cnt:cnt + p1 - p0]
+            js = gidx[p0:p1]
+            c = 0
+            if D == 3:
+                xs = gc[0, p0:p1]
+                ys = gc[1, p0:p1]
+                zs = gc[2, p0:p1]
+                for u in range(p1 - p0):
+                    d = max(abs(xs[u] - q0), max(abs(ys[u] - q1), abs(zs[u] - q2)))
+                    d = _INF if abs(js[u] - i) <= w else d
+                    kk[c] = d
+                    c += d <= fb
+            else:
+                for u in range(p1 - p0):
+                    d = 0.0
+                    for dd in range(D):
+                        d = max(d, abs(gc[dd, p0 + u] - q[dd]))
+                    d = _INF if abs(js[u] - i) <= w else d
+                    kk[c] = d
+                    c += d <= fb
+            cnt += c
+    if cnt >= k:
+        return kth_smallest(kept, cnt, k, topk), fb
+    return _INF, fb
+
+
+@njit(cache=True, nogil=True)
 def cmi_pair(cx, cy, cz, k, w, psi, G, local):
     """Frenzel-Pompe conditional MI I(x; y | Z) for scalar ``x``, ``y`` and ``Z`` (dz, n).
 
@@ -865,13 +936,15 @@ def cmi_pair(cx, cy, cz, k, w, psi, G, local):
     Joint search: a quantile grid on the ranks of (x, y, z0), other rows of Z checked in the distance.
     As in :func:`mi_pair`, the queries of one cell share the gathered 3 x 3 x 3 block of cells around
     it; the k-th distance found there is exact when it lies within the block's faces, otherwise it
-    bounds the true one and :func:`knn_box3` scans the cells within that reach (one pass; the
-    block-by-block widening of :func:`knn_block3` cost about 3x more on the flow benchmark's chain).
+    bounds the true one and :func:`knn_box3s` scans once the cells within that reach. Crowded
+    marginals (saturated units) make the quantile cells narrow in value, and then most queries
+    need that scan: a query whose cell-mate before it did tries the scan alone first, with 1.5x that
+    query's k-th distance as the reach (exact where it settles, by the box's face bound), and goes
+    through the block only where it does not (20% less time on saturated and pinned units at
+    n = 10^4, docs/design.md).
     Counts: the points within ``t`` of the query on z0 are one contiguous range of the z0-sorted
     order (found in its bucket table, as in :func:`mi_pair`); one branch-free pass over that range,
-    with x, y and the other Z rows gathered into z0 order, gives n_z, n_xz and n_yz together. (The
-    range holds about n_z points, which every count needs anyway; box counts on 2-D grids cost
-    several times more.)
+    with x, y and the other Z rows gathered into z0 order, gives n_z, n_xz and n_yz together.
     """
     x, sx, rx, ox = cx.x, cx.s, cx.r, cx.o  # fields to locals once, outside the query loop
     y, sy, ry = cy.x, cy.s, cy.r
@@ -915,6 +988,7 @@ def cmi_pair(cx, cy, cz, k, w, psi, G, local):
     biv = np.empty(cap, dtype=np.int64)
     buf = np.empty(cap)
     kept = np.empty(cap)
+    wide = np.empty(n)  # knn_box3s's scratch
     want_local = local.shape[0] == n
     base = psi[k]
     acc = 0.0
@@ -951,45 +1025,72 @@ def cmi_pair(cx, cy, cz, k, w, psi, G, local):
                 if u0 == c0 and u1 == c1:
                     self0 = mc + cs[cell] - cs[row + a2]  # block position of the cell's first query
                 for pp in range(cs[row + a2], cs[row + b2 + 1]):
-                    for dd in range(D):
-                        bv[dd, mc] = gc[dd, pp]
+                    if D == 3:  # element copies, coordinates written out (docs/design.md)
+                        bv[0, mc] = gc[0, pp]
+                        bv[1, mc] = gc[1, pp]
+                        bv[2, mc] = gc[2, pp]
+                    else:
+                        for dd in range(D):
+                            bv[dd, mc] = gc[dd, pp]
                     if w > 0:  # sample indices are only needed for a Theiler window
                         biv[mc] = gidx[pp]
                     mc += 1
+        # the block's faces: every point outside it is at least min(q - lo, hi - q) away on an axis
+        xlo = sx[bs[a0] - 1] if a0 > 0 else -_INF
+        xhi = sx[bs[b0 + 1]] if b0 < G - 1 else _INF
+        ylo = sy[bs[a1] - 1] if a1 > 0 else -_INF
+        yhi = sy[bs[b1 + 1]] if b1 < G - 1 else _INF
+        zlo = sz0[bs[a2] - 1] if a2 > 0 else -_INF
+        zhi = sz0[bs[b2 + 1]] if b2 < G - 1 else _INF
+        b0v = bv[0, :mc]
+        b1v = bv[1, :mc]
+        b2v = bv[2, :mc]
+        dist = buf[:mc]
         prev = 0.0
+        scanned = False  # did the previous query of this cell need the box scan?
         for j in range(mq):
             p = p0 + j
             i = gidx[p]
             for dd in range(D):
                 q[dd] = gc[dd, p]
-            bound = min(_face_bound(sx, bs, a0, b0, G, q[0]),
-                        min(_face_bound(sy, bs, a1, b1, G, q[1]), _face_bound(sz0, bs, a2, b2, G, q[2])))
-            # distances to every block point (a loop that vectorises), then the selection in block_kth
-            dist = buf[:mc]
-            if D == 3:
+            eps = _INF
+            if scanned:
+                # its cell-mate needed the scan: most likely this query does too, so try the scan
+                # alone first (exact when it settles, else the block decides as usual)
+                eps, fb = knn_box3s(i, w, k, 1.5 * prev, q, c0, c1, c2, G, bs, sx, sy, sz0, cs, gc, gidx, wide, topk)
+            if eps == _INF:
                 q0 = q[0]
                 q1 = q[1]
                 q2 = q[2]
-                b0v = bv[0, :mc]
-                b1v = bv[1, :mc]
-                b2v = bv[2, :mc]
-                for u in range(mc):
-                    dist[u] = max(abs(b0v[u] - q0), max(abs(b1v[u] - q1), abs(b2v[u] - q2)))
-            else:
-                for u in range(mc):
-                    d = 0.0
-                    for dd in range(D):
-                        d = max(d, abs(bv[dd, u] - q[dd]))
-                    dist[u] = d
-            eps = block_kth(dist, self0 + j, biv, i, w, k, bound, prev, kept, topk)
-            if eps == _INF:
-                # the k-th distance within the block bounds the true one: scan once the cells
-                # within that reach (block_kth set the excluded points' distances to inf)
-                reach = kth_smallest(dist, mc, k, topk) if mc >= k else _INF
-                if reach < _INF:
-                    eps = knn_box3(i, w, k, reach, q, c0, c1, c2, G, bs, sx, sy, sz0, cs, gc, gidx, kept, topk)
+                bound = min(min(q0 - xlo, xhi - q0), min(min(q1 - ylo, yhi - q1), min(q2 - zlo, zhi - q2)))
+                # distances to every block point (a loop that vectorises), then the selection in block_kth
+                if D == 3:
+                    for u in range(mc):
+                        dist[u] = max(abs(b0v[u] - q0), max(abs(b1v[u] - q1), abs(b2v[u] - q2)))
                 else:
-                    eps = knn_block3(i, w, k, c0, c1, c2, G, bs, sx, sy, sz0, q, cs, gc, gidx, topk)
+                    for u in range(mc):
+                        d = 0.0
+                        for dd in range(D):
+                            d = max(d, abs(bv[dd, u] - q[dd]))
+                        dist[u] = d
+                eps = block_kth(dist, self0 + j, biv, i, w, k, bound, prev, kept, topk)
+                scanned = eps == _INF
+                if scanned:
+                    # the k-th distance within the block bounds the true one: scan once the cells
+                    # within that reach (block_kth set the excluded points' distances to inf); with
+                    # fewer than k admissible points in the block, widen a box from the block's faces
+                    reach = kth_smallest(dist, mc, k, topk) if mc >= k else _INF
+                    if reach < _INF:
+                        eps, fb = knn_box3s(i, w, k, reach, q, c0, c1, c2, G, bs, sx, sy, sz0, cs, gc, gidx, wide,
+                                            topk)
+                    else:
+                        reach = bound
+                        while True:
+                            eps, fb = knn_box3s(i, w, k, reach, q, c0, c1, c2, G, bs, sx, sy, sz0, cs, gc, gidx,
+                                                wide, topk)
+                            if eps < _INF or fb == _INF:
+                                break
+                            reach = max(2.0 * reach, fb)
             prev = eps
             t = np.nextafter(eps, 0.0)
             # one pass over the z0 range of the box gives all three counts (self included)
@@ -997,30 +1098,30 @@ def cmi_pair(cx, cy, cz, k, w, psi, G, local):
             hi = _rank_above(sz0, tabz, loz, scz, q[2], t) - 1
             qx = q[0]
             qy = q[1]
-            cx = 0
-            cy = 0
+            ncx = 0
+            ncy = 0
             # slices, not range(lo, hi + 1): indices numba cannot prove non-negative get a
             # wraparound check that stops the loop from vectorising (5x slower, measured)
             xs = xz[lo:hi + 1]
             ys = yz[lo:hi + 1]
             if dz == 1:
                 for u in range(xs.shape[0]):
-                    cx += abs(xs[u] - qx) <= t
-                    cy += abs(ys[u] - qy) <= t
-                cz = hi - lo + 1
+                    ncx += abs(xs[u] - qx) <= t
+                    ncy += abs(ys[u] - qy) <= t
+                ncz = hi - lo + 1
             else:
                 zs = Cz[3:, lo:hi + 1]
-                cz = 0
+                ncz = 0
                 for u in range(xs.shape[0]):
                     okz = True
                     for m in range(dz - 1):
                         okz = okz & (abs(zs[m, u] - q[3 + m]) <= t)
-                    cz += okz
-                    cx += okz & (abs(xs[u] - qx) <= t)
-                    cy += okz & (abs(ys[u] - qy) <= t)
-            nxz = cx - 1
-            nyz = cy - 1
-            nz = cz - 1
+                    ncz += okz
+                    ncx += okz & (abs(xs[u] - qx) <= t)
+                    ncy += okz & (abs(ys[u] - qy) <= t)
+            nxz = ncx - 1
+            nyz = ncy - 1
+            nz = ncz - 1
             if w > 0:
                 nxz -= _window_count(C, dimsXZ, i, w, t)
                 nyz -= _window_count(C, dimsYZ, i, w, t)
