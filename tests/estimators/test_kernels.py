@@ -235,6 +235,49 @@ def test_box_search_from_the_block_equals_reference_on_crowded_marginals(rng, ki
             assert got == want[i]
 
 
+@pytest.mark.parametrize("kind, ties", CROWDED)
+@pytest.mark.parametrize("k, w", [(4, 0), (3, 2), (1, 0)])
+def test_strip_search_equals_reference_on_crowded_marginals(rng, kind, ties, k, w):
+    # knn_strip walks one channel's sorted order outward from the query; the positions it walked,
+    # moved to the exact ends by _strip_count, hold the points within t of the query on that axis
+    a = _crowded(rng, 300, kind, ties)
+    n = len(a)
+    want = ref.kth_distance(a, k, w)
+    for axis in (0, 1):
+        s, r, o = _sorted(a[:, axis])
+        other = a[o, 1 - axis].copy()  # the other coordinate in this channel's sorted order
+        for i in range(0, n, 2):
+            q_other, q_axis = a[i, 1 - axis], a[i, axis]
+            got, lo, hi = K.knn_strip(i, w, k, r[i], q_other, q_axis, s, other, o, np.empty(k))
+            assert got == want[i]
+            assert 0 <= lo <= r[i] < hi <= n
+            if k == 4 and w == 0:
+                assert K.knn_strip4(r[i], q_other, q_axis, s, other)[0] == want[i]
+            for t in (np.nextafter(got, 0.0), 0.0, 1e-3):
+                assert K._strip_count(s, r[i], q_axis, t, lo, hi) == ref.count_sorted(s, q_axis, t)
+
+
+def test_strip_search_is_taken_where_cells_are_long_and_thin(rng):
+    # a pinned x (most values within 1e-4 of +1) against a spread-out y: its cells are far
+    # narrower in value than y's, so mi_pair walks y's sorted order there; the values and the
+    # local values stay those of brute force
+    n = 600
+    x = np.tanh(8.0 + 0.3 * np.cumsum(rng.standard_normal(n)) + rng.standard_normal(n))
+    y = 0.5 * x + rng.standard_normal(n)
+    G = 12
+    bs = K.cell_bounds(n, G)
+    wx, wy = K.cell_widths(np.sort(x), bs, G), K.cell_widths(np.sort(y), bs, G)
+    assert np.max(wy) > 8.0 * np.min(wx)  # some cells take the strip search
+    psi = ksg._psi_table(n)
+    for k, w in ((4, 0), (3, 2)):
+        want = ref.ksg_mi_local(x, y, k, w)
+        for cx, cy in ((ksg._channel(x), ksg._channel(y)), (ksg._channel(y), ksg._channel(x))):
+            local = np.empty(n)
+            got = K.mi_pair(cx, cy, k, w, psi, G, local)
+            np.testing.assert_allclose(local, want, rtol=0, atol=1e-12)
+            assert abs(got - want.mean()) < 1e-10
+
+
 def _grid3_for(a, G):
     """3-D grid on coordinates 0, 1 and 2 of ``a`` (n, D), as the CMI kernel builds it."""
     n = len(a)

@@ -586,6 +586,123 @@ def knn_box2_rest(t0, t1, t2, t3, q1, q2, c1, c2, ba1, bb1, ba2, bb2, G, bs, sx,
     return t3
 
 
+_STRIP_ASPECT = 8.0  # a cell goes to the strip search when one axis' cells are this many times wider
+
+
+@njit(cache=True, nogil=True)
+def knn_strip4(r, q1, q2, s2, v1):
+    """:func:`knn_strip` for k = 4 and no Theiler window: the four smallest distances kept in
+    registers, in runs of 8 positions per side."""
+    n = s2.shape[0]
+    t0 = _INF
+    t1 = _INF
+    t2 = _INF
+    t3 = _INF
+    hi = r + 1
+    lo = r
+    up = hi < n
+    dn = lo > 0
+    while up or dn:
+        if up:
+            e = min(hi + 8, n)
+            ys = s2[hi:e]
+            xs = v1[hi:e]
+            for u in range(e - hi):
+                d = max(abs(xs[u] - q1), ys[u] - q2)
+                t0, t1, t2, t3 = _insert4(t0, t1, t2, t3, d)
+            hi = e
+            up = hi < n and s2[hi] - q2 < t3
+        if dn:
+            b = max(lo - 8, 0)
+            ys = s2[b:lo]
+            xs = v1[b:lo]
+            for u in range(lo - b):
+                d = max(abs(xs[u] - q1), q2 - ys[u])
+                t0, t1, t2, t3 = _insert4(t0, t1, t2, t3, d)
+            lo = b
+            dn = lo > 0 and q2 - s2[lo - 1] < t3
+    return t3, lo, hi
+
+
+@njit(cache=True, nogil=True)
+def knn_strip(i, w, k, r, q1, q2, s2, v1, o2, topk):
+    """k-th max-norm distance from point ``i`` at ``(q1, q2)`` to the other points outside the
+    Theiler window, walking one channel's sorted order outward from the point's position ``r``
+    (``s2`` the sorted values of that channel, ``v1`` the other coordinate and ``o2`` the sample
+    index at each sorted position), in runs of 8 positions per side, until the next position on
+    each side is at least the k-th distance found so far away on this axis. Returns the distance
+    and the positions ``lo..hi-1`` walked (for :func:`_strip_count`).
+
+    The search for a point whose cell is far narrower in value on one axis than on the other
+    (a crowded marginal: the neighbourhood is long and thin in cells, there by :func:`knn_box2`):
+    walked along the other axis it visits about the points within the k-th distance on that axis,
+    the smaller of the two marginal counts."""
+    n = s2.shape[0]
+    for m in range(k):
+        topk[m] = _INF
+    kth = _INF
+    hi = r + 1
+    lo = r
+    up = hi < n
+    dn = lo > 0
+    while up or dn:
+        if up:
+            e = min(hi + 8, n)
+            for p in range(hi, e):
+                d = max(abs(v1[p] - q1), s2[p] - q2)
+                if d < kth and abs(o2[p] - i) > w:
+                    m = k - 1
+                    while m > 0 and topk[m - 1] > d:
+                        topk[m] = topk[m - 1]
+                        m -= 1
+                    topk[m] = d
+                    kth = topk[k - 1]
+            hi = e
+            up = hi < n and s2[hi] - q2 < kth
+        if dn:
+            b = max(lo - 8, 0)
+            for p in range(lo - 1, b - 1, -1):
+                d = max(abs(v1[p] - q1), q2 - s2[p])
+                if d < kth and abs(o2[p] - i) > w:
+                    m = k - 1
+                    while m > 0 and topk[m - 1] > d:
+                        topk[m] = topk[m - 1]
+                        m -= 1
+                    topk[m] = d
+                    kth = topk[k - 1]
+            lo = b
+            dn = lo > 0 and q2 - s2[lo - 1] < kth
+    return kth, lo, hi
+
+
+@njit(cache=True, nogil=True)
+def _strip_count(s, r, q, t, lo, hi):
+    """Points of sorted ``s`` within ``t`` of ``q = s[r]`` (itself included), moving the ends of the
+    positions ``lo..hi-1`` a strip search walked to the exact ends: ``_rank_above - _rank_within``
+    of the bucket search, by the same comparisons, without the bucket table."""
+    n = s.shape[0]
+    while hi < n and s[hi] - q <= t:
+        hi += 1
+    while hi - 1 > r and s[hi - 1] - q > t:
+        hi -= 1
+    while lo > 0 and q - s[lo - 1] <= t:
+        lo -= 1
+    while lo < r and q - s[lo] > t:
+        lo += 1
+    return hi - lo
+
+
+@njit(cache=True, nogil=True)
+def cell_widths(s, bs, G):
+    """Value width of each of the ``G`` quantile cells of sorted ``s`` (cell bounds ``bs``): the
+    spread of the values in it (0 for an empty cell)."""
+    wd = np.zeros(G)
+    for c in range(G):
+        if bs[c + 1] > bs[c]:
+            wd[c] = s[bs[c + 1] - 1] - s[bs[c]]
+    return wd
+
+
 @njit(cache=True, nogil=True)
 def mi_pair(cx, cy, k, w, psi, G, local):
     """KSG algorithm 1 for one pair of scalar variables (Kraskov et al. 2004, eq. 8).
@@ -608,7 +725,7 @@ def mi_pair(cx, cy, k, w, psi, G, local):
     admissible points in the block, the ring search (:func:`knn_grid`). The counts are the same.
     """
     x, sx, rx, ox, tabx, lox, scx = cx  # fields to locals once, outside the query loop
-    y, sy, ry, _, taby, loy, scy = cy
+    y, sy, ry, oy, taby, loy, scy = cy
     n = x.shape[0]
     bs = cell_bounds(n, G)
     C = np.empty((2, n))
@@ -633,6 +750,24 @@ def mi_pair(cx, cy, k, w, psi, G, local):
     wide = np.empty(n if k != 4 else 0)  # knn_box2's buffer
     want_local = local.shape[0] == n
     lanes = k == 4 and w == 0  # the two-query selection (block_4th_pair) covers this case
+    # cells far narrower in value on one axis than on the other go to the strip search along the
+    # other axis (knn_strip), which needs that channel's sorted order with the other coordinate
+    wx = cell_widths(sx, bs, G)
+    wy = cell_widths(sy, bs, G)
+    strip_y = False
+    strip_x = False
+    for cell in range(G * G):
+        if cs[cell + 1] > cs[cell]:
+            c1 = cell // G
+            c2 = cell - c1 * G
+            strip_y = strip_y or wy[c2] > _STRIP_ASPECT * wx[c1]
+            strip_x = strip_x or wx[c1] > _STRIP_ASPECT * wy[c2]
+    xby = np.empty(n if strip_y else 0)  # x in the sorted order of y
+    ybx = np.empty(n if strip_x else 0)  # y in the sorted order of x
+    for j in range(xby.shape[0]):
+        xby[j] = x[oy[j]]
+    for j in range(ybx.shape[0]):
+        ybx[j] = y[ox[j]]
     base = psi[k] + psi[n]
     acc = 0.0
     for cell in range(G * G):
@@ -642,6 +777,37 @@ def mi_pair(cx, cy, k, w, psi, G, local):
             continue
         c1 = cell // G
         c2 = cell - c1 * G
+        along_y = wy[c2] > _STRIP_ASPECT * wx[c1]
+        if along_y or wx[c1] > _STRIP_ASPECT * wy[c2]:
+            for j in range(mq):
+                p = p0 + j
+                i = gidx[p]
+                q1 = gx[p]
+                q2 = gy[p]
+                if along_y:
+                    if lanes:
+                        kth, lo, hi = knn_strip4(ry[i], q1, q2, sy, xby)
+                    else:
+                        kth, lo, hi = knn_strip(i, w, k, ry[i], q1, q2, sy, xby, oy, topk)
+                    t = np.nextafter(kth, 0.0)
+                    ny = _strip_count(sy, ry[i], q2, t, lo, hi) - 1
+                    nx = _rank_above(sx, tabx, lox, scx, q1, t) - _rank_within(sx, tabx, lox, scx, q1, t) - 1
+                else:
+                    if lanes:
+                        kth, lo, hi = knn_strip4(rx[i], q2, q1, sx, ybx)
+                    else:
+                        kth, lo, hi = knn_strip(i, w, k, rx[i], q2, q1, sx, ybx, ox, topk)
+                    t = np.nextafter(kth, 0.0)
+                    nx = _strip_count(sx, rx[i], q1, t, lo, hi) - 1
+                    ny = _rank_above(sy, taby, loy, scy, q2, t) - _rank_within(sy, taby, loy, scy, q2, t) - 1
+                if w > 0:
+                    nx -= _window_count(C, d0, i, w, t)
+                    ny -= _window_count(C, d1, i, w, t)
+                v = psi[nx + 1] + psi[ny + 1]
+                acc += v
+                if want_local:
+                    local[i] = base - v
+            continue
         a1 = max(c1 - 1, 0)
         b1 = min(c1 + 1, G - 1)
         a2 = max(c2 - 1, 0)
