@@ -69,6 +69,22 @@ def test_one_dimensional_searches_on_crowded_values(rng, kind, ties):
                 assert K._rank_within(s, table, lo, scale, q, t) == np.sum(q - s > t)
 
 
+@pytest.mark.parametrize("kind, ties", [("spread", False), ("spread", True)] + CROWDED)
+def test_count_near_equals_brute_force(rng, kind, ties):
+    # the branch-free count where the bucket table places both ends, the searches elsewhere
+    s = np.sort(_data(rng, 400, 1, ties)[:, 0] if kind == "spread" else _crowded(rng, 400, kind, ties)[:, 0])
+    for B in (1, 8, 800):
+        table, lo, scale = K.bucket_table(s, B)
+        for r in range(0, 400, 3):
+            q = s[r]
+            for t in (0.0, 1e-9, 1e-4, 0.02, 0.3, 3.0):
+                assert K._count_near(s, table, lo, scale, q, t) == ref.count_sorted(s, q, t)
+    for m in (1, 2, 5, 6, 7):  # arrays too short for the four-value window
+        table, lo, scale = K.bucket_table(s[:m], 2 * m)
+        for t in (0.0, 0.1, 5.0):
+            assert K._count_near(s[:m], table, lo, scale, s[m // 2], t) == ref.count_sorted(s[:m], s[m // 2], t)
+
+
 @pytest.mark.parametrize("w", [0, 2])
 def test_block_selection_is_exact_or_declines(rng, w):
     k, mc = 4, 30
@@ -276,6 +292,49 @@ def test_strip_search_is_taken_where_cells_are_long_and_thin(rng):
             got = K.mi_pair(cx, cy, k, w, psi, G, local)
             np.testing.assert_allclose(local, want, rtol=0, atol=1e-12)
             assert abs(got - want.mean()) < 1e-10
+
+
+def test_search_grid_is_refined_only_where_dependence_crowds_the_cells(rng):
+    n, G = 900, 15
+    x = rng.standard_normal(n)
+    for y, finer in ((rng.standard_normal(n), False), (x + 0.05 * rng.standard_normal(n), True)):
+        r = [_sorted(c)[1] for c in (x, y)]
+        cells = np.empty(n, dtype=np.int64)
+        Gs = K.refine_grid2(*r, G, cells)
+        assert np.array_equal(cells, (r[0] * G // n) * G + r[1] * G // n)
+        assert (G < Gs <= 2 * G) if finer else Gs == G
+
+
+def _sum_in_grid_order(x, y, k, w, G):
+    """KSG MI summed as the kernels always summed it: over the caller's G x G quantile grid, cell
+    by cell, increasing x within a cell; the per-point terms from brute-force counts."""
+    n = len(x)
+    psi = ksg._psi_table(n)
+    eps = ref.kth_distance(np.c_[x, y], k, w)
+    nx, ny = ref.count_inside(x, eps, w), ref.count_inside(y, eps, w)
+    (_, rx, _), (_, ry, _) = _sorted(x), _sorted(y)
+    acc = 0.0
+    for i in np.lexsort((rx, (rx * G // n) * G + ry * G // n)):
+        acc += psi[nx[i] + 1] + psi[ny[i] + 1]
+    return psi[k] + psi[n] - acc / n
+
+
+@pytest.mark.parametrize("kind", ["independent", "dependent", "saturated", "pinned"])
+@pytest.mark.parametrize("k, w", [(4, 0), (3, 2)])
+def test_mi_pair_sums_in_the_callers_grid_order(rng, kind, k, w):
+    # whatever grid or strip the search uses, the terms are added in the caller's grid order, so
+    # the value is bitwise the one the earlier kernels returned (exact equality, not a tolerance)
+    n = 500
+    if kind in ("saturated", "pinned"):
+        a = _crowded(rng, n, kind, False)
+        x, y = a[:, 0].copy(), a[:, 1].copy()
+    else:
+        x = rng.standard_normal(n)
+        y = x + 0.05 * rng.standard_normal(n) if kind == "dependent" else rng.standard_normal(n)
+    psi = ksg._psi_table(n)
+    for G in (4, 7, 11, 15):
+        got = K.mi_pair(ksg._channel(x), ksg._channel(y), k, w, psi, G, np.empty(0))
+        assert got == _sum_in_grid_order(x, y, k, w, G)
 
 
 def _grid3_for(a, G):

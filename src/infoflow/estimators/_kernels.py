@@ -499,6 +499,34 @@ def _rank_within(s, table, lo, scale, q, t):
 
 
 @njit(cache=True, nogil=True)
+def _count_near(s, table, lo, scale, q, t):
+    """Values of sorted ``s`` within ``t`` of ``q``: ``_rank_above - _rank_within`` (the same
+    comparisons), without their branches where the bucket table places both ends exactly.
+
+    The comparison ``s[j] - q <= t`` is monotone in ``j``; where it holds at ``j - 2`` and fails at
+    ``j + 3`` (``j`` the first index of the bucket of ``q + t``), its first failure is ``j - 1``
+    plus the number of ``j - 1 .. j + 2`` where it holds: four comparisons added, no branch on them
+    (a bucket holds 0-2 values where the marginal is not crowded, so this almost always applies;
+    the galloping searches take the others). The same for ``q - t``. About 2x faster than the two
+    searches on spread-out values (their branches are unpredictable)."""
+    n = s.shape[0]
+    if n < 6:
+        return _rank_above(s, table, lo, scale, q, t) - _rank_within(s, table, lo, scale, q, t)
+    B = table.shape[0] - 1
+    j = np.int64(table[_bucket(q + t, lo, scale, B)])
+    h = np.int64(table[_bucket(q - t, lo, scale, B)])
+    j = min(max(j, 2), n - 4)
+    h = min(max(h, 2), n - 4)
+    a = (j - 1 + np.int64(s[j - 1] - q <= t) + np.int64(s[j] - q <= t) + np.int64(s[j + 1] - q <= t)
+         + np.int64(s[j + 2] - q <= t))
+    b = (h - 1 + np.int64(q - s[h - 1] > t) + np.int64(q - s[h] > t) + np.int64(q - s[h + 1] > t)
+         + np.int64(q - s[h + 2] > t))
+    if (s[j - 2] - q <= t) & (s[j + 3] - q > t) & (q - s[h - 2] > t) & (q - s[h + 3] <= t):
+        return a - b
+    return _rank_above(s, table, lo, scale, q, t) - _rank_within(s, table, lo, scale, q, t)
+
+
+@njit(cache=True, nogil=True)
 def _cell_span(s, bs, c, G, q, reach):
     """First and last cell of the quantile axis (sorted values ``s``, cell bounds ``bs``) holding a
     point within ``reach`` of ``q``, a value in cell ``c``: walks out from ``c`` comparing each
@@ -704,6 +732,29 @@ def cell_widths(s, bs, G):
 
 
 @njit(cache=True, nogil=True)
+def refine_grid2(rx, ry, G, cells):
+    """Cells per axis of the MI kernel's search grid, from the caller's ``G``, for ranks ``rx``, ``ry``
+    (n,); fills ``cells`` (n,) with each point's cell in the ``G x G`` grid. Dependent channels crowd
+    the points into some cells (a trained network's units: the cell of a point holds 1.4-6 times the
+    mean number of points, median 2.6), so the 3 x 3 blocks hold more points than the grid was sized
+    for: where that factor is above 1.6 the grid is made finer by the square root of its ratio to
+    1.6, at most 2x (and at most n cells). 1.6 measured faster than 1.0 or 1.3 (it leaves the random
+    tanh systems, at 1.3-1.5, on the caller's grid)."""
+    n = rx.shape[0]
+    counts = np.zeros(G * G, dtype=np.int64)
+    for i in range(n):
+        c = (rx[i] * G // n) * G + ry[i] * G // n
+        cells[i] = c
+        counts[c] += 1
+    occ = 0.0
+    for c in range(G * G):
+        occ += counts[c] * counts[c]
+    rel = occ * G * G / (n * n)  # sum of squared counts over n, over the mean count n / G^2
+    Gs = int(G * np.sqrt(rel / 1.6) + 0.5)
+    return max(G, min(Gs, 2 * G, int(np.sqrt(n))))
+
+
+@njit(cache=True, nogil=True)
 def mi_pair(cx, cy, k, w, psi, G, local):
     """KSG algorithm 1 for one pair of scalar variables (Kraskov et al. 2004, eq. 8).
 
@@ -727,6 +778,13 @@ def mi_pair(cx, cy, k, w, psi, G, local):
     x, sx, rx, ox, tabx, lox, scx = cx  # fields to locals once, outside the query loop
     y, sy, ry, oy, taby, loy, scy = cy
     n = x.shape[0]
+    # the sum runs over the caller's G x G grid, cell by cell (bitwise the earlier kernels' value);
+    # the search may use a finer grid (refine_grid2), then the values are summed in that order after
+    Gb = G
+    cells_b = np.empty(n, dtype=np.int64)
+    G = refine_grid2(rx, ry, Gb, cells_b)
+    resum = G != Gb
+    vals = np.empty(n if resum else 0)
     bs = cell_bounds(n, G)
     C = np.empty((2, n))
     C[0, :] = x
@@ -791,7 +849,7 @@ def mi_pair(cx, cy, k, w, psi, G, local):
                         kth, lo, hi = knn_strip(i, w, k, ry[i], q1, q2, sy, xby, oy, topk)
                     t = np.nextafter(kth, 0.0)
                     ny = _strip_count(sy, ry[i], q2, t, lo, hi) - 1
-                    nx = _rank_above(sx, tabx, lox, scx, q1, t) - _rank_within(sx, tabx, lox, scx, q1, t) - 1
+                    nx = _count_near(sx, tabx, lox, scx, q1, t) - 1
                 else:
                     if lanes:
                         kth, lo, hi = knn_strip4(rx[i], q2, q1, sx, ybx)
@@ -799,12 +857,15 @@ def mi_pair(cx, cy, k, w, psi, G, local):
                         kth, lo, hi = knn_strip(i, w, k, rx[i], q2, q1, sx, ybx, ox, topk)
                     t = np.nextafter(kth, 0.0)
                     nx = _strip_count(sx, rx[i], q1, t, lo, hi) - 1
-                    ny = _rank_above(sy, taby, loy, scy, q2, t) - _rank_within(sy, taby, loy, scy, q2, t) - 1
+                    ny = _count_near(sy, taby, loy, scy, q2, t) - 1
                 if w > 0:
                     nx -= _window_count(C, d0, i, w, t)
                     ny -= _window_count(C, d1, i, w, t)
                 v = psi[nx + 1] + psi[ny + 1]
-                acc += v
+                if resum:
+                    vals[i] = v
+                else:
+                    acc += v
                 if want_local:
                     local[i] = base - v
             continue
@@ -877,16 +938,25 @@ def mi_pair(cx, cy, k, w, psi, G, local):
                     q[1] = q2
                     kth = knn_grid(i, w, k, rx[i], ry[i], G, bs, sx, sy, q, cs, gc, gidx, topk)
             t = np.nextafter(kth, 0.0)
-            nx = _rank_above(sx, tabx, lox, scx, q1, t) - _rank_within(sx, tabx, lox, scx, q1, t) - 1
-            ny = _rank_above(sy, taby, loy, scy, q2, t) - _rank_within(sy, taby, loy, scy, q2, t) - 1
+            nx = _count_near(sx, tabx, lox, scx, q1, t) - 1
+            ny = _count_near(sy, taby, loy, scy, q2, t) - 1
             prev = kth
             if w > 0:
                 nx -= _window_count(C, d0, i, w, t)
                 ny -= _window_count(C, d1, i, w, t)
             v = psi[nx + 1] + psi[ny + 1]
-            acc += v
+            if resum:
+                vals[i] = v
+            else:
+                acc += v
             if want_local:
                 local[i] = base - v
+    if resum:
+        csb = np.empty(Gb * Gb + 1, dtype=np.int64)
+        gib = np.empty(n, dtype=np.int64)
+        sort_into_cells(cells_b, Gb * Gb, ox, csb, gib)
+        for p in range(n):
+            acc += vals[gib[p]]
     return base - acc / n
 
 
