@@ -18,8 +18,15 @@ Design of the all-pairs engine (why it is fast):
   own cells, whose points it has already selected from. Quantile cells are narrow in value where a marginal is
   crowded (saturated units), so there the neighbourhoods are long and thin in cells and many
   queries take this path; its rectangle follows that shape, which square rings of cells did not.
+* MI on crowded marginals: where the cells of one axis are 8x narrower in value than the other's,
+  a query walks the other channel's sorted order outward instead (:func:`knn_strip4`), visiting
+  about the points within the k-th distance on that axis, whose count it then has for free; where
+  dependence crowds the cells, the search grid is made finer (:func:`refine_grid2`) and the
+  per-point values are summed afterwards in the caller's grid order (so bitwise the same value).
 * Marginal counts (MI) look the box's edges up in an equal-width bucket table of each marginal's
-  sorted values, then fix the last steps with the exact comparison (galloping: a crowded marginal
+  sorted values (MI, :func:`_count_near`: four comparisons added where the bucket places the end
+  within a window, no unpredictable branches), else fix the last steps with the exact comparison
+  (galloping: a crowded marginal
   can put hundreds of values in one bucket). Conditional MI gets n_z, n_xz
   and n_yz from one vectorised pass over the z0-sorted range of the box (found the same way).
 * Inner loops index through slices: numba adds a negative-index check to ``a[j]`` when it cannot
@@ -760,20 +767,25 @@ def mi_pair(cx, cy, k, w, psi, G, local):
 
     ``cx``, ``cy``: the two channels' :class:`Channel` records (values, sorted values, ranks, sort
     order, bucket table), built once per channel and shared by every pair it is part of;
-    ``psi[m] = digamma(m)``; ``G`` cells per grid axis. Symmetric: ``mi_pair(cy, cx, ...)`` counts
-    the same points (the grid is transposed, so the summation order, not the value, may differ in
-    the last bit). Writes the per-sample local values into ``local`` when it has n elements (pass an
-    empty array otherwise). Returns MI in nats.
+    ``psi[m] = digamma(m)``; ``G`` cells per grid axis of the grid whose order the values are
+    summed in (the search's own grid may be finer, :func:`refine_grid2`; the values are then kept
+    and summed in the ``G`` grid's order, so the result is bitwise the same whatever grid searched).
+    Symmetric: ``mi_pair(cy, cx, ...)`` counts the same points (the grid is transposed, so the
+    summation order, not the value, may differ in the last bit). Writes the per-sample local values
+    into ``local`` when it has n elements (pass an empty array otherwise). Returns MI in nats.
 
-    Fast path: the k nearest neighbours are first sought in the 3 x 3 block of cells around the
-    query (gathered once per cell, :func:`gather_cells`, distances computed in a loop that
-    vectorises, then only points under a threshold kept for the selection); if the k-th distance is
-    smaller than the distance to the block's edge it is exact. The marginal counts then come from
-    each marginal's bucket table (:func:`_rank_above`, :func:`_rank_within`).
-    Otherwise the block's k-th distance bounds the true one and the cells within it are scanned
-    (:func:`knn_box2_rest` for k = 4 without a Theiler window: only the cells outside the block,
-    starting from the block's four smallest distances; :func:`knn_box2` else); with fewer than k
-    admissible points in the block, the ring search (:func:`knn_grid`). The counts are the same.
+    Strip path: a cell far narrower in value on one axis than on the other (``_STRIP_ASPECT``, 8x;
+    a crowded marginal, whose neighbourhoods are long and thin in cells) has its queries searched
+    along the other channel's sorted order (:func:`knn_strip4`, :func:`knn_strip`), which visits
+    about that axis' marginal count of points and gives that count from the positions it walked
+    (:func:`_strip_count`). Fast path: the k nearest neighbours are first sought in the 3 x 3 block
+    of cells around the query (gathered once per cell, :func:`gather_cells`, two queries per pass,
+    :func:`block_4_pair`, for k = 4 without a Theiler window); if the k-th distance is smaller than
+    the distance to the block's edge it is exact. Otherwise the block's k-th distance bounds the
+    true one and the cells within it are scanned (:func:`knn_box2_rest` for k = 4 without a Theiler
+    window: only the cells outside the block, starting from the block's four smallest distances;
+    :func:`knn_box2` else); with fewer than k admissible points in the block, the ring search
+    (:func:`knn_grid`). Marginal counts: :func:`_count_near` (each marginal's bucket table).
     """
     x, sx, rx, ox, tabx, lox, scx = cx  # fields to locals once, outside the query loop
     y, sy, ry, oy, taby, loy, scy = cy
