@@ -115,6 +115,27 @@ def test_two_query_block_selection_equals_sorting(rng, ties):
                 assert np.array_equal(np.array(vals), want)
 
 
+@pytest.mark.parametrize("ties", [False, True])
+def test_block_selection_over_runs_equals_sorting(rng, ties):
+    # block_4_runs reads up to three runs of grid positions in place (empty runs at the grid's edge)
+    # and leaves out each query's own position: the same four smallest as sorting
+    gx, gy = _data(rng, 60, 2, ties).T.copy()
+    for _ in range(40):
+        cuts = np.sort(rng.integers(0, 61, size=6))
+        if rng.random() < 0.3:
+            cuts[4] = cuts[5] = cuts[3]  # a block two rows high
+        runs = np.r_[np.arange(cuts[0], cuts[1]), np.arange(cuts[2], cuts[3]), np.arange(cuts[4], cuts[5])]
+        if runs.size == 0:
+            continue
+        sa, sb = rng.choice(runs, size=2)
+        got = K.block_4_runs(gx, gy, *cuts, gx[sa], gy[sa], sa, gx[sb], gy[sb], sb)
+        for s_, vals in zip((sa, sb), (got[:4], got[4:])):
+            d = np.maximum(np.abs(gx[runs] - gx[s_]), np.abs(gy[runs] - gy[s_]))
+            d = np.sort(d[runs != s_])
+            want = np.concatenate([d[:4], np.full(4, np.inf)])[:4]
+            assert np.array_equal(np.array(vals), want)
+
+
 def test_channel_records_hold_each_channel_and_its_bucket_table(rng):
     # the stacked record (channels) and its rows (channel_row) equal one record per channel (channel),
     # whose table is bucket_table's; fields in the order the kernels read them

@@ -328,6 +328,35 @@ def block_4_pair(xv, yv, qa1, qa2, sa, qb1, qb2, sb):
     return a0, a1, a2, a3, b0, b1, b2, b3
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _pair_run(xs, ys, off, qa1, qa2, sa, qb1, qb2, sb, a0, a1, a2, a3, b0, b1, b2, b3):
+    """:func:`block_4_pair`'s two insertion chains over one run of grid positions ``off..`` (points
+    ``xs``, ``ys``), leaving out the queries' own positions ``sa`` / ``sb``."""
+    for u in range(xs.shape[0]):
+        x = xs[u]
+        y = ys[u]
+        da = max(abs(x - qa1), abs(y - qa2))
+        db = max(abs(x - qb1), abs(y - qb2))
+        da = _INF if off + u == sa else da
+        db = _INF if off + u == sb else db
+        a0, a1, a2, a3 = _insert4(a0, a1, a2, a3, da)
+        b0, b1, b2, b3 = _insert4(b0, b1, b2, b3, db)
+    return a0, a1, a2, a3, b0, b1, b2, b3
+
+
+@njit(cache=True, nogil=True)
+def block_4_runs(gx, gy, s0, e0, s1, e1, s2, e2, qa1, qa2, sa, qb1, qb2, sb):
+    """:func:`block_4_pair` over the grid's own arrays ``gx``, ``gy``: the block is up to three runs
+    of consecutive grid positions (``s0:e0``, ``s1:e1``, ``s2:e2``, one per row of cells; an empty
+    run where the block meets the grid's edge), and ``sa`` / ``sb`` are the queries' own grid
+    positions. Reads the points where they are instead of gathering a copy of the block per cell."""
+    a0, a1, a2, a3, b0, b1, b2, b3 = _pair_run(gx[s0:e0], gy[s0:e0], s0, qa1, qa2, sa, qb1, qb2, sb,
+                                               _INF, _INF, _INF, _INF, _INF, _INF, _INF, _INF)
+    a0, a1, a2, a3, b0, b1, b2, b3 = _pair_run(gx[s1:e1], gy[s1:e1], s1, qa1, qa2, sa, qb1, qb2, sb,
+                                               a0, a1, a2, a3, b0, b1, b2, b3)
+    return _pair_run(gx[s2:e2], gy[s2:e2], s2, qa1, qa2, sa, qb1, qb2, sb, a0, a1, a2, a3, b0, b1, b2, b3)
+
+
 @njit(cache=True, nogil=True)
 def _bucket(v, lo, scale, B):
     """Index of the equal-width bucket of value ``v`` (clamped to ``0..B-1``): non-decreasing in v."""
@@ -885,10 +914,20 @@ def mi_pair(cx, cy, k, w, psi, G, local):
         b1 = min(c1 + 1, G - 1)
         a2 = max(c2 - 1, 0)
         b2 = min(c2 + 1, G - 1)
-        # the queries of one cell share their 3 x 3 block: gather its points once, contiguously
+        # the queries of one cell share their 3 x 3 block: for k = 4 without a Theiler window its
+        # three runs of grid positions (one per row of cells) are read in place; else the block is
+        # gathered once, contiguously
+        rs0 = cs[a1 * G + a2]
+        re0 = cs[a1 * G + b2 + 1]
+        rs1 = cs[(a1 + 1) * G + a2] if b1 > a1 else re0
+        re1 = cs[(a1 + 1) * G + b2 + 1] if b1 > a1 else re0
+        rs2 = cs[b1 * G + a2] if b1 > a1 + 1 else re1
+        re2 = cs[b1 * G + b2 + 1] if b1 > a1 + 1 else re1
         mc = 0
         for c in range(a1, b1 + 1):
             mc += cs[c * G + b2 + 1] - cs[c * G + a2]
+        if lanes:
+            mc = 0  # nothing gathered
         if mc > cap:
             cap = 2 * mc
             bxv = np.empty(cap)
@@ -896,11 +935,13 @@ def mi_pair(cx, cy, k, w, psi, G, local):
             biv = np.empty(cap, dtype=np.int64)
             buf = np.empty(cap)
             kept = np.empty(cap)
-        mc = 0
-        for c in range(a1, b1 + 1):
-            if c == c1:
-                self0 = mc + cs[cell] - cs[c * G + a2]  # block position of the cell's first query
-            mc = gather_cells(cs[c * G + a2], cs[c * G + b2 + 1], gx, gy, gidx, w, bxv, byv, biv, mc)
+        self0 = 0
+        if not lanes:
+            mc = 0
+            for c in range(a1, b1 + 1):
+                if c == c1:
+                    self0 = mc + cs[cell] - cs[c * G + a2]  # block position of the cell's first query
+                mc = gather_cells(cs[c * G + a2], cs[c * G + b2 + 1], gx, gy, gidx, w, bxv, byv, biv, mc)
         xlo = sx[bs[a1] - 1] if a1 > 0 else -_INF
         xhi = sx[bs[b1 + 1]] if b1 < G - 1 else _INF
         ylo = sy[bs[a2] - 1] if a2 > 0 else -_INF
@@ -920,8 +961,8 @@ def mi_pair(cx, cy, k, w, psi, G, local):
                 # queries two at a time: j even computes both, j odd takes its half
                 if j % 2 == 0:
                     jb = min(j + 1, mq - 1)
-                    u0, u1, u2, kth, v0, v1, v2, v3 = block_4_pair(xv, yv, q1, q2, self0 + j, gx[p0 + jb],
-                                                                   gy[p0 + jb], self0 + jb)
+                    u0, u1, u2, kth, v0, v1, v2, v3 = block_4_runs(gx, gy, rs0, re0, rs1, re1, rs2, re2, q1, q2,
+                                                                   p, gx[p0 + jb], gy[p0 + jb], p0 + jb)
                 else:
                     u0, u1, u2, kth = v0, v1, v2, v3
                 exact = kth < bound
