@@ -431,9 +431,10 @@ def gather_cells(p0, p1, gx, gy, gidx, w, bx, by, bi, mc):
     """Append the points at grid positions ``p0:p1`` (a run of consecutive cells of a quantile grid)
     to the gathered block: their coordinates ``gx``, ``gy`` into ``bx``, ``by`` and, with a Theiler
     window (``w > 0``), their sample indices ``gidx`` into ``bi``, from block position ``mc`` on.
-    Returns the block's new size. The MI kernel gathers its 3 x 3 block with it, one run per row of
-    cells (element copies, coordinates written out: a run holds a few points; slice assignments cost
-    12-23% and a loop over a coordinate axis 1-8% in a same-process A/B, docs/design.md)."""
+    Returns the block's new size. The MI kernel gathers its 3 x 3 block with it (k != 4 or a Theiler
+    window; else :func:`block_4_runs` reads the runs in place), one run per row of cells (element
+    copies, coordinates written out: a run holds a few points; slice assignments cost 12-23% and a
+    loop over a coordinate axis 1-8% in a same-process A/B, docs/design.md)."""
     for pp in range(p0, p1):
         bx[mc] = gx[pp]
         by[mc] = gy[pp]
@@ -808,8 +809,9 @@ def mi_pair(cx, cy, k, w, psi, G, local):
     along the other channel's sorted order (:func:`knn_strip4`, :func:`knn_strip`), which visits
     about that axis' marginal count of points and gives that count from the positions it walked
     (:func:`_strip_count`). Fast path: the k nearest neighbours are first sought in the 3 x 3 block
-    of cells around the query (gathered once per cell, :func:`gather_cells`, two queries per pass,
-    :func:`block_4_pair`, for k = 4 without a Theiler window); if the k-th distance is smaller than
+    of cells around the query (for k = 4 without a Theiler window read in place as up to three runs
+    of grid positions, two queries per pass, :func:`block_4_runs`; else gathered once per cell,
+    :func:`gather_cells`, and selected by :func:`block_kth`); if the k-th distance is smaller than
     the distance to the block's edge it is exact. Otherwise the block's k-th distance bounds the
     true one and the cells within it are scanned (:func:`knn_box2_rest` for k = 4 without a Theiler
     window: only the cells outside the block, starting from the block's four smallest distances;
