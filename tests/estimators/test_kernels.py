@@ -69,6 +69,22 @@ def test_one_dimensional_searches_on_crowded_values(rng, kind, ties):
                 assert K._rank_within(s, table, lo, scale, q, t) == np.sum(q - s > t)
 
 
+@pytest.mark.parametrize("kind, ties", [("spread", False), ("spread", True)] + CROWDED)
+def test_count_near_equals_brute_force(rng, kind, ties):
+    # the branch-free count where the bucket table places both ends, the searches elsewhere
+    s = np.sort(_data(rng, 400, 1, ties)[:, 0] if kind == "spread" else _crowded(rng, 400, kind, ties)[:, 0])
+    for B in (1, 8, 800):
+        table, lo, scale = K.bucket_table(s, B)
+        for r in range(0, 400, 3):
+            q = s[r]
+            for t in (0.0, 1e-9, 1e-4, 0.02, 0.3, 3.0):
+                assert K._count_near(s, table, lo, scale, q, t) == ref.count_sorted(s, q, t)
+    for m in (1, 2, 5, 6, 7):  # arrays too short for the four-value window
+        table, lo, scale = K.bucket_table(s[:m], 2 * m)
+        for t in (0.0, 0.1, 5.0):
+            assert K._count_near(s[:m], table, lo, scale, s[m // 2], t) == ref.count_sorted(s[:m], s[m // 2], t)
+
+
 @pytest.mark.parametrize("w", [0, 2])
 def test_block_selection_is_exact_or_declines(rng, w):
     k, mc = 4, 30
@@ -97,6 +113,27 @@ def test_two_query_block_selection_equals_sorting(rng, ties):
                 d = np.sort(np.delete(d, s))  # the query's own position is left out, not its ties
                 want = np.concatenate([d[:4], np.full(4, np.inf)])[:4]
                 assert np.array_equal(np.array(vals), want)
+
+
+@pytest.mark.parametrize("ties", [False, True])
+def test_block_selection_over_runs_equals_sorting(rng, ties):
+    # block_4_runs reads up to three runs of grid positions in place (empty runs at the grid's edge)
+    # and leaves out each query's own position: the same four smallest as sorting
+    gx, gy = _data(rng, 60, 2, ties).T.copy()
+    for _ in range(40):
+        cuts = np.sort(rng.integers(0, 61, size=6))
+        if rng.random() < 0.3:
+            cuts[4] = cuts[5] = cuts[3]  # a block two rows high
+        runs = np.r_[np.arange(cuts[0], cuts[1]), np.arange(cuts[2], cuts[3]), np.arange(cuts[4], cuts[5])]
+        if runs.size == 0:
+            continue
+        sa, sb = rng.choice(runs, size=2)
+        got = K.block_4_runs(gx, gy, *cuts, gx[sa], gy[sa], sa, gx[sb], gy[sb], sb)
+        for s_, vals in zip((sa, sb), (got[:4], got[4:])):
+            d = np.maximum(np.abs(gx[runs] - gx[s_]), np.abs(gy[runs] - gy[s_]))
+            d = np.sort(d[runs != s_])
+            want = np.concatenate([d[:4], np.full(4, np.inf)])[:4]
+            assert np.array_equal(np.array(vals), want)
 
 
 def test_channel_records_hold_each_channel_and_its_bucket_table(rng):
@@ -233,6 +270,92 @@ def test_box_search_from_the_block_equals_reference_on_crowded_marginals(rng, ki
                 continue  # the kernel takes the ring search then
             got = K.knn_box2_rest(*d[:4], a[i, 0], a[i, 1], c1, c2, a1, b1, a2, b2, G, bs, s1, s2, cs, gx, gy)
             assert got == want[i]
+
+
+@pytest.mark.parametrize("kind, ties", CROWDED)
+@pytest.mark.parametrize("k, w", [(4, 0), (3, 2), (1, 0)])
+def test_strip_search_equals_reference_on_crowded_marginals(rng, kind, ties, k, w):
+    # knn_strip walks one channel's sorted order outward from the query; the positions it walked,
+    # moved to the exact ends by _strip_count, hold the points within t of the query on that axis
+    a = _crowded(rng, 300, kind, ties)
+    n = len(a)
+    want = ref.kth_distance(a, k, w)
+    for axis in (0, 1):
+        s, r, o = _sorted(a[:, axis])
+        other = a[o, 1 - axis].copy()  # the other coordinate in this channel's sorted order
+        for i in range(0, n, 2):
+            q_other, q_axis = a[i, 1 - axis], a[i, axis]
+            got, lo, hi = K.knn_strip(i, w, k, r[i], q_other, q_axis, s, other, o, np.empty(k))
+            assert got == want[i]
+            assert 0 <= lo <= r[i] < hi <= n
+            if k == 4 and w == 0:
+                assert K.knn_strip4(r[i], q_other, q_axis, s, other)[0] == want[i]
+            for t in (np.nextafter(got, 0.0), 0.0, 1e-3):
+                assert K._strip_count(s, r[i], q_axis, t, lo, hi) == ref.count_sorted(s, q_axis, t)
+
+
+def test_strip_search_is_taken_where_cells_are_long_and_thin(rng):
+    # a pinned x (most values within 1e-4 of +1) against a spread-out y: its cells are far
+    # narrower in value than y's, so mi_pair walks y's sorted order there; the values and the
+    # local values stay those of brute force
+    n = 600
+    x = np.tanh(8.0 + 0.3 * np.cumsum(rng.standard_normal(n)) + rng.standard_normal(n))
+    y = 0.5 * x + rng.standard_normal(n)
+    G = 12
+    bs = K.cell_bounds(n, G)
+    wx, wy = K.cell_widths(np.sort(x), bs, G), K.cell_widths(np.sort(y), bs, G)
+    assert np.max(wy) > 8.0 * np.min(wx)  # some cells take the strip search
+    psi = ksg._psi_table(n)
+    for k, w in ((4, 0), (3, 2)):
+        want = ref.ksg_mi_local(x, y, k, w)
+        for cx, cy in ((ksg._channel(x), ksg._channel(y)), (ksg._channel(y), ksg._channel(x))):
+            local = np.empty(n)
+            got = K.mi_pair(cx, cy, k, w, psi, G, local)
+            np.testing.assert_allclose(local, want, rtol=0, atol=1e-12)
+            assert abs(got - want.mean()) < 1e-10
+
+
+def test_search_grid_is_refined_only_where_dependence_crowds_the_cells(rng):
+    n, G = 900, 15
+    x = rng.standard_normal(n)
+    for y, finer in ((rng.standard_normal(n), False), (x + 0.05 * rng.standard_normal(n), True)):
+        r = [_sorted(c)[1] for c in (x, y)]
+        cells = np.empty(n, dtype=np.int64)
+        Gs = K.refine_grid2(*r, G, cells)
+        assert np.array_equal(cells, (r[0] * G // n) * G + r[1] * G // n)
+        assert (G < Gs <= 2 * G) if finer else Gs == G
+
+
+def _sum_in_grid_order(x, y, k, w, G):
+    """KSG MI summed as the kernels always summed it: over the caller's G x G quantile grid, cell
+    by cell, increasing x within a cell; the per-point terms from brute-force counts."""
+    n = len(x)
+    psi = ksg._psi_table(n)
+    eps = ref.kth_distance(np.c_[x, y], k, w)
+    nx, ny = ref.count_inside(x, eps, w), ref.count_inside(y, eps, w)
+    (_, rx, _), (_, ry, _) = _sorted(x), _sorted(y)
+    acc = 0.0
+    for i in np.lexsort((rx, (rx * G // n) * G + ry * G // n)):
+        acc += psi[nx[i] + 1] + psi[ny[i] + 1]
+    return psi[k] + psi[n] - acc / n
+
+
+@pytest.mark.parametrize("kind", ["independent", "dependent", "saturated", "pinned"])
+@pytest.mark.parametrize("k, w", [(4, 0), (3, 2)])
+def test_mi_pair_sums_in_the_callers_grid_order(rng, kind, k, w):
+    # whatever grid or strip the search uses, the terms are added in the caller's grid order, so
+    # the value is bitwise the one the earlier kernels returned (exact equality, not a tolerance)
+    n = 500
+    if kind in ("saturated", "pinned"):
+        a = _crowded(rng, n, kind, False)
+        x, y = a[:, 0].copy(), a[:, 1].copy()
+    else:
+        x = rng.standard_normal(n)
+        y = x + 0.05 * rng.standard_normal(n) if kind == "dependent" else rng.standard_normal(n)
+    psi = ksg._psi_table(n)
+    for G in (4, 7, 11, 15):
+        got = K.mi_pair(ksg._channel(x), ksg._channel(y), k, w, psi, G, np.empty(0))
+        assert got == _sum_in_grid_order(x, y, k, w, G)
 
 
 def _grid3_for(a, G):

@@ -18,8 +18,15 @@ Design of the all-pairs engine (why it is fast):
   own cells, whose points it has already selected from. Quantile cells are narrow in value where a marginal is
   crowded (saturated units), so there the neighbourhoods are long and thin in cells and many
   queries take this path; its rectangle follows that shape, which square rings of cells did not.
+* MI on crowded marginals: where the cells of one axis are 8x narrower in value than the other's,
+  a query walks the other channel's sorted order outward instead (:func:`knn_strip4`), visiting
+  about the points within the k-th distance on that axis, whose count it then has for free; where
+  dependence crowds the cells, the search grid is made finer (:func:`refine_grid2`) and the
+  per-point values are summed afterwards in the caller's grid order (so bitwise the same value).
 * Marginal counts (MI) look the box's edges up in an equal-width bucket table of each marginal's
-  sorted values, then fix the last steps with the exact comparison (galloping: a crowded marginal
+  sorted values (MI, :func:`_count_near`: four comparisons added where the bucket places the end
+  within a window, no unpredictable branches), else fix the last steps with the exact comparison
+  (galloping: a crowded marginal
   can put hundreds of values in one bucket). Conditional MI gets n_z, n_xz
   and n_yz from one vectorised pass over the z0-sorted range of the box (found the same way).
 * The CMI kernel (issue 17): a query whose cell-mate before it left the 3 x 3 x 3 block for the
@@ -326,6 +333,35 @@ def block_4_pair(xv, yv, qa1, qa2, sa, qb1, qb2, sb):
     return a0, a1, a2, a3, b0, b1, b2, b3
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _pair_run(xs, ys, off, qa1, qa2, sa, qb1, qb2, sb, a0, a1, a2, a3, b0, b1, b2, b3):
+    """:func:`block_4_pair`'s two insertion chains over one run of grid positions ``off..`` (points
+    ``xs``, ``ys``), leaving out the queries' own positions ``sa`` / ``sb``."""
+    for u in range(xs.shape[0]):
+        x = xs[u]
+        y = ys[u]
+        da = max(abs(x - qa1), abs(y - qa2))
+        db = max(abs(x - qb1), abs(y - qb2))
+        da = _INF if off + u == sa else da
+        db = _INF if off + u == sb else db
+        a0, a1, a2, a3 = _insert4(a0, a1, a2, a3, da)
+        b0, b1, b2, b3 = _insert4(b0, b1, b2, b3, db)
+    return a0, a1, a2, a3, b0, b1, b2, b3
+
+
+@njit(cache=True, nogil=True)
+def block_4_runs(gx, gy, s0, e0, s1, e1, s2, e2, qa1, qa2, sa, qb1, qb2, sb):
+    """:func:`block_4_pair` over the grid's own arrays ``gx``, ``gy``: the block is up to three runs
+    of consecutive grid positions (``s0:e0``, ``s1:e1``, ``s2:e2``, one per row of cells; an empty
+    run where the block meets the grid's edge), and ``sa`` / ``sb`` are the queries' own grid
+    positions. Reads the points where they are instead of gathering a copy of the block per cell."""
+    a0, a1, a2, a3, b0, b1, b2, b3 = _pair_run(gx[s0:e0], gy[s0:e0], s0, qa1, qa2, sa, qb1, qb2, sb,
+                                               _INF, _INF, _INF, _INF, _INF, _INF, _INF, _INF)
+    a0, a1, a2, a3, b0, b1, b2, b3 = _pair_run(gx[s1:e1], gy[s1:e1], s1, qa1, qa2, sa, qb1, qb2, sb,
+                                               a0, a1, a2, a3, b0, b1, b2, b3)
+    return _pair_run(gx[s2:e2], gy[s2:e2], s2, qa1, qa2, sa, qb1, qb2, sb, a0, a1, a2, a3, b0, b1, b2, b3)
+
+
 @njit(cache=True, nogil=True)
 def _bucket(v, lo, scale, B):
     """Index of the equal-width bucket of value ``v`` (clamped to ``0..B-1``): non-decreasing in v."""
@@ -400,9 +436,10 @@ def gather_cells(p0, p1, gx, gy, gidx, w, bx, by, bi, mc):
     """Append the points at grid positions ``p0:p1`` (a run of consecutive cells of a quantile grid)
     to the gathered block: their coordinates ``gx``, ``gy`` into ``bx``, ``by`` and, with a Theiler
     window (``w > 0``), their sample indices ``gidx`` into ``bi``, from block position ``mc`` on.
-    Returns the block's new size. The MI kernel gathers its 3 x 3 block with it, one run per row of
-    cells (element copies, coordinates written out: a run holds a few points; slice assignments cost
-    12-23% and a loop over a coordinate axis 1-8% in a same-process A/B, docs/design.md)."""
+    Returns the block's new size. The MI kernel gathers its 3 x 3 block with it (k != 4 or a Theiler
+    window; else :func:`block_4_runs` reads the runs in place), one run per row of cells (element
+    copies, coordinates written out: a run holds a few points; slice assignments cost 12-23% and a
+    loop over a coordinate axis 1-8% in a same-process A/B, docs/design.md)."""
     for pp in range(p0, p1):
         bx[mc] = gx[pp]
         by[mc] = gy[pp]
@@ -504,6 +541,34 @@ def _rank_within(s, table, lo, scale, q, t):
 
 
 @njit(cache=True, nogil=True)
+def _count_near(s, table, lo, scale, q, t):
+    """Values of sorted ``s`` within ``t`` of ``q``: ``_rank_above - _rank_within`` (the same
+    comparisons), without their branches where the bucket table places both ends exactly.
+
+    The comparison ``s[j] - q <= t`` is monotone in ``j``; where it holds at ``j - 2`` and fails at
+    ``j + 3`` (``j`` the first index of the bucket of ``q + t``), its first failure is ``j - 1``
+    plus the number of ``j - 1 .. j + 2`` where it holds: four comparisons added, no branch on them
+    (a bucket holds 0-2 values where the marginal is not crowded, so this almost always applies;
+    the galloping searches take the others). The same for ``q - t``. About 2x faster than the two
+    searches on spread-out values (their branches are unpredictable)."""
+    n = s.shape[0]
+    if n < 6:
+        return _rank_above(s, table, lo, scale, q, t) - _rank_within(s, table, lo, scale, q, t)
+    B = table.shape[0] - 1
+    j = np.int64(table[_bucket(q + t, lo, scale, B)])
+    h = np.int64(table[_bucket(q - t, lo, scale, B)])
+    j = min(max(j, 2), n - 4)
+    h = min(max(h, 2), n - 4)
+    a = (j - 1 + np.int64(s[j - 1] - q <= t) + np.int64(s[j] - q <= t) + np.int64(s[j + 1] - q <= t)
+         + np.int64(s[j + 2] - q <= t))
+    b = (h - 1 + np.int64(q - s[h - 1] > t) + np.int64(q - s[h] > t) + np.int64(q - s[h + 1] > t)
+         + np.int64(q - s[h + 2] > t))
+    if (s[j - 2] - q <= t) & (s[j + 3] - q > t) & (q - s[h - 2] > t) & (q - s[h + 3] <= t):
+        return a - b
+    return _rank_above(s, table, lo, scale, q, t) - _rank_within(s, table, lo, scale, q, t)
+
+
+@njit(cache=True, nogil=True)
 def _cell_span(s, bs, c, G, q, reach):
     """First and last cell of the quantile axis (sorted values ``s``, cell bounds ``bs``) holding a
     point within ``reach`` of ``q``, a value in cell ``c``: walks out from ``c`` comparing each
@@ -591,30 +656,183 @@ def knn_box2_rest(t0, t1, t2, t3, q1, q2, c1, c2, ba1, bb1, ba2, bb2, G, bs, sx,
     return t3
 
 
+_STRIP_ASPECT = 8.0  # a cell goes to the strip search when one axis' cells are this many times wider
+
+
+@njit(cache=True, nogil=True)
+def knn_strip4(r, q1, q2, s2, v1):
+    """:func:`knn_strip` for k = 4 and no Theiler window: the four smallest distances kept in
+    registers, in runs of 8 positions per side."""
+    n = s2.shape[0]
+    t0 = _INF
+    t1 = _INF
+    t2 = _INF
+    t3 = _INF
+    hi = r + 1
+    lo = r
+    up = hi < n
+    dn = lo > 0
+    while up or dn:
+        if up:
+            e = min(hi + 8, n)
+            ys = s2[hi:e]
+            xs = v1[hi:e]
+            for u in range(e - hi):
+                d = max(abs(xs[u] - q1), ys[u] - q2)
+                t0, t1, t2, t3 = _insert4(t0, t1, t2, t3, d)
+            hi = e
+            up = hi < n and s2[hi] - q2 < t3
+        if dn:
+            b = max(lo - 8, 0)
+            ys = s2[b:lo]
+            xs = v1[b:lo]
+            for u in range(lo - b):
+                d = max(abs(xs[u] - q1), q2 - ys[u])
+                t0, t1, t2, t3 = _insert4(t0, t1, t2, t3, d)
+            lo = b
+            dn = lo > 0 and q2 - s2[lo - 1] < t3
+    return t3, lo, hi
+
+
+@njit(cache=True, nogil=True)
+def knn_strip(i, w, k, r, q1, q2, s2, v1, o2, topk):
+    """k-th max-norm distance from point ``i`` at ``(q1, q2)`` to the other points outside the
+    Theiler window, walking one channel's sorted order outward from the point's position ``r``
+    (``s2`` the sorted values of that channel, ``v1`` the other coordinate and ``o2`` the sample
+    index at each sorted position), in runs of 8 positions per side, until the next position on
+    each side is at least the k-th distance found so far away on this axis. Returns the distance
+    and the positions ``lo..hi-1`` walked (for :func:`_strip_count`).
+
+    The search for a point whose cell is far narrower in value on one axis than on the other
+    (a crowded marginal: the neighbourhood is long and thin in cells, there by :func:`knn_box2`):
+    walked along the other axis it visits about the points within the k-th distance on that axis,
+    the smaller of the two marginal counts."""
+    n = s2.shape[0]
+    for m in range(k):
+        topk[m] = _INF
+    kth = _INF
+    hi = r + 1
+    lo = r
+    up = hi < n
+    dn = lo > 0
+    while up or dn:
+        if up:
+            e = min(hi + 8, n)
+            for p in range(hi, e):
+                d = max(abs(v1[p] - q1), s2[p] - q2)
+                if d < kth and abs(o2[p] - i) > w:
+                    m = k - 1
+                    while m > 0 and topk[m - 1] > d:
+                        topk[m] = topk[m - 1]
+                        m -= 1
+                    topk[m] = d
+                    kth = topk[k - 1]
+            hi = e
+            up = hi < n and s2[hi] - q2 < kth
+        if dn:
+            b = max(lo - 8, 0)
+            for p in range(lo - 1, b - 1, -1):
+                d = max(abs(v1[p] - q1), q2 - s2[p])
+                if d < kth and abs(o2[p] - i) > w:
+                    m = k - 1
+                    while m > 0 and topk[m - 1] > d:
+                        topk[m] = topk[m - 1]
+                        m -= 1
+                    topk[m] = d
+                    kth = topk[k - 1]
+            lo = b
+            dn = lo > 0 and q2 - s2[lo - 1] < kth
+    return kth, lo, hi
+
+
+@njit(cache=True, nogil=True)
+def _strip_count(s, r, q, t, lo, hi):
+    """Points of sorted ``s`` within ``t`` of ``q = s[r]`` (itself included), moving the ends of the
+    positions ``lo..hi-1`` a strip search walked to the exact ends: ``_rank_above - _rank_within``
+    of the bucket search, by the same comparisons, without the bucket table."""
+    n = s.shape[0]
+    while hi < n and s[hi] - q <= t:
+        hi += 1
+    while hi - 1 > r and s[hi - 1] - q > t:
+        hi -= 1
+    while lo > 0 and q - s[lo - 1] <= t:
+        lo -= 1
+    while lo < r and q - s[lo] > t:
+        lo += 1
+    return hi - lo
+
+
+@njit(cache=True, nogil=True)
+def cell_widths(s, bs, G):
+    """Value width of each of the ``G`` quantile cells of sorted ``s`` (cell bounds ``bs``): the
+    spread of the values in it (0 for an empty cell)."""
+    wd = np.zeros(G)
+    for c in range(G):
+        if bs[c + 1] > bs[c]:
+            wd[c] = s[bs[c + 1] - 1] - s[bs[c]]
+    return wd
+
+
+@njit(cache=True, nogil=True)
+def refine_grid2(rx, ry, G, cells):
+    """Cells per axis of the MI kernel's search grid, from the caller's ``G``, for ranks ``rx``, ``ry``
+    (n,); fills ``cells`` (n,) with each point's cell in the ``G x G`` grid. Dependent channels crowd
+    the points into some cells (a trained network's units: the cell of a point holds 1.4-6 times the
+    mean number of points, median 2.6), so the 3 x 3 blocks hold more points than the grid was sized
+    for: where that factor is above 1.6 the grid is made finer by the square root of its ratio to
+    1.6, at most 2x (and at most n cells). 1.6 measured faster than 1.0 or 1.3 (it leaves the random
+    tanh systems, at 1.3-1.5, on the caller's grid)."""
+    n = rx.shape[0]
+    counts = np.zeros(G * G, dtype=np.int64)
+    for i in range(n):
+        c = (rx[i] * G // n) * G + ry[i] * G // n
+        cells[i] = c
+        counts[c] += 1
+    occ = 0.0
+    for c in range(G * G):
+        occ += counts[c] * counts[c]
+    rel = occ * G * G / (n * n)  # sum of squared counts over n, over the mean count n / G^2
+    Gs = int(G * np.sqrt(rel / 1.6) + 0.5)
+    return max(G, min(Gs, 2 * G, int(np.sqrt(n))))
+
+
 @njit(cache=True, nogil=True)
 def mi_pair(cx, cy, k, w, psi, G, local):
     """KSG algorithm 1 for one pair of scalar variables (Kraskov et al. 2004, eq. 8).
 
     ``cx``, ``cy``: the two channels' :class:`Channel` records (values, sorted values, ranks, sort
     order, bucket table), built once per channel and shared by every pair it is part of;
-    ``psi[m] = digamma(m)``; ``G`` cells per grid axis. Symmetric: ``mi_pair(cy, cx, ...)`` counts
-    the same points (the grid is transposed, so the summation order, not the value, may differ in
-    the last bit). Writes the per-sample local values into ``local`` when it has n elements (pass an
-    empty array otherwise). Returns MI in nats.
+    ``psi[m] = digamma(m)``; ``G`` cells per grid axis of the grid whose order the values are
+    summed in (the search's own grid may be finer, :func:`refine_grid2`; the values are then kept
+    and summed in the ``G`` grid's order, so the result is bitwise the same whatever grid searched).
+    Symmetric: ``mi_pair(cy, cx, ...)`` counts the same points (the grid is transposed, so the
+    summation order, not the value, may differ in the last bit). Writes the per-sample local values
+    into ``local`` when it has n elements (pass an empty array otherwise). Returns MI in nats.
 
-    Fast path: the k nearest neighbours are first sought in the 3 x 3 block of cells around the
-    query (gathered once per cell, :func:`gather_cells`, distances computed in a loop that
-    vectorises, then only points under a threshold kept for the selection); if the k-th distance is
-    smaller than the distance to the block's edge it is exact. The marginal counts then come from
-    each marginal's bucket table (:func:`_rank_above`, :func:`_rank_within`).
-    Otherwise the block's k-th distance bounds the true one and the cells within it are scanned
-    (:func:`knn_box2_rest` for k = 4 without a Theiler window: only the cells outside the block,
-    starting from the block's four smallest distances; :func:`knn_box2` else); with fewer than k
-    admissible points in the block, the ring search (:func:`knn_grid`). The counts are the same.
+    Strip path: a cell far narrower in value on one axis than on the other (``_STRIP_ASPECT``, 8x;
+    a crowded marginal, whose neighbourhoods are long and thin in cells) has its queries searched
+    along the other channel's sorted order (:func:`knn_strip4`, :func:`knn_strip`), which visits
+    about that axis' marginal count of points and gives that count from the positions it walked
+    (:func:`_strip_count`). Fast path: the k nearest neighbours are first sought in the 3 x 3 block
+    of cells around the query (for k = 4 without a Theiler window read in place as up to three runs
+    of grid positions, two queries per pass, :func:`block_4_runs`; else gathered once per cell,
+    :func:`gather_cells`, and selected by :func:`block_kth`); if the k-th distance is smaller than
+    the distance to the block's edge it is exact. Otherwise the block's k-th distance bounds the
+    true one and the cells within it are scanned (:func:`knn_box2_rest` for k = 4 without a Theiler
+    window: only the cells outside the block, starting from the block's four smallest distances;
+    :func:`knn_box2` else); with fewer than k admissible points in the block, the ring search
+    (:func:`knn_grid`). Marginal counts: :func:`_count_near` (each marginal's bucket table).
     """
     x, sx, rx, ox, tabx, lox, scx = cx  # fields to locals once, outside the query loop
-    y, sy, ry, _, taby, loy, scy = cy
+    y, sy, ry, oy, taby, loy, scy = cy
     n = x.shape[0]
+    # the sum runs over the caller's G x G grid, cell by cell (bitwise the earlier kernels' value);
+    # the search may use a finer grid (refine_grid2), then the values are summed in that order after
+    Gb = G
+    cells_b = np.empty(n, dtype=np.int64)
+    G = refine_grid2(rx, ry, Gb, cells_b)
+    resum = G != Gb
+    vals = np.empty(n if resum else 0)
     bs = cell_bounds(n, G)
     C = np.empty((2, n))
     C[0, :] = x
@@ -638,6 +856,24 @@ def mi_pair(cx, cy, k, w, psi, G, local):
     wide = np.empty(n if k != 4 else 0)  # knn_box2's buffer
     want_local = local.shape[0] == n
     lanes = k == 4 and w == 0  # the two-query selection (block_4th_pair) covers this case
+    # cells far narrower in value on one axis than on the other go to the strip search along the
+    # other axis (knn_strip), which needs that channel's sorted order with the other coordinate
+    wx = cell_widths(sx, bs, G)
+    wy = cell_widths(sy, bs, G)
+    strip_y = False
+    strip_x = False
+    for cell in range(G * G):
+        if cs[cell + 1] > cs[cell]:
+            c1 = cell // G
+            c2 = cell - c1 * G
+            strip_y = strip_y or wy[c2] > _STRIP_ASPECT * wx[c1]
+            strip_x = strip_x or wx[c1] > _STRIP_ASPECT * wy[c2]
+    xby = np.empty(n if strip_y else 0)  # x in the sorted order of y
+    ybx = np.empty(n if strip_x else 0)  # y in the sorted order of x
+    for j in range(xby.shape[0]):
+        xby[j] = x[oy[j]]
+    for j in range(ybx.shape[0]):
+        ybx[j] = y[ox[j]]
     base = psi[k] + psi[n]
     acc = 0.0
     for cell in range(G * G):
@@ -647,14 +883,58 @@ def mi_pair(cx, cy, k, w, psi, G, local):
             continue
         c1 = cell // G
         c2 = cell - c1 * G
+        along_y = wy[c2] > _STRIP_ASPECT * wx[c1]
+        if along_y or wx[c1] > _STRIP_ASPECT * wy[c2]:
+            for j in range(mq):
+                p = p0 + j
+                i = gidx[p]
+                q1 = gx[p]
+                q2 = gy[p]
+                if along_y:
+                    if lanes:
+                        kth, lo, hi = knn_strip4(ry[i], q1, q2, sy, xby)
+                    else:
+                        kth, lo, hi = knn_strip(i, w, k, ry[i], q1, q2, sy, xby, oy, topk)
+                    t = np.nextafter(kth, 0.0)
+                    ny = _strip_count(sy, ry[i], q2, t, lo, hi) - 1
+                    nx = _count_near(sx, tabx, lox, scx, q1, t) - 1
+                else:
+                    if lanes:
+                        kth, lo, hi = knn_strip4(rx[i], q2, q1, sx, ybx)
+                    else:
+                        kth, lo, hi = knn_strip(i, w, k, rx[i], q2, q1, sx, ybx, ox, topk)
+                    t = np.nextafter(kth, 0.0)
+                    nx = _strip_count(sx, rx[i], q1, t, lo, hi) - 1
+                    ny = _count_near(sy, taby, loy, scy, q2, t) - 1
+                if w > 0:
+                    nx -= _window_count(C, d0, i, w, t)
+                    ny -= _window_count(C, d1, i, w, t)
+                v = psi[nx + 1] + psi[ny + 1]
+                if resum:
+                    vals[i] = v
+                else:
+                    acc += v
+                if want_local:
+                    local[i] = base - v
+            continue
         a1 = max(c1 - 1, 0)
         b1 = min(c1 + 1, G - 1)
         a2 = max(c2 - 1, 0)
         b2 = min(c2 + 1, G - 1)
-        # the queries of one cell share their 3 x 3 block: gather its points once, contiguously
+        # the queries of one cell share their 3 x 3 block: for k = 4 without a Theiler window its
+        # three runs of grid positions (one per row of cells) are read in place; else the block is
+        # gathered once, contiguously
+        rs0 = cs[a1 * G + a2]
+        re0 = cs[a1 * G + b2 + 1]
+        rs1 = cs[(a1 + 1) * G + a2] if b1 > a1 else re0
+        re1 = cs[(a1 + 1) * G + b2 + 1] if b1 > a1 else re0
+        rs2 = cs[b1 * G + a2] if b1 > a1 + 1 else re1
+        re2 = cs[b1 * G + b2 + 1] if b1 > a1 + 1 else re1
         mc = 0
         for c in range(a1, b1 + 1):
             mc += cs[c * G + b2 + 1] - cs[c * G + a2]
+        if lanes:
+            mc = 0  # nothing gathered
         if mc > cap:
             cap = 2 * mc
             bxv = np.empty(cap)
@@ -662,11 +942,13 @@ def mi_pair(cx, cy, k, w, psi, G, local):
             biv = np.empty(cap, dtype=np.int64)
             buf = np.empty(cap)
             kept = np.empty(cap)
-        mc = 0
-        for c in range(a1, b1 + 1):
-            if c == c1:
-                self0 = mc + cs[cell] - cs[c * G + a2]  # block position of the cell's first query
-            mc = gather_cells(cs[c * G + a2], cs[c * G + b2 + 1], gx, gy, gidx, w, bxv, byv, biv, mc)
+        self0 = 0
+        if not lanes:
+            mc = 0
+            for c in range(a1, b1 + 1):
+                if c == c1:
+                    self0 = mc + cs[cell] - cs[c * G + a2]  # block position of the cell's first query
+                mc = gather_cells(cs[c * G + a2], cs[c * G + b2 + 1], gx, gy, gidx, w, bxv, byv, biv, mc)
         xlo = sx[bs[a1] - 1] if a1 > 0 else -_INF
         xhi = sx[bs[b1 + 1]] if b1 < G - 1 else _INF
         ylo = sy[bs[a2] - 1] if a2 > 0 else -_INF
@@ -686,8 +968,8 @@ def mi_pair(cx, cy, k, w, psi, G, local):
                 # queries two at a time: j even computes both, j odd takes its half
                 if j % 2 == 0:
                     jb = min(j + 1, mq - 1)
-                    u0, u1, u2, kth, v0, v1, v2, v3 = block_4_pair(xv, yv, q1, q2, self0 + j, gx[p0 + jb],
-                                                                   gy[p0 + jb], self0 + jb)
+                    u0, u1, u2, kth, v0, v1, v2, v3 = block_4_runs(gx, gy, rs0, re0, rs1, re1, rs2, re2, q1, q2,
+                                                                   p, gx[p0 + jb], gy[p0 + jb], p0 + jb)
                 else:
                     u0, u1, u2, kth = v0, v1, v2, v3
                 exact = kth < bound
@@ -716,16 +998,25 @@ def mi_pair(cx, cy, k, w, psi, G, local):
                     q[1] = q2
                     kth = knn_grid(i, w, k, rx[i], ry[i], G, bs, sx, sy, q, cs, gc, gidx, topk)
             t = np.nextafter(kth, 0.0)
-            nx = _rank_above(sx, tabx, lox, scx, q1, t) - _rank_within(sx, tabx, lox, scx, q1, t) - 1
-            ny = _rank_above(sy, taby, loy, scy, q2, t) - _rank_within(sy, taby, loy, scy, q2, t) - 1
+            nx = _count_near(sx, tabx, lox, scx, q1, t) - 1
+            ny = _count_near(sy, taby, loy, scy, q2, t) - 1
             prev = kth
             if w > 0:
                 nx -= _window_count(C, d0, i, w, t)
                 ny -= _window_count(C, d1, i, w, t)
             v = psi[nx + 1] + psi[ny + 1]
-            acc += v
+            if resum:
+                vals[i] = v
+            else:
+                acc += v
             if want_local:
                 local[i] = base - v
+    if resum:
+        csb = np.empty(Gb * Gb + 1, dtype=np.int64)
+        gib = np.empty(n, dtype=np.int64)
+        sort_into_cells(cells_b, Gb * Gb, ox, csb, gib)
+        for p in range(n):
+            acc += vals[gib[p]]
     return base - acc / n
 
 
