@@ -267,3 +267,23 @@ def test_pooled_tail_shape_keeps_the_max_test_at_its_level(family):
     se = np.sqrt(0.05 * 0.95 / reps)
     assert rejected / reps <= 0.05 + 2 * se
     assert early / reps <= 0.025
+
+
+def test_copula_projection_cached_per_conditioning_set_equals_the_estimator():
+    """With the copula, _Given orthonormalises Z once and reuses it for every candidate and surrogate:
+    equal to the estimator's pairwise_cmi (its QR per call) to rounding, rank-deficient Z included."""
+    from infoflow.flow import _network as net
+
+    rng = np.random.default_rng(0)
+    n = 800
+    plan = net._Plan(method="gaussian_copula", est_kwargs=(("bias_correct", False), ("normalised", True)), lags=(1,),
+                     max_history=1, surrogates=20, alpha=0.05, marks=(10, 20), min_shift=10, seed=0, start=1,
+                     n_jobs=None)
+    for dz in (2, 6):
+        z = rng.standard_normal((n, dz))
+        z[:, -1] = 0.0 if dz == 6 else z[:, -1]  # a constant column removes nothing
+        y = z @ rng.standard_normal(dz) + rng.standard_normal(n)
+        X = rng.standard_normal((n, 12)) + 0.3 * y[:, None] + z[:, :1]
+        given = net._Given(plan, y, z)
+        assert given.projected
+        np.testing.assert_allclose(given.many(X), net._cmi_many(plan, X, y, z), rtol=0, atol=1e-13)

@@ -173,7 +173,37 @@ class _Given:
         self.plan, self.y, self.z = plan, y, z
         self.ksg = plan.method == "ksg" and z.shape[1] >= 1
         self.shared = self.ksg and z.shape[1] >= min_dz
+        opts = dict(plan.est_kwargs)
+        # the copula with 2+ conditioning dims: Z's orthonormal basis and y's residual once, not per call
+        self.projected = (plan.method != "ksg" and z.shape[1] >= 2 and opts.get("normalised", False)
+                          and not opts.get("bias_correct", False))
         self._prep = None
+        self._proj: tuple | None = None
+
+    def _projection(self) -> tuple:
+        """Z's orthonormal basis (rank-deficient directions zeroed), y's residual on it and its squared
+        norm: the target side of :func:`infoflow.estimators.gaussian.pairwise_cmi`, computed once."""
+        if self._proj is None:
+            zc = self.z - self.z.mean(axis=0)
+            q, rz = np.linalg.qr(zc)
+            diag = np.abs(np.diagonal(rz))
+            q = q * (diag > 1e-12 * max(float(diag.max()), 1e-300))[None, :]
+            yc = self.y - self.y.mean()
+            ry = yc - q @ (q.T @ yc)
+            self._proj = (q, ry, float(ry @ ry))
+        return self._proj
+
+    def _projected_many(self, X: np.ndarray) -> np.ndarray:
+        """Gaussian(-copula) I(X[:, c]; y | z) from the cached projection: the same partial correlations as
+        :func:`infoflow.estimators.gaussian.pairwise_cmi` (equal to rounding), without its QR per call
+        (which was 90% of the copula network's time at 32 units)."""
+        q, ry, ry2 = self._projection()
+        xc = X - X.mean(axis=0)
+        qx = q.T @ xc
+        rx2 = np.einsum("ij,ij->j", xc, xc) - np.einsum("ij,ij->j", qx, qx)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r = (xc.T @ ry) / np.sqrt(np.maximum(rx2, 0.0) * ry2)
+            return -0.5 * np.log1p(-np.minimum(r * r, 1.0))
 
     def _target(self):
         if self._prep is None:
@@ -185,6 +215,8 @@ class _Given:
 
     def many(self, X: np.ndarray) -> np.ndarray:
         """I(X[:, c]; y | z) for every column c of X (n, m)."""
+        if self.projected:
+            return self._projected_many(np.asarray(X, dtype=np.float64))
         if not self.shared:
             return _cmi_many(self.plan, X, self.y, self.z)
         from infoflow.estimators import ksg
@@ -404,7 +436,19 @@ def _include(plan: _Plan, s: _Series, y: np.ndarray, selected: list, pool: list,
 
 
 def search_target(x: np.ndarray, cond: np.ndarray | None, j: int, plan: _Plan, epoch_seed: int) -> dict[str, Any]:
-    """The whole search for target `j` of one prepared epoch `x` (n_time, n_neuron): a work unit."""
+    """The whole search for target `j` of one prepared epoch `x` (n_time, n_neuron): a work unit.
+
+    BLAS runs single-threaded inside (threadpoolctl): the products here are small (n x tens of columns),
+    and on a loaded machine multithreaded OpenBLAS spent 4-5x the time waiting for its threads (7
+    targets of the airport net's last epoch, copula, load 3.5 on 2 cores: 13 s with one BLAS thread,
+    53-74 s with two)."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _search_target(x, cond, j, plan, epoch_seed)
+
+
+def _search_target(x: np.ndarray, cond: np.ndarray | None, j: int, plan: _Plan, epoch_seed: int) -> dict[str, Any]:
     n_time, n_neuron = x.shape
     s = _Series(x, cond, plan.start)
     y = s.target(j)
