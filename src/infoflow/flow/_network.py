@@ -22,7 +22,10 @@ greedy algorithm of Lizier & Rubinov (2012) with the hierarchical tests of Novel
 The tests stop drawing surrogates once their decision is settled, at the checkpoints of
 :func:`information_flow` (10, 20, 40, ...): for futility once the empirical p-value must exceed
 alpha whatever the remaining surrogates give (so a failed inclusion step is cheap), and for
-acceptance once the fitted-tail p-value is below alpha by the flow engine's margin.
+acceptance once the fitted-tail p-value is below alpha by the flow engine's margin. The fitted tail
+of a test takes its shape from the columns its round draws (:func:`_shape_pool`: the per-candidate
+columns of a max test, the selected variables' columns in pruning, the last pruning round's for the
+omnibus), not from the tested statistic's few exceedances alone.
 The estimators are the family modules' own all-pairs functions (``pairwise_mi`` / ``pairwise_cmi``,
 one call per block of surrogates, every candidate in one call), on data prepared once per epoch by
 the estimators' own preparation (standardise + seeded jitter for KSG, normal scores for the copula).
