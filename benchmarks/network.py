@@ -38,6 +38,13 @@ def _truth(act) -> np.ndarray:
     return true
 
 
+def _pooled(counts: list[tuple[int, int]]) -> str:
+    """Hits / trials pooled over networks, with its binomial standard error."""
+    hits, trials = (sum(c[i] for c in counts) for i in (0, 1))
+    p = hits / max(trials, 1)
+    return f"{p:.3f} +- {np.sqrt(p * (1 - p) / max(trials, 1)):.3f} ({hits}/{trials})"
+
+
 def _score(sig: np.ndarray, true: np.ndarray) -> tuple[float, float]:
     tp = int((sig & true).sum())
     return tp / max(int(sig.sum()), 1), tp / max(int(true.sum()), 1)
@@ -98,22 +105,24 @@ def main(argv: list[str] | None = None) -> None:
     if a.only_null:
         _null_table(a)
         return
-    print("| system | samples | method | precision | recall | targets with a false parent | s per target | "
-          "IDTxl precision / recall (its targets) | IDTxl s per target | ratio |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("| system | samples | method | precision (pooled, +- s.e.) | recall | targets with a false parent | "
+          "s per target | surrogates per target | IDTxl precision / recall (its targets) | IDTxl s per target "
+          "| ratio |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for kind in ("var", "logistic"):
         for n in (int(v) for v in a.samples.split(",")):
             for method in a.methods.split(","):
-                prec, rec, secs, false_t = [], [], [], 0
+                prec, rec, secs, false_t, drawn = [], [], [], 0, []
                 for seed in range(a.seeds):
                     act = parents_network(n, a.nodes, n_parents=2, kind=kind, seed=seed)
                     t0 = time.perf_counter()
                     net = effective_network(act, method=method, surrogates=a.surrogates, seed=seed)
                     secs.append((time.perf_counter() - t0) / a.nodes)
-                    p, r = _score(net["significant"].values, _truth(act))
-                    false_t += int((net["significant"].values & ~_truth(act)).any(axis=0).sum())
-                    prec.append(p)
-                    rec.append(r)
+                    drawn.append(float(net["surrogates_drawn"].mean()))
+                    sig, true = net["significant"].values, _truth(act)
+                    false_t += int((sig & ~true).any(axis=0).sum())
+                    prec.append((int((sig & true).sum()), int(sig.sum())))  # (true positives, links found)
+                    rec.append((int((sig & true).sum()), int(true.sum())))
                 peer, peer_acc, ratio = "", "", ""
                 if method == "ksg" and a.idtxl_targets and n <= a.idtxl_max_samples:
                     act = parents_network(n, a.nodes, n_parents=2, kind=kind, seed=0)
@@ -126,8 +135,8 @@ def main(argv: list[str] | None = None) -> None:
                         peer_acc = "{:.2f} / {:.2f}".format(*_score(sig, true))
                         peer_s = float(np.mean([g[1] for g in got]))
                         peer, ratio = f"{peer_s:.1f}", f"{peer_s / np.mean(secs):.1f}x"
-                print(f"| {kind} | {n} | {method} | {np.mean(prec):.3f} | {np.mean(rec):.3f} | "
-                      f"{false_t} / {a.seeds * a.nodes} | {np.mean(secs):.2f} "
+                print(f"| {kind} | {n} | {method} | {_pooled(prec)} | {_pooled(rec)} | "
+                      f"{false_t} / {a.seeds * a.nodes} | {np.mean(secs):.2f} | {np.mean(drawn):.0f} "
                       f"| {peer_acc} | {peer} | {ratio} |", flush=True)
     if a.null_draws:
         _null_table(a)

@@ -22,7 +22,10 @@ greedy algorithm of Lizier & Rubinov (2012) with the hierarchical tests of Novel
 The tests stop drawing surrogates once their decision is settled, at the checkpoints of
 :func:`information_flow` (10, 20, 40, ...): for futility once the empirical p-value must exceed
 alpha whatever the remaining surrogates give (so a failed inclusion step is cheap), and for
-acceptance once the fitted-tail p-value is below alpha by the flow engine's margin.
+acceptance once the fitted-tail p-value is below alpha by the flow engine's margin. The fitted tail
+of a test takes its shape from the columns its round draws (:func:`_shape_pool`: the per-candidate
+columns of a max test, the selected variables' columns in pruning, the last pruning round's for the
+omnibus), not from the tested statistic's few exceedances alone.
 The estimators are the family modules' own all-pairs functions (``pairwise_mi`` / ``pairwise_cmi``,
 one call per block of surrogates, every candidate in one call), on data prepared once per epoch by
 the estimators' own preparation (standardise + seeded jitter for KSG, normal scores for the copula).
@@ -90,6 +93,10 @@ shared 48 ms; dz = 2 45-50 vs 21-46; dz = 3 82-120 vs 13-20; dz = 4 140-200 vs 1
 480-540 vs 5-6 ms; at load 12, dz = 2 344 vs 159 ms and dz = 3 327 vs 86 ms. The preparation costs
 about 1-3 s (4 s at load 12) per conditioning set."""
 SHARED_MIN_DZ_PRUNE = 3
+POOL_GROUPS_EXCEEDANCES = 200
+"""The tail shape of a test (:func:`_shape_pool`) is fitted to at most this many surrogate exceedances
+(twice what the pool counts for after tempering; more only cost time: 25 ms per checkpoint for 93
+columns of 100 surrogates)."""
 MIN_SAMPLES_PER_DIM = 10
 """Fewer usable samples than this many per candidate variable of a target warns: the maximum over
 many candidates' surrogates then has a wide spread (weak tests), and each selected parent widens the
@@ -169,7 +176,37 @@ class _Given:
         self.plan, self.y, self.z = plan, y, z
         self.ksg = plan.method == "ksg" and z.shape[1] >= 1
         self.shared = self.ksg and z.shape[1] >= min_dz
+        opts = dict(plan.est_kwargs)
+        # the copula with 2+ conditioning dims: Z's orthonormal basis and y's residual once, not per call
+        self.projected = (plan.method != "ksg" and z.shape[1] >= 2 and opts.get("normalised", False)
+                          and not opts.get("bias_correct", False))
         self._prep = None
+        self._proj: tuple | None = None
+
+    def _projection(self) -> tuple:
+        """Z's orthonormal basis (rank-deficient directions zeroed), y's residual on it and its squared
+        norm: the target side of :func:`infoflow.estimators.gaussian.pairwise_cmi`, computed once."""
+        if self._proj is None:
+            zc = self.z - self.z.mean(axis=0)
+            q, rz = np.linalg.qr(zc)
+            diag = np.abs(np.diagonal(rz))
+            q = q * (diag > 1e-12 * max(float(diag.max()), 1e-300))[None, :]
+            yc = self.y - self.y.mean()
+            ry = yc - q @ (q.T @ yc)
+            self._proj = (q, ry, float(ry @ ry))
+        return self._proj
+
+    def _projected_many(self, X: np.ndarray) -> np.ndarray:
+        """Gaussian(-copula) I(X[:, c]; y | z) from the cached projection: the same partial correlations as
+        :func:`infoflow.estimators.gaussian.pairwise_cmi` (equal to rounding), without its QR per call
+        (which was 90% of the copula network's time at 32 units)."""
+        q, ry, ry2 = self._projection()
+        xc = X - X.mean(axis=0)
+        qx = q.T @ xc
+        rx2 = np.einsum("ij,ij->j", xc, xc) - np.einsum("ij,ij->j", qx, qx)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r = (xc.T @ ry) / np.sqrt(np.maximum(rx2, 0.0) * ry2)
+            return -0.5 * np.log1p(-np.minimum(r * r, 1.0))
 
     def _target(self):
         if self._prep is None:
@@ -181,6 +218,8 @@ class _Given:
 
     def many(self, X: np.ndarray) -> np.ndarray:
         """I(X[:, c]; y | z) for every column c of X (n, m)."""
+        if self.projected:
+            return self._projected_many(np.asarray(X, dtype=np.float64))
         if not self.shared:
             return _cmi_many(self.plan, X, self.y, self.z)
         from infoflow.estimators import ksg
@@ -234,7 +273,43 @@ class _Series:
         return self.cond[self.start:]
 
 
-def _sequential(plan: _Plan, draw, observed: float, reduce) -> tuple[float, int, np.ndarray]:
+def _shape_pool(null: np.ndarray, groups) -> np.ndarray | None:
+    """Log posterior of a tail shape shared by the surrogate columns ``null`` (S, m), on
+    :data:`~infoflow.flow._significance.XI_GRID` (as :func:`~infoflow.flow._significance.shape_pool`),
+    for a test whose own statistic is one of them or their maximum; None where no column can give one.
+
+    ``groups`` (m,) labels the columns drawn with the same shifts (one neuron's lags share its shift, so
+    their surrogates are strongly dependent): each group enters as the maximum of its columns, which
+    has their tail shape (the maximum of finitely many variables with one tail shape has that shape;
+    a heavier column dominates it), so the groups give nearly independent columns. At most
+    :data:`POOL_GROUPS_EXCEEDANCES` exceedances' worth of groups, evenly spread, are fitted, and the
+    pool is tempered to :data:`~infoflow.flow._significance.POOL_EXCEEDANCES` as the flow engine's is.
+    Groups with a repeated value (a shift drawn twice) or non-finite values are left out, as
+    :func:`~infoflow.flow._significance.pvalues` leaves them out of its own pool. (``_significance``'s
+    private helpers are used so that its behaviour for the flow engine stays exactly as it is.)
+    """
+    n_surr = null.shape[0]
+    if n_surr < 2:
+        return None
+    labels, inverse = np.unique(np.asarray(groups), return_inverse=True)
+    top = np.full((n_surr, labels.size), -np.inf)
+    for g in range(labels.size):
+        top[:, g] = null[:, inverse == g].max(axis=1)
+    with np.errstate(invalid="ignore"):
+        clean = np.all(np.isfinite(top), axis=0) & ~np.any(np.diff(np.sort(top, axis=0), axis=0) == 0, axis=0)
+    if not clean.any():
+        return None
+    excess, _, _, n_tail = sig._exceedances(top[:, clean])
+    excess = excess[:, excess.mean(axis=0) > 0]
+    if not excess.shape[1]:
+        return None
+    most = max(1, -(-POOL_GROUPS_EXCEEDANCES // n_tail))
+    pick = np.unique(np.linspace(0, excess.shape[1] - 1, min(excess.shape[1], most)).round().astype(int))
+    log_m, _ = sig._tail_terms(excess[:, pick], None)  # (n_xi, groups)
+    return sig._temper(log_m.sum(axis=1), n_tail * pick.size)
+
+
+def _sequential(plan: _Plan, draw, observed: float, reduce, pool=None) -> tuple[float, int, np.ndarray]:
     """One surrogate test, drawn in blocks with the flow engine's checkpoints and stopping rules.
 
     ``draw(start, b)`` returns the statistics (b, m) of surrogates start..start+b for m variables;
@@ -242,24 +317,32 @@ def _sequential(plan: _Plan, draw, observed: float, reduce) -> tuple[float, int,
     the test stops for futility once its empirical p-value must exceed alpha whatever the remaining
     surrogates give (exact), or accepts once the fitted-tail p-value times
     :data:`~infoflow.flow._significance.ACCEPT_MARGIN` is at most alpha (the margin covers the several
-    looks, as in :func:`information_flow`'s sequential testing). Returns the fitted-tail p-value (the
-    empirical one where no tail is fitted), the surrogates drawn and every statistic drawn (S, m).
+    looks, as in :func:`information_flow`'s sequential testing). ``pool(drawn)`` gives the fitted
+    tail's shape (:func:`_shape_pool` over columns that share the tested statistic's tail shape); None:
+    the tested statistic's own exceedances only, which cannot tell a shape and are conservative.
+    Returns the fitted-tail p-value (the empirical one where no tail is fitted), the surrogates drawn
+    and every statistic drawn (S, m).
     """
     blocks: list[np.ndarray] = []
     done = 0
+
+    def p_fit(stats: np.ndarray) -> float:
+        shape = None if pool is None else pool(stats)
+        return float(sig.pvalues(np.array([observed]), reduce(stats)[:, None], kind="fit", pool=shape)["pvalue"][0])
+
     for mark in plan.marks:
         while done < mark:
             b = min(SURROGATE_BLOCK, mark - done)
             blocks.append(np.asarray(draw(done, b)).reshape(b, -1))
             done += b
-        null = reduce(np.concatenate(blocks))
+        drawn = np.concatenate(blocks)
+        null = reduce(drawn)
         if (1.0 + int(np.sum(null >= observed))) / (plan.surrogates + 1.0) > plan.alpha:
             break
-        p_fit = sig.pvalues(np.array([observed]), null[:, None], kind="fit")["pvalue"][0]
-        if mark < plan.surrogates and p_fit * sig.ACCEPT_MARGIN <= plan.alpha:
+        if mark < plan.surrogates and p_fit(drawn) * sig.ACCEPT_MARGIN <= plan.alpha:
             break
     drawn = np.concatenate(blocks)
-    return float(sig.pvalues(np.array([observed]), reduce(drawn)[:, None], kind="fit")["pvalue"][0]), done, drawn
+    return p_fit(drawn), done, drawn
 
 
 def _max_test(plan: _Plan, s: _Series, given: _Given, cands: list, obs: np.ndarray,
@@ -276,7 +359,9 @@ def _max_test(plan: _Plan, s: _Series, given: _Given, cands: list, obs: np.ndarr
         X = np.column_stack([s.cols(cands, shifts[start + r]) for r in range(b)])
         return given.many(X).reshape(b, len(cands))
 
-    p, done, _ = _sequential(plan, draw, float(np.max(obs)), lambda v: v.max(axis=1))
+    groups = np.array([c[0] for c in cands])
+    p, done, _ = _sequential(plan, draw, float(np.max(obs)), lambda v: v.max(axis=1),
+                             pool=lambda v: _shape_pool(v, groups))
     return p, done
 
 
@@ -311,15 +396,18 @@ def _prune(plan: _Plan, s: _Series, y: np.ndarray, own: list, chosen: list, rng,
             return np.column_stack([givens[i].many(s.copies(c, shifts[start:start + b, c[0]]))  # noqa: B023
                                     for i, c in enumerate(chosen)])  # noqa: B023
 
-        p_weak, _, null = _sequential(plan, draw, float(obs[weakest]), lambda v: v[:, weakest])  # noqa: B023
+        groups = np.array([c[0] for c in chosen])
+        p_weak, _, null = _sequential(plan, draw, float(obs[weakest]), lambda v: v[:, weakest],  # noqa: B023
+                                      pool=lambda v: _shape_pool(v, groups))  # noqa: B023
         if p_weak <= plan.alpha:
-            return chosen, obs, sig.pvalues(obs, null, kind="fit")["pvalue"]
+            shape = _shape_pool(null, groups)
+            return chosen, obs, sig.pvalues(obs, null, kind="fit", pool=shape)["pvalue"], shape
         chosen = [c for i, c in enumerate(chosen) if i != weakest]
-    return [], np.empty(0), np.empty(0)
+    return [], np.empty(0), np.empty(0), None
 
 
 def _omnibus(plan: _Plan, s: _Series, y: np.ndarray, own: list, chosen: list, rng,
-             n_neuron: int) -> tuple[float, float]:
+             n_neuron: int, shape: np.ndarray | None = None) -> tuple[float, float]:
     """Omnibus CMI of all selected sources given the own past, and its p-value against jointly shifted
     sources (fitted tail; the FDR across targets needs p-values below 1/(surrogates + 1))."""
     given = _Given(plan, y, _conditioning(s, own))
@@ -329,7 +417,7 @@ def _omnibus(plan: _Plan, s: _Series, y: np.ndarray, own: list, chosen: list, rn
     def draw(start: int, b: int) -> np.ndarray:
         return given.joint(np.stack([s.cols(chosen, shifts[start + r]) for r in range(b)]))
 
-    p, _, _ = _sequential(plan, draw, obs, lambda v: v[:, 0])
+    p, _, _ = _sequential(plan, draw, obs, lambda v: v[:, 0], pool=None if shape is None else lambda v: shape)
     return obs, p
 
 
@@ -351,7 +439,19 @@ def _include(plan: _Plan, s: _Series, y: np.ndarray, selected: list, pool: list,
 
 
 def search_target(x: np.ndarray, cond: np.ndarray | None, j: int, plan: _Plan, epoch_seed: int) -> dict[str, Any]:
-    """The whole search for target `j` of one prepared epoch `x` (n_time, n_neuron): a work unit."""
+    """The whole search for target `j` of one prepared epoch `x` (n_time, n_neuron): a work unit.
+
+    BLAS runs single-threaded inside (threadpoolctl): the products here are small (n x tens of columns),
+    and on a loaded machine multithreaded OpenBLAS spent 4-5x the time waiting for its threads (7
+    targets of the airport net's last epoch, copula, load 3.5 on 2 cores: 13 s with one BLAS thread,
+    53-74 s with two)."""
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _search_target(x, cond, j, plan, epoch_seed)
+
+
+def _search_target(x: np.ndarray, cond: np.ndarray | None, j: int, plan: _Plan, epoch_seed: int) -> dict[str, Any]:
     n_time, n_neuron = x.shape
     s = _Series(x, cond, plan.start)
     y = s.target(j)
@@ -364,12 +464,12 @@ def search_target(x: np.ndarray, cond: np.ndarray | None, j: int, plan: _Plan, e
     chosen = chosen[len(own):]
     drawn = n_own + n_src
     # 3. pruning, 4. omnibus
-    cmi, pvals = np.empty(0), np.empty(0)
+    cmi, pvals, shape = np.empty(0), np.empty(0), None
     omni, p_omni = np.nan, np.nan
     if chosen:
-        chosen, cmi, pvals = _prune(plan, s, y, own, chosen, rng, n_neuron)
+        chosen, cmi, pvals, shape = _prune(plan, s, y, own, chosen, rng, n_neuron)
     if chosen:
-        omni, p_omni = _omnibus(plan, s, y, own, chosen, rng, n_neuron)
+        omni, p_omni = _omnibus(plan, s, y, own, chosen, rng, n_neuron, shape)
     return {"target": j, "own": [h for _, h in own], "chosen": chosen, "cmi": cmi, "pvalue": pvals,
             "omnibus": omni, "pvalue_omnibus": p_omni, "surrogates_drawn": drawn}
 
