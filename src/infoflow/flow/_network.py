@@ -243,11 +243,16 @@ class _Series:
     def __init__(self, x: np.ndarray, cond: np.ndarray | None, start: int):
         self.x, self.cond, self.start = x, cond, start
         self.n = x.shape[0] - start
+        # every lagged, circularly shifted column is one contiguous window of a neuron's series written
+        # twice: windows[neuron, offset] = the column whose first row is sample `offset`
+        twice = np.ascontiguousarray(np.concatenate([x, x], axis=0).T)  # (n_neuron, 2 n_time)
+        self._windows = np.lib.stride_tricks.sliding_window_view(twice, self.n, axis=1)
 
     def _gather(self, neurons: np.ndarray, lags: np.ndarray, shifts: np.ndarray) -> np.ndarray:
-        """Columns (n, k): neuron k at lag k, circularly shifted by shifts[k] steps, rows start..end."""
-        rows = (np.arange(self.start, self.start + self.n)[:, None] - lags[None, :] - shifts[None, :]) % self.x.shape[0]
-        return self.x[rows, neurons[None, :]]
+        """Columns (n, k): neuron k at lag k, circularly shifted by shifts[k] steps, rows start..end
+        (row r of column c is sample (start + r - lags[c] - shifts[c]) mod n_time)."""
+        offsets = (self.start - np.asarray(lags) - np.asarray(shifts)) % self.x.shape[0]
+        return np.ascontiguousarray(self._windows[np.asarray(neurons), offsets].T)
 
     def cols(self, variables, shifts=None) -> np.ndarray:
         """Columns of variables (neuron, lag); `shifts` (n_neuron,) circularly shifts each neuron first."""

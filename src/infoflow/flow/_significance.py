@@ -16,7 +16,7 @@ import warnings
 from typing import Any
 
 import numpy as np
-from scipy import special, stats
+from scipy import stats
 
 from infoflow._validation import InfoflowWarning
 
@@ -93,6 +93,23 @@ PVALUE_SOURCES = ("empirical", "fitted tail (shape pooled over pairs)",
 _CHUNK = 4_000_000
 
 
+def _logsumexp(a: np.ndarray, axis: int | None = None, b: np.ndarray | None = None) -> Any:
+    """log(sum(b * exp(a))) along `axis` (weights b >= 0, default 1), shifted by the maximum so that it
+    neither overflows nor underflows: what scipy.special.logsumexp computes (to rounding). Written
+    out because scipy's array-API dispatch costs about 0.2 ms a call, and the fitted tail makes many
+    small calls: a third of the effective network's time on the airport net (149,550 calls, 31 s of
+    96 s, measured), against about 10 us here."""
+    a = np.asarray(a, dtype=np.float64)
+    if b is not None:
+        with np.errstate(divide="ignore"):
+            a = a + np.log(b)
+    top = np.max(a, axis=axis, keepdims=True)
+    top = np.where(np.isfinite(top), top, 0.0)
+    with np.errstate(divide="ignore"):
+        out = np.log(np.sum(np.exp(a - top), axis=axis, keepdims=True)) + top
+    return out.reshape(()).item() if axis is None else out.squeeze(axis=axis)
+
+
 def _tail_terms(excess: np.ndarray, d: np.ndarray | None) -> tuple[np.ndarray, np.ndarray | None]:
     """Generalised Pareto terms of k exceedances per pair, excess (k, P) >= 0 with a positive mean.
 
@@ -116,12 +133,12 @@ def _tail_terms(excess: np.ndarray, d: np.ndarray | None) -> tuple[np.ndarray, n
                 ll = -k * np.log(sig) - z.sum(axis=1)
             else:
                 ll = -k * np.log(sig) - (1.0 / xi + 1.0) * np.log1p(xi * z).sum(axis=1)
-            log_m[a, sl] = special.logsumexp(ll, axis=0)
+            log_m[a, sl] = _logsumexp(ll, axis=0)
             if d is not None:
                 assert log_g is not None  # allocated with d
                 zd = d[None, sl] / sig
                 ls = -zd if xi == 0.0 else -np.log1p(xi * zd) / xi
-                log_g[a, sl] = special.logsumexp(ll + ls, axis=0) - log_m[a, sl]
+                log_g[a, sl] = _logsumexp(ll + ls, axis=0) - log_m[a, sl]
     return log_m, log_g
 
 
@@ -138,12 +155,13 @@ def _fitted_tail(excess: np.ndarray, d: np.ndarray, beyond: np.ndarray, pool: np
     idx = np.flatnonzero(beyond)
     if idx.size:
         log_m, log_g = _tail_terms(excess[:, idx], d[idx])
-        w_pool = np.exp(pool - special.logsumexp(pool))[:, None]
-        g_pool = np.exp(special.logsumexp(log_g, b=w_pool, axis=0))
-        log_mix = special.logsumexp(log_m, b=w_pool, axis=0)
+        assert log_g is not None  # computed with d
+        w_pool = np.exp(pool - _logsumexp(pool))[:, None]
+        g_pool = np.exp(_logsumexp(log_g, b=w_pool, axis=0))
+        log_mix = _logsumexp(log_m, b=w_pool, axis=0)
         lr = 2.0 * (log_m.max(axis=0) - log_mix)
-        w_own = np.exp(log_m - special.logsumexp(log_m, axis=0))
-        g_own = np.exp(special.logsumexp(log_g, b=w_own, axis=0))
+        w_own = np.exp(log_m - _logsumexp(log_m, axis=0))
+        g_own = np.exp(_logsumexp(log_g, b=w_own, axis=0))
         differs = lr > stats.chi2.isf(SHAPE_CHECK_LEVEL, 1)
         g[idx] = np.where(differs, np.maximum(g_pool, g_own), g_pool)
         own[idx] = differs
@@ -163,7 +181,7 @@ def _temper(total: np.ndarray, n_exceedances: int) -> np.ndarray:
     """Normalised log posterior from summed log likelihoods, tempered to at most
     :data:`POOL_EXCEEDANCES` exceedances' information."""
     total = total * min(1.0, POOL_EXCEEDANCES / max(float(n_exceedances), 1.0))
-    return total - special.logsumexp(total)
+    return total - _logsumexp(total)
 
 
 def shape_pool(excess: np.ndarray) -> np.ndarray:
