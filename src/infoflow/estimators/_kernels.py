@@ -796,6 +796,25 @@ def refine_grid2(rx, ry, G, cells):
     return max(G, min(Gs, 2 * G, int(np.sqrt(n))))
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _mi_term(i, nx, ny, t, w, C, d0, d1, psi, resum, vals, acc, want_local, local, base):
+    """Point ``i``'s KSG term from its marginal counts ``nx``, ``ny`` within ``t`` (self excluded; the
+    Theiler window's points given back here): kept in ``vals`` for a later sum in another order
+    (``resum``), else added to ``acc``; its local value into ``local`` (``want_local``). Returns the
+    running sum."""
+    if w > 0:
+        nx -= _window_count(C, d0, i, w, t)
+        ny -= _window_count(C, d1, i, w, t)
+    v = psi[nx + 1] + psi[ny + 1]
+    if resum:
+        vals[i] = v
+    else:
+        acc += v
+    if want_local:
+        local[i] = base - v
+    return acc
+
+
 @njit(cache=True, nogil=True)
 def mi_pair(cx, cy, k, w, psi, G, local):
     """KSG algorithm 1 for one pair of scalar variables (Kraskov et al. 2004, eq. 8).
@@ -906,16 +925,7 @@ def mi_pair(cx, cy, k, w, psi, G, local):
                     t = np.nextafter(kth, 0.0)
                     nx = _strip_count(sx, rx[i], q1, t, lo, hi) - 1
                     ny = _count_near(sy, taby, loy, scy, q2, t) - 1
-                if w > 0:
-                    nx -= _window_count(C, d0, i, w, t)
-                    ny -= _window_count(C, d1, i, w, t)
-                v = psi[nx + 1] + psi[ny + 1]
-                if resum:
-                    vals[i] = v
-                else:
-                    acc += v
-                if want_local:
-                    local[i] = base - v
+                acc = _mi_term(i, nx, ny, t, w, C, d0, d1, psi, resum, vals, acc, want_local, local, base)
             continue
         a1 = max(c1 - 1, 0)
         b1 = min(c1 + 1, G - 1)
@@ -1001,16 +1011,7 @@ def mi_pair(cx, cy, k, w, psi, G, local):
             nx = _count_near(sx, tabx, lox, scx, q1, t) - 1
             ny = _count_near(sy, taby, loy, scy, q2, t) - 1
             prev = kth
-            if w > 0:
-                nx -= _window_count(C, d0, i, w, t)
-                ny -= _window_count(C, d1, i, w, t)
-            v = psi[nx + 1] + psi[ny + 1]
-            if resum:
-                vals[i] = v
-            else:
-                acc += v
-            if want_local:
-                local[i] = base - v
+            acc = _mi_term(i, nx, ny, t, w, C, d0, d1, psi, resum, vals, acc, want_local, local, base)
     if resum:
         csb = np.empty(Gb * Gb + 1, dtype=np.int64)
         gib = np.empty(n, dtype=np.int64)
