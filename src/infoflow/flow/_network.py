@@ -290,8 +290,8 @@ def _shape_pool(null: np.ndarray, groups) -> np.ndarray | None:
     :data:`POOL_GROUPS_EXCEEDANCES` exceedances' worth of groups, evenly spread, are fitted, and the
     pool is tempered to :data:`~infoflow.flow._significance.POOL_EXCEEDANCES` as the flow engine's is.
     Groups with a repeated value (a shift drawn twice) or non-finite values are left out, as
-    :func:`~infoflow.flow._significance.pvalues` leaves them out of its own pool. (``_significance``'s
-    private helpers are used so that its behaviour for the flow engine stays exactly as it is.)
+    :func:`~infoflow.flow._significance.pvalues` leaves them out of its own pool. The fit is
+    :func:`~infoflow.flow._significance.shape_pool`'s, with its pair limit set by exceedances.
     """
     n_surr = null.shape[0]
     if n_surr < 2:
@@ -308,10 +308,7 @@ def _shape_pool(null: np.ndarray, groups) -> np.ndarray | None:
     excess = excess[:, excess.mean(axis=0) > 0]
     if not excess.shape[1]:
         return None
-    most = max(1, -(-POOL_GROUPS_EXCEEDANCES // n_tail))
-    pick = np.unique(np.linspace(0, excess.shape[1] - 1, min(excess.shape[1], most)).round().astype(int))
-    log_m, _ = sig._tail_terms(excess[:, pick], None)  # (n_xi, groups)
-    return sig._temper(log_m.sum(axis=1), n_tail * pick.size)
+    return sig.shape_pool(excess, most=max(1, -(-POOL_GROUPS_EXCEEDANCES // n_tail)))
 
 
 def _sequential(plan: _Plan, draw, observed: float, reduce, pool=None) -> tuple[float, int, np.ndarray]:

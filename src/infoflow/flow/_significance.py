@@ -168,11 +168,11 @@ def _fitted_tail(excess: np.ndarray, d: np.ndarray, beyond: np.ndarray, pool: np
     return g, own
 
 
-def _pool_terms(excess: np.ndarray) -> tuple[np.ndarray, int]:
-    """Summed log marginal likelihood of each shape (n_xi,) over at most :data:`POOL_PAIRS` pairs of
-    `excess` (k, P), evenly spread, and the number of exceedances it rests on."""
+def _pool_terms(excess: np.ndarray, most: int = POOL_PAIRS) -> tuple[np.ndarray, int]:
+    """Summed log marginal likelihood of each shape (n_xi,) over at most `most` pairs of `excess`
+    (k, P), evenly spread, and the number of exceedances it rests on."""
     n_pair = excess.shape[1]
-    pick = np.unique(np.linspace(0, n_pair - 1, min(n_pair, POOL_PAIRS)).round().astype(int))
+    pick = np.unique(np.linspace(0, n_pair - 1, min(n_pair, most)).round().astype(int))
     log_m, _ = _tail_terms(excess[:, pick], None)
     return log_m.sum(axis=1), int(pick.size * excess.shape[0])
 
@@ -184,11 +184,11 @@ def _temper(total: np.ndarray, n_exceedances: int) -> np.ndarray:
     return total - _logsumexp(total)
 
 
-def shape_pool(excess: np.ndarray) -> np.ndarray:
+def shape_pool(excess: np.ndarray, most: int = POOL_PAIRS) -> np.ndarray:
     """Pooled log posterior (n_xi,) of a tail shape common to the pairs of `excess` (k, P), flat
-    prior on :data:`XI_GRID`; at most :data:`POOL_PAIRS` pairs, evenly spread, are used, and the
-    pool counts as at most :data:`POOL_EXCEEDANCES` exceedances."""
-    return _temper(*_pool_terms(excess))
+    prior on :data:`XI_GRID`; at most `most` pairs (default :data:`POOL_PAIRS`), evenly spread, are
+    used, and the pool counts as at most :data:`POOL_EXCEEDANCES` exceedances."""
+    return _temper(*_pool_terms(excess, most))
 
 
 def _exceedances(null: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
