@@ -18,10 +18,14 @@ each with the keyword ``bias_correct`` (Ince et al. 2017's analytic correction).
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
-from scipy import special
+from scipy import linalg, special
 
 _LN2 = np.log(2.0)
+_RANK_TOL = 1e-12
+"""A conditioning direction whose QR diagonal is below this share of the largest is dependent on the others."""
 
 
 def _bias_term(d: int, n: int) -> float:
@@ -108,9 +112,9 @@ def pairwise_cmi(X: np.ndarray, Y: np.ndarray, Z: np.ndarray, *, bias_correct: b
 
     Z[j] (n, dz) is the conditioning set of target column j. With dz = 1 (TE with history 1) the
     first-order partial correlation ``(r_xy - r_xz r_yz) / sqrt((1 - r_xz^2)(1 - r_yz^2))`` needs
-    three correlation matrices. Otherwise each Z[j] is orthonormalised once (batched QR); X_i
-    residuals are never formed: <rx, ry> = <x, ry> because ry is orthogonal to Z[j], and
-    |rx|^2 = |x|^2 - |Q^T x|^2. Cost O(M n dz N), memory O(M n dz).
+    three correlation matrices. Otherwise each target goes through :func:`prepare_shared` /
+    :func:`cmi_shared`'s partial correlation (Z[j] orthonormalised once). Cost O(M n dz N), memory
+    O(n (dz + N)).
     """
     n, dz = X.shape[0], Z.shape[2]
     if dz == 1:
@@ -126,27 +130,68 @@ def pairwise_cmi(X: np.ndarray, Y: np.ndarray, Z: np.ndarray, *, bias_correct: b
             r_yz = np.einsum("ij,ij->j", yc, zc) / (ny * nz)
             r = (r_xy - r_xz * r_yz[None, :]) / np.sqrt((1 - r_xz**2) * (1 - r_yz[None, :] ** 2))
     else:
-        xc, yc = _centre(X), _centre(Y)
-        zc = Z - Z.mean(axis=1, keepdims=True)
-        q, rz = np.linalg.qr(zc)  # (M, n, dz), batched
-        # a rank-deficient Z[j] (e.g. a constant column) gets an arbitrary Q column from QR; zero
-        # it so it removes no signal
-        diag = np.abs(np.diagonal(rz, axis1=1, axis2=2))  # (M, dz)
-        keep = diag > 1e-12 * np.maximum(diag.max(axis=1, keepdims=True), 1e-300)
-        q = q * keep[:, None, :]
-        qt = np.swapaxes(q, 1, 2)  # (M, dz, n)
-        ry = yc.T - (q @ (qt @ yc.T[:, :, None]))[:, :, 0]  # (M, n)
-        qx = qt @ xc  # (M, dz, N), batched BLAS
-        rx2 = (xc * xc).sum(axis=0)[None, :] - (qx * qx).sum(axis=1)  # (M, N)
-        cov = xc.T @ ry.T  # (N, M)
-        ry2 = (ry * ry).sum(axis=1)  # (M,)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            r = cov / np.sqrt(np.maximum(rx2.T, 0.0) * ry2[None, :])
+        # one target at a time through the shared-target pair below (what the effective network calls
+        # for many sources against one target): one path for the partial correlations
+        xc = _centre(X)
+        x2 = np.einsum("ij,ij->j", xc, xc)
+        targets = [prepare_shared(Y[:, j], Z[j]) for j in range(Y.shape[1])]
+        cov = xc.T @ np.column_stack([t.ry for t in targets]) if targets else np.empty((X.shape[1], 0))
+        r = np.empty((X.shape[1], Y.shape[1]))
+        for j, t in enumerate(targets):
+            r[:, j] = _partial_r(xc, x2, t, cov[:, j])
     with np.errstate(divide="ignore", invalid="ignore"):
         cmi = -0.5 * np.log1p(-np.minimum(r * r, 1.0))
     if bias_correct:
         cmi += 2 * _bias_term(1 + dz, n) - _bias_term(2 + dz, n) - _bias_term(dz, n)
     return cmi
+
+
+class SharedTarget(NamedTuple):
+    """One target ``y`` and conditioning set ``Z`` prepared for many sources (:func:`prepare_shared`):
+    an orthonormal basis ``q`` (n, rank) of centred Z's column space, y's centred
+    residual ``ry`` (n,) on it and its squared norm ``ry2``."""
+
+    q: np.ndarray
+    ry: np.ndarray
+    ry2: float
+
+
+def prepare_shared(y: np.ndarray, Z: np.ndarray) -> SharedTarget:
+    """Prepare target ``y`` (n,) and conditioning set ``Z`` (n, dz) once for many :func:`cmi_shared` calls."""
+    zc = Z - Z.mean(axis=0)
+    q, rz = np.linalg.qr(zc)
+    diag = np.abs(np.diagonal(rz))
+    if np.any(diag <= _RANK_TOL * max(float(diag.max(initial=0.0)), 1e-300)):
+        # rank-deficient Z (a constant column, a copy): plain QR's Q columns after a dependent one need
+        # not span Z, so the basis comes from QR with column pivoting (rank-revealing), its first
+        # rank columns
+        q, rz, _ = linalg.qr(zc, mode="economic", pivoting=True)
+        diag = np.abs(np.diagonal(rz))
+        q = q[:, :int(np.sum(diag > _RANK_TOL * max(float(diag.max(initial=0.0)), 1e-300)))]
+    yc = y - y.mean()
+    ry = yc - q @ (q.T @ yc)
+    return SharedTarget(q, ry, float(ry @ ry))
+
+
+def _partial_r(xc: np.ndarray, x2: np.ndarray, target: SharedTarget, cov: np.ndarray | None = None) -> np.ndarray:
+    """Partial correlation of each centred column of ``xc`` (squared norms ``x2``) with the target given
+    Z. X's residuals are never formed: <rx, ry> = <x, ry> because ry is orthogonal to Z (``cov``, when
+    the caller has it from one product over many targets), and |rx|^2 = |x|^2 - |Q^T x|^2."""
+    q, ry, ry2 = target
+    qx = q.T @ xc
+    rx2 = x2 - np.einsum("ij,ij->j", qx, qx)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return (xc.T @ ry if cov is None else cov) / np.sqrt(np.maximum(rx2, 0.0) * ry2)
+
+
+def cmi_shared(X: np.ndarray, target: SharedTarget) -> np.ndarray:
+    """Gaussian I(X[:, c]; y | Z) (nats, no bias correction) of every column of ``X`` (n, N) against one
+    prepared target: the values of :func:`pairwise_cmi` (equal to rounding) without redoing Z's
+    QR per call. The effective network's candidates and their surrogates share one target this way."""
+    xc = _centre(X)
+    r = _partial_r(xc, np.einsum("ij,ij->j", xc, xc), target)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return -0.5 * np.log1p(-np.minimum(r * r, 1.0))
 
 
 def local_conditional_mutual_information(x: np.ndarray, y: np.ndarray, z: np.ndarray | None) -> np.ndarray:
