@@ -371,9 +371,9 @@ def accept_margin(marks) -> float:
     """Margin of the flow engine's early acceptance: the number of looks at which a pair can be
     accepted (every checkpoint but the last, at least 1), so Benjamini-Hochberg on the p-values
     times it gives each look an equal share 1 / looks of the level a pair's final test gets
-    (Bonferroni over the looks): summed over the looks, a null pair is accepted early with at most
-    the probability of its final rejection, whatever the p-values at successive looks have in
-    common (they share their surrogates, so in fact far less). Replaced a flat margin of 10
+    (Bonferroni over the looks): summed over the looks, a null pair is accepted early with
+    probability at most that level (each look's p-value being valid), whatever its p-values at
+    successive looks have in common (they share their surrogates, so in fact far less). Replaced a flat margin of 10
     (issue 17): on the trained airport net 4 gave the same significant pairs with 41 % fewer
     surrogates, and the measured false-alarm rates did not change (docs/concepts.md)."""
     return float(max(len(marks) - 1, 1))
