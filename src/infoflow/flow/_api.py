@@ -210,8 +210,9 @@ def information_flow(activity: Any, /, *, lags: int | Sequence[int] = DEFAULT_LA
     its surrogates reach its observed statistic that a pair with the largest p-value BH could still
     reject (alpha times the share of pairs not yet ruled out) would show that many with
     probability under 0.001 (futility; Besag & Clifford 1991), or (``pvalue="fit"``)
-    Benjamini-Hochberg on every pair's current p-value times 10 already rejects it, and then the
-    final BH rejects it whatever the other pairs show (acceptance). Its p-value is computed from
+    Benjamini-Hochberg on every pair's current p-value times the number of looks at which a pair
+    can stop (4 with 100 surrogates) already rejects it, and then the final BH rejects it whatever
+    the other pairs show (acceptance). Its p-value is computed from
     the surrogates it got. Pairs near the threshold get all of them. The rounds depend only on
     `surrogates`, so results are identical for any block size or scheduler.
 

@@ -131,7 +131,7 @@ def assemble(inp: FlowInput, results: list[dict], plan: Plan):
                             + " surrogates; a pair stops for futility when P(Binomial(m, a) >= its exceedances) < "
                             f"{sig.FUTILITY_LEVEL:g}, a = alpha x (pairs still rejectable / pairs tested), the largest "
                             "p-value BH could still reject; or as accepted when BH on the current p-values x "
-                            f"{sig.ACCEPT_MARGIN:g} rejects it" if plan.sequential else
+                            f"{plan.margin:g} (the looks at which a pair can stop) rejects it" if plan.sequential else
                             "off: every tested pair gets every surrogate"),
         "alpha": plan.alpha, "fdr": "bh",
         "measure": measure, "tested": f"peak over lags of {measure}", "lags": lags, "history": plan.history,

@@ -28,7 +28,8 @@ class Plan:
     autocorrelation time. ``estimator`` is the estimators' resolved `method` (seed: the int seed;
     each epoch's jitter generator is made from it and the epoch label), ``entropy_estimator`` the
     KSG one that gives the entropies (the copula has none), ``screen_estimator`` the Gaussian
-    copula of ``screen=True`` (else None).
+    copula of ``screen=True`` (else None). ``margin`` is the sequential test's early-acceptance
+    margin (:func:`._significance.accept_margin` of the marks: the number of looks).
     """
 
     method: str
@@ -54,6 +55,7 @@ class Plan:
     entropy_estimator: Estimator
     screen_estimator: Estimator | None
     n_jobs: int | None = None
+    margin: float = sig.ACCEPT_MARGIN
 
     def estimators(self) -> list[Estimator]:
         """The distinct estimator families an epoch is prepared for (KSG first: always needed)."""
@@ -90,5 +92,6 @@ def make_plan(*, method: str, measure: str, lags: tuple[int, ...], history: int,
                 min_shift=None if min_shift is None else int(min_shift), seed=int(seed), jitter=float(jitter),
                 condition_on_input=bool(condition_on_input), estimator=estimator,
                 entropy_estimator=entropy_estimator, screen_estimator=screen_estimator,
+                margin=sig.accept_margin(marks),
                 # one worker thread per core already; estimator threads would oversubscribe (results unchanged)
                 n_jobs=1 if on_dask else None)

@@ -108,7 +108,7 @@ def run_epoch(ex, inp: FlowInput, label, plan: Plan) -> dict:
                 peak_so_far = np.nanmax(null_stat[:stop], axis=1)
             assert peak_obs is not None  # set by round 0
             accepted, futile = sig.settled(peak_obs, peak_so_far, counts, active, kind=plan.pvalue, alpha=plan.alpha,
-                                           tested=off, alive=alive, distinct=distinct)
+                                           tested=off, alive=alive, distinct=distinct, margin=plan.margin)
             active &= ~(accepted | futile)
             alive &= ~futile
     assert obs is not None  # plan.rounds is never empty
