@@ -277,8 +277,8 @@ def test_box_search_from_the_block_equals_reference_on_crowded_marginals(rng, ki
 @pytest.mark.parametrize("kind, ties", CROWDED)
 @pytest.mark.parametrize("k, w", [(4, 0), (3, 2), (1, 0)])
 def test_strip_search_equals_reference_on_crowded_marginals(rng, kind, ties, k, w):
-    # knn_strip walks one channel's sorted order outward from the query; the positions it walked,
-    # moved to the exact ends by _strip_count, hold the points within t of the query on that axis
+    # knn_strip walks one channel's sorted order outward from the query; the positions it walked
+    # hold every point within t < the k-th distance of the query on that axis (_strip_count)
     a = _crowded(rng, 300, kind, ties)
     n = len(a)
     want = ref.kth_distance(a, k, w)
@@ -290,10 +290,14 @@ def test_strip_search_equals_reference_on_crowded_marginals(rng, kind, ties, k, 
             got, lo, hi = K.knn_strip(i, w, k, r[i], q_other, q_axis, s, other, o, np.empty(k))
             assert got == want[i]
             assert 0 <= lo <= r[i] < hi <= n
+            ranges = [(lo, hi)]
             if k == 4 and w == 0:
-                assert K.knn_strip4(r[i], q_other, q_axis, s, other)[0] == want[i]
-            for t in (np.nextafter(got, 0.0), 0.0, 1e-3):
-                assert K._strip_count(s, r[i], q_axis, t, lo, hi) == ref.count_sorted(s, q_axis, t)
+                got4, lo4, hi4 = K.knn_strip4(r[i], q_other, q_axis, s, other)
+                assert got4 == want[i]
+                ranges.append((lo4, hi4))
+            for a_, b_ in ranges:
+                for t in (np.nextafter(got, 0.0), 0.0, 0.5 * got):
+                    assert K._strip_count(s, q_axis, t, a_, b_) == ref.count_sorted(s, q_axis, t)
 
 
 def test_strip_search_is_taken_where_cells_are_long_and_thin(rng):

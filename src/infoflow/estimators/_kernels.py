@@ -553,6 +553,7 @@ class Crowd(NamedTuple):
     levels), so a lookup ends in a bucket of at most ``_CROWD`` values, whatever the marginal.
     """
 
+    sp: np.ndarray  # (n + 6,) float64 the sorted values between 2 -inf and 4 +inf (the count's window)
     root: np.ndarray  # (2n,) int32 the node of each bucket of the channel's table, -1 where none
     lo: np.ndarray  # (m,) float64 each node's first value
     scale: np.ndarray  # (m,) float64 each node's buckets per unit of value
@@ -630,12 +631,26 @@ def _crowd_build(s, tab, root, nlo, nsc, nnb, noff, start, child, fill):
 
 
 @njit(cache=True, nogil=True)
+def _pad_sorted(s, sp):
+    """``sp`` (n + 6,) = sorted ``s`` between two -inf and four +inf: the window of :func:`_count_near`
+    reads six values around any index 0..n without a bounds check, and the infinities compare as
+    values beyond either end do."""
+    n = s.shape[0]
+    sp[0] = -_INF
+    sp[1] = -_INF
+    sp[2:n + 2] = s
+    sp[n + 2:] = _INF
+
+
+@njit(cache=True, nogil=True)
 def crowd_index(ch):
     """The :class:`Crowd` of one :class:`Channel` record (the one-pair path, :func:`mi_pair`)."""
     none32 = np.empty(0, dtype=np.int32)
     m, e = _crowd_build(ch.s, ch.tab, none32, np.empty(0), np.empty(0), np.empty(0, dtype=np.int64),
                         np.empty(0, dtype=np.int64), none32, none32, False)
-    cw = Crowd(np.empty(ch.tab.shape[0] - 1, dtype=np.int32), np.empty(m), np.empty(m),
+    sp = np.empty(ch.s.shape[0] + 6)
+    _pad_sorted(ch.s, sp)
+    cw = Crowd(sp, np.empty(ch.tab.shape[0] - 1, dtype=np.int32), np.empty(m), np.empty(m),
                np.empty(m, dtype=np.int64), np.empty(m, dtype=np.int64), np.empty(e, dtype=np.int32),
                np.empty(e, dtype=np.int32))
     _crowd_build(ch.s, ch.tab, cw.root, cw.lo, cw.scale, cw.nb, cw.off, cw.start, cw.child, True)
@@ -647,8 +662,10 @@ def crowd_stack(stack):
     """The :class:`Crowd` of each channel of a stacked :class:`Channel` record, built once per channel
     (in parallel) and shared by all its pairs: the fields of all channels one after another, with
     each channel's first node and entry (``nodes``, ``entries``, (C + 1,)); :func:`crowd_row` takes
-    channel ``c`` out. Returns (root (C, 2n), nodes, entries, lo, scale, nb, off, start, child)."""
+    channel ``c`` out. Returns (sp (C, n + 6), root (C, 2n), nodes, entries, lo, scale, nb, off, start,
+    child)."""
     C = stack.s.shape[0]
+    sp = np.empty((C, stack.s.shape[1] + 6))
     root = np.empty((C, stack.tab.shape[1] - 1), dtype=np.int32)
     nodes = np.zeros(C + 1, dtype=np.int64)
     entries = np.zeros(C + 1, dtype=np.int64)
@@ -659,6 +676,7 @@ def crowd_stack(stack):
                             none32, none32, False)
         nodes[c + 1] = m
         entries[c + 1] = e
+        _pad_sorted(stack.s[c], sp[c])
     for c in range(C):
         nodes[c + 1] += nodes[c]
         entries[c + 1] += entries[c]
@@ -673,16 +691,16 @@ def crowd_stack(stack):
         f, g = entries[c], entries[c + 1]
         _crowd_build(stack.s[c], stack.tab[c], root[c], lo[a:z], scale[a:z], nb[a:z], off[a:z], start[f:g],
                      child[f:g], True)
-    return root, nodes, entries, lo, scale, nb, off, start, child
+    return sp, root, nodes, entries, lo, scale, nb, off, start, child
 
 
 @njit(cache=True, nogil=True, inline="always")
 def crowd_row(cs, c):
     """Channel ``c``'s :class:`Crowd` out of :func:`crowd_stack`'s arrays ``cs`` (views)."""
-    root, nodes, entries, lo, scale, nb, off, start, child = cs
+    sp, root, nodes, entries, lo, scale, nb, off, start, child = cs
     a, z = nodes[c], nodes[c + 1]
     f, g = entries[c], entries[c + 1]
-    return Crowd(root[c], lo[a:z], scale[a:z], nb[a:z], off[a:z], start[f:g], child[f:g])
+    return Crowd(sp[c], root[c], lo[a:z], scale[a:z], nb[a:z], off[a:z], start[f:g], child[f:g])
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -791,21 +809,20 @@ def _count_near(s, table, lo, scale, cw, q, t):
     ``s[j] - q <= t`` is monotone in ``j``; where it holds at ``j - 2`` and fails at ``j + 3``
     (``j`` the start of ``q + t``), its first failure is ``j - 1`` plus the number of
     ``j - 1 .. j + 2`` where it holds: four comparisons added, no branch on them. The same for
-    ``q - t``. Elsewhere (rounding at a bucket's edge, ties, spans too deep for the index) the
-    galloping searches from those starts (:func:`_above_from`, :func:`_within_from`). About 2x
-    faster than the two searches on spread-out values (their branches are unpredictable)."""
-    n = s.shape[0]
+    ``q - t``. The window reads the padded values ``cw.sp`` (infinities beyond the ends), so it
+    holds at the ends of ``s`` too. Elsewhere (rounding at a bucket's edge, ties, spans too deep
+    for the index) the galloping searches from those starts (:func:`_above_from`,
+    :func:`_within_from`). About 2x faster than the two searches on spread-out values (their
+    branches are unpredictable). Inlined: the index record is not passed through a call."""
     j = _crowd_rank(table, lo, scale, cw, q + t)
     h = _crowd_rank(table, lo, scale, cw, q - t)
-    if n < 6:
-        return _above_from(s, j, q, t) - _within_from(s, h, q, t)
-    jc = min(max(j, 2), n - 4)
-    hc = min(max(h, 2), n - 4)
-    a = (jc - 1 + np.int64(s[jc - 1] - q <= t) + np.int64(s[jc] - q <= t) + np.int64(s[jc + 1] - q <= t)
-         + np.int64(s[jc + 2] - q <= t))
-    b = (hc - 1 + np.int64(q - s[hc - 1] > t) + np.int64(q - s[hc] > t) + np.int64(q - s[hc + 1] > t)
-         + np.int64(q - s[hc + 2] > t))
-    if (s[jc - 2] - q <= t) & (s[jc + 3] - q > t) & (q - s[hc - 2] > t) & (q - s[hc + 3] <= t):
+    u = cw.sp[j:j + 6]  # s[j - 2 .. j + 3]
+    v = cw.sp[h:h + 6]
+    a = (j - 1 + np.int64(u[1] - q <= t) + np.int64(u[2] - q <= t) + np.int64(u[3] - q <= t)
+         + np.int64(u[4] - q <= t))
+    b = (h - 1 + np.int64(q - v[1] > t) + np.int64(q - v[2] > t) + np.int64(q - v[3] > t)
+         + np.int64(q - v[4] > t))
+    if (u[0] - q <= t) & (u[5] - q > t) & (q - v[0] > t) & (q - v[5] <= t):
         return a - b
     return _above_from(s, j, q, t) - _within_from(s, h, q, t)
 
@@ -988,20 +1005,27 @@ def knn_strip(i, w, k, r, q1, q2, s2, v1, o2, topk):
 
 
 @njit(cache=True, nogil=True)
-def _strip_count(s, r, q, t, lo, hi):
-    """Points of sorted ``s`` within ``t`` of ``q = s[r]`` (itself included), moving the ends of the
-    positions ``lo..hi-1`` a strip search walked to the exact ends: ``_rank_above - _rank_within``
-    of the bucket search, by the same comparisons, without the bucket table."""
+def _strip_count(s, q, t, lo, hi):
+    """Points of sorted ``s`` within ``t`` of ``q`` (a value of ``s``, itself included), counted over
+    the positions ``lo..hi-1`` a strip search walked (:func:`knn_strip4`, :func:`knn_strip`): it
+    stops where the next position on each side is at least the k-th distance away on this axis,
+    farther than ``t`` unless that distance is 0 (ties), so such points lie there; the ends are
+    then moved out past any more values within ``t`` (the ties). ``_rank_above - _rank_within``
+    of the bucket search, by the same comparisons (both hold, as the two ranks require), in a
+    loop with no branch that vectorises (the walk passes the ends by up to 8 positions; moving
+    them back one step at a time mispredicted the loops' exits)."""
     n = s.shape[0]
+    ss = s[lo:hi]
+    c = 0
+    for u in range(hi - lo):
+        c += np.int64(ss[u] - q <= t) & np.int64(q - ss[u] <= t)
     while hi < n and s[hi] - q <= t:
+        c += 1
         hi += 1
-    while hi - 1 > r and s[hi - 1] - q > t:
-        hi -= 1
     while lo > 0 and q - s[lo - 1] <= t:
+        c += 1
         lo -= 1
-    while lo < r and q - s[lo] > t:
-        lo += 1
-    return hi - lo
+    return c
 
 
 @njit(cache=True, nogil=True)
@@ -1167,7 +1191,7 @@ def mi_pair_crowd(cx, cy, crx, cry, k, w, psi, G, local):
                     else:
                         kth, lo, hi = knn_strip(i, w, k, ry[i], q1, q2, sy, xby, oy, topk)
                     t = np.nextafter(kth, 0.0)
-                    ny = _strip_count(sy, ry[i], q2, t, lo, hi) - 1
+                    ny = _strip_count(sy, q2, t, lo, hi) - 1
                     nx = _count_near(sx, tabx, lox, scx, crx, q1, t) - 1
                 else:
                     if lanes:
@@ -1175,7 +1199,7 @@ def mi_pair_crowd(cx, cy, crx, cry, k, w, psi, G, local):
                     else:
                         kth, lo, hi = knn_strip(i, w, k, rx[i], q2, q1, sx, ybx, ox, topk)
                     t = np.nextafter(kth, 0.0)
-                    nx = _strip_count(sx, rx[i], q1, t, lo, hi) - 1
+                    nx = _strip_count(sx, q1, t, lo, hi) - 1
                     ny = _count_near(sy, taby, loy, scy, cry, q2, t) - 1
                 acc = _mi_term(i, nx, ny, t, w, C, d0, d1, psi, resum, vals, acc, want_local, local, base)
             continue
