@@ -24,10 +24,13 @@ Design of the all-pairs engine (why it is fast):
   dependence crowds the cells, the search grid is made finer (:func:`refine_grid2`) and the
   per-point values are summed afterwards in the caller's grid order (so bitwise the same value).
 * Marginal counts (MI) look the box's edges up in an equal-width bucket table of each marginal's
-  sorted values (MI, :func:`_count_near`: four comparisons added where the bucket places the end
-  within a window, no unpredictable branches), else fix the last steps with the exact comparison
-  (galloping: a crowded marginal
-  can put hundreds of values in one bucket). Conditional MI gets n_z, n_xz
+  sorted values, and where a crowded marginal puts more than 3 values in a bucket (hundreds to
+  thousands on saturated or pinned units) in that channel's index of crowded values
+  (:class:`Crowd`: finer buckets within the crowded ones, built once per channel, not per pair),
+  so the end lies within a window of 4 values whatever the marginal (:func:`_count_near`: four
+  comparisons added, no unpredictable branches); else (ties, rounding at a bucket's edge) fix
+  the last steps with the exact comparison (galloping). A strip query counts its walked axis
+  over the positions it walked (:func:`_strip_count`). Conditional MI gets n_z, n_xz
   and n_yz from one vectorised pass over the z0-sorted range of the box (found the same way).
 * The CMI kernel (issue 17): a query whose cell-mate before it left the 3 x 3 x 3 block for the
   box scan tries the scan first, with 1.5x that query's k-th distance as the reach
@@ -551,16 +554,17 @@ class Crowd(NamedTuple):
     more than ``_CROWD`` distinct-valued points becomes a node: equal-width buckets, two per value,
     over its own values' span, and the same again for its crowded buckets (at most ``_CROWD_DEPTH``
     levels), so a lookup ends in a bucket of at most ``_CROWD`` values, whatever the marginal.
+    An entry of ``top`` or ``ent`` is the first index (into sorted s) of its bucket, or ``-1 - m``
+    where the bucket is node m: one load per level.
     """
 
     sp: np.ndarray  # (n + 6,) float64 the sorted values between 2 -inf and 4 +inf (the count's window)
-    root: np.ndarray  # (2n,) int32 the node of each bucket of the channel's table, -1 where none
+    top: np.ndarray  # (2n,) int32 the channel's bucket table, crowded buckets as their node
     lo: np.ndarray  # (m,) float64 each node's first value
     scale: np.ndarray  # (m,) float64 each node's buckets per unit of value
     nb: np.ndarray  # (m,) int64 each node's number of buckets
-    off: np.ndarray  # (m,) int64 each node's first entry in start/child
-    start: np.ndarray  # (e,) int32 the first index (into sorted s) of each node bucket, nb + 1 per node
-    child: np.ndarray  # (e,) int32 the node of each node bucket, -1 where none
+    off: np.ndarray  # (m,) int64 each node's first entry in ent
+    ent: np.ndarray  # (e,) int32 each node bucket's first index or node, nb per node
 
 
 _CROWD = 3  # a bucket with more points than this gets a node (the window of _count_near covers 3)
@@ -568,7 +572,7 @@ _CROWD_DEPTH = 6  # levels of nodes below the table; deeper (adversarial spans) 
 
 
 @njit(cache=True, nogil=True)
-def _crowd_build(s, tab, root, nlo, nsc, nnb, noff, start, child, fill):
+def _crowd_build(s, tab, top, nlo, nsc, nnb, noff, ent, fill):
     """Builds the :class:`Crowd` of sorted ``s`` with bucket table ``tab`` into the given arrays
     (``fill``), or only counts them; returns the number of nodes and of entries. Breadth first:
     the nodes of one level are numbered before the next's."""
@@ -582,15 +586,15 @@ def _crowd_build(s, tab, root, nlo, nsc, nnb, noff, start, child, fill):
     for b in range(B):
         a = tab[b]
         z = tab[b + 1]
-        node = -1
+        v = a
         if z - a > _CROWD and s[z - 1] > s[a]:
-            node = m
+            v = -1 - m
             qa[m] = a
             qz[m] = z
             qd[m] = 1
             m += 1
         if fill:
-            root[b] = node
+            top[b] = v
     tmp = np.empty(2 * n + 1, dtype=np.int64)
     e = 0
     u = 0
@@ -611,21 +615,19 @@ def _crowd_build(s, tab, root, nlo, nsc, nnb, noff, start, child, fill):
             nsc[u] = sc
             nnb[u] = nb
             noff[u] = e
-        for b in range(nb + 1):
-            node = -1
-            if b < nb:
-                a2 = tmp[b]
-                z2 = tmp[b + 1]
-                if z2 - a2 > _CROWD and s[z2 - 1] > s[a2] and qd[u] < _CROWD_DEPTH and sc > 0.0:
-                    node = m
-                    qa[m] = a2
-                    qz[m] = z2
-                    qd[m] = qd[u] + 1
-                    m += 1
+        for b in range(nb):
+            a2 = tmp[b]
+            z2 = tmp[b + 1]
+            v = a2
+            if z2 - a2 > _CROWD and s[z2 - 1] > s[a2] and qd[u] < _CROWD_DEPTH and sc > 0.0:
+                v = -1 - m
+                qa[m] = a2
+                qz[m] = z2
+                qd[m] = qd[u] + 1
+                m += 1
             if fill:
-                start[e + b] = tmp[b]
-                child[e + b] = node
-        e += nb + 1
+                ent[e + b] = v
+        e += nb
         u += 1
     return m, e
 
@@ -646,14 +648,13 @@ def _pad_sorted(s, sp):
 def crowd_index(ch):
     """The :class:`Crowd` of one :class:`Channel` record (the one-pair path, :func:`mi_pair`)."""
     none32 = np.empty(0, dtype=np.int32)
-    m, e = _crowd_build(ch.s, ch.tab, none32, np.empty(0), np.empty(0), np.empty(0, dtype=np.int64),
-                        np.empty(0, dtype=np.int64), none32, none32, False)
+    none64 = np.empty(0, dtype=np.int64)
+    m, e = _crowd_build(ch.s, ch.tab, none32, np.empty(0), np.empty(0), none64, none64, none32, False)
     sp = np.empty(ch.s.shape[0] + 6)
     _pad_sorted(ch.s, sp)
     cw = Crowd(sp, np.empty(ch.tab.shape[0] - 1, dtype=np.int32), np.empty(m), np.empty(m),
-               np.empty(m, dtype=np.int64), np.empty(m, dtype=np.int64), np.empty(e, dtype=np.int32),
-               np.empty(e, dtype=np.int32))
-    _crowd_build(ch.s, ch.tab, cw.root, cw.lo, cw.scale, cw.nb, cw.off, cw.start, cw.child, True)
+               np.empty(m, dtype=np.int64), np.empty(m, dtype=np.int64), np.empty(e, dtype=np.int32))
+    _crowd_build(ch.s, ch.tab, cw.top, cw.lo, cw.scale, cw.nb, cw.off, cw.ent, True)
     return cw
 
 
@@ -662,18 +663,17 @@ def crowd_stack(stack):
     """The :class:`Crowd` of each channel of a stacked :class:`Channel` record, built once per channel
     (in parallel) and shared by all its pairs: the fields of all channels one after another, with
     each channel's first node and entry (``nodes``, ``entries``, (C + 1,)); :func:`crowd_row` takes
-    channel ``c`` out. Returns (sp (C, n + 6), root (C, 2n), nodes, entries, lo, scale, nb, off, start,
-    child)."""
+    channel ``c`` out. Returns (sp (C, n + 6), top (C, 2n), nodes, entries, lo, scale, nb, off, ent)."""
     C = stack.s.shape[0]
     sp = np.empty((C, stack.s.shape[1] + 6))
-    root = np.empty((C, stack.tab.shape[1] - 1), dtype=np.int32)
+    top = np.empty((C, stack.tab.shape[1] - 1), dtype=np.int32)
     nodes = np.zeros(C + 1, dtype=np.int64)
     entries = np.zeros(C + 1, dtype=np.int64)
     none32 = np.empty(0, dtype=np.int32)
     none64 = np.empty(0, dtype=np.int64)
     for c in prange(C):
-        m, e = _crowd_build(stack.s[c], stack.tab[c], none32, np.empty(0), np.empty(0), none64, none64,
-                            none32, none32, False)
+        m, e = _crowd_build(stack.s[c], stack.tab[c], none32, np.empty(0), np.empty(0), none64, none64, none32,
+                            False)
         nodes[c + 1] = m
         entries[c + 1] = e
         _pad_sorted(stack.s[c], sp[c])
@@ -684,38 +684,33 @@ def crowd_stack(stack):
     scale = np.empty(nodes[C])
     nb = np.empty(nodes[C], dtype=np.int64)
     off = np.empty(nodes[C], dtype=np.int64)
-    start = np.empty(entries[C], dtype=np.int32)
-    child = np.empty(entries[C], dtype=np.int32)
+    ent = np.empty(entries[C], dtype=np.int32)
     for c in prange(C):
         a, z = nodes[c], nodes[c + 1]
         f, g = entries[c], entries[c + 1]
-        _crowd_build(stack.s[c], stack.tab[c], root[c], lo[a:z], scale[a:z], nb[a:z], off[a:z], start[f:g],
-                     child[f:g], True)
-    return sp, root, nodes, entries, lo, scale, nb, off, start, child
+        _crowd_build(stack.s[c], stack.tab[c], top[c], lo[a:z], scale[a:z], nb[a:z], off[a:z], ent[f:g], True)
+    return sp, top, nodes, entries, lo, scale, nb, off, ent
 
 
 @njit(cache=True, nogil=True, inline="always")
 def crowd_row(cs, c):
     """Channel ``c``'s :class:`Crowd` out of :func:`crowd_stack`'s arrays ``cs`` (views)."""
-    sp, root, nodes, entries, lo, scale, nb, off, start, child = cs
+    sp, top, nodes, entries, lo, scale, nb, off, ent = cs
     a, z = nodes[c], nodes[c + 1]
     f, g = entries[c], entries[c + 1]
-    return Crowd(sp[c], root[c], lo[a:z], scale[a:z], nb[a:z], off[a:z], start[f:g], child[f:g])
+    return Crowd(sp[c], top[c], lo[a:z], scale[a:z], nb[a:z], off[a:z], ent[f:g])
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _crowd_rank(table, lo, scale, cw, v):
+def _crowd_rank(lo, scale, cw, v):
     """An index of sorted ``s`` near the first value above ``v``: the first index of ``v``'s bucket
-    in the channel's table, or, where that bucket is crowded, of ``v``'s bucket in the deepest
-    node of ``cw`` (:class:`Crowd`) holding it."""
-    b = _bucket(v, lo, scale, table.shape[0] - 1)
-    j = np.int64(table[b])
-    node = cw.root[b]
-    while node >= 0:
-        e = cw.off[node] + _bucket(v, cw.lo[node], cw.scale[node], cw.nb[node])
-        j = np.int64(cw.start[e])
-        node = cw.child[e]
-    return j
+    in the channel's table (first value ``lo``, ``scale`` buckets per unit), or, where that bucket
+    is crowded, of ``v``'s bucket in the deepest node of ``cw`` (:class:`Crowd`) holding it."""
+    m = np.int64(cw.top[_bucket(v, lo, scale, cw.top.shape[0])])
+    while m < 0:
+        node = -1 - m
+        m = np.int64(cw.ent[cw.off[node] + _bucket(v, cw.lo[node], cw.scale[node], cw.nb[node])])
+    return m
 
 
 @njit(cache=True, nogil=True)
@@ -799,7 +794,7 @@ def _within_from(s, j, q, t):
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _count_near(s, table, lo, scale, cw, q, t):
+def _count_near(s, lo, scale, cw, q, t):
     """Values of sorted ``s`` within ``t`` of ``q``: ``_rank_above - _rank_within`` (the same
     comparisons), without their branches where the index places both ends exactly.
 
@@ -814,8 +809,8 @@ def _count_near(s, table, lo, scale, cw, q, t):
     for the index) the galloping searches from those starts (:func:`_above_from`,
     :func:`_within_from`). About 2x faster than the two searches on spread-out values (their
     branches are unpredictable). Inlined: the index record is not passed through a call."""
-    j = _crowd_rank(table, lo, scale, cw, q + t)
-    h = _crowd_rank(table, lo, scale, cw, q - t)
+    j = _crowd_rank(lo, scale, cw, q + t)
+    h = _crowd_rank(lo, scale, cw, q - t)
     u = cw.sp[j:j + 6]  # s[j - 2 .. j + 3]
     v = cw.sp[h:h + 6]
     a = (j - 1 + np.int64(u[1] - q <= t) + np.int64(u[2] - q <= t) + np.int64(u[3] - q <= t)
@@ -1192,7 +1187,7 @@ def mi_pair_crowd(cx, cy, crx, cry, k, w, psi, G, local):
                         kth, lo, hi = knn_strip(i, w, k, ry[i], q1, q2, sy, xby, oy, topk)
                     t = np.nextafter(kth, 0.0)
                     ny = _strip_count(sy, q2, t, lo, hi) - 1
-                    nx = _count_near(sx, tabx, lox, scx, crx, q1, t) - 1
+                    nx = _count_near(sx, lox, scx, crx, q1, t) - 1
                 else:
                     if lanes:
                         kth, lo, hi = knn_strip4(rx[i], q2, q1, sx, ybx)
@@ -1200,7 +1195,7 @@ def mi_pair_crowd(cx, cy, crx, cry, k, w, psi, G, local):
                         kth, lo, hi = knn_strip(i, w, k, rx[i], q2, q1, sx, ybx, ox, topk)
                     t = np.nextafter(kth, 0.0)
                     nx = _strip_count(sx, q1, t, lo, hi) - 1
-                    ny = _count_near(sy, taby, loy, scy, cry, q2, t) - 1
+                    ny = _count_near(sy, loy, scy, cry, q2, t) - 1
                 acc = _mi_term(i, nx, ny, t, w, C, d0, d1, psi, resum, vals, acc, want_local, local, base)
             continue
         a1 = max(c1 - 1, 0)
@@ -1284,8 +1279,8 @@ def mi_pair_crowd(cx, cy, crx, cry, k, w, psi, G, local):
                     q[1] = q2
                     kth = knn_grid(i, w, k, rx[i], ry[i], G, bs, sx, sy, q, cs, gc, gidx, topk)
             t = np.nextafter(kth, 0.0)
-            nx = _count_near(sx, tabx, lox, scx, crx, q1, t) - 1
-            ny = _count_near(sy, taby, loy, scy, cry, q2, t) - 1
+            nx = _count_near(sx, lox, scx, crx, q1, t) - 1
+            ny = _count_near(sy, loy, scy, cry, q2, t) - 1
             prev = kth
             acc = _mi_term(i, nx, ny, t, w, C, d0, d1, psi, resum, vals, acc, want_local, local, base)
     if resum:
