@@ -87,6 +87,32 @@ def test_count_near_equals_brute_force(rng, kind, ties):
             assert K._count_near(c.s, c.lo, c.scale, cw, s[m // 2], t) == ref.count_sorted(s[:m], s[m // 2], t)
 
 
+@pytest.mark.parametrize("kind", ["saturated", "pinned", "spread"])
+def test_crowd_index_places_each_end_within_the_counts_window(rng, kind):
+    # the channel's table alone leaves hundreds of values of a crowded marginal in one bucket; the
+    # crowded-value index (built once per channel) starts every end within 3 values of the answer,
+    # so the count's branch-free window applies whatever the marginal (values without ties)
+    s = np.sort(_data(rng, 2000, 1, False)[:, 0] if kind == "spread" else _crowded(rng, 2000, kind, False)[:, 0])
+    c = ksg._channel(s)
+    cw = K.crowd_index(c)
+    far_table = 0
+    for r in range(0, 2000, 7):
+        for t in (1e-9, 1e-6, 1e-4, 0.01):
+            v = s[r] + t
+            want = np.searchsorted(s, v, side="right")  # the first value above v
+            assert 0 <= want - K._crowd_rank(c.lo, c.scale, cw, v) <= 3
+            far_table += want - c.tab[K._bucket(v, c.lo, c.scale, 4000)] > 3
+    frac = far_table / (4 * len(range(0, 2000, 7)))  # the lookups the table alone would not do
+    assert frac > 0.2 if kind != "spread" else frac < 0.05
+    # the stacked index holds each channel's (pairwise_mi builds it once per channel)
+    X = np.ascontiguousarray(np.c_[s, _crowded(rng, 2000, "pinned", True)[:, 1]].T)
+    stack = K.crowd_stack(K.channels(X, *_sorted(X)))
+    for m in range(2):
+        row, one = K.crowd_row(stack, m), K.crowd_index(ksg._channel(X[m]))
+        for name in K.Crowd._fields:
+            np.testing.assert_array_equal(getattr(row, name), getattr(one, name))
+
+
 @pytest.mark.parametrize("w", [0, 2])
 def test_block_selection_is_exact_or_declines(rng, w):
     k, mc = 4, 30
