@@ -75,14 +75,42 @@ def test_count_near_equals_brute_force(rng, kind, ties):
     s = np.sort(_data(rng, 400, 1, ties)[:, 0] if kind == "spread" else _crowded(rng, 400, kind, ties)[:, 0])
     for B in (1, 8, 800):
         table, lo, scale = K.bucket_table(s, B)
+        cw = K.crowd_index(K.Channel(s, s, np.arange(400), np.arange(400), table, lo, scale))
         for r in range(0, 400, 3):
             q = s[r]
             for t in (0.0, 1e-9, 1e-4, 0.02, 0.3, 3.0):
-                assert K._count_near(s, table, lo, scale, q, t) == ref.count_sorted(s, q, t)
+                assert K._count_near(s, lo, scale, cw, q, t) == ref.count_sorted(s, q, t)
     for m in (1, 2, 5, 6, 7):  # arrays too short for the four-value window
-        table, lo, scale = K.bucket_table(s[:m], 2 * m)
+        c = ksg._channel(s[:m])
+        cw = K.crowd_index(c)
         for t in (0.0, 0.1, 5.0):
-            assert K._count_near(s[:m], table, lo, scale, s[m // 2], t) == ref.count_sorted(s[:m], s[m // 2], t)
+            assert K._count_near(c.s, c.lo, c.scale, cw, s[m // 2], t) == ref.count_sorted(s[:m], s[m // 2], t)
+
+
+@pytest.mark.parametrize("kind", ["saturated", "pinned", "spread"])
+def test_crowd_index_places_each_end_within_the_counts_window(rng, kind):
+    # the channel's table alone leaves hundreds of values of a crowded marginal in one bucket; the
+    # crowded-value index (built once per channel) starts every end within 3 values of the answer,
+    # so the count's branch-free window applies whatever the marginal (values without ties)
+    s = np.sort(_data(rng, 2000, 1, False)[:, 0] if kind == "spread" else _crowded(rng, 2000, kind, False)[:, 0])
+    c = ksg._channel(s)
+    cw = K.crowd_index(c)
+    far_table = 0
+    for r in range(0, 2000, 7):
+        for t in (1e-9, 1e-6, 1e-4, 0.01):
+            v = s[r] + t
+            want = np.searchsorted(s, v, side="right")  # the first value above v
+            assert 0 <= want - K._crowd_rank(c.lo, c.scale, cw, v) <= 3
+            far_table += want - c.tab[K._bucket(v, c.lo, c.scale, 4000)] > 3
+    frac = far_table / (4 * len(range(0, 2000, 7)))  # the lookups the table alone would not do
+    assert frac > 0.2 if kind != "spread" else frac < 0.05
+    # the stacked index holds each channel's (pairwise_mi builds it once per channel)
+    X = np.ascontiguousarray(np.c_[s, _crowded(rng, 2000, "pinned", True)[:, 1]].T)
+    stack = K.crowd_stack(K.channels(X, *_sorted(X)))
+    for m in range(2):
+        row, one = K.crowd_row(stack, m), K.crowd_index(ksg._channel(X[m]))
+        for name in K.Crowd._fields:
+            np.testing.assert_array_equal(getattr(row, name), getattr(one, name))
 
 
 @pytest.mark.parametrize("w", [0, 2])
@@ -275,8 +303,8 @@ def test_box_search_from_the_block_equals_reference_on_crowded_marginals(rng, ki
 @pytest.mark.parametrize("kind, ties", CROWDED)
 @pytest.mark.parametrize("k, w", [(4, 0), (3, 2), (1, 0)])
 def test_strip_search_equals_reference_on_crowded_marginals(rng, kind, ties, k, w):
-    # knn_strip walks one channel's sorted order outward from the query; the positions it walked,
-    # moved to the exact ends by _strip_count, hold the points within t of the query on that axis
+    # knn_strip walks one channel's sorted order outward from the query; the positions it walked
+    # hold every point within t < the k-th distance of the query on that axis (_strip_count)
     a = _crowded(rng, 300, kind, ties)
     n = len(a)
     want = ref.kth_distance(a, k, w)
@@ -288,10 +316,14 @@ def test_strip_search_equals_reference_on_crowded_marginals(rng, kind, ties, k, 
             got, lo, hi = K.knn_strip(i, w, k, r[i], q_other, q_axis, s, other, o, np.empty(k))
             assert got == want[i]
             assert 0 <= lo <= r[i] < hi <= n
+            ranges = [(lo, hi)]
             if k == 4 and w == 0:
-                assert K.knn_strip4(r[i], q_other, q_axis, s, other)[0] == want[i]
-            for t in (np.nextafter(got, 0.0), 0.0, 1e-3):
-                assert K._strip_count(s, r[i], q_axis, t, lo, hi) == ref.count_sorted(s, q_axis, t)
+                got4, lo4, hi4 = K.knn_strip4(r[i], q_other, q_axis, s, other)
+                assert got4 == want[i]
+                ranges.append((lo4, hi4))
+            for a_, b_ in ranges:
+                for t in (np.nextafter(got, 0.0), 0.0, 0.5 * got):
+                    assert K._strip_count(s, q_axis, t, a_, b_) == ref.count_sorted(s, q_axis, t)
 
 
 def test_strip_search_is_taken_where_cells_are_long_and_thin(rng):

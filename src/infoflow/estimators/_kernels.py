@@ -24,10 +24,13 @@ Design of the all-pairs engine (why it is fast):
   dependence crowds the cells, the search grid is made finer (:func:`refine_grid2`) and the
   per-point values are summed afterwards in the caller's grid order (so bitwise the same value).
 * Marginal counts (MI) look the box's edges up in an equal-width bucket table of each marginal's
-  sorted values (MI, :func:`_count_near`: four comparisons added where the bucket places the end
-  within a window, no unpredictable branches), else fix the last steps with the exact comparison
-  (galloping: a crowded marginal
-  can put hundreds of values in one bucket). Conditional MI gets n_z, n_xz
+  sorted values, and where a crowded marginal puts more than 3 values in a bucket (hundreds to
+  thousands on saturated or pinned units) in that channel's index of crowded values
+  (:class:`Crowd`: finer buckets within the crowded ones, built once per channel, not per pair),
+  so the end lies within a window of 4 values whatever the marginal (:func:`_count_near`: four
+  comparisons added, no unpredictable branches); else (ties, rounding at a bucket's edge) fix
+  the last steps with the exact comparison (galloping). A strip query counts its walked axis
+  over the positions it walked (:func:`_strip_count`). Conditional MI gets n_z, n_xz
   and n_yz from one vectorised pass over the z0-sorted range of the box (found the same way).
 * The CMI kernel (issue 17): a query whose cell-mate before it left the 3 x 3 x 3 block for the
   box scan tries the scan first, with 1.5x that query's k-th distance as the reach
@@ -540,32 +543,283 @@ def _rank_within(s, table, lo, scale, q, t):
     return b
 
 
-@njit(cache=True, nogil=True)
-def _count_near(s, table, lo, scale, q, t):
-    """Values of sorted ``s`` within ``t`` of ``q``: ``_rank_above - _rank_within`` (the same
-    comparisons), without their branches where the bucket table places both ends exactly.
+# ----------------------------------------------------------------------------- crowded marginals (MI)
+class Crowd(NamedTuple):
+    """Index of one channel's crowded values, built once per channel (:func:`crowd_index`,
+    :func:`crowd_stack`) for the MI kernel's marginal counts (:func:`_count_near`).
 
-    The comparison ``s[j] - q <= t`` is monotone in ``j``; where it holds at ``j - 2`` and fails at
-    ``j + 3`` (``j`` the first index of the bucket of ``q + t``), its first failure is ``j - 1``
-    plus the number of ``j - 1 .. j + 2`` where it holds: four comparisons added, no branch on them
-    (a bucket holds 0-2 values where the marginal is not crowded, so this almost always applies;
-    the galloping searches take the others). The same for ``q - t``. About 2x faster than the two
-    searches on spread-out values (their branches are unpredictable)."""
+    The channel's bucket table (:func:`bucket_table`, 2n equal-width buckets) places a value within
+    the one or two values of its bucket where the marginal is spread out; where it is crowded
+    (saturated or pinned units) a bucket holds hundreds to thousands of values. Each bucket holding
+    more than ``_CROWD`` distinct-valued points becomes a node: equal-width buckets, two per value,
+    over its own values' span, and the same again for its crowded buckets (at most ``_CROWD_DEPTH``
+    levels), so a lookup ends in a bucket of at most ``_CROWD`` values, whatever the marginal.
+    An entry of ``top`` or ``ent`` is the first index (into sorted s) of its bucket, or ``-1 - m``
+    where the bucket is node m: one load per level.
+    """
+
+    sp: np.ndarray  # (n + 6,) float64 the sorted values between 2 -inf and 4 +inf (the count's window)
+    top: np.ndarray  # (2n,) int32 the channel's bucket table, crowded buckets as their node
+    lo: np.ndarray  # (m,) float64 each node's first value
+    scale: np.ndarray  # (m,) float64 each node's buckets per unit of value
+    nb: np.ndarray  # (m,) int64 each node's number of buckets
+    off: np.ndarray  # (m,) int64 each node's first entry in ent
+    ent: np.ndarray  # (e,) int32 each node bucket's first index or node, nb per node
+
+
+_CROWD = 3  # a bucket with more points than this gets a node (the window of _count_near covers 3)
+_CROWD_DEPTH = 6  # levels of nodes below the table; deeper (adversarial spans) the searches gallop
+
+
+@njit(cache=True, nogil=True)
+def _crowd_build(s, tab, top, nlo, nsc, nnb, noff, ent, fill):
+    """Builds the :class:`Crowd` of sorted ``s`` with bucket table ``tab`` into the given arrays
+    (``fill``), or only counts them; returns the number of nodes and of entries. Breadth first:
+    the nodes of one level are numbered before the next's."""
     n = s.shape[0]
-    if n < 6:
-        return _rank_above(s, table, lo, scale, q, t) - _rank_within(s, table, lo, scale, q, t)
-    B = table.shape[0] - 1
-    j = np.int64(table[_bucket(q + t, lo, scale, B)])
-    h = np.int64(table[_bucket(q - t, lo, scale, B)])
-    j = min(max(j, 2), n - 4)
-    h = min(max(h, 2), n - 4)
-    a = (j - 1 + np.int64(s[j - 1] - q <= t) + np.int64(s[j] - q <= t) + np.int64(s[j + 1] - q <= t)
-         + np.int64(s[j + 2] - q <= t))
-    b = (h - 1 + np.int64(q - s[h - 1] > t) + np.int64(q - s[h] > t) + np.int64(q - s[h + 1] > t)
-         + np.int64(q - s[h + 2] > t))
-    if (s[j - 2] - q <= t) & (s[j + 3] - q > t) & (q - s[h - 2] > t) & (q - s[h + 3] <= t):
+    B = tab.shape[0] - 1
+    cap = _CROWD_DEPTH * n // (_CROWD + 1) + 1  # a node holds > _CROWD values, a level's are disjoint
+    qa = np.empty(cap, dtype=np.int64)  # each node's values s[qa:qz] and level
+    qz = np.empty(cap, dtype=np.int64)
+    qd = np.empty(cap, dtype=np.int64)
+    m = 0
+    for b in range(B):
+        a = tab[b]
+        z = tab[b + 1]
+        v = a
+        if z - a > _CROWD and s[z - 1] > s[a]:
+            v = -1 - m
+            qa[m] = a
+            qz[m] = z
+            qd[m] = 1
+            m += 1
+        if fill:
+            top[b] = v
+    tmp = np.empty(2 * n + 1, dtype=np.int64)
+    e = 0
+    u = 0
+    while u < m:
+        a = qa[u]
+        z = qz[u]
+        nb = 2 * (z - a)
+        sc = nb / (s[z - 1] - s[a])
+        if not sc < _INF:
+            sc = 0.0  # a span too small to divide: one bucket in effect, the searches gallop
+        p = a
+        for b in range(nb + 1):
+            while p < z and _bucket(s[p], s[a], sc, nb) < b:
+                p += 1
+            tmp[b] = p
+        if fill:
+            nlo[u] = s[a]
+            nsc[u] = sc
+            nnb[u] = nb
+            noff[u] = e
+        for b in range(nb):
+            a2 = tmp[b]
+            z2 = tmp[b + 1]
+            v = a2
+            if z2 - a2 > _CROWD and s[z2 - 1] > s[a2] and qd[u] < _CROWD_DEPTH and sc > 0.0:
+                v = -1 - m
+                qa[m] = a2
+                qz[m] = z2
+                qd[m] = qd[u] + 1
+                m += 1
+            if fill:
+                ent[e + b] = v
+        e += nb
+        u += 1
+    return m, e
+
+
+@njit(cache=True, nogil=True)
+def _pad_sorted(s, sp):
+    """``sp`` (n + 6,) = sorted ``s`` between two -inf and four +inf: the window of :func:`_count_near`
+    reads six values around any index 0..n without a bounds check, and the infinities compare as
+    values beyond either end do."""
+    n = s.shape[0]
+    sp[0] = -_INF
+    sp[1] = -_INF
+    sp[2:n + 2] = s
+    sp[n + 2:] = _INF
+
+
+@njit(cache=True, nogil=True)
+def crowd_index(ch):
+    """The :class:`Crowd` of one :class:`Channel` record (the one-pair path, :func:`mi_pair`)."""
+    none32 = np.empty(0, dtype=np.int32)
+    none64 = np.empty(0, dtype=np.int64)
+    m, e = _crowd_build(ch.s, ch.tab, none32, np.empty(0), np.empty(0), none64, none64, none32, False)
+    sp = np.empty(ch.s.shape[0] + 6)
+    _pad_sorted(ch.s, sp)
+    cw = Crowd(sp, np.empty(ch.tab.shape[0] - 1, dtype=np.int32), np.empty(m), np.empty(m),
+               np.empty(m, dtype=np.int64), np.empty(m, dtype=np.int64), np.empty(e, dtype=np.int32))
+    _crowd_build(ch.s, ch.tab, cw.top, cw.lo, cw.scale, cw.nb, cw.off, cw.ent, True)
+    return cw
+
+
+@njit(cache=True, parallel=True)
+def crowd_stack(stack):
+    """The :class:`Crowd` of each channel of a stacked :class:`Channel` record, built once per channel
+    (in parallel) and shared by all its pairs: the fields of all channels one after another, with
+    each channel's first node and entry (``nodes``, ``entries``, (C + 1,)); :func:`crowd_row` takes
+    channel ``c`` out. Returns (sp (C, n + 6), top (C, 2n), nodes, entries, lo, scale, nb, off, ent)."""
+    C = stack.s.shape[0]
+    sp = np.empty((C, stack.s.shape[1] + 6))
+    top = np.empty((C, stack.tab.shape[1] - 1), dtype=np.int32)
+    nodes = np.zeros(C + 1, dtype=np.int64)
+    entries = np.zeros(C + 1, dtype=np.int64)
+    none32 = np.empty(0, dtype=np.int32)
+    none64 = np.empty(0, dtype=np.int64)
+    for c in prange(C):
+        m, e = _crowd_build(stack.s[c], stack.tab[c], none32, np.empty(0), np.empty(0), none64, none64, none32,
+                            False)
+        nodes[c + 1] = m
+        entries[c + 1] = e
+        _pad_sorted(stack.s[c], sp[c])
+    for c in range(C):
+        nodes[c + 1] += nodes[c]
+        entries[c + 1] += entries[c]
+    lo = np.empty(nodes[C])
+    scale = np.empty(nodes[C])
+    nb = np.empty(nodes[C], dtype=np.int64)
+    off = np.empty(nodes[C], dtype=np.int64)
+    ent = np.empty(entries[C], dtype=np.int32)
+    for c in prange(C):
+        a, z = nodes[c], nodes[c + 1]
+        f, g = entries[c], entries[c + 1]
+        _crowd_build(stack.s[c], stack.tab[c], top[c], lo[a:z], scale[a:z], nb[a:z], off[a:z], ent[f:g], True)
+    return sp, top, nodes, entries, lo, scale, nb, off, ent
+
+
+@njit(cache=True, nogil=True, inline="always")
+def crowd_row(cs, c):
+    """Channel ``c``'s :class:`Crowd` out of :func:`crowd_stack`'s arrays ``cs`` (views)."""
+    sp, top, nodes, entries, lo, scale, nb, off, ent = cs
+    a, z = nodes[c], nodes[c + 1]
+    f, g = entries[c], entries[c + 1]
+    return Crowd(sp[c], top[c], lo[a:z], scale[a:z], nb[a:z], off[a:z], ent[f:g])
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _crowd_rank(lo, scale, cw, v):
+    """An index of sorted ``s`` near the first value above ``v``: the first index of ``v``'s bucket
+    in the channel's table (first value ``lo``, ``scale`` buckets per unit), or, where that bucket
+    is crowded, of ``v``'s bucket in the deepest node of ``cw`` (:class:`Crowd`) holding it."""
+    m = np.int64(cw.top[_bucket(v, lo, scale, cw.top.shape[0])])
+    while m < 0:
+        node = -1 - m
+        m = np.int64(cw.ent[cw.off[node] + _bucket(v, cw.lo[node], cw.scale[node], cw.nb[node])])
+    return m
+
+
+@njit(cache=True, nogil=True)
+def _above_from(s, j, q, t):
+    """First index ``j`` of sorted ``s`` with ``s[j] - q > t``, galloping from any index ``j``
+    (:func:`_rank_above`'s search, given its start)."""
+    n = s.shape[0]
+    if j < n and s[j] - q <= t:
+        step = 1
+        a = j
+        b = j + 1
+        while b < n and s[b] - q <= t:
+            a = b
+            step *= 2
+            b = a + step
+        if b > n:
+            b = n
+        while b - a > 1:
+            m = (a + b) >> 1
+            if s[m] - q <= t:
+                a = m
+            else:
+                b = m
+        return b
+    step = 1
+    b = j
+    a = j - 1
+    while a >= 0 and s[a] - q > t:
+        b = a
+        step *= 2
+        a = b - step
+    if a < -1:
+        a = -1
+    while b - a > 1:
+        m = (a + b) >> 1
+        if s[m] - q <= t:
+            a = m
+        else:
+            b = m
+    return b
+
+
+@njit(cache=True, nogil=True)
+def _within_from(s, j, q, t):
+    """First index ``j`` of sorted ``s`` with ``q - s[j] <= t``, galloping from any index ``j``
+    (:func:`_rank_within`'s search, given its start)."""
+    n = s.shape[0]
+    if j < n and q - s[j] > t:
+        step = 1
+        a = j
+        b = j + 1
+        while b < n and q - s[b] > t:
+            a = b
+            step *= 2
+            b = a + step
+        if b > n:
+            b = n
+        while b - a > 1:
+            m = (a + b) >> 1
+            if q - s[m] > t:
+                a = m
+            else:
+                b = m
+        return b
+    step = 1
+    b = j
+    a = j - 1
+    while a >= 0 and q - s[a] <= t:
+        b = a
+        step *= 2
+        a = b - step
+    if a < -1:
+        a = -1
+    while b - a > 1:
+        m = (a + b) >> 1
+        if q - s[m] > t:
+            a = m
+        else:
+            b = m
+    return b
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _count_near(s, lo, scale, cw, q, t):
+    """Values of sorted ``s`` within ``t`` of ``q``: ``_rank_above - _rank_within`` (the same
+    comparisons), without their branches where the index places both ends exactly.
+
+    Each end starts from the first index of its bucket: in the channel's bucket table, or where that
+    bucket is crowded, in the crowded-value index ``cw`` (:class:`Crowd`, built once per channel),
+    so the bucket holds at most ``_CROWD`` values whatever the marginal. The comparison
+    ``s[j] - q <= t`` is monotone in ``j``; where it holds at ``j - 2`` and fails at ``j + 3``
+    (``j`` the start of ``q + t``), its first failure is ``j - 1`` plus the number of
+    ``j - 1 .. j + 2`` where it holds: four comparisons added, no branch on them. The same for
+    ``q - t``. The window reads the padded values ``cw.sp`` (infinities beyond the ends), so it
+    holds at the ends of ``s`` too. Elsewhere (rounding at a bucket's edge, ties, spans too deep
+    for the index) the galloping searches from those starts (:func:`_above_from`,
+    :func:`_within_from`). About 2x faster than the two searches on spread-out values (their
+    branches are unpredictable). Inlined: the index record is not passed through a call."""
+    j = _crowd_rank(lo, scale, cw, q + t)
+    h = _crowd_rank(lo, scale, cw, q - t)
+    u = cw.sp[j:j + 6]  # s[j - 2 .. j + 3]
+    v = cw.sp[h:h + 6]
+    a = (j - 1 + np.int64(u[1] - q <= t) + np.int64(u[2] - q <= t) + np.int64(u[3] - q <= t)
+         + np.int64(u[4] - q <= t))
+    b = (h - 1 + np.int64(q - v[1] > t) + np.int64(q - v[2] > t) + np.int64(q - v[3] > t)
+         + np.int64(q - v[4] > t))
+    if (u[0] - q <= t) & (u[5] - q > t) & (q - v[0] > t) & (q - v[5] <= t):
         return a - b
-    return _rank_above(s, table, lo, scale, q, t) - _rank_within(s, table, lo, scale, q, t)
+    return _above_from(s, j, q, t) - _within_from(s, h, q, t)
 
 
 @njit(cache=True, nogil=True)
@@ -746,20 +1000,27 @@ def knn_strip(i, w, k, r, q1, q2, s2, v1, o2, topk):
 
 
 @njit(cache=True, nogil=True)
-def _strip_count(s, r, q, t, lo, hi):
-    """Points of sorted ``s`` within ``t`` of ``q = s[r]`` (itself included), moving the ends of the
-    positions ``lo..hi-1`` a strip search walked to the exact ends: ``_rank_above - _rank_within``
-    of the bucket search, by the same comparisons, without the bucket table."""
+def _strip_count(s, q, t, lo, hi):
+    """Points of sorted ``s`` within ``t`` of ``q`` (a value of ``s``, itself included), counted over
+    the positions ``lo..hi-1`` a strip search walked (:func:`knn_strip4`, :func:`knn_strip`): it
+    stops where the next position on each side is at least the k-th distance away on this axis,
+    farther than ``t`` unless that distance is 0 (ties), so such points lie there; the ends are
+    then moved out past any more values within ``t`` (the ties). ``_rank_above - _rank_within``
+    of the bucket search, by the same comparisons (both hold, as the two ranks require), in a
+    loop with no branch that vectorises (the walk passes the ends by up to 8 positions; moving
+    them back one step at a time mispredicted the loops' exits)."""
     n = s.shape[0]
+    ss = s[lo:hi]
+    c = 0
+    for u in range(hi - lo):
+        c += np.int64(ss[u] - q <= t) & np.int64(q - ss[u] <= t)
     while hi < n and s[hi] - q <= t:
+        c += 1
         hi += 1
-    while hi - 1 > r and s[hi - 1] - q > t:
-        hi -= 1
     while lo > 0 and q - s[lo - 1] <= t:
+        c += 1
         lo -= 1
-    while lo < r and q - s[lo] > t:
-        lo += 1
-    return hi - lo
+    return c
 
 
 @njit(cache=True, nogil=True)
@@ -817,10 +1078,19 @@ def _mi_term(i, nx, ny, t, w, C, d0, d1, psi, resum, vals, acc, want_local, loca
 
 @njit(cache=True, nogil=True)
 def mi_pair(cx, cy, k, w, psi, G, local):
+    """:func:`mi_pair_crowd` for one pair, the two channels' :class:`Crowd` indices built here
+    (:func:`pairwise_mi` builds them once per channel): KSG MI in nats, local values into ``local``
+    when it has n elements."""
+    return mi_pair_crowd(cx, cy, crowd_index(cx), crowd_index(cy), k, w, psi, G, local)
+
+
+@njit(cache=True, nogil=True)
+def mi_pair_crowd(cx, cy, crx, cry, k, w, psi, G, local):
     """KSG algorithm 1 for one pair of scalar variables (Kraskov et al. 2004, eq. 8).
 
     ``cx``, ``cy``: the two channels' :class:`Channel` records (values, sorted values, ranks, sort
-    order, bucket table), built once per channel and shared by every pair it is part of;
+    order, bucket table) and ``crx``, ``cry`` their :class:`Crowd` indices, built once per channel
+    and shared by every pair it is part of;
     ``psi[m] = digamma(m)``; ``G`` cells per grid axis of the grid whose order the values are
     summed in (the search's own grid may be finer, :func:`refine_grid2`; the values are then kept
     and summed in the ``G`` grid's order, so the result is bitwise the same whatever grid searched).
@@ -840,7 +1110,8 @@ def mi_pair(cx, cy, k, w, psi, G, local):
     true one and the cells within it are scanned (:func:`knn_box2_rest` for k = 4 without a Theiler
     window: only the cells outside the block, starting from the block's four smallest distances;
     :func:`knn_box2` else); with fewer than k admissible points in the block, the ring search
-    (:func:`knn_grid`). Marginal counts: :func:`_count_near` (each marginal's bucket table).
+    (:func:`knn_grid`). Marginal counts: :func:`_count_near` (each marginal's bucket table and
+    crowded-value index).
     """
     x, sx, rx, ox, tabx, lox, scx = cx  # fields to locals once, outside the query loop
     y, sy, ry, oy, taby, loy, scy = cy
@@ -915,16 +1186,16 @@ def mi_pair(cx, cy, k, w, psi, G, local):
                     else:
                         kth, lo, hi = knn_strip(i, w, k, ry[i], q1, q2, sy, xby, oy, topk)
                     t = np.nextafter(kth, 0.0)
-                    ny = _strip_count(sy, ry[i], q2, t, lo, hi) - 1
-                    nx = _count_near(sx, tabx, lox, scx, q1, t) - 1
+                    ny = _strip_count(sy, q2, t, lo, hi) - 1
+                    nx = _count_near(sx, lox, scx, crx, q1, t) - 1
                 else:
                     if lanes:
                         kth, lo, hi = knn_strip4(rx[i], q2, q1, sx, ybx)
                     else:
                         kth, lo, hi = knn_strip(i, w, k, rx[i], q2, q1, sx, ybx, ox, topk)
                     t = np.nextafter(kth, 0.0)
-                    nx = _strip_count(sx, rx[i], q1, t, lo, hi) - 1
-                    ny = _count_near(sy, taby, loy, scy, q2, t) - 1
+                    nx = _strip_count(sx, q1, t, lo, hi) - 1
+                    ny = _count_near(sy, loy, scy, cry, q2, t) - 1
                 acc = _mi_term(i, nx, ny, t, w, C, d0, d1, psi, resum, vals, acc, want_local, local, base)
             continue
         a1 = max(c1 - 1, 0)
@@ -1008,8 +1279,8 @@ def mi_pair(cx, cy, k, w, psi, G, local):
                     q[1] = q2
                     kth = knn_grid(i, w, k, rx[i], ry[i], G, bs, sx, sy, q, cs, gc, gidx, topk)
             t = np.nextafter(kth, 0.0)
-            nx = _count_near(sx, tabx, lox, scx, q1, t) - 1
-            ny = _count_near(sy, taby, loy, scy, q2, t) - 1
+            nx = _count_near(sx, lox, scx, crx, q1, t) - 1
+            ny = _count_near(sy, loy, scy, cry, q2, t) - 1
             prev = kth
             acc = _mi_term(i, nx, ny, t, w, C, d0, d1, psi, resum, vals, acc, want_local, local, base)
     if resum:
@@ -1435,10 +1706,13 @@ def pairwise_mi(cX, cY, PA, PB, k, w, psi, G, out):
     cells not listed are left as they are.
     """
     empty = np.empty(0)
+    wX = crowd_stack(cX)
+    wY = crowd_stack(cY)
     for p in prange(PA.shape[0]):
         a = PA[p]
         b = PB[p]
-        out[a, b] = mi_pair(channel_row(cX, a), channel_row(cY, b), k, w, psi, G, empty)
+        out[a, b] = mi_pair_crowd(channel_row(cX, a), channel_row(cY, b), crowd_row(wX, a), crowd_row(wY, b),
+                                  k, w, psi, G, empty)
 
 
 @njit(cache=True, parallel=True)
