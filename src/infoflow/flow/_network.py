@@ -44,8 +44,9 @@ from __future__ import annotations
 import dataclasses
 import math
 import warnings
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -67,6 +68,7 @@ from infoflow._validation import (
     InvalidParameterError,
     NoneOK,
     Options,
+    Seed,
     _check_finite_activity,
     check_lags,
     root_seed,
@@ -76,6 +78,9 @@ from infoflow.estimators._pairwise import prepare, resolve_estimator
 from infoflow.flow import _schedule
 from infoflow.flow import _significance as sig
 from infoflow.flow._engine import autocorr_times, epoch_seed
+
+if TYPE_CHECKING:
+    import xarray as xr
 
 FUNC = "effective_network"
 METHODS = FLOW_METHODS
@@ -502,10 +507,12 @@ def _search_target(x: np.ndarray, cond: np.ndarray | None, j: int, plan: _Plan, 
     "scheduler": [_schedule.SchedulerOption()],
     "callback": [CallableOK(), NoneOK()],
 })
-def effective_network(activity, /, *, lags=DEFAULT_LAGS, method="ksg", surrogates=DEFAULT_SURROGATES,
-                      alpha=DEFAULT_ALPHA, max_history=3, condition_on_input=False, k=None, theiler=0, min_shift=None,
-                      epochs="last", roles=None, seed=DEFAULT_SEED, jitter=DEFAULT_JITTER, scheduler=None,
-                      callback=None):
+def effective_network(activity: Any, /, *, lags: int | Sequence[int] = DEFAULT_LAGS, method: str = "ksg",
+                      surrogates: int = DEFAULT_SURROGATES, alpha: float = DEFAULT_ALPHA, max_history: int = 3,
+                      condition_on_input: bool = False, k: int | None = None, theiler: int = 0,
+                      min_shift: int | None = None, epochs: Any = "last", roles: Any = None,
+                      seed: Seed = DEFAULT_SEED, jitter: float = DEFAULT_JITTER, scheduler: Any = None,
+                      callback: Callable[[int, int], Any] | None = None) -> xr.Dataset:
     """Effective network: each target's direct parents by multivariate transfer entropy, in nats.
 
     For every target neuron, the (source, lag) variables that add information about its next value
@@ -598,7 +605,7 @@ def effective_network(activity, /, *, lags=DEFAULT_LAGS, method="ksg", surrogate
     usable = n_time - start
     cond = input_condition(dataset, da, n_time, func=FUNC) if condition_on_input else None
     n_cond = 0 if cond is None else (len(cond[1]) if isinstance(cond, tuple) else cond.shape[1])
-    need = (est.k + 1 + 2 * theiler) if method == "ksg" else 3
+    need = (est.k + 1 + 2 * theiler) if est.k is not None else 3  # KSG: k neighbours outside the Theiler window
     if usable < max(need, 20):
         raise ValueError(f"{FUNC}: each epoch has {usable} usable samples after lags up to {start}; at least "
                          f"{max(need, 20)} are needed. Lower the lags or max_history, or record longer epochs.")
