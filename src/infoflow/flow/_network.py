@@ -98,11 +98,15 @@ shared 48 ms; dz = 2 45-50 vs 21-46; dz = 3 82-120 vs 13-20; dz = 4 140-200 vs 1
 480-540 vs 5-6 ms; at load 12, dz = 2 344 vs 159 ms and dz = 3 327 vs 86 ms. The preparation costs
 about 1-3 s (4 s at load 12) per conditioning set."""
 SHARED_MIN_DZ_PRUNE = 3
-INCLUDE_LIST = 512
-"""Neighbours listed per point (:func:`infoflow.estimators.ksg.prepare_shared`) for an inclusion round's
-shared target, where hundreds to thousands of estimates share one preparation (pruning's, with tens,
-keep :data:`infoflow.estimators.ksg.SHARED_LIST`); speed only, the estimates are the same. Measured at
-n = 6,000 (dz = 2, 2 threads): 15 ms per estimate with 256, 5-10 ms with 512, for 0.3 s more preparation."""
+LONG_LIST = 512
+LONG_LIST_MAX_DZ = 2
+"""KSG shared targets with at most :data:`LONG_LIST_MAX_DZ` conditioning dimensions list this many
+neighbours per point (:func:`infoflow.estimators.ksg.prepare_shared`; more, in a low-dimensional
+conditioning space, settle more queries without the z0-order fallbacks); larger sets keep
+:data:`infoflow.estimators.ksg.SHARED_LIST`. Speed only: the estimates are the same. Measured at
+n = 6,000 on the 17-unit system's target 8, same process, interleaved, 2 threads, load 5-6: dz = 2
+(45 scalar sources) 32 ms per estimate with 256 against 21 ms with 512; the omnibus (a 3-dim source,
+dz = 1) 393 against 273 ms; dz = 3 and 4 no faster (22.5 / 23.8 and 10.2 / 11.1 ms)."""
 POOL_GROUPS_EXCEEDANCES = 200
 """The tail shape of a test (:func:`_shape_pool`) is fitted to at most this many surrogate exceedances
 (twice what the pool counts for after tempering; more only cost time: 25 ms per checkpoint for 93
@@ -182,9 +186,8 @@ class _Given:
     later call only walks them (same counts as :func:`_cmi_many`'s kernel, bitwise for scalar
     sources). Otherwise the all-pairs functions, as before."""
 
-    def __init__(self, plan: _Plan, y: np.ndarray, z: np.ndarray, min_dz: int = SHARED_MIN_DZ,
-                 list_length: int | None = None):
-        self.plan, self.y, self.z, self.list_length = plan, y, z, list_length
+    def __init__(self, plan: _Plan, y: np.ndarray, z: np.ndarray, min_dz: int = SHARED_MIN_DZ):
+        self.plan, self.y, self.z = plan, y, z
         self.ksg = plan.method == "ksg" and z.shape[1] >= 1
         self.shared = self.ksg and z.shape[1] >= min_dz
         opts = dict(plan.est_kwargs)
@@ -225,7 +228,7 @@ class _Given:
 
             opts = dict(self.plan.est_kwargs)
             self._prep = ksg.prepare_shared(self.y, self.z, k=opts["k"], theiler=opts["theiler"],
-                                            list_length=self.list_length)
+                                            list_length=LONG_LIST if self.z.shape[1] <= LONG_LIST_MAX_DZ else None)
         return self._prep
 
     def many(self, X: np.ndarray) -> np.ndarray:
@@ -442,7 +445,7 @@ def _include(plan: _Plan, s: _Series, y: np.ndarray, selected: list, pool: list,
     Returns the grown selection (`selected` first) and the surrogates drawn."""
     selected, pool, drawn = list(selected), list(pool), 0
     while pool:
-        given = _Given(plan, y, _conditioning(s, selected), list_length=INCLUDE_LIST)
+        given = _Given(plan, y, _conditioning(s, selected))
         obs = given.many(s.cols(pool))
         p, n = _max_test(plan, s, given, pool, obs, rng, n_neuron)
         drawn += n
