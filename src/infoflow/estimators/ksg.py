@@ -394,10 +394,11 @@ def pairwise_cmi(X: np.ndarray, Y: np.ndarray, Z: np.ndarray, *, k: int = DEFAUL
 SHARED_LIST = 256
 """Neighbours listed per point in the Z and (y, Z) spaces by :func:`prepare_shared` by default (a query
 whose answer the lists cannot settle walks the z0-sorted order instead). Longer lists settle more
-queries but cost more to prepare and to hold (n x L x 32 bytes): measured at n = 6,000 on the
-17-unit layered system's target 8 (2 threads, load 2.6-3.5), per estimate with L = 256 / 512 /
-1024 / 2048: dz = 2 15 / 5-10 / 4.4 / 11.6 ms, dz = 3 6.2 / 5.4-5.6 / 5.2 / 5.6 ms, dz = 4 4.4 / 4.2 ms;
-preparation 0.3-0.6 / 0.6-1.0 / 1.0-2.2 / 3-4 s."""
+queries but cost more to prepare and to hold (n x L x 32 bytes). Measured at n = 6,000 on the
+17-unit layered system's target 8 (2 threads, loaded host), one process, 256 and 512 interleaved:
+dz = 2 23-32 against 17-21 ms per estimate, dz = 3 and 4 no faster with 512; in separate runs 1,024
+gave no more than 512 and 2,048 was slower (memory); preparation 0.3-0.6 s with 256, 0.6-1.0 s with
+512, 1-2 s with 1,024, 3-4 s with 2,048."""
 
 
 class SharedTarget:
