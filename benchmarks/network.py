@@ -85,7 +85,8 @@ def main(argv: list[str] | None = None) -> None:
                          "1,897 s at 6,000)")
     ap.add_argument("--null-draws", type=int, default=20, help="networks per null family (0: skip)")
     ap.add_argument("--layers", type=int, default=6000, help="samples of the 17-unit five-layer system (0: skip)")
-    ap.add_argument("--airport", default="", help="run folder of `infoflow run` (its seed_0 recording's last epoch)")
+    ap.add_argument("--airport", default="", help="run folder of `infoflow run` (its seed_0 recording's last epoch), "
+                    "or one seed's folder holding recording.zarr")
     ap.add_argument("--only-extra", action="store_true", help="only the five-layer system and the airport net")
     ap.add_argument("--only-null", action="store_true", help="only the null families")
     ap.add_argument("--quick", action="store_true")
@@ -194,7 +195,9 @@ def _airport_row(a) -> None:
 
     from infoflow.flow import effective_network
 
-    ds = xr.open_zarr(Path(a.airport) / "seed_0" / "recording.zarr")
+    folder = Path(a.airport)
+    # a run folder (its seed_0 recording) or one seed's folder (its own recording.zarr)
+    ds = xr.open_zarr((folder / "seed_0" if (folder / "seed_0").is_dir() else folder) / "recording.zarr")
     act = ds["activity"]
     t0 = time.perf_counter()
     net = effective_network(ds, method="ksg", surrogates=a.surrogates, epochs="last")

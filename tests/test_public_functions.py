@@ -47,7 +47,7 @@ DATA_KEYWORDS = {"ax", "channel_names", "channels", "condition", "epochs", "frac
 
 # Public functions whose signatures are not (fully) annotated yet, so mypy does not check calls to
 # them; flow's and structure's modules are being reworked. Every other public signature is annotated.
-NOT_ANNOTATED = {"flow.effective_network"}
+NOT_ANNOTATED: set[str] = set()
 
 
 def _public_functions() -> dict[str, Any]:

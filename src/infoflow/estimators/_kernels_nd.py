@@ -28,7 +28,9 @@ walks those lists:
 * ``n_yz``: the entries of the (y, Z) list within ``t = nextafter(eps, 0)``; ``n_z`` and ``n_xz``:
   the entries of the Z list within ``t`` (and within ``t`` on x).
 * Where a list ends before the answer is certain (its last distance does not exceed what is
-  needed), that query falls back to a scan of all points.
+  needed), that query falls back to the z0-sorted order: the k-th distance by walking outward from
+  the query until the z0 gap alone reaches it (:func:`_kth_z0`; a scan of all points before, 2x
+  slower on the omnibus), the counts by one pass over the z0 range within ``t``.
 
 Counts are exactly those of :func:`._kernels.cmi_pair` (same float subtractions, same ``<= t``)
 and the per-sample terms are summed in that kernel's order (its grid cells, then x order), so the
@@ -87,18 +89,38 @@ def _dx(X, j, i):
 
 
 @njit(cache=True, nogil=True)
-def _kth_full(i, X, C, w, k, topk):
-    """k-th joint distance of query ``i`` by a scan of all points (``X`` (dx, n); ``C`` (D, n): y, then Z)."""
-    n = X.shape[1]
-    D = C.shape[0]
+def _kth_z0(r, Xz, Cz, iz, w, k, topk):
+    """k-th joint distance of the query at z0 position ``r`` by walking outward from it in the z0-sorted
+    order (``Xz``, ``Cz``, ``iz`` as in :func:`_counts_z0`), each direction stopping once the gap on z0
+    alone reaches the current k-th distance (no later point can be closer; a point at exactly that
+    distance cannot change it). The same distances (same float subtractions) as a scan of every
+    point, so the same k-th value; it replaced that scan where a (y, Z) list ends too soon (measured at
+    n = 6,000, same process: the omnibus of a 3-dim source given 1 dim, 356 ms per estimate with the
+    scan, 175 ms with this walk)."""
+    n = Xz.shape[1]
+    D = Cz.shape[0]
     for m in range(k):
         topk[m] = _INF
-    for j in range(n):
-        if abs(j - i) <= w:
+    i = iz[r]
+    q0 = Cz[1, r]
+    for u in range(r + 1, n):
+        if Cz[1, u] - q0 >= topk[k - 1]:
+            break
+        if abs(iz[u] - i) <= w:
             continue
-        d = _dx(X, j, i)
+        d = _dx(Xz, u, r)
         for dd in range(D):
-            d = max(d, abs(C[dd, j] - C[dd, i]))
+            d = max(d, abs(Cz[dd, u] - Cz[dd, r]))
+        if d < topk[k - 1]:
+            _insert(topk, k, d)
+    for u in range(r - 1, -1, -1):
+        if q0 - Cz[1, u] >= topk[k - 1]:
+            break
+        if abs(iz[u] - i) <= w:
+            continue
+        d = _dx(Xz, u, r)
+        for dd in range(D):
+            d = max(d, abs(Cz[dd, u] - Cz[dd, r]))
         if d < topk[k - 1]:
             _insert(topk, k, d)
     return topk[k - 1]
@@ -188,7 +210,7 @@ def cmi_one(X, rx, ox, ry, rz0, C, Cz, iz, yz_idx, yz_dist, z_idx, z_dist, k, w,
                 _insert(topk, k, d)
                 kth = topk[k - 1]
         if kth > Ry:
-            kth = _kth_full(i, X, C, w, k, topk)
+            kth = _kth_z0(rz0[i], Xz, Cz, iz, w, k, topk)
         t = np.nextafter(kth, 0.0)
         Rz = z_dist[i, Lz - 1] if Lz < n else _INF
         if t >= Ry or t >= Rz:
