@@ -74,6 +74,7 @@ from infoflow._validation import (
     root_seed,
     validate_params,
 )
+from infoflow.estimators import gaussian
 from infoflow.estimators._pairwise import prepare, resolve_estimator
 from infoflow.flow import _schedule
 from infoflow.flow import _significance as sig
@@ -195,32 +196,20 @@ class _Given:
         self.projected = (plan.method != "ksg" and z.shape[1] >= 2 and opts.get("normalised", False)
                           and not opts.get("bias_correct", False))
         self._prep = None
-        self._proj: tuple | None = None
+        self._proj: gaussian.SharedTarget | None = None
 
-    def _projection(self) -> tuple:
-        """Z's orthonormal basis (rank-deficient directions zeroed), y's residual on it and its squared
-        norm: the target side of :func:`infoflow.estimators.gaussian.pairwise_cmi`, computed once."""
+    def _projection(self) -> gaussian.SharedTarget:
+        """The target side of the Gaussian(-copula) CMI (Z's orthonormal basis, y's residual on it),
+        computed once: :func:`infoflow.estimators.gaussian.prepare_shared`."""
         if self._proj is None:
-            zc = self.z - self.z.mean(axis=0)
-            q, rz = np.linalg.qr(zc)
-            diag = np.abs(np.diagonal(rz))
-            q = q * (diag > 1e-12 * max(float(diag.max()), 1e-300))[None, :]
-            yc = self.y - self.y.mean()
-            ry = yc - q @ (q.T @ yc)
-            self._proj = (q, ry, float(ry @ ry))
+            self._proj = gaussian.prepare_shared(self.y, self.z)
         return self._proj
 
     def _projected_many(self, X: np.ndarray) -> np.ndarray:
-        """Gaussian(-copula) I(X[:, c]; y | z) from the cached projection: the same partial correlations as
-        :func:`infoflow.estimators.gaussian.pairwise_cmi` (equal to rounding), without its QR per call
-        (which was 90% of the copula network's time at 32 units)."""
-        q, ry, ry2 = self._projection()
-        xc = X - X.mean(axis=0)
-        qx = q.T @ xc
-        rx2 = np.einsum("ij,ij->j", xc, xc) - np.einsum("ij,ij->j", qx, qx)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            r = (xc.T @ ry) / np.sqrt(np.maximum(rx2, 0.0) * ry2)
-            return -0.5 * np.log1p(-np.minimum(r * r, 1.0))
+        """Gaussian(-copula) I(X[:, c]; y | z) from the cached projection
+        (:func:`infoflow.estimators.gaussian.cmi_shared`: :func:`~infoflow.estimators.gaussian.pairwise_cmi`'s
+        partial correlations without its QR per call, which was 90% of the copula network's time at 32 units)."""
+        return gaussian.cmi_shared(X, self._projection())
 
     def _target(self):
         if self._prep is None:
