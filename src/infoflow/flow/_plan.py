@@ -54,8 +54,8 @@ class Plan:
     estimator: Estimator
     entropy_estimator: Estimator
     screen_estimator: Estimator | None
+    margin: float
     n_jobs: int | None = None
-    margin: float = sig.ACCEPT_MARGIN
 
     def estimators(self) -> list[Estimator]:
         """The distinct estimator families an epoch is prepared for (KSG first: always needed)."""

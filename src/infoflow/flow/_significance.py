@@ -361,21 +361,19 @@ FIRST_CHECKPOINT = 10
 FUTILITY_LEVEL = 1e-3
 """A pair stops for futility when its exceedance count has at most this probability for a pair whose
 true p-value is alpha (a one-sided binomial test)."""
-ACCEPT_MARGIN = 10.0
-"""Default margin of :func:`settled`, and the margin of the effective network's sequential tests
-(``_network``): early acceptance runs Benjamini-Hochberg on the current p-values multiplied by it.
-The flow engine passes :func:`accept_margin` of its checkpoints instead (4 with 100 surrogates)."""
 
 
 def accept_margin(marks) -> float:
-    """Margin of the flow engine's early acceptance: the number of looks at which a pair can be
+    """Margin of the sequential tests' early acceptance (the flow engine's pairs, the effective
+    network's max, min and omnibus tests): the number of looks at which a test can be
     accepted (every checkpoint but the last, at least 1), so Benjamini-Hochberg on the p-values
     times it gives each look an equal share 1 / looks of the level a pair's final test gets
     (Bonferroni over the looks): summed over the looks, a null pair is accepted early with
     probability at most that level (each look's p-value being valid), whatever its p-values at
     successive looks have in common (they share their surrogates, so in fact far less). Replaced a flat margin of 10
     (issue 17): on the trained airport net 4 gave the same significant pairs with 41 % fewer
-    surrogates, and the measured false-alarm rates did not change (docs/concepts.md)."""
+    surrogates, and the measured false-alarm rates did not change; nor did the effective network's
+    false parents on its null families and known-parent systems (docs/concepts.md)."""
     return float(max(len(marks) - 1, 1))
 
 
@@ -395,7 +393,7 @@ def checkpoints(surrogates: int, sequential: bool) -> list[int]:
 
 def settled(obs: np.ndarray, null: np.ndarray, counts: np.ndarray, active: np.ndarray, *, kind: str,
             alpha: float, tested: np.ndarray, alive: np.ndarray | None = None,
-            distinct: int | None = None, margin: float = ACCEPT_MARGIN) -> tuple[np.ndarray, np.ndarray]:
+            margin: float, distinct: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Active pairs whose decision more surrogates would not change: (accepted, futile).
 
     `obs` (source, target) is the observed statistic, `null` (m, source, target) the surrogates drawn
@@ -414,8 +412,8 @@ def settled(obs: np.ndarray, null: np.ndarray, counts: np.ndarray, active: np.nd
       well above a. With every tested pair alive, a = alpha: g >= 5 of 10, 6 of 20, 8 of 40, 12 of 80
       at alpha = 0.05;
     * acceptance: Benjamini-Hochberg on every tested pair's current p-value times `margin`
-      (default :data:`ACCEPT_MARGIN`; the flow engine passes :func:`accept_margin`, the number of
-      looks; stopped pairs keep theirs, untested ones count as 1) rejects it. The
+      (:func:`accept_margin` of the checkpoints, the number of looks; stopped pairs keep theirs,
+      untested ones count as 1) rejects it. The
       pairs accepted this way keep p-values at or below alpha r / (n_tests margin), r their number,
       so the final BH rejects every one of them whatever the others show. The margin covers the
       several looks at a pair (its p-values at the checkpoints share their surrogates). Only
