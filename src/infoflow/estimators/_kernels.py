@@ -456,91 +456,16 @@ def gather_cells(p0, p1, gx, gy, gidx, w, bx, by, bi, mc):
 def _rank_above(s, table, lo, scale, q, t):
     """First index ``j`` of sorted ``s`` with ``s[j] - q > t`` (so ``s[:j] - q <= t``).
 
-    The bucket of ``q + t`` gives the index up to the points of one bucket (counted with a loop that
-    vectorises); ``q + t`` is rounded, so the two boundary checks then move the index the last step
-    (almost never needed) and make it exact for the predicate as written."""
-    n = s.shape[0]
-    B = table.shape[0] - 1
-    j = np.int64(table[_bucket(q + t, lo, scale, B)])
-    if j < n and s[j] - q <= t:
-        # gallop up: s[j] - q <= t holds at j; find a step where it fails, then bisect
-        step = 1
-        a = j
-        b = j + 1
-        while b < n and s[b] - q <= t:
-            a = b
-            step *= 2
-            b = a + step
-        if b > n:
-            b = n
-        # s[a] - q <= t, and b == n or s[b] - q > t
-        while b - a > 1:
-            m = (a + b) >> 1
-            if s[m] - q <= t:
-                a = m
-            else:
-                b = m
-        return b
-    # s[j] - q > t (or j == n): gallop down to the first index where it holds
-    step = 1
-    b = j
-    a = j - 1
-    while a >= 0 and s[a] - q > t:
-        b = a
-        step *= 2
-        a = b - step
-    if a < -1:
-        a = -1
-    # a == -1 or s[a] - q <= t; s[b] - q > t or b == n
-    while b - a > 1:
-        m = (a + b) >> 1
-        if s[m] - q <= t:
-            a = m
-        else:
-            b = m
-    return b
+    The bucket of ``q + t`` gives the index up to the points of one bucket; ``q + t`` is rounded, so
+    :func:`_above_from`'s gallop from there moves the index the last steps (almost never needed) and
+    makes it exact for the predicate as written."""
+    return _above_from(s, np.int64(table[_bucket(q + t, lo, scale, table.shape[0] - 1)]), q, t)
 
 
 @njit(cache=True, nogil=True)
 def _rank_within(s, table, lo, scale, q, t):
     """First index ``j`` of sorted ``s`` with ``q - s[j] <= t`` (see :func:`_rank_above`)."""
-    n = s.shape[0]
-    B = table.shape[0] - 1
-    j = np.int64(table[_bucket(q - t, lo, scale, B)])
-    if j < n and q - s[j] > t:
-        # gallop up: q - s[j] > t holds at j; the answer is the first index where it fails
-        step = 1
-        a = j
-        b = j + 1
-        while b < n and q - s[b] > t:
-            a = b
-            step *= 2
-            b = a + step
-        if b > n:
-            b = n
-        while b - a > 1:
-            m = (a + b) >> 1
-            if q - s[m] > t:
-                a = m
-            else:
-                b = m
-        return b
-    step = 1
-    b = j
-    a = j - 1
-    while a >= 0 and q - s[a] <= t:
-        b = a
-        step *= 2
-        a = b - step
-    if a < -1:
-        a = -1
-    while b - a > 1:
-        m = (a + b) >> 1
-        if q - s[m] > t:
-            a = m
-        else:
-            b = m
-    return b
+    return _within_from(s, np.int64(table[_bucket(q - t, lo, scale, table.shape[0] - 1)]), q, t)
 
 
 # ----------------------------------------------------------------------------- crowded marginals (MI)
@@ -716,9 +641,10 @@ def _crowd_rank(lo, scale, cw, v):
 @njit(cache=True, nogil=True)
 def _above_from(s, j, q, t):
     """First index ``j`` of sorted ``s`` with ``s[j] - q > t``, galloping from any index ``j``
-    (:func:`_rank_above`'s search, given its start)."""
+    (:func:`_rank_above` starts it at the bucket of ``q + t``)."""
     n = s.shape[0]
     if j < n and s[j] - q <= t:
+        # gallop up: s[j] - q <= t holds at j; find a step where it fails, then bisect
         step = 1
         a = j
         b = j + 1
@@ -728,6 +654,7 @@ def _above_from(s, j, q, t):
             b = a + step
         if b > n:
             b = n
+        # s[a] - q <= t, and b == n or s[b] - q > t
         while b - a > 1:
             m = (a + b) >> 1
             if s[m] - q <= t:
@@ -756,7 +683,7 @@ def _above_from(s, j, q, t):
 @njit(cache=True, nogil=True)
 def _within_from(s, j, q, t):
     """First index ``j`` of sorted ``s`` with ``q - s[j] <= t``, galloping from any index ``j``
-    (:func:`_rank_within`'s search, given its start)."""
+    (:func:`_rank_within` starts it at the bucket of ``q - t``)."""
     n = s.shape[0]
     if j < n and q - s[j] > t:
         step = 1

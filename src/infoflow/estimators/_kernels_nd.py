@@ -42,7 +42,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
-from infoflow.estimators._kernels import cells3, refine_grid3, sort_into_cells
+from infoflow.estimators._kernels import _above_from, _within_from, cells3, refine_grid3, sort_into_cells
 
 _INF = np.inf
 
@@ -98,13 +98,22 @@ def _kth_z0(r, Xz, Cz, iz, w, k, topk):
     n = 6,000, same process: the omnibus of a 3-dim source given 1 dim, 356 ms per estimate with the
     scan, 175 ms with this walk)."""
     n = Xz.shape[1]
-    D = Cz.shape[0]
     for m in range(k):
         topk[m] = _INF
+    _kth_walk(r, k, Xz, Cz, iz, w, topk, r + 1, n, 1)
+    _kth_walk(r, k, Xz, Cz, iz, w, topk, r - 1, -1, -1)
+    return topk[k - 1]
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _kth_walk(r, k, Xz, Cz, iz, w, topk, start, stop, step):
+    """:func:`_kth_z0`'s walk in one direction of the z0 order (``range(start, stop, step)``), until
+    the gap on z0 alone (exact: |a - b| is the positive one of a - b and b - a) reaches the k-th."""
+    D = Cz.shape[0]
     i = iz[r]
     q0 = Cz[1, r]
-    for u in range(r + 1, n):
-        if Cz[1, u] - q0 >= topk[k - 1]:
+    for u in range(start, stop, step):
+        if abs(Cz[1, u] - q0) >= topk[k - 1]:
             break
         if abs(iz[u] - i) <= w:
             continue
@@ -113,17 +122,6 @@ def _kth_z0(r, Xz, Cz, iz, w, k, topk):
             d = max(d, abs(Cz[dd, u] - Cz[dd, r]))
         if d < topk[k - 1]:
             _insert(topk, k, d)
-    for u in range(r - 1, -1, -1):
-        if q0 - Cz[1, u] >= topk[k - 1]:
-            break
-        if abs(iz[u] - i) <= w:
-            continue
-        d = _dx(Xz, u, r)
-        for dd in range(D):
-            d = max(d, abs(Cz[dd, u] - Cz[dd, r]))
-        if d < topk[k - 1]:
-            _insert(topk, k, d)
-    return topk[k - 1]
 
 
 @njit(cache=True, nogil=True)
@@ -131,29 +129,14 @@ def _counts_z0(r, t, Xz, Cz, iz, w):
     """n_xz, n_yz and n_z of the query at z0 position ``r`` within ``t``, by one pass over the range of
     the z0-sorted order within ``t`` of it on z0 (as :func:`._kernels.cmi_pair` counts): ``Xz`` x and
     ``Cz`` (D, n) y then Z, in z0 order (row 1 is the sorted z0); ``iz`` the sample index at each
-    position. The range ends are found by bisection on the exact predicates."""
-    n = Xz.shape[1]
+    position. The range ends are found by :func:`._kernels._within_from` / :func:`._kernels._above_from`
+    (the exact predicates, galloping out from the query)."""
     D = Cz.shape[0]
     s = Cz[1]
     q0 = s[r]
-    a = -1  # q0 - s[a] > t
-    b = r  # q0 - s[b] <= t
-    while b - a > 1:
-        m = (a + b) >> 1
-        if q0 - s[m] > t:
-            a = m
-        else:
-            b = m
-    lo = b
-    a = r  # s[a] - q0 <= t
-    b = n  # s[b] - q0 > t
-    while b - a > 1:
-        m = (a + b) >> 1
-        if s[m] - q0 <= t:
-            a = m
-        else:
-            b = m
-    hi = b
+    # the range's ends by the exact predicates, galloping out from the query's own position
+    lo = _within_from(s, r, q0, t)
+    hi = _above_from(s, r, q0, t)
     i = iz[r]
     nxz = 0
     nyz = 0
