@@ -156,18 +156,23 @@ class SharedTarget(NamedTuple):
     ry2: float
 
 
+def _independent(r: np.ndarray) -> np.ndarray:
+    """Which directions of a QR factor ``r`` are independent of the others: |diagonal| above
+    :data:`_RANK_TOL` of the largest."""
+    diag = np.abs(np.diagonal(r))
+    return diag > _RANK_TOL * max(float(diag.max(initial=0.0)), 1e-300)
+
+
 def prepare_shared(y: np.ndarray, Z: np.ndarray) -> SharedTarget:
     """Prepare target ``y`` (n,) and conditioning set ``Z`` (n, dz) once for many :func:`cmi_shared` calls."""
     zc = Z - Z.mean(axis=0)
     q, rz = np.linalg.qr(zc)
-    diag = np.abs(np.diagonal(rz))
-    if np.any(diag <= _RANK_TOL * max(float(diag.max(initial=0.0)), 1e-300)):
+    if not np.all(_independent(rz)):
         # rank-deficient Z (a constant column, a copy): plain QR's Q columns after a dependent one need
         # not span Z, so the basis comes from QR with column pivoting (rank-revealing), its first
         # rank columns
         q, rz, _ = linalg.qr(zc, mode="economic", pivoting=True)
-        diag = np.abs(np.diagonal(rz))
-        q = q[:, :int(np.sum(diag > _RANK_TOL * max(float(diag.max(initial=0.0)), 1e-300)))]
+        q = q[:, :int(np.sum(_independent(rz)))]
     yc = y - y.mean()
     ry = yc - q @ (q.T @ yc)
     return SharedTarget(q, ry, float(ry @ ry))

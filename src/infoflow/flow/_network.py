@@ -205,12 +205,6 @@ class _Given:
             self._proj = gaussian.prepare_shared(self.y, self.z)
         return self._proj
 
-    def _projected_many(self, X: np.ndarray) -> np.ndarray:
-        """Gaussian(-copula) I(X[:, c]; y | z) from the cached projection
-        (:func:`infoflow.estimators.gaussian.cmi_shared`: :func:`~infoflow.estimators.gaussian.pairwise_cmi`'s
-        partial correlations without its QR per call, which was 90% of the copula network's time at 32 units)."""
-        return gaussian.cmi_shared(X, self._projection())
-
     def _target(self):
         if self._prep is None:
             from infoflow.estimators import ksg
@@ -223,7 +217,9 @@ class _Given:
     def many(self, X: np.ndarray) -> np.ndarray:
         """I(X[:, c]; y | z) for every column c of X (n, m)."""
         if self.projected:
-            return self._projected_many(np.asarray(X, dtype=np.float64))
+            # pairwise_cmi's partial correlations without its QR per call (which was 90% of the copula
+            # network's time at 32 units)
+            return gaussian.cmi_shared(np.asarray(X, dtype=np.float64), self._projection())
         if not self.shared:
             return _cmi_many(self.plan, X, self.y, self.z)
         from infoflow.estimators import ksg
@@ -293,8 +289,8 @@ def _shape_pool(null: np.ndarray, groups) -> np.ndarray | None:
     a heavier column dominates it), so the groups give nearly independent columns. At most
     :data:`POOL_GROUPS_EXCEEDANCES` exceedances' worth of groups, evenly spread, are fitted, and the
     pool is tempered to :data:`~infoflow.flow._significance.POOL_EXCEEDANCES` as the flow engine's is.
-    Groups with a repeated value (a shift drawn twice) or non-finite values are left out, as
-    :func:`~infoflow.flow._significance.pvalues` leaves them out of its own pool. The fit is
+    Groups with a repeated value (a shift drawn twice) or non-finite values are left out
+    (:func:`~infoflow.flow._significance.clean_exceedances`, as the flow engine's pool does). The fit is
     :func:`~infoflow.flow._significance.shape_pool`'s, with its pair limit set by exceedances.
     """
     n_surr = null.shape[0]
@@ -304,12 +300,7 @@ def _shape_pool(null: np.ndarray, groups) -> np.ndarray | None:
     top = np.full((n_surr, labels.size), -np.inf)
     for g in range(labels.size):
         top[:, g] = null[:, inverse == g].max(axis=1)
-    with np.errstate(invalid="ignore"):
-        clean = np.all(np.isfinite(top), axis=0) & ~np.any(np.diff(np.sort(top, axis=0), axis=0) == 0, axis=0)
-    if not clean.any():
-        return None
-    excess, _, _, n_tail = sig._exceedances(top[:, clean])
-    excess = excess[:, excess.mean(axis=0) > 0]
+    excess, n_tail = sig.clean_exceedances(top)
     if not excess.shape[1]:
         return None
     return sig.shape_pool(excess, most=max(1, -(-POOL_GROUPS_EXCEEDANCES // n_tail)))
@@ -336,18 +327,20 @@ def _sequential(plan: _Plan, draw, observed: float, reduce, pool=None) -> tuple[
         shape = None if pool is None else pool(stats)
         return float(sig.pvalues(np.array([observed]), reduce(stats)[:, None], kind="fit", pool=shape)["pvalue"][0])
 
+    margin = sig.accept_margin(plan.marks)
+    drawn = np.empty((0, 0))
     for mark in plan.marks:
         while done < mark:
             b = min(SURROGATE_BLOCK, mark - done)
             blocks.append(np.asarray(draw(done, b)).reshape(b, -1))
             done += b
         drawn = np.concatenate(blocks)
-        null = reduce(drawn)
-        if (1.0 + int(np.sum(null >= observed))) / (plan.surrogates + 1.0) > plan.alpha:
+        if (1.0 + int(np.sum(reduce(drawn) >= observed))) / (plan.surrogates + 1.0) > plan.alpha:
             break
-        if mark < plan.surrogates and p_fit(drawn) * sig.accept_margin(plan.marks) <= plan.alpha:
-            break
-    drawn = np.concatenate(blocks)
+        if mark < plan.surrogates:
+            p = p_fit(drawn)
+            if p * margin <= plan.alpha:
+                return p, done, drawn
     return p_fit(drawn), done, drawn
 
 

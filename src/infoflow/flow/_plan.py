@@ -28,8 +28,7 @@ class Plan:
     autocorrelation time. ``estimator`` is the estimators' resolved `method` (seed: the int seed;
     each epoch's jitter generator is made from it and the epoch label), ``entropy_estimator`` the
     KSG one that gives the entropies (the copula has none), ``screen_estimator`` the Gaussian
-    copula of ``screen=True`` (else None). ``margin`` is the sequential test's early-acceptance
-    margin (:func:`._significance.accept_margin` of the marks: the number of looks).
+    copula of ``screen=True`` (else None).
     """
 
     method: str
@@ -54,7 +53,6 @@ class Plan:
     estimator: Estimator
     entropy_estimator: Estimator
     screen_estimator: Estimator | None
-    margin: float
     n_jobs: int | None = None
 
     def estimators(self) -> list[Estimator]:
@@ -63,6 +61,11 @@ class Plan:
         if self.screen_estimator is not None:
             out[self.screen_estimator.method] = self.screen_estimator
         return list(out.values())
+
+    @property
+    def margin(self) -> float:
+        """The sequential test's early-acceptance margin: :func:`._significance.accept_margin` of the marks."""
+        return sig.accept_margin(self.marks)
 
 
 def make_plan(*, method: str, measure: str, lags: tuple[int, ...], history: int, k: int, theiler: int,
@@ -92,6 +95,5 @@ def make_plan(*, method: str, measure: str, lags: tuple[int, ...], history: int,
                 min_shift=None if min_shift is None else int(min_shift), seed=int(seed), jitter=float(jitter),
                 condition_on_input=bool(condition_on_input), estimator=estimator,
                 entropy_estimator=entropy_estimator, screen_estimator=screen_estimator,
-                margin=sig.accept_margin(marks),
                 # one worker thread per core already; estimator threads would oversubscribe (results unchanged)
                 n_jobs=1 if on_dask else None)

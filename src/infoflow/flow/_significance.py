@@ -200,6 +200,18 @@ def _exceedances(null: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, 
     return ordered[n_surr - n_tail:] - u[None], u, ordered, n_tail
 
 
+def clean_exceedances(null: np.ndarray) -> tuple[np.ndarray, int]:
+    """Top-tail exceedances (k, P') of the columns of `null` (S, P) that can inform a pooled tail shape:
+    every value finite, none repeated (a shift drawn twice is no new evidence), and a positive mean
+    excess; and k (0 where no column qualifies)."""
+    with np.errstate(invalid="ignore"):
+        clean = np.all(np.isfinite(null), axis=0) & ~np.any(np.diff(np.sort(null, axis=0), axis=0) == 0, axis=0)
+    if not clean.any():
+        return np.empty((0, 0)), 0
+    excess, _, _, n_tail = _exceedances(null[:, clean])
+    return excess[:, excess.mean(axis=0) > 0], n_tail
+
+
 def pvalues(obs: np.ndarray, null: np.ndarray, *, kind: str, distinct: int | None = None,
             pool: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """p-values of `obs` (...) against `null` (n_surrogate, ...), one-sided (larger = more flow).
@@ -342,13 +354,7 @@ def _ragged_pool(flat_null: np.ndarray, flat_counts: np.ndarray, distinct: int |
         m_eff = min(int(m), distinct) if distinct is not None else int(m)
         if m_eff < 2 or (distinct is not None and distinct < m):
             continue
-        grp = flat_null[:m_eff][..., flat_counts == m].reshape(m_eff, -1)
-        with np.errstate(invalid="ignore"):
-            clean = np.all(np.isfinite(grp), axis=0) & ~np.any(np.diff(np.sort(grp, axis=0), axis=0) == 0, axis=0)
-        if not clean.any():
-            continue
-        excess = _exceedances(grp[:, clean])[0]
-        excess = excess[:, excess.mean(axis=0) > 0]
+        excess, _ = clean_exceedances(flat_null[:m_eff][..., flat_counts == m].reshape(m_eff, -1))
         if excess.shape[1]:
             t, n = _pool_terms(excess)
             total, n_exc = total + t, n_exc + n
