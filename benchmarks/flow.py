@@ -225,7 +225,8 @@ def job_airport_kernel(cache: str, calls: int, baseline: str | None, repeat: int
                 res.append(out)
             best[name] = min(best[name], time.process_time() - t0)
             outs[name] = res
-    n = seen[0][0].shape[0]
+    sizes = sorted({call[0].shape[0] for call in seen})
+    n = f"{sizes[0]}" if len(sizes) == 1 else f"{sizes[0]}-{sizes[-1]}"
     line = (f"airport job's first {len(seen)} TE kernel calls ({n_est} estimates, n = {n}), one thread, CPU best of "
             f"{repeat}: this tree {best['this tree'] / n_est * 1e3:.3f} ms per estimate")
     if baseline:
