@@ -27,6 +27,11 @@ Two whole jobs as a user runs them, in this process with the default scheduler (
 * ``--job airport``: ``information_flow(method="ksg")`` on the last epoch of infoflow's default
   trained network (32 units, 1,752 steps, lags 1-3, at most 100 surrogates), the job that decides
   whether KSG can be ``infoflow run``'s tracked estimator (trained once into ``--cache``);
+* ``--job airport-kernel``: the TE kernel alone on the airport job's own kernel calls (the first
+  ``--calls`` calls of ``ksg.pairwise_cmi`` the job makes: observed pairs, then the surrogate
+  batches, with the engine's pair masks), one thread, ms per estimate; with ``--baseline <commit>``
+  that commit's kernels on the same arrays in the same process, interleaved, and whether every
+  value is bitwise the same (the A/B for TE-kernel changes aimed at this job);
 * ``--job full64``: the 64-neuron x 10,000-step KSG job (lags 1-3, 100 surrogates, sequential),
   with its progress logged, so a run stopped by ``--budget`` seconds reports the measured share
   of the work and a linear extrapolation (marked as such).
@@ -139,6 +144,98 @@ def job_airport(cache: str, surrogates: int, save: str | None = None) -> None:
         np.savez(save, te=ds["te"].values, pvalue=ds["pvalue"].values, n_surrogates=drawn)
 
 
+def _captured_calls(act, calls: int) -> list:
+    """The arguments of the first ``calls`` calls the KSG flow of ``act`` makes to ``ksg.pairwise_cmi``
+    (the job is stopped there)."""
+    from infoflow.estimators import ksg
+    from infoflow.flow import information_flow
+
+    seen: list = []
+    real = ksg.pairwise_cmi
+
+    class Enough(Exception):
+        pass
+
+    def capture(X, Y, Z, **kw):
+        seen.append((np.array(X), np.array(Y), np.array(Z), dict(kw)))
+        if len(seen) >= calls:
+            raise Enough
+        return real(X, Y, Z, **kw)
+
+    ksg.pairwise_cmi = capture
+    try:
+        information_flow(act, method="ksg", surrogates=100)
+    except Enough:
+        pass
+    finally:
+        ksg.pairwise_cmi = real
+    return seen
+
+
+def _kernel_args(mod, X, Y, Z, kw):
+    """``mod.pairwise_cmi``'s inputs for one captured call, built as ``ksg.pairwise_cmi`` builds them."""
+    from infoflow.estimators import ksg
+
+    used_a, used_b, PA, PB, _ = ksg._pair_list(kw.get("pairs"), X.shape[1], Y.shape[1])
+    Xt = np.ascontiguousarray(X[:, used_a].T)
+    Yt = np.ascontiguousarray(Y[:, used_b].T)
+    Zt = np.ascontiguousarray(np.transpose(Z[used_b], (0, 2, 1)))
+    n = Xt.shape[1]
+    recs = (mod.channels(Xt, *ksg._sort_rows(Xt)), mod.channels(Yt, *ksg._sort_rows(Yt)),
+            mod.channel_stacks(Zt, *ksg._sort_rows(Zt)))
+    return recs + (PA, PB, kw.get("k", ksg.DEFAULT_K), kw.get("theiler", 0), ksg._psi_table(n), ksg._grid_cmi(n)), \
+        (Xt.shape[0], Yt.shape[0])
+
+
+def job_airport_kernel(cache: str, calls: int, baseline: str | None, repeat: int) -> None:
+    """The TE kernel alone on the airport job's first ``calls`` kernel calls, one thread: ms per estimate,
+    against ``baseline``'s kernels in the same process (interleaved, best of ``repeat``)."""
+    import sys
+    from pathlib import Path
+
+    import numba
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from estimators import baseline_kernels, trained_network
+
+    from infoflow.estimators import _kernels
+    from infoflow.train import load_recording
+
+    trained_network(cache)
+    act = load_recording(Path(cache) / "greensboro-e60-s0")["activity"].isel(epoch=[-1]).load()
+    seen = _captured_calls(act, calls)
+    mods = {"this tree": _kernels}
+    if baseline:
+        mods[baseline] = baseline_kernels(baseline)
+    numba.set_num_threads(1)
+    inputs = {name: [_kernel_args(mod, *call) for call in seen] for name, mod in mods.items()}
+    n_est = sum(len(args[3]) for args, _ in inputs["this tree"])
+    best = {name: np.inf for name in mods}
+    outs: dict = {}
+    for name, mod in mods.items():  # compile / load the kernels
+        args, shape = inputs[name][0]
+        mod.pairwise_cmi(*args[:3], args[3][:2], args[4][:2], *args[5:], np.full(shape, np.nan))
+    for _ in range(repeat):
+        for name, mod in mods.items():
+            res = []
+            t0 = time.process_time()
+            for args, shape in inputs[name]:
+                out = np.full(shape, np.nan)
+                mod.pairwise_cmi(*args, out)
+                res.append(out)
+            best[name] = min(best[name], time.process_time() - t0)
+            outs[name] = res
+    sizes = sorted({call[0].shape[0] for call in seen})
+    n = f"{sizes[0]}" if len(sizes) == 1 else f"{sizes[0]}-{sizes[-1]}"
+    line = (f"airport job's first {len(seen)} TE kernel calls ({n_est} estimates, n = {n}), one thread, CPU best of "
+            f"{repeat}: this tree {best['this tree'] / n_est * 1e3:.3f} ms per estimate")
+    if baseline:
+        same = all(np.array_equal(a, b, equal_nan=True) for a, b in zip(outs["this tree"], outs[baseline]))
+        line += (f"; {baseline} {best[baseline] / n_est * 1e3:.3f} ms (this / baseline "
+                 f"{best['this tree'] / best[baseline]:.3f}); identical: {'yes' if same else 'NO'}")
+    print(line + f"; load average {os.getloadavg()[0]:.1f} ({os.cpu_count()} CPUs)")
+
+
 def job_full64(args, lags) -> None:
     """The 64-neuron KSG job in this process, with progress timestamps; stops after ``--budget`` s."""
     from infoflow.flow import information_flow
@@ -187,16 +284,21 @@ def main() -> None:
                     help="also run the full-size KSG job (sequential): screened, unscreened, or both")
     ap.add_argument("--save", default=None, help="folder to write the full-size KSG results to (flow_*.nc); with "
                     "--job airport an .npz of its te, pvalue and n_surrogates")
-    ap.add_argument("--job", choices=("airport", "full64"), default=None,
+    ap.add_argument("--job", choices=("airport", "airport-kernel", "full64"), default=None,
                     help="run only this whole job in this process (see the module docstring)")
     ap.add_argument("--budget", type=float, default=float("inf"), help="full64: stop after this many seconds")
     ap.add_argument("--cache", default="runs/bench-cache", help="airport: folder of the trained network")
+    ap.add_argument("--calls", type=int, default=6, help="airport-kernel: kernel calls of the job to time")
+    ap.add_argument("--baseline", default=None, help="airport-kernel: also this commit's kernels (same process)")
+    ap.add_argument("--repeat", type=int, default=3, help="airport-kernel: best of this many interleaved runs")
     args = ap.parse_args()
     if args.quick:
         args.neurons, args.steps, args.surrogates, args.scaled_neurons, args.scaled_surrogates = 16, 2000, 20, 4, 4
     lags = tuple(range(1, args.lags + 1))
     if args.job == "airport":
         return job_airport(args.cache, args.surrogates, args.save)
+    if args.job == "airport-kernel":
+        return job_airport_kernel(args.cache, args.calls, args.baseline, args.repeat)
     if args.job == "full64":
         return job_full64(args, lags)
 
