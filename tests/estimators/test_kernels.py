@@ -164,6 +164,35 @@ def test_block_selection_over_runs_equals_sorting(rng, ties):
             assert np.array_equal(np.array(vals), want)
 
 
+
+@pytest.mark.parametrize("ties", [False, True])
+@pytest.mark.parametrize("L", [4, 8])
+def test_lane_block_selection_equals_sorting(rng, ties, L):
+    # block_lanes_runs: L queries at once (compiled, one SIMD lane each; without JIT the Python body),
+    # each leaving out its own grid position, over up to three runs (empty ones at the grid's edge):
+    # each lane gets the four smallest distances of sorting, bitwise, also where lanes repeat a query
+    gx, gy = _data(rng, 60, 2, ties).T.copy()
+    for _ in range(40):
+        cuts = np.sort(rng.integers(0, 61, size=6))
+        if rng.random() < 0.3:
+            cuts[4] = cuts[5] = cuts[3]  # a block two rows high
+        runs = np.r_[np.arange(cuts[0], cuts[1]), np.arange(cuts[2], cuts[3]), np.arange(cuts[4], cuts[5])]
+        if runs.size == 0:
+            continue
+        sp = rng.choice(runs, size=L)
+        sp[L - 2:] = sp[L - 3]  # padded lanes repeat the last query
+        T = np.full(4 * L, -1.0)
+        K.block_lanes_runs(gx, gy, *cuts, gx[sp].copy(), gy[sp].copy(), sp, T)
+        for lane, s_ in enumerate(sp):
+            d = np.maximum(np.abs(gx[runs] - gx[s_]), np.abs(gy[runs] - gy[s_]))
+            d = np.sort(d[runs != s_])
+            want = np.concatenate([d[:4], np.full(4, np.inf)])[:4]
+            assert np.array_equal(T[lane::L], want)
+        # the same four as the two-query pass of block_4_runs
+        got = K.block_4_runs(gx, gy, *cuts, gx[sp[0]], gy[sp[0]], sp[0], gx[sp[1]], gy[sp[1]], sp[1])
+        assert np.array_equal(np.r_[T[0::L], T[1::L]], np.array(got))
+
+
 def test_channel_records_hold_each_channel_and_its_bucket_table(rng):
     # the stacked record (channels) and its rows (channel_row) equal one record per channel (channel),
     # whose table is bucket_table's; fields in the order the kernels read them
