@@ -265,6 +265,25 @@ def test_build_grid_puts_points_in_their_cells_in_first_coordinate_order(rng, G)
     assert np.array_equal(K.cell_bounds(200, G), [(c * 200 + G - 1) // G for c in range(G + 1)])
 
 
+
+@pytest.mark.parametrize("n, G", [(200, 1), (200, 7), (203, 13), (1000, 50), (9, 3)])
+def test_mi_grid_equals_build_grid(rng, n, G):
+    # the MI kernel's grid (cells from a table of ranks, no division; coordinates gathered as it
+    # sorts) is build_grid's: the same cells, positions and coordinates
+    a = _data(rng, n, 2, True)
+    (s1, r1, o1), (_, r2, _) = _sorted(a[:, 0]), _sorted(a[:, 1])
+    assert np.array_equal(K._cell_of_rank(n, G), np.arange(n) * G // n)
+    cells = np.empty(n, dtype=np.int64)
+    K.grid_cells2(r1, r2, G, cells)
+    assert np.array_equal(cells, ref.grid_cells(r1, r2, G))
+    cs, gi, gx, gy = K.grid2(a[:, 1].copy(), s1, o1, cells, G)
+    cs0 = np.empty(G * G + 1, dtype=np.int64)
+    gc0, gi0 = np.empty((n, 2)), np.empty(n, dtype=np.int64)
+    K.build_grid(r1, r2, o1, np.ascontiguousarray(a.T), G, cs0, gc0, gi0)
+    assert np.array_equal(cs, cs0) and np.array_equal(gi, gi0)
+    assert np.array_equal(gx, gc0[:, 0]) and np.array_equal(gy, gc0[:, 1])
+
+
 def _grid_for(a, G):
     """Grid on coordinates 0 and 1 of ``a`` (n, D), as the CMI kernel builds it."""
     n = len(a)

@@ -1083,6 +1083,53 @@ def cell_widths(s, bs, G):
 
 
 @njit(cache=True, nogil=True)
+def _cell_of_rank(n, G):
+    """(n,) int64: the quantile cell ``r * G // n`` of each rank r, filled from :func:`cell_bounds`
+    (``bs[c] <= r < bs[c + 1]`` exactly when ``r * G // n == c``) instead of one division per point."""
+    bs = cell_bounds(n, G)
+    tab = np.empty(n, dtype=np.int64)
+    for c in range(G):
+        tab[bs[c]:bs[c + 1]] = c
+    return tab
+
+
+@njit(cache=True, nogil=True)
+def grid_cells2(rx, ry, G, cells):
+    """Fills ``cells`` (n,) with each point's cell ``(rx * G // n) * G + ry * G // n`` in the ``G x G``
+    quantile grid of ranks ``rx``, ``ry``, from a table of ranks (:func:`_cell_of_rank`)."""
+    tab = _cell_of_rank(rx.shape[0], G)
+    for i in range(rx.shape[0]):
+        cells[i] = tab[rx[i]] * G + tab[ry[i]]
+
+
+@njit(cache=True, nogil=True)
+def grid2(y, sx, ox, cells, G):
+    """The MI kernel's ``G x G`` quantile grid, as :func:`build_grid` on (x, y) with sort order ``ox``,
+    from each point's cell ``cells`` (:func:`grid_cells2`): returns the first grid position of each
+    cell ``cs`` (G*G + 1,), the sample at each position ``gidx`` and its coordinates ``gx``, ``gy``
+    (n,), points within a cell in increasing x (read in sorted order, ``sx``)."""
+    n = y.shape[0]
+    cs = np.zeros(G * G + 1, dtype=np.int64)
+    for i in range(n):
+        cs[cells[i] + 1] += 1
+    for c in range(G * G):
+        cs[c + 1] += cs[c]
+    fill = cs[:-1].copy()
+    gidx = np.empty(n, dtype=np.int64)
+    gx = np.empty(n)
+    gy = np.empty(n)
+    for r in range(n):
+        i = ox[r]
+        c = cells[i]
+        p = fill[c]
+        fill[c] = p + 1
+        gidx[p] = i
+        gx[p] = sx[r]
+        gy[p] = y[i]
+    return cs, gidx, gx, gy
+
+
+@njit(cache=True, nogil=True)
 def refine_grid2(rx, ry, G, cells):
     """Cells per axis of the MI kernel's search grid, from the caller's ``G``, for ranks ``rx``, ``ry``
     (n,); fills ``cells`` (n,) with each point's cell in the ``G x G`` grid. Dependent channels crowd
@@ -1093,10 +1140,9 @@ def refine_grid2(rx, ry, G, cells):
     tanh systems, at 1.3-1.5, on the caller's grid)."""
     n = rx.shape[0]
     counts = np.zeros(G * G, dtype=np.int64)
+    grid_cells2(rx, ry, G, cells)
     for i in range(n):
-        c = (rx[i] * G // n) * G + ry[i] * G // n
-        cells[i] = c
-        counts[c] += 1
+        counts[cells[i]] += 1
     occ = 0.0
     for c in range(G * G):
         occ += counts[c] * counts[c]
@@ -1106,19 +1152,19 @@ def refine_grid2(rx, ry, G, cells):
 
 
 @njit(cache=True, nogil=True)
-def _mi_terms(order, gidx, nxs, nys, ts, w, C, psi, resum, vals, local, base):
-    """The KSG terms of the points at grid positions ``order`` (the positions 0..n-1 in the order the
-    sum visits them), from their marginal counts ``nxs``, ``nys`` (self excluded) within ``ts``, by grid
-    position; the Theiler window's points given back here (``w > 0``): each point's term kept in
-    ``vals`` (by sample, for a sum in another order, ``resum``) or added, in that order; its local
-    value into ``local`` when it has n elements. Returns the sum (0 when ``resum``).
+def _mi_terms(order, gidx, nxs, nys, ts, w, C, psi, local, base):
+    """The sum of the KSG terms ``psi[nx + 1] + psi[ny + 1]`` of the points at grid positions ``order``
+    (all n, in the order they are added; ``gidx`` the sample at each position), from their marginal
+    counts ``nxs``, ``nys`` (self excluded) within ``ts``, by grid position, the Theiler window's
+    points given back here (``w > 0``; ``C`` (2, n) the coordinates by sample); each sample's local
+    value ``base - term`` into ``local`` when it has n elements.
 
     A pass of its own after the searches: in the query loop, the rarely taken window count (a call)
-    and these branches cost the airport net's pairs about a fifth of their time (same-process A/B)."""
+    and the term's branches cost the airport net's pairs about a fifth of their time (same-process
+    A/B)."""
     d0 = np.zeros(1, dtype=np.int64)
     d1 = np.ones(1, dtype=np.int64)
-    n = gidx.shape[0]
-    want_local = local.shape[0] == n
+    want_local = local.shape[0] == order.shape[0]
     acc = 0.0
     for u in range(order.shape[0]):
         p = order[u]
@@ -1129,10 +1175,7 @@ def _mi_terms(order, gidx, nxs, nys, ts, w, C, psi, resum, vals, local, base):
             nx -= _window_count(C, d0, i, w, ts[p])
             ny -= _window_count(C, d1, i, w, ts[p])
         v = psi[nx + 1] + psi[ny + 1]
-        if resum:
-            vals[i] = v
-        else:
-            acc += v
+        acc += v
         if want_local:
             local[i] = base - v
     return acc
@@ -1184,17 +1227,17 @@ def mi_pair_crowd(cx, cy, crx, cry, k, w, psi, G, local):
     cells_b = np.empty(n, dtype=np.int64)
     G = refine_grid2(rx, ry, Gb, cells_b)
     resum = G != Gb
-    vals = np.empty(n if resum else 0)
     bs = cell_bounds(n, G)
-    C = np.empty((2, n))
-    C[0, :] = x
-    C[1, :] = y
-    cs = np.empty(G * G + 1, dtype=np.int64)
-    gc = np.empty((n, 2))
-    gidx = np.empty(n, dtype=np.int64)
-    build_grid(rx, ry, ox, C, G, cs, gc, gidx)
-    gx = gc[:, 0].copy()
-    gy = gc[:, 1].copy()
+    C = np.empty((2, n if w > 0 else 0))  # both coordinates by sample, for the Theiler window's counts
+    C[0, :] = x[:C.shape[1]]
+    C[1, :] = y[:C.shape[1]]
+    cells = cells_b
+    if resum:
+        cells = np.empty(n, dtype=np.int64)
+        grid_cells2(rx, ry, G, cells)
+    cs, gidx, gx, gy = grid2(y, sx, ox, cells, G)
+    gc = np.empty((n, 2))  # the coordinates by grid position, filled when the ring search needs them
+    gc_made = False
     topk = np.empty(k)
     q = np.empty(2)
     cap = 64
@@ -1359,6 +1402,10 @@ def mi_pair_crowd(cx, cy, crx, cry, k, w, psi, G, local):
                 if kth < _INF:
                     kth = knn_box2(i, w, k, kth, q1, q2, c1, c2, G, bs, sx, sy, cs, gx, gy, gidx, wide, topk)
                 else:
+                    if not gc_made:
+                        gc[:, 0] = gx
+                        gc[:, 1] = gy
+                        gc_made = True
                     q[0] = q1
                     q[1] = q2
                     kth = knn_grid(i, w, k, rx[i], ry[i], G, bs, sx, sy, q, cs, gc, gidx, topk)
@@ -1369,15 +1416,18 @@ def mi_pair_crowd(cx, cy, crx, cry, k, w, psi, G, local):
             nxs[p] = nx
             nys[p] = ny
             ts[p] = t
-    # the terms in the order of the grid positions (the order the queries were searched)
-    acc = _mi_terms(np.arange(n), gidx, nxs, nys, ts, w, C, psi, resum, vals, local, base)
+    # the terms added in the caller's grid order: the order of the searched grid's positions, or
+    # (a finer search grid) of the caller's grid's, by the same counting sort
+    order = np.arange(n)
     if resum:
         csb = np.empty(Gb * Gb + 1, dtype=np.int64)
         gib = np.empty(n, dtype=np.int64)
         sort_into_cells(cells_b, Gb * Gb, ox, csb, gib)
-        for p in range(n):
-            acc += vals[gib[p]]
-    return base - acc / n
+        pos = np.empty(n, dtype=np.int64)
+        pos[gidx] = order
+        for u in range(n):
+            order[u] = pos[gib[u]]
+    return base - _mi_terms(order, gidx, nxs, nys, ts, w, C, psi, local, base) / n
 
 
 @njit(cache=True, nogil=True)
