@@ -15,7 +15,9 @@ Design of the all-pairs engine (why it is fast):
   cells around it; the k-th distance found there is exact when it lies within the block's faces,
   else the block's k-th distance bounds the true one and one scan of the cells within it finds it
   (:func:`knn_box2_rest`, :func:`knn_box2`, :func:`knn_box3`); the MI kernel's scan skips the block's
-  own cells, whose points it has already selected from. Quantile cells are narrow in value where a marginal is
+  own cells, whose points it has already selected from. The MI kernel reads the block once for up to
+  eight of the cell's queries, one SIMD lane each (:func:`block_lanes`, an LLVM-IR intrinsic: numba
+  has no vector type). Quantile cells are narrow in value where a marginal is
   crowded (saturated units), so there the neighbourhoods are long and thin in cells and many
   queries take this path; its rectangle follows that shape, which square rings of cells did not.
 * MI on crowded marginals: where the cells of one axis are 8x narrower in value than the other's,
@@ -561,7 +563,7 @@ def gather_cells(p0, p1, gx, gy, gidx, w, bx, by, bi, mc):
     to the gathered block: their coordinates ``gx``, ``gy`` into ``bx``, ``by`` and, with a Theiler
     window (``w > 0``), their sample indices ``gidx`` into ``bi``, from block position ``mc`` on.
     Returns the block's new size. The MI kernel gathers its 3 x 3 block with it (k != 4 or a Theiler
-    window; else :func:`block_4_runs` reads the runs in place), one run per row of cells (element
+    window; else :func:`block_lanes_runs` reads the runs in place), one run per row of cells (element
     copies, coordinates written out: a run holds a few points; slice assignments cost 12-23% and a
     loop over a coordinate axis 1-8% in a same-process A/B, docs/design.md)."""
     for pp in range(p0, p1):
@@ -1209,14 +1211,15 @@ def mi_pair_crowd(cx, cy, crx, cry, k, w, psi, G, local):
     about that axis' marginal count of points and gives that count from the positions it walked
     (:func:`_strip_count`). Fast path: the k nearest neighbours are first sought in the 3 x 3 block
     of cells around the query (for k = 4 without a Theiler window read in place as up to three runs
-    of grid positions, two queries per pass, :func:`block_4_runs`; else gathered once per cell,
+    of grid positions, the cell's queries four or eight at a time as SIMD lanes,
+    :func:`block_lanes_runs`; else gathered once per cell,
     :func:`gather_cells`, and selected by :func:`block_kth`); if the k-th distance is smaller than
     the distance to the block's edge it is exact. Otherwise the block's k-th distance bounds the
     true one and the cells within it are scanned (:func:`knn_box2_rest` for k = 4 without a Theiler
     window: only the cells outside the block, starting from the block's four smallest distances;
     :func:`knn_box2` else); with fewer than k admissible points in the block, the ring search
     (:func:`knn_grid`). Marginal counts: :func:`_count_near` (each marginal's bucket table and
-    crowded-value index).
+    crowded-value index). The terms are added after the searches (:func:`_mi_terms`).
     """
     x, sx, rx, ox, tabx, lox, scx = cx  # fields to locals once, outside the query loop
     y, sy, ry, oy, taby, loy, scy = cy
