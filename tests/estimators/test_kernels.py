@@ -164,6 +164,35 @@ def test_block_selection_over_runs_equals_sorting(rng, ties):
             assert np.array_equal(np.array(vals), want)
 
 
+
+@pytest.mark.parametrize("ties", [False, True])
+@pytest.mark.parametrize("L", [4, 8])
+def test_lane_block_selection_equals_sorting(rng, ties, L):
+    # block_lanes_runs: L queries at once (compiled, one SIMD lane each; without JIT the Python body),
+    # each leaving out its own grid position, over up to three runs (empty ones at the grid's edge):
+    # each lane gets the four smallest distances of sorting, bitwise, also where lanes repeat a query
+    gx, gy = _data(rng, 60, 2, ties).T.copy()
+    for _ in range(40):
+        cuts = np.sort(rng.integers(0, 61, size=6))
+        if rng.random() < 0.3:
+            cuts[4] = cuts[5] = cuts[3]  # a block two rows high
+        runs = np.r_[np.arange(cuts[0], cuts[1]), np.arange(cuts[2], cuts[3]), np.arange(cuts[4], cuts[5])]
+        if runs.size == 0:
+            continue
+        sp = rng.choice(runs, size=L)
+        sp[L - 2:] = sp[L - 3]  # padded lanes repeat the last query
+        T = np.full(4 * L, -1.0)
+        K.block_lanes_runs(gx, gy, *cuts, gx[sp].copy(), gy[sp].copy(), sp, T)
+        for lane, s_ in enumerate(sp):
+            d = np.maximum(np.abs(gx[runs] - gx[s_]), np.abs(gy[runs] - gy[s_]))
+            d = np.sort(d[runs != s_])
+            want = np.concatenate([d[:4], np.full(4, np.inf)])[:4]
+            assert np.array_equal(T[lane::L], want)
+        # the same four as the two-query pass of block_4_runs
+        got = K.block_4_runs(gx, gy, *cuts, gx[sp[0]], gy[sp[0]], sp[0], gx[sp[1]], gy[sp[1]], sp[1])
+        assert np.array_equal(np.r_[T[0::L], T[1::L]], np.array(got))
+
+
 def test_channel_records_hold_each_channel_and_its_bucket_table(rng):
     # the stacked record (channels) and its rows (channel_row) equal one record per channel (channel),
     # whose table is bucket_table's; fields in the order the kernels read them
@@ -234,6 +263,25 @@ def test_build_grid_puts_points_in_their_cells_in_first_coordinate_order(rng, G)
         assert np.all(cells[members] == c)
         assert np.all(np.diff(r1[members]) > 0)  # sorted by the first coordinate within a cell
     assert np.array_equal(K.cell_bounds(200, G), [(c * 200 + G - 1) // G for c in range(G + 1)])
+
+
+
+@pytest.mark.parametrize("n, G", [(200, 1), (200, 7), (203, 13), (1000, 50), (9, 3)])
+def test_mi_grid_equals_build_grid(rng, n, G):
+    # the MI kernel's grid (cells from a table of ranks, no division; coordinates gathered as it
+    # sorts) is build_grid's: the same cells, positions and coordinates
+    a = _data(rng, n, 2, True)
+    (s1, r1, o1), (_, r2, _) = _sorted(a[:, 0]), _sorted(a[:, 1])
+    assert np.array_equal(K._cell_of_rank(n, G), np.arange(n) * G // n)
+    cells = np.empty(n, dtype=np.int64)
+    K.grid_cells2(r1, r2, G, cells)
+    assert np.array_equal(cells, ref.grid_cells(r1, r2, G))
+    cs, gi, gx, gy = K.grid2(a[:, 1].copy(), s1, o1, cells, G)
+    cs0 = np.empty(G * G + 1, dtype=np.int64)
+    gc0, gi0 = np.empty((n, 2)), np.empty(n, dtype=np.int64)
+    K.build_grid(r1, r2, o1, np.ascontiguousarray(a.T), G, cs0, gc0, gi0)
+    assert np.array_equal(cs, cs0) and np.array_equal(gi, gi0)
+    assert np.array_equal(gx, gc0[:, 0]) and np.array_equal(gy, gc0[:, 1])
 
 
 def _grid_for(a, G):

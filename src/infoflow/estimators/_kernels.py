@@ -15,7 +15,9 @@ Design of the all-pairs engine (why it is fast):
   cells around it; the k-th distance found there is exact when it lies within the block's faces,
   else the block's k-th distance bounds the true one and one scan of the cells within it finds it
   (:func:`knn_box2_rest`, :func:`knn_box2`, :func:`knn_box3`); the MI kernel's scan skips the block's
-  own cells, whose points it has already selected from. Quantile cells are narrow in value where a marginal is
+  own cells, whose points it has already selected from. The MI kernel reads the block once for up to
+  eight of the cell's queries, one SIMD lane each (:func:`block_lanes`, an LLVM-IR intrinsic: numba
+  has no vector type). Quantile cells are narrow in value where a marginal is
   crowded (saturated units), so there the neighbourhoods are long and thin in cells and many
   queries take this path; its rectangle follows that shape, which square rings of cells did not.
 * MI on crowded marginals: where the cells of one axis are 8x narrower in value than the other's,
@@ -52,7 +54,10 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 import numpy as np
-from numba import njit, prange
+from llvmlite import ir  # type: ignore[import-untyped]  # numba's own dependency, no stubs
+from numba import njit, prange, types
+from numba.core import cgutils
+from numba.extending import intrinsic, overload
 
 _INF = np.inf
 
@@ -365,6 +370,124 @@ def block_4_runs(gx, gy, s0, e0, s1, e1, s2, e2, qa1, qa2, sa, qb1, qb2, sb):
     return _pair_run(gx[s2:e2], gy[s2:e2], s2, qa1, qa2, sa, qb1, qb2, sb, a0, a1, a2, a3, b0, b1, b2, b3)
 
 
+# ----------------------------------------------------------------------------- lane-parallel block scan
+# The queries of one grid cell share their 3 x 3 block: the block's points are read once for up to
+# eight of them at a time, each query a lane of a SIMD vector. numba has no vector type and LLVM did
+# not vectorise the scalar forms (four queries written out, or the lanes as small arrays: their state
+# went through memory each point, 1.07x slower than block_4_pair), so the loop is emitted as LLVM IR
+# (numba's ``intrinsic``) on <L x double> values; the arithmetic is the scalar code's, lane by lane
+# (the same subtraction, fabs, and min/max as numba's ``min``/``max``: select on an ordered compare),
+# so each lane's four distances are bitwise those of :func:`block_4_pair`. Without JIT
+# (NUMBA_DISABLE_JIT) :func:`block_lanes` runs its Python body, the obviously correct twin.
+
+def _lanes_intrinsic(L):
+    """The numba intrinsic behind :func:`block_lanes` for ``L`` lanes (4 or 8): one loop over the grid
+    positions ``s..e-1`` on <L x double> values, the state ``T`` loaded before and stored after it."""
+
+    @intrinsic
+    def scan(typingctx, gx, gy, s, e, qx, qy, sp, T):
+        f8 = types.Array(types.float64, 1, "C")
+        if not (gx == f8 and gy == f8 and qx == f8 and qy == f8 and T == f8
+                and sp == types.Array(types.int64, 1, "C")
+                and isinstance(s, types.Integer) and isinstance(e, types.Integer)):
+            return None
+        sig = types.void(gx, gy, s, e, qx, qy, sp, T)
+
+        def codegen(context, builder, signature, args):
+            s_, e_ = args[2], args[3]
+            pgx, pgy, pqx, pqy, psp, pT = (context.make_array(signature.args[i])(context, builder, args[i]).data
+                                           for i in (0, 1, 4, 5, 6, 7))
+            s_ = context.cast(builder, s_, signature.args[2], types.int64)
+            e_ = context.cast(builder, e_, signature.args[3], types.int64)
+            i32, i64, f64 = ir.IntType(32), ir.IntType(64), ir.DoubleType()
+            vd, vi = ir.VectorType(f64, L), ir.VectorType(i64, L)
+
+            def vload(ptr, vt, row):
+                p = builder.gep(ptr, [ir.Constant(i64, row * L)])
+                return builder.load(builder.bitcast(p, vt.as_pointer()), align=8)
+
+            def splat(v, vt):
+                one = builder.insert_element(ir.Constant(vt, ir.Undefined), v, ir.Constant(i32, 0))
+                return builder.shuffle_vector(one, ir.Constant(vt, ir.Undefined),
+                                              ir.Constant(ir.VectorType(i32, L), [0] * L))
+
+            def vmin(a, b):  # numba's min(a, b): b if b < a else a
+                return builder.select(builder.fcmp_ordered("<", b, a), b, a)
+
+            def vmax(a, b):  # numba's max(a, b): b if b > a else a
+                return builder.select(builder.fcmp_ordered(">", b, a), b, a)
+
+            fabs = cgutils.get_or_insert_function(builder.module, ir.FunctionType(vd, [vd]), f"llvm.fabs.v{L}f64")
+            q1, q2, me = vload(pqx, vd, 0), vload(pqy, vd, 0), vload(psp, vi, 0)
+            inf = ir.Constant(vd, [float("inf")] * L)
+            t = [cgutils.alloca_once(builder, vd) for _ in range(4)]  # promoted to registers by LLVM
+            for r in range(4):
+                builder.store(vload(pT, vd, r), t[r])
+            count = builder.sub(e_, s_)
+            with cgutils.for_range(builder, count) as loop:
+                p = builder.add(s_, loop.index)
+                x = splat(builder.load(builder.gep(pgx, [p])), vd)
+                y = splat(builder.load(builder.gep(pgy, [p])), vd)
+                d = vmax(builder.call(fabs, [builder.fsub(x, q1)]), builder.call(fabs, [builder.fsub(y, q2)]))
+                d = builder.select(builder.icmp_signed("==", splat(p, vi), me), inf, d)
+                for r in range(3):  # _insert4, lane by lane
+                    tr = builder.load(t[r])
+                    builder.store(vmin(tr, d), t[r])
+                    d = vmax(tr, d)
+                builder.store(vmin(builder.load(t[3]), d), t[3])
+            for r in range(4):
+                p = builder.gep(pT, [ir.Constant(i64, r * L)])
+                builder.store(builder.load(t[r]), builder.bitcast(p, vd.as_pointer()), align=8)
+            return context.get_dummy_value()
+
+        return sig, codegen
+
+    return scan
+
+
+_scan_lanes4 = _lanes_intrinsic(4)
+_scan_lanes8 = _lanes_intrinsic(8)
+
+
+def block_lanes(gx, gy, s, e, qx, qy, sp, T):
+    """Insert the max-norm distances from each of L queries (``qx``, ``qy`` (L,), L = 4 or 8) to the
+    points at grid positions ``s..e-1`` (``gx``, ``gy``) into each query's four smallest, leaving out
+    the query's own position ``sp`` (L,): ``T`` (4L,) holds them, ``T[r * L + l]`` the r-th smallest of
+    lane l, sorted, updated in place (start from inf). The lanes of :func:`block_4_runs`' two-query
+    pass, four or eight at a time: compiled, a vector loop (:func:`_lanes_intrinsic`); this Python
+    body is what runs without JIT."""
+    L = qx.shape[0]
+    for lane in range(L):
+        t0, t1, t2, t3 = T[lane], T[L + lane], T[2 * L + lane], T[3 * L + lane]
+        for p in range(s, e):
+            d = max(abs(gx[p] - qx[lane]), abs(gy[p] - qy[lane]))
+            d = _INF if p == sp[lane] else d
+            t0, t1, t2, t3 = _insert4(t0, t1, t2, t3, d)
+        T[lane], T[L + lane], T[2 * L + lane], T[3 * L + lane] = t0, t1, t2, t3
+
+
+@overload(block_lanes, jit_options={"nogil": True})
+def _block_lanes_jit(gx, gy, s, e, qx, qy, sp, T):
+    def impl(gx, gy, s, e, qx, qy, sp, T):
+        if qx.shape[0] == 8:
+            _scan_lanes8(gx, gy, s, e, qx, qy, sp, T)
+        else:
+            _scan_lanes4(gx, gy, s, e, qx, qy, sp, T)
+    return impl
+
+
+
+@njit(cache=True, nogil=True)
+def block_lanes_runs(gx, gy, s0, e0, s1, e1, s2, e2, qx, qy, sp, T):
+    """:func:`block_4_runs` for the L queries ``qx``, ``qy``, ``sp`` (L,) at once (:func:`block_lanes`):
+    ``T`` (4L,) gets each query's four smallest distances to the points of the three runs of grid
+    positions ``s0:e0``, ``s1:e1``, ``s2:e2``, ``T[r * L + l]`` the r-th of lane l."""
+    T[:] = _INF
+    block_lanes(gx, gy, s0, e0, qx, qy, sp, T)
+    block_lanes(gx, gy, s1, e1, qx, qy, sp, T)
+    block_lanes(gx, gy, s2, e2, qx, qy, sp, T)
+
+
 @njit(cache=True, nogil=True)
 def _bucket(v, lo, scale, B):
     """Index of the equal-width bucket of value ``v`` (clamped to ``0..B-1``): non-decreasing in v."""
@@ -440,7 +563,7 @@ def gather_cells(p0, p1, gx, gy, gidx, w, bx, by, bi, mc):
     to the gathered block: their coordinates ``gx``, ``gy`` into ``bx``, ``by`` and, with a Theiler
     window (``w > 0``), their sample indices ``gidx`` into ``bi``, from block position ``mc`` on.
     Returns the block's new size. The MI kernel gathers its 3 x 3 block with it (k != 4 or a Theiler
-    window; else :func:`block_4_runs` reads the runs in place), one run per row of cells (element
+    window; else :func:`block_lanes_runs` reads the runs in place), one run per row of cells (element
     copies, coordinates written out: a run holds a few points; slice assignments cost 12-23% and a
     loop over a coordinate axis 1-8% in a same-process A/B, docs/design.md)."""
     for pp in range(p0, p1):
@@ -962,6 +1085,53 @@ def cell_widths(s, bs, G):
 
 
 @njit(cache=True, nogil=True)
+def _cell_of_rank(n, G):
+    """(n,) int64: the quantile cell ``r * G // n`` of each rank r, filled from :func:`cell_bounds`
+    (``bs[c] <= r < bs[c + 1]`` exactly when ``r * G // n == c``) instead of one division per point."""
+    bs = cell_bounds(n, G)
+    tab = np.empty(n, dtype=np.int64)
+    for c in range(G):
+        tab[bs[c]:bs[c + 1]] = c
+    return tab
+
+
+@njit(cache=True, nogil=True)
+def grid_cells2(rx, ry, G, cells):
+    """Fills ``cells`` (n,) with each point's cell ``(rx * G // n) * G + ry * G // n`` in the ``G x G``
+    quantile grid of ranks ``rx``, ``ry``, from a table of ranks (:func:`_cell_of_rank`)."""
+    tab = _cell_of_rank(rx.shape[0], G)
+    for i in range(rx.shape[0]):
+        cells[i] = tab[rx[i]] * G + tab[ry[i]]
+
+
+@njit(cache=True, nogil=True)
+def grid2(y, sx, ox, cells, G):
+    """The MI kernel's ``G x G`` quantile grid, as :func:`build_grid` on (x, y) with sort order ``ox``,
+    from each point's cell ``cells`` (:func:`grid_cells2`): returns the first grid position of each
+    cell ``cs`` (G*G + 1,), the sample at each position ``gidx`` and its coordinates ``gx``, ``gy``
+    (n,), points within a cell in increasing x (read in sorted order, ``sx``)."""
+    n = y.shape[0]
+    cs = np.zeros(G * G + 1, dtype=np.int64)
+    for i in range(n):
+        cs[cells[i] + 1] += 1
+    for c in range(G * G):
+        cs[c + 1] += cs[c]
+    fill = cs[:-1].copy()
+    gidx = np.empty(n, dtype=np.int64)
+    gx = np.empty(n)
+    gy = np.empty(n)
+    for r in range(n):
+        i = ox[r]
+        c = cells[i]
+        p = fill[c]
+        fill[c] = p + 1
+        gidx[p] = i
+        gx[p] = sx[r]
+        gy[p] = y[i]
+    return cs, gidx, gx, gy
+
+
+@njit(cache=True, nogil=True)
 def refine_grid2(rx, ry, G, cells):
     """Cells per axis of the MI kernel's search grid, from the caller's ``G``, for ranks ``rx``, ``ry``
     (n,); fills ``cells`` (n,) with each point's cell in the ``G x G`` grid. Dependent channels crowd
@@ -972,10 +1142,9 @@ def refine_grid2(rx, ry, G, cells):
     tanh systems, at 1.3-1.5, on the caller's grid)."""
     n = rx.shape[0]
     counts = np.zeros(G * G, dtype=np.int64)
+    grid_cells2(rx, ry, G, cells)
     for i in range(n):
-        c = (rx[i] * G // n) * G + ry[i] * G // n
-        cells[i] = c
-        counts[c] += 1
+        counts[cells[i]] += 1
     occ = 0.0
     for c in range(G * G):
         occ += counts[c] * counts[c]
@@ -984,22 +1153,33 @@ def refine_grid2(rx, ry, G, cells):
     return max(G, min(Gs, 2 * G, int(np.sqrt(n))))
 
 
-@njit(cache=True, nogil=True, inline="always")
-def _mi_term(i, nx, ny, t, w, C, d0, d1, psi, resum, vals, acc, want_local, local, base):
-    """Point ``i``'s KSG term from its marginal counts ``nx``, ``ny`` within ``t`` (self excluded; the
-    Theiler window's points given back here): kept in ``vals`` for a later sum in another order
-    (``resum``), else added to ``acc``; its local value into ``local`` (``want_local``). Returns the
-    running sum."""
-    if w > 0:
-        nx -= _window_count(C, d0, i, w, t)
-        ny -= _window_count(C, d1, i, w, t)
-    v = psi[nx + 1] + psi[ny + 1]
-    if resum:
-        vals[i] = v
-    else:
+@njit(cache=True, nogil=True)
+def _mi_terms(order, gidx, nxs, nys, ts, w, C, psi, local, base):
+    """The sum of the KSG terms ``psi[nx + 1] + psi[ny + 1]`` of the points at grid positions ``order``
+    (all n, in the order they are added; ``gidx`` the sample at each position), from their marginal
+    counts ``nxs``, ``nys`` (self excluded) within ``ts``, by grid position, the Theiler window's
+    points given back here (``w > 0``; ``C`` (2, n) the coordinates by sample); each sample's local
+    value ``base - term`` into ``local`` when it has n elements.
+
+    A pass of its own after the searches: in the query loop, the rarely taken window count (a call)
+    and the term's branches cost the airport net's pairs about a fifth of their time (same-process
+    A/B)."""
+    d0 = np.zeros(1, dtype=np.int64)
+    d1 = np.ones(1, dtype=np.int64)
+    want_local = local.shape[0] == order.shape[0]
+    acc = 0.0
+    for u in range(order.shape[0]):
+        p = order[u]
+        i = gidx[p]
+        nx = nxs[p]
+        ny = nys[p]
+        if w > 0:
+            nx -= _window_count(C, d0, i, w, ts[p])
+            ny -= _window_count(C, d1, i, w, ts[p])
+        v = psi[nx + 1] + psi[ny + 1]
         acc += v
-    if want_local:
-        local[i] = base - v
+        if want_local:
+            local[i] = base - v
     return acc
 
 
@@ -1031,14 +1211,15 @@ def mi_pair_crowd(cx, cy, crx, cry, k, w, psi, G, local):
     about that axis' marginal count of points and gives that count from the positions it walked
     (:func:`_strip_count`). Fast path: the k nearest neighbours are first sought in the 3 x 3 block
     of cells around the query (for k = 4 without a Theiler window read in place as up to three runs
-    of grid positions, two queries per pass, :func:`block_4_runs`; else gathered once per cell,
+    of grid positions, the cell's queries four or eight at a time as SIMD lanes,
+    :func:`block_lanes_runs`; else gathered once per cell,
     :func:`gather_cells`, and selected by :func:`block_kth`); if the k-th distance is smaller than
     the distance to the block's edge it is exact. Otherwise the block's k-th distance bounds the
     true one and the cells within it are scanned (:func:`knn_box2_rest` for k = 4 without a Theiler
     window: only the cells outside the block, starting from the block's four smallest distances;
     :func:`knn_box2` else); with fewer than k admissible points in the block, the ring search
     (:func:`knn_grid`). Marginal counts: :func:`_count_near` (each marginal's bucket table and
-    crowded-value index).
+    crowded-value index). The terms are added after the searches (:func:`_mi_terms`).
     """
     x, sx, rx, ox, tabx, lox, scx = cx  # fields to locals once, outside the query loop
     y, sy, ry, oy, taby, loy, scy = cy
@@ -1049,21 +1230,19 @@ def mi_pair_crowd(cx, cy, crx, cry, k, w, psi, G, local):
     cells_b = np.empty(n, dtype=np.int64)
     G = refine_grid2(rx, ry, Gb, cells_b)
     resum = G != Gb
-    vals = np.empty(n if resum else 0)
     bs = cell_bounds(n, G)
-    C = np.empty((2, n))
-    C[0, :] = x
-    C[1, :] = y
-    cs = np.empty(G * G + 1, dtype=np.int64)
-    gc = np.empty((n, 2))
-    gidx = np.empty(n, dtype=np.int64)
-    build_grid(rx, ry, ox, C, G, cs, gc, gidx)
-    gx = gc[:, 0].copy()
-    gy = gc[:, 1].copy()
+    C = np.empty((2, n if w > 0 else 0))  # both coordinates by sample, for the Theiler window's counts
+    C[0, :] = x[:C.shape[1]]
+    C[1, :] = y[:C.shape[1]]
+    cells = cells_b
+    if resum:
+        cells = np.empty(n, dtype=np.int64)
+        grid_cells2(rx, ry, G, cells)
+    cs, gidx, gx, gy = grid2(y, sx, ox, cells, G)
+    gc = np.empty((n, 2))  # the coordinates by grid position, filled when the ring search needs them
+    gc_made = False
     topk = np.empty(k)
     q = np.empty(2)
-    d0 = np.zeros(1, dtype=np.int64)
-    d1 = np.ones(1, dtype=np.int64)
     cap = 64
     bxv = np.empty(cap)
     byv = np.empty(cap)
@@ -1071,8 +1250,18 @@ def mi_pair_crowd(cx, cy, crx, cry, k, w, psi, G, local):
     buf = np.empty(cap)
     kept = np.empty(cap)
     wide = np.empty(n if k != 4 else 0)  # knn_box2's buffer
-    want_local = local.shape[0] == n
-    lanes = k == 4 and w == 0  # the two-query selection (block_4th_pair) covers this case
+    nxs = np.empty(n, dtype=np.int64)  # each query's marginal counts and distance, by grid position
+    nys = np.empty(n, dtype=np.int64)
+    ts = np.empty(n)
+    lanes = k == 4 and w == 0  # the lane-parallel selection (block_lanes_runs) covers this case
+    qx4 = np.empty(4)
+    qy4 = np.empty(4)
+    sp4 = np.empty(4, dtype=np.int64)
+    T4 = np.empty(16)
+    qx8 = np.empty(8)
+    qy8 = np.empty(8)
+    sp8 = np.empty(8, dtype=np.int64)
+    T8 = np.empty(32)
     # cells far narrower in value on one axis than on the other go to the strip search along the
     # other axis (knn_strip), which needs that channel's sorted order with the other coordinate
     wx = cell_widths(sx, bs, G)
@@ -1092,7 +1281,6 @@ def mi_pair_crowd(cx, cy, crx, cry, k, w, psi, G, local):
     for j in range(ybx.shape[0]):
         ybx[j] = y[ox[j]]
     base = psi[k] + psi[n]
-    acc = 0.0
     for cell in range(G * G):
         p0 = cs[cell]
         mq = cs[cell + 1] - p0
@@ -1123,7 +1311,9 @@ def mi_pair_crowd(cx, cy, crx, cry, k, w, psi, G, local):
                     t = np.nextafter(kth, 0.0)
                     nx = _strip_count(sx, q1, t, lo, hi) - 1
                     ny = _count_near(sy, loy, scy, cry, q2, t) - 1
-                acc = _mi_term(i, nx, ny, t, w, C, d0, d1, psi, resum, vals, acc, want_local, local, base)
+                nxs[p] = nx
+                nys[p] = ny
+                ts[p] = t
             continue
         a1 = max(c1 - 1, 0)
         b1 = min(c1 + 1, G - 1)
@@ -1164,7 +1354,8 @@ def mi_pair_crowd(cx, cy, crx, cry, k, w, psi, G, local):
         prev = 0.0
         xv = bxv[:mc]
         yv = byv[:mc]
-        v0 = v1 = v2 = v3 = _INF
+        T = T8
+        L = 8
         for j in range(mq):
             p = p0 + j
             i = gidx[p]
@@ -1173,13 +1364,25 @@ def mi_pair_crowd(cx, cy, crx, cry, k, w, psi, G, local):
             # only block points closer than the block's edge can be exact neighbours
             bound = min(min(q1 - xlo, xhi - q1), min(q2 - ylo, yhi - q2))
             if lanes:
-                # queries two at a time: j even computes both, j odd takes its half
-                if j % 2 == 0:
-                    jb = min(j + 1, mq - 1)
-                    u0, u1, u2, kth, v0, v1, v2, v3 = block_4_runs(gx, gy, rs0, re0, rs1, re1, rs2, re2, q1, q2,
-                                                                   p, gx[p0 + jb], gy[p0 + jb], p0 + jb)
-                else:
-                    u0, u1, u2, kth = v0, v1, v2, v3
+                # the cell's queries four or eight at a time, one lane each (block_lanes_runs); lanes
+                # past the cell's last query repeat it
+                lane = j & 7
+                if lane == 0:
+                    L = 4 if mq - j <= 4 else 8
+                    qx = qx4 if L == 4 else qx8
+                    qy = qy4 if L == 4 else qy8
+                    sp = sp4 if L == 4 else sp8
+                    T = T4 if L == 4 else T8
+                    for m in range(L):
+                        pm = p0 + min(j + m, mq - 1)
+                        qx[m] = gx[pm]
+                        qy[m] = gy[pm]
+                        sp[m] = pm
+                    block_lanes_runs(gx, gy, rs0, re0, rs1, re1, rs2, re2, qx, qy, sp, T)
+                u0 = T[lane]
+                u1 = T[L + lane]
+                u2 = T[2 * L + lane]
+                kth = T[3 * L + lane]
                 exact = kth < bound
                 if not exact and kth < _INF:
                     # the block's four smallest start the scan of the cells around it
@@ -1202,6 +1405,10 @@ def mi_pair_crowd(cx, cy, crx, cry, k, w, psi, G, local):
                 if kth < _INF:
                     kth = knn_box2(i, w, k, kth, q1, q2, c1, c2, G, bs, sx, sy, cs, gx, gy, gidx, wide, topk)
                 else:
+                    if not gc_made:
+                        gc[:, 0] = gx
+                        gc[:, 1] = gy
+                        gc_made = True
                     q[0] = q1
                     q[1] = q2
                     kth = knn_grid(i, w, k, rx[i], ry[i], G, bs, sx, sy, q, cs, gc, gidx, topk)
@@ -1209,14 +1416,21 @@ def mi_pair_crowd(cx, cy, crx, cry, k, w, psi, G, local):
             nx = _count_near(sx, lox, scx, crx, q1, t) - 1
             ny = _count_near(sy, loy, scy, cry, q2, t) - 1
             prev = kth
-            acc = _mi_term(i, nx, ny, t, w, C, d0, d1, psi, resum, vals, acc, want_local, local, base)
+            nxs[p] = nx
+            nys[p] = ny
+            ts[p] = t
+    # the terms added in the caller's grid order: the order of the searched grid's positions, or
+    # (a finer search grid) of the caller's grid's, by the same counting sort
+    order = np.arange(n)
     if resum:
         csb = np.empty(Gb * Gb + 1, dtype=np.int64)
         gib = np.empty(n, dtype=np.int64)
         sort_into_cells(cells_b, Gb * Gb, ox, csb, gib)
-        for p in range(n):
-            acc += vals[gib[p]]
-    return base - acc / n
+        pos = np.empty(n, dtype=np.int64)
+        pos[gidx] = order
+        for u in range(n):
+            order[u] = pos[gib[u]]
+    return base - _mi_terms(order, gidx, nxs, nys, ts, w, C, psi, local, base) / n
 
 
 @njit(cache=True, nogil=True)
