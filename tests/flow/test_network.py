@@ -294,7 +294,8 @@ def test_copula_projection_cached_per_conditioning_set_equals_the_estimator():
 
 def test_screen_score_is_the_gaussian_cmi_of_the_score_and_its_square():
     """The KSG rounds' copula screen (_Screen.scores) is the Gaussian CMI of a candidate's normal score g
-    and g^2 with the target given the round's conditioning set (equal to the estimator's
+    and g^2 with the target given the round's conditioning set with its squares and pairwise products
+    (equal to the estimator's
     conditional_mutual_information to rounding), so it ranks an even, non-monotone parent (y = g^2 +
     noise, invisible to the linear copula score) as high as a linear one."""
     from infoflow.estimators import gaussian
@@ -309,7 +310,8 @@ def test_screen_score_is_the_gaussian_cmi_of_the_score_and_its_square():
     screen = net._Screen(s, y, z, m=2)
     X = x[:, 2:]
     got = screen.scores(X)
-    want = [gaussian.conditional_mutual_information(np.column_stack([c, c * c]), y[:, None], z) for c in X.T]
+    zq = np.column_stack([z, z * z, z[:, :1] * z[:, 1:]])  # z, its squares and its pairwise product
+    want = [gaussian.conditional_mutual_information(np.column_stack([c, c * c]), y[:, None], zq) for c in X.T]
     np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12)
     linear = gaussian.cmi_shared(X, gaussian.prepare_shared(y, z))
     assert linear[1] < 0.01 < 0.05 < got[1]      # the even parent: linear score ~0, the screen sees it

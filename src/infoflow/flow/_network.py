@@ -378,22 +378,34 @@ def _max_test(plan: _Plan, s: _Series, given: _Given, cands: list, obs: np.ndarr
     return p, done
 
 
+def _quadratic(z: np.ndarray) -> np.ndarray:
+    """z (n, d) with its squares and pairwise products: the screen's conditioning set, so that the target's
+    part a quadratic function of z explains is removed before candidates are scored."""
+    d = z.shape[1]
+    a, b = np.triu_indices(d, 1)
+    return np.column_stack([z, z * z, z[:, a] * z[:, b]])
+
+
 class _Screen:
     """Copula screening of one inclusion round's candidates (KSG only): which ``m`` candidates get KSG.
 
     The score of a candidate is the Gaussian CMI of its normal score g and g^2 (two columns) with the
-    target's next value given the round's conditioning set, all as normal scores (the series ``sc``,
+    target's next value given the round's conditioning set z with its squares and pairwise products
+    (:func:`_quadratic`), all as normal scores (the series ``sc``,
     :func:`~infoflow.estimators._preprocess.copula_normalise` of the prepared epoch, which commutes with
     the circular shifts). The g^2 column lets a non-monotone, even coupling (a logistic map's
-    4x(1 - x)) rank high, which the copula's linear score misses. Scores are cheap (a few matrix
-    products, :func:`infoflow.estimators.gaussian.prepare_shared`'s basis computed once per round).
+    4x(1 - x)) rank high, which the copula's linear score misses; the quadratic z removes more of what
+    the selected variables explain through a saturating unit (on the trained airport net the linear-z
+    score ranked the KSG-best candidate of a round 20th-86th of 93 in 8 of 21 rounds of three targets,
+    the quadratic one in 5, and those 5 mostly past the last accepted round). Scores are cheap (a few
+    matrix products, :func:`infoflow.estimators.gaussian.prepare_shared`'s basis computed once per round).
     The screen only chooses which candidates are estimated; the same rule is applied to the observed
     data and to every surrogate, so the maximum-statistic test stays a valid shift test of the
     statistic "largest KSG CMI among the m best-screened candidates"."""
 
     def __init__(self, sc: _Series, yc: np.ndarray, zc: np.ndarray, m: int):
         self.sc, self.m = sc, int(m)
-        self.target = gaussian.prepare_shared(yc, zc)
+        self.target = gaussian.prepare_shared(yc, _quadratic(zc))
 
     def scores(self, X: np.ndarray) -> np.ndarray:
         """The screen's score of every column of X (n, c) (normal scores), -inf where undefined."""
