@@ -364,3 +364,21 @@ def test_screened_ksg_independent_units_get_few_links():
             x[t] += 0.5 * x[t - 1]
         false += int(effective_network(x, method="ksg", surrogates=40, seed=seed, screen_top=3)["selected"].sum())
     assert false <= 5
+
+
+@pytest.mark.parametrize("method", ["gaussian_copula", "ksg"])
+def test_input_neuron_as_target_is_conditioned_on_the_other_inputs_not_itself(method):
+    """condition_on_input with input neurons as the input: an input neuron that another drives (0 -> 1 at
+    lag 1) keeps that parent. Conditioned on its own present value (its next value) too, as before,
+    every CMI about it was 0 and the link was lost. The hidden unit's parent is found as well."""
+    rng = np.random.default_rng(0)
+    n = 1200
+    x = rng.standard_normal((n, 3))
+    for t in range(1, n):
+        x[t, 1] += 0.7 * x[t - 1, 0]
+        x[t, 2] += 0.7 * x[t - 1, 1]
+    net = effective_network(x, roles=["input", "input", "hidden"], lags=(1,), method=method, surrogates=40,
+                            condition_on_input=True, seed=0)
+    sig = net["significant"].values
+    assert sig[0, 1] and sig[1, 2]
+    assert sig.sum() <= 3  # at most one false parent among the 3 targets

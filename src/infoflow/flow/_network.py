@@ -135,6 +135,7 @@ class _Plan:
     start: int  # first usable row: max lag of any candidate
     n_jobs: int | None
     screen_top: int | None = None  # KSG candidates per inclusion round (copula-screened); None: all
+    cond_neurons: tuple[int, ...] = ()  # the neurons whose present values are the conditioned-on input
 
 
 # --------------------------------------------------------------------------- estimates
@@ -537,6 +538,11 @@ def search_target(x: np.ndarray, cond: np.ndarray | None, j: int, plan: _Plan, e
 
 def _search_target(x: np.ndarray, cond: np.ndarray | None, j: int, plan: _Plan, epoch_seed: int) -> dict[str, Any]:
     n_time, n_neuron = x.shape
+    if cond is not None and j in plan.cond_neurons:
+        # an input neuron as target: its own present value is its next value, so conditioning on it would
+        # leave nothing to explain; it is conditioned on the other inputs only
+        cond = np.delete(cond, plan.cond_neurons.index(j), axis=1)
+        cond = cond if cond.shape[1] else None
     s = _Series(x, cond, plan.start)
     y = s.target(j)
     rng = np.random.default_rng([int(plan.seed), int(epoch_seed) & 0xFFFFFFFF, 2, int(j)])
@@ -615,8 +621,9 @@ def effective_network(activity: Any, /, *, lags: int | Sequence[int] = DEFAULT_L
         Largest lag of the target's own past considered; lag 1 is always conditioned on.
     condition_on_input : bool, default=False
         Condition every test on the network input at the target's time step (the recording's
-        ``inputs``, else the neurons with role "input"): use it when a shared input drives many units
-        and you want the links the input does not explain.
+        ``inputs``, else the neurons with role "input"; an input neuron as target is conditioned on
+        the other input neurons, not on itself): use it when a shared input drives many units and
+        you want the links the input does not explain.
     k : int or None, default=None
         KSG neighbours (None: 4).
     theiler : int, default=0
@@ -747,7 +754,8 @@ def effective_network(activity: Any, /, *, lags: int | Sequence[int] = DEFAULT_L
             plan = _Plan(method=method, est_kwargs=tuple(sorted(est.kwargs().items())), lags=lags,
                          max_history=max_history, surrogates=n_surr, alpha=alpha,
                          marks=tuple(sig.checkpoints(n_surr, True)), min_shift=shift_min, seed=seed, start=start,
-                         n_jobs=n_jobs, screen_top=screen_top if method == "ksg" else None)
+                         n_jobs=n_jobs, screen_top=screen_top if method == "ksg" else None,
+                         cond_neurons=tuple(int(v) for v in cond[1]) if isinstance(cond, tuple) else ())
             futures = [executor.submit(search_target, x, c, j, plan, int(label), count=True) for j in range(n_neuron)]
             results.append((label, shift_min, executor.gather(futures)))
     finally:
