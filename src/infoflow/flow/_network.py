@@ -10,7 +10,9 @@ greedy algorithm of Lizier & Rubinov (2012) with the hierarchical tests of Novel
 2. **inclusion**: among the candidates (source, lag), the one with the largest CMI with the
    target's next value given everything selected so far is tested against the maximum, over all
    candidates, of the same CMI with every source circularly shifted (one shift per source and
-   surrogate, so each source keeps its autocorrelation); it joins if significant, else the search stops;
+   surrogate, so each source keeps its autocorrelation); it joins if significant, else the search stops.
+   With KSG and more than ``screen_top`` candidates, KSG is computed for the ``screen_top`` candidates a
+   Gaussian-copula score ranks best, in the observed data and in each surrogate alike (:class:`_Screen`);
 3. **pruning**: the selected source variable with the smallest CMI given all others is tested
    against its own shifted CMIs; it leaves if not significant, and the test repeats (IDTxl tests it
    against the minimum over all selected variables' shifted CMIs, which keeps redundant variables;
