@@ -500,13 +500,11 @@ def _include(plan: _Plan, s: _Series, y: np.ndarray, selected: list, pool: list,
     """Greedy inclusion: the best of `pool` given `selected` joins while it passes the max-statistic test.
 
     With ``sc`` (the epoch's normal scores; ``yc`` the target's) and more candidates than
-    ``plan.screen_top``, each round's
-    KSG is computed for the screen's best candidates only (:class:`_Screen`). Returns the grown
-    selection (`selected` first) and the surrogates drawn."""
+    ``plan.screen_top``, each round's KSG is computed for the screen's best candidates only
+    (:class:`_Screen`). Returns the grown selection (`selected` first) and the surrogates drawn."""
     selected, pool, drawn = list(selected), list(pool), 0
     while pool:
-        z = _conditioning(s, selected)
-        given = _Given(plan, y, z)
+        given = _Given(plan, y, _conditioning(s, selected))
         screen = None
         if sc is not None and plan.screen_top is not None and len(pool) > plan.screen_top:
             screen = _Screen(sc, yc, _conditioning(sc, selected), plan.screen_top)
