@@ -101,6 +101,11 @@ def main(argv: list[str] | None = None) -> None:
                             cwd=Path(__file__).parent).stdout.strip()
     print(f"commit {commit}; {a.nodes} nodes, 2 parents each, lags 1-3; {a.surrogates} surrogates; k = 4; "
           f"KSG screen_top {a.screen_top}; load {' '.join(f'{v:.1f}' for v in os.getloadavg())}\n")
+    # warm-up: the first call loads the compiled kernels (numba's cache) and imports, a few seconds that
+    # no timed row should carry (before 2026-12-06 the first row's s per target included them)
+    warm = np.random.default_rng(0).standard_normal((600, 4))
+    for method in ("ksg", "gaussian_copula"):
+        effective_network(warm, method=method, surrogates=19, lags=(1, 2), max_history=2, seed=0)
     if a.layers:
         _layers_row(a)
     if a.airport:
