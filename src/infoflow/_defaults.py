@@ -21,6 +21,11 @@ DEFAULT_ALPHA = 0.05
 DEFAULT_SURROGATES = 100
 DEFAULT_LAGS = (1, 2, 3)
 
+DEFAULT_SCREEN_TOP = 16
+"""KSG effective network (``effective_network(screen_top=)``): each maximum-statistic inclusion round
+computes KSG for this many candidates only, the best by a quadratic Gaussian-copula score, in the
+observed data and in every surrogate alike (docs/concepts.md, "Copula screening of the candidates")."""
+
 FLOW_METHODS = ("ksg", "gaussian_copula")
 """Estimators of ``information_flow`` and ``effective_network`` (and of the CLI's ``--method``)."""
 

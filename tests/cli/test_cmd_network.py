@@ -44,3 +44,21 @@ def test_network_refuses_bad_options_before_any_work(tmp_path):
         assert res.exit_code == 2, res.output
         assert text in res.output
     assert not (tmp_path / "act_infoflow" / "network.nc").exists()
+
+
+def test_network_screen_top_reaches_the_library_and_zero_turns_it_off(tmp_path):
+    import inspect
+
+    from infoflow.cli import cmd_network
+    from infoflow.flow import effective_network
+
+    default = inspect.signature(cmd_network.network).parameters["screen_top"].default.default
+    assert default == inspect.signature(effective_network).parameters["screen_top"].default
+    path = _chain_file(tmp_path)
+    for value, attr in (("2", 2), ("0", 0)):
+        res = CliRunner().invoke(app, ["network", str(path), "--surrogates", "20", "--lags", "1,2",
+                                       "--screen-top", value, "--force"], catch_exceptions=False)
+        assert res.exit_code == 0, res.output
+        assert load_dataset(tmp_path / "act_infoflow" / "network.nc").attrs["screen_top"] == attr
+    res = CliRunner().invoke(app, ["network", str(path), "--screen-top", "-1"])
+    assert res.exit_code == 2 and "screen-top" in res.output

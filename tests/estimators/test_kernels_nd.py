@@ -72,3 +72,26 @@ def test_list_length_changes_speed_only(rng, dz):
         np.testing.assert_array_equal(ksg.cmi_shared(Xs, target), want_joint)
     cmi = [ksg.conditional_mutual_information(X[:, c], y, Z, k=3) for c in range(X.shape[1])]
     np.testing.assert_array_equal(want, cmi)
+
+
+@pytest.mark.parametrize("ties", [False, True])
+@pytest.mark.parametrize("dz", [1, 3, 6])
+def test_brute_force_lists_equal_the_kd_tree_lists(rng, monkeypatch, ties, dz):
+    """prepare_shared's brute-force neighbour lists (small n, or many dimensions) and scipy's k-d tree
+    lists have the same distances (ties in any order) and give bitwise the same estimates, scalar and
+    multivariate sources, lists short enough to need the fallbacks and long ones."""
+    y, Z, X = _system(rng, 400, dz, ties)
+    Xs = np.stack([X[:, :2], X[:, 1:3]])
+    for length in (6, 64):
+        brute = ksg.prepare_shared(y, Z, k=3, list_length=length)
+        monkeypatch.setattr(ksg, "BRUTE_MAX_N", 0)
+        tree = ksg.prepare_shared(y, Z, k=3, list_length=length)
+        monkeypatch.undo()
+        np.testing.assert_array_equal(brute.yz_dist, tree.yz_dist)
+        np.testing.assert_array_equal(brute.z_dist, tree.z_dist)
+        assert (np.diff(brute.z_dist, axis=1) >= 0).all()
+        for i in range(0, 400, 37):  # the same point sets below each list's last distance
+            below = brute.z_dist[i] < brute.z_dist[i, -1]
+            assert set(brute.z_idx[i][below]) == set(tree.z_idx[i][tree.z_dist[i] < tree.z_dist[i, -1]])
+        np.testing.assert_array_equal(ksg.cmi_shared(X, brute), ksg.cmi_shared(X, tree))
+        np.testing.assert_array_equal(ksg.cmi_shared(Xs, brute), ksg.cmi_shared(Xs, tree))

@@ -290,3 +290,95 @@ def test_copula_projection_cached_per_conditioning_set_equals_the_estimator():
         given = net._Given(plan, y, z)
         assert given.projected
         np.testing.assert_allclose(given.many(X), net._cmi_many(plan, X, y, z), rtol=0, atol=1e-13)
+
+
+def test_screen_score_is_the_gaussian_cmi_of_the_score_and_its_square():
+    """The KSG rounds' copula screen (_Screen.scores) is the Gaussian CMI of a candidate's normal score g
+    and g^2 with the target given the round's conditioning set with its squares and pairwise products
+    (equal to the estimator's
+    conditional_mutual_information to rounding), so it ranks an even, non-monotone parent (y = g^2 +
+    noise, invisible to the linear copula score) as high as a linear one."""
+    from infoflow.estimators import gaussian
+    from infoflow.flow import _network as net
+
+    rng = np.random.default_rng(1)
+    n = 1500
+    x = rng.standard_normal((n, 6))
+    z = x[:, :2]
+    y = 0.6 * x[:, 2] + (x[:, 3] ** 2 - 1) * 0.5 + 0.4 * z[:, 0] + rng.standard_normal(n)
+    s = net._Series(np.column_stack([x, y]), None, 0)
+    screen = net._Screen(s, y, z, m=2)
+    X = x[:, 2:]
+    got = screen.scores(X)
+    zq = np.column_stack([z, z * z, z[:, :1] * z[:, 1:]])  # z, its squares and its pairwise product
+    want = [gaussian.conditional_mutual_information(np.column_stack([c, c * c]), y[:, None], zq) for c in X.T]
+    np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12)
+    linear = gaussian.cmi_shared(X, gaussian.prepare_shared(y, z))
+    assert linear[1] < 0.01 < 0.05 < got[1]      # the even parent: linear score ~0, the screen sees it
+    assert got[0] > 0.05 and got[2:].max() < 0.01  # the linear parent; the unrelated ones stay low
+    # top(): the two parents, best first, under no shift
+    top = screen.top([(2, 0), (3, 0), (4, 0), (5, 0)], np.zeros((1, 7), dtype=np.int64))[0]
+    assert sorted(top.tolist()) == [0, 1] and got[top[0]] >= got[top[1]]
+    const = screen.scores(np.ones((n, 1)))
+    assert const[0] == -np.inf  # a constant candidate is never screened in
+
+
+def test_screen_top_at_or_above_the_candidates_changes_nothing_and_finds_the_parents_below():
+    """screen_top >= the candidates per round is KSG on every candidate: the network of screen_top=None
+    exactly. With 2 of 6 candidates screened per round the direct parents are still found (the
+    screen only chooses which candidates get KSG) and the result is reproducible."""
+    import xarray as xr
+
+    x = _driver_chain(1200, seed=1)
+    kw = dict(lags=(1, 2), method="ksg", surrogates=40, seed=0)
+    full = effective_network(x, screen_top=None, **kw)
+    xr.testing.assert_identical(full.drop_attrs(), effective_network(x, screen_top=6, **kw).drop_attrs())
+    screened = effective_network(x, screen_top=2, **kw)
+    sig = screened["significant"].values
+    assert sig[DRIVER_TRUTH].all() and (sig & ~DRIVER_TRUTH).sum() <= 1
+    assert screened.attrs["screen_top"] == 2 and full.attrs["screen_top"] == 0
+    xr.testing.assert_identical(screened, effective_network(x, screen_top=2, scheduler="inprocess", **kw))
+    with pytest.raises(InvalidParameterError, match="screen_top"):
+        effective_network(x, screen_top=0)
+
+
+def test_screened_logistic_parents_found_with_few_false_ones():
+    """Coupled logistic maps (even couplings, 4x(1 - x)), KSG with 4 of 15 candidates screened per round:
+    the quadratic screen keeps the parents in (recall 1 on this network), and the statistic screened
+    identically in every surrogate keeps false parents at the test's level."""
+    act = parents_network(800, 6, n_parents=2, kind="logistic", seed=0)
+    net = effective_network(act, method="ksg", surrogates=40, seed=0, screen_top=4)
+    sig, true = net["significant"].values, _truth(act)
+    assert (sig & true).sum() == true.sum()
+    assert (sig & ~true).sum() <= 1
+
+
+def test_screened_ksg_independent_units_get_few_links():
+    """No coupling, KSG with 3 of 15 candidates screened per round: the screened max test stays at its
+    level (36 target searches, each adds a false parent with probability <= alpha before the FDR)."""
+    false = 0
+    for seed in range(6):
+        rng = np.random.default_rng(200 + seed)
+        x = rng.standard_normal((600, 6))
+        for t in range(1, 600):
+            x[t] += 0.5 * x[t - 1]
+        false += int(effective_network(x, method="ksg", surrogates=40, seed=seed, screen_top=3)["selected"].sum())
+    assert false <= 5
+
+
+@pytest.mark.parametrize("method", ["gaussian_copula", "ksg"])
+def test_input_neuron_as_target_is_conditioned_on_the_other_inputs_not_itself(method):
+    """condition_on_input with input neurons as the input: an input neuron that another drives (0 -> 1 at
+    lag 1) keeps that parent. Conditioned on its own present value (its next value) too, as before,
+    every CMI about it was 0 and the link was lost. The hidden unit's parent is found as well."""
+    rng = np.random.default_rng(0)
+    n = 1200
+    x = rng.standard_normal((n, 3))
+    for t in range(1, n):
+        x[t, 1] += 0.7 * x[t - 1, 0]
+        x[t, 2] += 0.7 * x[t - 1, 1]
+    net = effective_network(x, roles=["input", "input", "hidden"], lags=(1,), method=method, surrogates=40,
+                            condition_on_input=True, seed=0)
+    sig = net["significant"].values
+    assert sig[0, 1] and sig[1, 2]
+    assert sig.sum() <= 3  # at most one false parent among the 3 targets

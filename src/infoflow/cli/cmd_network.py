@@ -13,7 +13,7 @@ from pathlib import Path
 
 import typer
 
-from infoflow._defaults import DEFAULT_ALPHA, DEFAULT_SURROGATES
+from infoflow._defaults import DEFAULT_ALPHA, DEFAULT_SCREEN_TOP, DEFAULT_SURROGATES
 from infoflow.cli._common import (
     LAGS_TEXT,
     app,
@@ -42,6 +42,8 @@ def network(
     scheduler: str = typer.Option("auto", help="'auto', 'inprocess', 'local' (2-process LocalCluster) or tcp://host:port."),
     condition_on_input: bool = typer.Option(False, "--condition-on-input/--no-condition-on-input",
                                             help="Condition every test on the network input."),
+    screen_top: int = typer.Option(DEFAULT_SCREEN_TOP, min=0, help="KSG: candidates per inclusion round that get KSG, "
+                                   "the best by a Gaussian-copula score (0: every candidate)."),
     seed: int = typer.Option(0, min=0, help="Seed of the jitter and the surrogate shifts."),
     roles: str = typer.Option("", help="For array files: one role per neuron, comma-separated."),
     out: Path = typer.Option(None, "--out", help="Output folder for network.nc (default: the run folder, or "
@@ -61,7 +63,8 @@ def network(
     with collect_warnings() as caught, progress_callback("targets") as callback:
         ds = effective_network(inp.recording, lags=inp.lags, method=method.value, surrogates=surrogates, alpha=alpha,
                                max_history=max_history, condition_on_input=condition_on_input, epochs=inp.epochs,
-                               roles=inp.roles_arg, seed=seed, scheduler=inp.scheduler_arg, callback=callback)
+                               roles=inp.roles_arg, seed=seed, scheduler=inp.scheduler_arg, callback=callback,
+                               screen_top=screen_top or None)
     messages, target, written = save_result(ds, inp, caught, graphml=graphml)
     sig = ds["significant"]
     n = ds.sizes["source"]

@@ -70,6 +70,43 @@ def exact_lists(C, first, idx, dist):
             dist[i, :] = dist[i, o]
 
 
+@njit(cache=True, parallel=True)
+def brute_lists(C, first, idx, dist):
+    """Each point's ``L = idx.shape[1]`` nearest points by max-norm distance over rows ``first..`` of ``C``
+    (D, n), by brute force: ``idx[i]`` their indices, ``dist[i]`` their distances (the kernels' own
+    subtraction, as :func:`exact_lists` recomputes them), increasing, ties by index (the point itself is
+    among them). Any L nearest serve the kernels (they trust a list only below its last distance), so
+    this and the k-d tree's lists give the same estimates. O(n^2 D): below a k-d tree in 4-12
+    dimensions at a few thousand points, where a tree prunes little."""
+    D, n = C.shape
+    L = idx.shape[1]
+    for i in prange(n):
+        d = np.zeros(n)
+        for dd in range(first, D):
+            ci = C[dd, i]
+            for j in range(n):
+                v = abs(C[dd, j] - ci)
+                if v > d[j]:
+                    d[j] = v
+        t = np.partition(d, L - 1)[L - 1]  # the L-th smallest distance
+        sel = np.empty(L, dtype=np.int64)
+        c = 0
+        for j in range(n):
+            if d[j] < t:
+                sel[c] = j
+                c += 1
+        for j in range(n):
+            if c == L:
+                break
+            if d[j] == t:
+                sel[c] = j
+                c += 1
+        o = np.argsort(d[sel], kind="mergesort")
+        for m in range(L):
+            idx[i, m] = sel[o[m]]
+            dist[i, m] = d[sel[o[m]]]
+
+
 @njit(cache=True, nogil=True)
 def _insert(topk, k, d):
     m = k - 1
