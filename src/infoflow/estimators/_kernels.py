@@ -38,7 +38,10 @@ Design of the all-pairs engine (why it is fast):
   box scan tries the scan first, with 1.5x that query's k-th distance as the reach
   (:func:`knn_box3s`: exact when at least k points lie within the scanned box's face bound, else
   it declines and the block decides); grid cells are looked up by rank (:func:`rank_cells`)
-  rather than divided out; the block's face values and row slices are taken once per cell.
+  rather than divided out; the block's face values and row slices are taken once per cell. With one
+  conditioning row, k = 4 and no Theiler window (the flow's TE with history 1) the block is read in
+  place once for up to eight of a cell's queries, one SIMD lane each (:func:`block_lanes3`), and
+  every query starts there (the scan-first rule is for the other cases).
 * Inner loops index through slices: numba adds a negative-index check to ``a[j]`` when it cannot
   prove ``j >= 0``, which stops LLVM from vectorising the loop (measured 5x slower).
 * Pairs are spread over threads with ``prange`` and each writes only its own output cell, so results
@@ -1766,7 +1769,12 @@ def cmi_pair(cx, cy, cz, k, w, psi, G, local):
     need that scan: a query whose cell-mate before it did tries the scan alone first, with 1.5x that
     query's k-th distance as the reach (exact where it settles, by the box's face bound), and goes
     through the block only where it does not (20% less time on saturated and pinned units at
-    n = 10^4, docs/design.md).
+    n = 10^4, docs/design.md). With one conditioning row, k = 4 and no Theiler window the block is
+    not gathered: its points are read in place once for up to eight of the cell's queries, one SIMD
+    lane each (:func:`block_lanes3_cells`), which keeps each query's four smallest distances;
+    ``block_kth``'s decision on them is "exact when the 4th is below the face bound, else it is the
+    scan's reach" (whatever its threshold), so the k-th distances are bitwise the same. That pass
+    is cheap enough that every query starts there (no scan-first).
     Counts: the points within ``t`` of the query on z0 are one contiguous range of the z0-sorted
     order (found in its bucket table, as in :func:`mi_pair`); one branch-free pass over that range,
     with x, y and the other Z rows gathered into z0 order, gives n_z, n_xz and n_yz together.
@@ -1862,7 +1870,7 @@ def cmi_pair(cx, cy, cz, k, w, psi, G, local):
             buf = np.empty(cap)
             kept = np.empty(cap)
         mc = 0
-        for u0 in range(a0, b0 + 1 if not lanes else a0):
+        for u0 in range(a0, a0 if lanes else b0 + 1):
             for u1 in range(a1, b1 + 1):
                 row = (u0 * G + u1) * G
                 if u0 == c0 and u1 == c1:
@@ -1901,7 +1909,7 @@ def cmi_pair(cx, cy, cz, k, w, psi, G, local):
             for dd in range(D):
                 q[dd] = gc[dd, p]
             eps = _INF
-            if scanned:
+            if scanned and not lanes:
                 # its cell-mate needed the scan: most likely this query does too, so try the scan
                 # alone first (exact when it settles, else the block decides as usual)
                 eps, fb = knn_box3s(i, w, k, 1.5 * prev, q, c0, c1, c2, G, bs, sx, sy, sz0, cs, gc, gidx, wide, topk)
