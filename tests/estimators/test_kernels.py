@@ -193,6 +193,40 @@ def test_lane_block_selection_equals_sorting(rng, ties, L):
         assert np.array_equal(np.r_[T[0::L], T[1::L]], np.array(got))
 
 
+@pytest.mark.parametrize("ties", [False, True])
+@pytest.mark.parametrize("L", [4, 8])
+def test_3d_lane_block_selection_equals_sorting(rng, ties, L):
+    # block_lanes3_cells: L queries at once over the cells a0..b0 x a1..b1 x a2..b2 of a 3-D grid
+    # (compiled, one SIMD lane each; without JIT the Python body), each leaving out its own grid
+    # position: each lane gets the four smallest max-norm distances of sorting, bitwise, also where
+    # padded lanes repeat a query and where the cells hold fewer than five points (inf)
+    n, G = 120, 4
+    a = _data(rng, n, 3, ties)
+    r = [np.argsort(np.argsort(a[:, d], kind="stable"), kind="stable") for d in range(3)]
+    cs = np.empty(G ** 3 + 1, dtype=np.int64)
+    gc = np.empty((3, n))
+    gidx = np.empty(n, dtype=np.int64)
+    K.build_grid3(r[0], r[1], r[2], np.arange(n), np.ascontiguousarray(a.T), G, cs, gc, gidx)
+    cell_of = np.repeat(np.arange(G ** 3), np.diff(cs))
+    c = np.stack([cell_of // (G * G), (cell_of // G) % G, cell_of % G])
+    for _ in range(60):
+        lo = rng.integers(0, G, size=3)
+        hi = np.minimum(lo + rng.integers(0, 3, size=3), G - 1)
+        inside = np.flatnonzero(np.all((c >= lo[:, None]) & (c <= hi[:, None]), axis=0))
+        if inside.size == 0:
+            continue
+        sp = rng.choice(inside, size=L)
+        sp[L - 2:] = sp[L - 3]  # padded lanes repeat the last query
+        T = np.full(4 * L, -1.0)
+        K.block_lanes3_cells(gc[0], gc[1], gc[2], cs, G, lo[0], hi[0], lo[1], hi[1], lo[2], hi[2],
+                             gc[0, sp].copy(), gc[1, sp].copy(), gc[2, sp].copy(), sp, T)
+        for lane, s_ in enumerate(sp):
+            d = np.max(np.abs(gc[:, inside] - gc[:, s_:s_ + 1]), axis=0)
+            d = np.sort(d[inside != s_])
+            want = np.concatenate([d[:4], np.full(4, np.inf)])[:4]
+            assert np.array_equal(T[lane::L], want)
+
+
 def test_channel_records_hold_each_channel_and_its_bucket_table(rng):
     # the stacked record (channels) and its rows (channel_row) equal one record per channel (channel),
     # whose table is bucket_table's; fields in the order the kernels read them
@@ -557,6 +591,32 @@ def test_cmi_pair_equals_reference(rng, ties, dz, w):
     for G in (1, 5, 11):
         got = K.cmi_pair(cx, cy, cz, 4, w, ksg._psi_table(250), G, np.empty(0))
         assert abs(got - want) < 1e-10
+
+
+@pytest.mark.parametrize("kind, ties", [("plain", False), ("plain", True)] + CROWDED)
+def test_cmi_pair_lanes_equal_reference_bitwise(rng, kind, ties):
+    # one conditioning row, k = 4, no Theiler window: the block selection runs on SIMD lanes
+    # (block_lanes3_cells), four or eight of a cell's queries at a time, and falls through to the box
+    # scan where the block's 4th distance is not within its faces. Every local value is bitwise the
+    # one the reference's distances and counts give (same digamma table, same sums)
+    n = 300
+    if kind == "plain":
+        a = _data(rng, n + 1, 2, ties)
+        b = a
+    else:
+        a, b = _crowded(rng, n + 1, kind, ties), _crowded(rng, n + 1, kind, ties)
+    x, y, z = a[1:, 0].copy(), b[1:, 1].copy(), b[:-1, 1].copy()
+    psi = ksg._psi_table(n)
+    eps = ref.kth_distance(np.c_[x, y, z], 4)
+    nxz = ref.count_inside(np.c_[x, z], eps)
+    nyz = ref.count_inside(np.c_[y, z], eps)
+    nz = ref.count_inside(z, eps)
+    want = psi[4] - (psi[nxz + 1] + psi[nyz + 1] - psi[nz + 1])
+    zt = z[None, :].copy()
+    for G in (1, 3, 6, 12):
+        local = np.empty(n)
+        K.cmi_pair(ksg._channel(x), ksg._channel(y), K.channels(zt, *_sorted(zt)), 4, 0, psi, G, local)
+        assert np.array_equal(local, want)
 
 
 @pytest.mark.parametrize("kind, ties", CROWDED)

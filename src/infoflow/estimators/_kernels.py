@@ -38,7 +38,10 @@ Design of the all-pairs engine (why it is fast):
   box scan tries the scan first, with 1.5x that query's k-th distance as the reach
   (:func:`knn_box3s`: exact when at least k points lie within the scanned box's face bound, else
   it declines and the block decides); grid cells are looked up by rank (:func:`rank_cells`)
-  rather than divided out; the block's face values and row slices are taken once per cell.
+  rather than divided out; the block's face values and row slices are taken once per cell. With one
+  conditioning row, k = 4 and no Theiler window (the flow's TE with history 1) the block is read in
+  place once for up to eight of a cell's queries, one SIMD lane each (:func:`block_lanes3`), and
+  every query starts there (the scan-first rule is for the other cases).
 * Inner loops index through slices: numba adds a negative-index check to ``a[j]`` when it cannot
   prove ``j >= 0``, which stops LLVM from vectorising the loop (measured 5x slower).
 * Pairs are spread over threads with ``prange`` and each writes only its own output cell, so results
@@ -1627,6 +1630,127 @@ def knn_box3s(i, w, k, reach, q, c0, c1, c2, G, bs, sx, sy, sz0, cs, gc, gidx, k
     return _INF, fb
 
 
+# ----------------------------------------------------------------------------- 3-D lane-parallel block scan
+# The lanes of block_lanes for the 3-D grid of cmi_pair (x, y, z0: D == 3, k == 4, no Theiler window):
+# the 3 x 3 x 3 block is read once for up to eight of a cell's queries, each query one SIMD lane, instead
+# of one distance pass and one selection (block_kth) per query. The arithmetic is cmi_pair's scalar code
+# lane by lane (the same subtractions, fabs, and numba's min/max), so each lane's four distances are
+# bitwise those of sorting the query's distances to the block.
+
+def _lanes3_intrinsic(L):
+    """The numba intrinsic behind :func:`block_lanes3` for ``L`` lanes (4 or 8): one loop over the grid
+    positions ``s..e-1`` on <L x double> values, the state ``T`` loaded before and stored after it."""
+
+    @intrinsic
+    def scan(typingctx, gx, gy, gz, s, e, qx, qy, qz, sp, T):
+        f8 = types.Array(types.float64, 1, "C")
+        if not (gx == f8 and gy == f8 and gz == f8 and qx == f8 and qy == f8 and qz == f8 and T == f8
+                and sp == types.Array(types.int64, 1, "C")
+                and isinstance(s, types.Integer) and isinstance(e, types.Integer)):
+            return None
+        sig = types.void(gx, gy, gz, s, e, qx, qy, qz, sp, T)
+
+        def codegen(context, builder, signature, args):
+            pgx, pgy, pgz, pqx, pqy, pqz, psp, pT = (
+                context.make_array(signature.args[i])(context, builder, args[i]).data for i in (0, 1, 2, 5, 6, 7, 8, 9))
+            s_ = context.cast(builder, args[3], signature.args[3], types.int64)
+            e_ = context.cast(builder, args[4], signature.args[4], types.int64)
+            i32, i64, f64 = ir.IntType(32), ir.IntType(64), ir.DoubleType()
+            vd, vi = ir.VectorType(f64, L), ir.VectorType(i64, L)
+
+            def vload(ptr, vt, row):
+                p = builder.gep(ptr, [ir.Constant(i64, row * L)])
+                return builder.load(builder.bitcast(p, vt.as_pointer()), align=8)
+
+            def splat(v, vt):
+                one = builder.insert_element(ir.Constant(vt, ir.Undefined), v, ir.Constant(i32, 0))
+                return builder.shuffle_vector(one, ir.Constant(vt, ir.Undefined),
+                                              ir.Constant(ir.VectorType(i32, L), [0] * L))
+
+            def vmin(a, b):  # numba's min(a, b): b if b < a else a
+                return builder.select(builder.fcmp_ordered("<", b, a), b, a)
+
+            def vmax(a, b):  # numba's max(a, b): b if b > a else a
+                return builder.select(builder.fcmp_ordered(">", b, a), b, a)
+
+            fabs = cgutils.get_or_insert_function(builder.module, ir.FunctionType(vd, [vd]), f"llvm.fabs.v{L}f64")
+            q0, q1, q2 = vload(pqx, vd, 0), vload(pqy, vd, 0), vload(pqz, vd, 0)
+            me = vload(psp, vi, 0)
+            inf = ir.Constant(vd, [float("inf")] * L)
+            t = [cgutils.alloca_once(builder, vd) for _ in range(4)]  # promoted to registers by LLVM
+            for r in range(4):
+                builder.store(vload(pT, vd, r), t[r])
+            count = builder.sub(e_, s_)
+            with cgutils.for_range(builder, count) as loop:
+                p = builder.add(s_, loop.index)
+                x = splat(builder.load(builder.gep(pgx, [p])), vd)
+                y = splat(builder.load(builder.gep(pgy, [p])), vd)
+                z = splat(builder.load(builder.gep(pgz, [p])), vd)
+                dx = builder.call(fabs, [builder.fsub(x, q0)])
+                dy = builder.call(fabs, [builder.fsub(y, q1)])
+                dz = builder.call(fabs, [builder.fsub(z, q2)])
+                d = vmax(dx, vmax(dy, dz))  # cmi_pair's max(|x - q0|, max(|y - q1|, |z - q2|))
+                d = builder.select(builder.icmp_signed("==", splat(p, vi), me), inf, d)
+                for r in range(3):  # _insert4, lane by lane
+                    tr = builder.load(t[r])
+                    builder.store(vmin(tr, d), t[r])
+                    d = vmax(tr, d)
+                builder.store(vmin(builder.load(t[3]), d), t[3])
+            for r in range(4):
+                p = builder.gep(pT, [ir.Constant(i64, r * L)])
+                builder.store(builder.load(t[r]), builder.bitcast(p, vd.as_pointer()), align=8)
+            return context.get_dummy_value()
+
+        return sig, codegen
+
+    return scan
+
+
+_scan3_lanes4 = _lanes3_intrinsic(4)
+_scan3_lanes8 = _lanes3_intrinsic(8)
+
+
+def block_lanes3(gx, gy, gz, s, e, qx, qy, qz, sp, T):
+    """Insert the max-norm distances from each of L queries (``qx``, ``qy``, ``qz`` (L,), L = 4 or 8) to
+    the points at grid positions ``s..e-1`` (``gx``, ``gy``, ``gz``) into each query's four smallest,
+    leaving out the query's own position ``sp`` (L,): ``T`` (4L,) holds them, ``T[r * L + l]`` the
+    r-th smallest of lane l, sorted, updated in place (start from inf). :func:`block_lanes` in three
+    coordinates: compiled, a vector loop (:func:`_lanes3_intrinsic`); this Python body is what runs
+    without JIT."""
+    L = qx.shape[0]
+    for lane in range(L):
+        t0, t1, t2, t3 = T[lane], T[L + lane], T[2 * L + lane], T[3 * L + lane]
+        for p in range(s, e):
+            d = max(abs(gx[p] - qx[lane]), max(abs(gy[p] - qy[lane]), abs(gz[p] - qz[lane])))
+            d = _INF if p == sp[lane] else d
+            t0, t1, t2, t3 = _insert4(t0, t1, t2, t3, d)
+        T[lane], T[L + lane], T[2 * L + lane], T[3 * L + lane] = t0, t1, t2, t3
+
+
+@overload(block_lanes3, jit_options={"nogil": True})
+def _block_lanes3_jit(gx, gy, gz, s, e, qx, qy, qz, sp, T):
+    def impl(gx, gy, gz, s, e, qx, qy, qz, sp, T):
+        if qx.shape[0] == 8:
+            _scan3_lanes8(gx, gy, gz, s, e, qx, qy, qz, sp, T)
+        else:
+            _scan3_lanes4(gx, gy, gz, s, e, qx, qy, qz, sp, T)
+    return impl
+
+
+@njit(cache=True, nogil=True)
+def block_lanes3_cells(gx, gy, gz, cs, G, a0, b0, a1, b1, a2, b2, qx, qy, qz, sp, T):
+    """Each of the L queries' (``qx``, ``qy``, ``qz``, ``sp`` (L,)) four smallest max-norm distances to
+    the points of the grid cells ``a0..b0 x a1..b1 x a2..b2`` of a ``G x G x G`` grid (cell starts
+    ``cs``, coordinates ``gx``, ``gy``, ``gz`` by grid position), each query's own position ``sp``
+    left out: ``T`` (4L,), ``T[r * L + l]`` the r-th of lane l (inf where fewer). One run of grid
+    positions per row of cells (:func:`block_lanes3`), read in place."""
+    T[:] = _INF
+    for u0 in range(a0, b0 + 1):
+        for u1 in range(a1, b1 + 1):
+            row = (u0 * G + u1) * G
+            block_lanes3(gx, gy, gz, cs[row + a2], cs[row + b2 + 1], qx, qy, qz, sp, T)
+
+
 @njit(cache=True, nogil=True)
 def cmi_pair(cx, cy, cz, k, w, psi, G, local):
     """Frenzel-Pompe conditional MI I(x; y | Z) for scalar ``x``, ``y`` and ``Z`` (dz, n).
@@ -1645,7 +1769,12 @@ def cmi_pair(cx, cy, cz, k, w, psi, G, local):
     need that scan: a query whose cell-mate before it did tries the scan alone first, with 1.5x that
     query's k-th distance as the reach (exact where it settles, by the box's face bound), and goes
     through the block only where it does not (20% less time on saturated and pinned units at
-    n = 10^4, docs/design.md).
+    n = 10^4, docs/design.md). With one conditioning row, k = 4 and no Theiler window the block is
+    not gathered: its points are read in place once for up to eight of the cell's queries, one SIMD
+    lane each (:func:`block_lanes3_cells`), which keeps each query's four smallest distances;
+    ``block_kth``'s decision on them is "exact when the 4th is below the face bound, else it is the
+    scan's reach" (whatever its threshold), so the k-th distances are bitwise the same. That pass
+    is cheap enough that every query starts there (no scan-first).
     Counts: the points within ``t`` of the query on z0 are one contiguous range of the z0-sorted
     order (found in its bucket table, as in :func:`mi_pair`); one branch-free pass over that range,
     with x, y and the other Z rows gathered into z0 order, gives n_z, n_xz and n_yz together.
@@ -1693,6 +1822,22 @@ def cmi_pair(cx, cy, cz, k, w, psi, G, local):
     buf = np.empty(cap)
     kept = np.empty(cap)
     wide = np.empty(n)  # knn_box3s's scratch
+    # the lane-parallel block selection (block_lanes3_cells) covers one conditioning row, k = 4 and no
+    # Theiler window: the cell's queries four or eight at a time, the block read in place
+    lanes = D == 3 and k == 4 and w == 0
+    g0 = gc[0]
+    g1 = gc[1]
+    g2 = gc[2]
+    lx4 = np.empty(4)
+    ly4 = np.empty(4)
+    lz4 = np.empty(4)
+    lp4 = np.empty(4, dtype=np.int64)
+    T4 = np.empty(16)
+    lx8 = np.empty(8)
+    ly8 = np.empty(8)
+    lz8 = np.empty(8)
+    lp8 = np.empty(8, dtype=np.int64)
+    T8 = np.empty(32)
     want_local = local.shape[0] == n
     base = psi[k]
     acc = 0.0
@@ -1711,11 +1856,13 @@ def cmi_pair(cx, cy, cz, k, w, psi, G, local):
         a2 = max(c2 - 1, 0)
         b2 = min(c2 + 1, G - 1)
         # gather the 3 x 3 x 3 block once for all queries of the cell, each coordinate contiguous
+        # (not for the lanes, which read it in place)
         mc = 0
-        for u0 in range(a0, b0 + 1):
-            for u1 in range(a1, b1 + 1):
-                row = (u0 * G + u1) * G
-                mc += cs[row + b2 + 1] - cs[row + a2]
+        if not lanes:
+            for u0 in range(a0, b0 + 1):
+                for u1 in range(a1, b1 + 1):
+                    row = (u0 * G + u1) * G
+                    mc += cs[row + b2 + 1] - cs[row + a2]
         if mc > cap:
             cap = 2 * mc
             bv = np.empty((D, cap))
@@ -1723,7 +1870,7 @@ def cmi_pair(cx, cy, cz, k, w, psi, G, local):
             buf = np.empty(cap)
             kept = np.empty(cap)
         mc = 0
-        for u0 in range(a0, b0 + 1):
+        for u0 in range(a0, a0 if lanes else b0 + 1):
             for u1 in range(a1, b1 + 1):
                 row = (u0 * G + u1) * G
                 if u0 == c0 and u1 == c1:
@@ -1752,13 +1899,17 @@ def cmi_pair(cx, cy, cz, k, w, psi, G, local):
         dist = buf[:mc]
         prev = 0.0
         scanned = False  # did the previous query of this cell need the box scan?
+        g_lo = 0  # the lanes hold the queries g_lo <= j < g_hi
+        g_hi = 0
+        L = 8
+        T = T8
         for j in range(mq):
             p = p0 + j
             i = gidx[p]
             for dd in range(D):
                 q[dd] = gc[dd, p]
             eps = _INF
-            if scanned:
+            if scanned and not lanes:
                 # its cell-mate needed the scan: most likely this query does too, so try the scan
                 # alone first (exact when it settles, else the block decides as usual)
                 eps, fb = knn_box3s(i, w, k, 1.5 * prev, q, c0, c1, c2, G, bs, sx, sy, sz0, cs, gc, gidx, wide, topk)
@@ -1767,34 +1918,72 @@ def cmi_pair(cx, cy, cz, k, w, psi, G, local):
                 q1 = q[1]
                 q2 = q[2]
                 bound = min(min(q0 - xlo, xhi - q0), min(min(q1 - ylo, yhi - q1), min(q2 - zlo, zhi - q2)))
-                # distances to every block point (a loop that vectorises), then the selection in block_kth
-                if D == 3:
-                    for u in range(mc):
-                        dist[u] = max(abs(b0v[u] - q0), max(abs(b1v[u] - q1), abs(b2v[u] - q2)))
-                else:
-                    for u in range(mc):
-                        d = 0.0
-                        for dd in range(D):
-                            d = max(d, abs(bv[dd, u] - q[dd]))
-                        dist[u] = d
-                eps = block_kth(dist, self0 + j, biv, i, w, k, bound, prev, kept, topk)
-                scanned = eps == _INF
-                if scanned:
-                    # the k-th distance within the block bounds the true one: scan once the cells
-                    # within that reach (block_kth set the excluded points' distances to inf); with
-                    # fewer than k admissible points in the block, widen a box from the block's faces
-                    reach = kth_smallest(dist, mc, k, topk) if mc >= k else _INF
-                    if reach < _INF:
-                        eps, fb = knn_box3s(i, w, k, reach, q, c0, c1, c2, G, bs, sx, sy, sz0, cs, gc, gidx, wide,
-                                            topk)
-                    else:
-                        reach = bound
-                        while True:
+                if lanes:
+                    # the block's four smallest for this query and up to seven cell-mates after it, one
+                    # lane each (block_lanes3_cells); lanes past the cell's last query repeat it
+                    if j >= g_hi:
+                        L = 4 if mq - j <= 4 else 8
+                        lx = lx4 if L == 4 else lx8
+                        ly = ly4 if L == 4 else ly8
+                        lz = lz4 if L == 4 else lz8
+                        lp = lp4 if L == 4 else lp8
+                        T = T4 if L == 4 else T8
+                        for m in range(L):
+                            pm = p0 + min(j + m, mq - 1)
+                            lx[m] = g0[pm]
+                            ly[m] = g1[pm]
+                            lz[m] = g2[pm]
+                            lp[m] = pm
+                        block_lanes3_cells(g0, g1, g2, cs, G, a0, b0, a1, b1, a2, b2, lx, ly, lz, lp, T)
+                        g_lo = j
+                        g_hi = j + L
+                    # block_kth's decision, whatever its threshold: the block's k-th smallest is exact
+                    # when below the face bound, else it is the reach of the scan
+                    reach = T[3 * L + j - g_lo]
+                    if reach < bound:
+                        eps = reach
+                    scanned = eps == _INF
+                    if scanned:
+                        if reach < _INF:
                             eps, fb = knn_box3s(i, w, k, reach, q, c0, c1, c2, G, bs, sx, sy, sz0, cs, gc, gidx,
                                                 wide, topk)
-                            if eps < _INF or fb == _INF:
-                                break
-                            reach = max(2.0 * reach, fb)
+                        else:
+                            reach = bound
+                            while True:
+                                eps, fb = knn_box3s(i, w, k, reach, q, c0, c1, c2, G, bs, sx, sy, sz0, cs, gc,
+                                                    gidx, wide, topk)
+                                if eps < _INF or fb == _INF:
+                                    break
+                                reach = max(2.0 * reach, fb)
+                else:
+                    # distances to every block point (a loop that vectorises), then the selection in block_kth
+                    if D == 3:
+                        for u in range(mc):
+                            dist[u] = max(abs(b0v[u] - q0), max(abs(b1v[u] - q1), abs(b2v[u] - q2)))
+                    else:
+                        for u in range(mc):
+                            d = 0.0
+                            for dd in range(D):
+                                d = max(d, abs(bv[dd, u] - q[dd]))
+                            dist[u] = d
+                    eps = block_kth(dist, self0 + j, biv, i, w, k, bound, prev, kept, topk)
+                    scanned = eps == _INF
+                    if scanned:
+                        # the k-th distance within the block bounds the true one: scan once the cells
+                        # within that reach (block_kth set the excluded points' distances to inf); with
+                        # fewer than k admissible points in the block, widen a box from the block's faces
+                        reach = kth_smallest(dist, mc, k, topk) if mc >= k else _INF
+                        if reach < _INF:
+                            eps, fb = knn_box3s(i, w, k, reach, q, c0, c1, c2, G, bs, sx, sy, sz0, cs, gc, gidx, wide,
+                                                topk)
+                        else:
+                            reach = bound
+                            while True:
+                                eps, fb = knn_box3s(i, w, k, reach, q, c0, c1, c2, G, bs, sx, sy, sz0, cs, gc, gidx,
+                                                    wide, topk)
+                                if eps < _INF or fb == _INF:
+                                    break
+                                reach = max(2.0 * reach, fb)
             prev = eps
             t = np.nextafter(eps, 0.0)
             # one pass over the z0 range of the box gives all three counts (self included)
