@@ -109,7 +109,8 @@ def information_flow(activity: Any, /, *, lags: int | Sequence[int] = DEFAULT_LA
         Steps of the target's own past conditioned on in TE.
     condition_on_input : bool, default=False
         Condition every MI, TDMI and TE on the network input at the target's time step (the Dataset's
-        ``inputs``, else the neurons with role "input"), which strips the daily cycle every neuron shares.
+        ``inputs``, else the neurons with role "input"; an input neuron as target is conditioned on
+        the other input neurons, not on itself), which strips the daily cycle every neuron shares.
     theiler : int, default=0
         KSG Theiler window: neighbours closer than this many steps in time are ignored. It also
         widens the minimum shift, which is all it does with method="gaussian_copula".

@@ -51,6 +51,9 @@ class EpochData:
 
     prepared: dict[str, Prepared]
     scale: np.ndarray  # (n_neuron,) standard deviation of each neuron (entropy of the raw data)
+    # the neurons whose present values are the input conditioned on (condition_on_input with input
+    # neurons), in the input's column order; empty for a recorded `inputs` array or no condition
+    cond_neurons: tuple[int, ...] = ()
 
 
 def epoch_seed(seed: int, epoch_label: int) -> np.random.Generator:
@@ -62,8 +65,11 @@ def epoch_seed(seed: int, epoch_label: int) -> np.random.Generator:
 
 # --------------------------------------------------------------------------- preparation
 def prepare_epoch(raw: np.ndarray, cond: np.ndarray | None, *, epoch_label: int, plan: Plan,
-                  neuron_names: tuple[str, ...] = ()) -> EpochData:
-    """Check one epoch for NaN/inf, then prepare it (and the input) for each estimator in `plan`."""
+                  neuron_names: tuple[str, ...] = (), cond_neurons: tuple[int, ...] = ()) -> EpochData:
+    """Check one epoch for NaN/inf, then prepare it (and the input) for each estimator in `plan`.
+
+    `cond_neurons`: the neurons whose activity `cond` holds (input neurons as the input), so that
+    each of them, as a target, is not conditioned on its own present value (:func:`_matrix`)."""
     x = np.asarray(raw, dtype=np.float64)
     bad = ~np.isfinite(x)
     if bad.any():
@@ -80,7 +86,8 @@ def prepare_epoch(raw: np.ndarray, cond: np.ndarray | None, *, epoch_label: int,
         out = prepare(dataclasses.replace(est, seed=epoch_seed(plan.seed, epoch_label)), arrays)
         prepared[est.method] = Prepared(x=np.ascontiguousarray(out[0][0]),
                                         cond=None if cond is None else np.ascontiguousarray(out[1][0]))
-    return EpochData(prepared=prepared, scale=scale.astype(np.float64))
+    return EpochData(prepared=prepared, scale=scale.astype(np.float64),
+                     cond_neurons=tuple(int(c) for c in cond_neurons))
 
 
 def autocorr_time(data: EpochData) -> np.ndarray:
@@ -123,6 +130,14 @@ def _matrix(est: Estimator, data: EpochData, src: np.ndarray, lag: int, history:
     prep = data.prepared[est.method]
     cond = None if prep.cond is None else prep.cond[None]
     xs, ys, Z = embed(src[None], prep.x[None], cond, lag=lag, history=history)
+    if data.cond_neurons:
+        # an input neuron as target: its own present value is the value predicted, so conditioning on
+        # it would leave nothing to explain (every CMI about it 0, or undefined). Its column is set to
+        # a constant, which conditions that target on the other inputs only (a constant adds nothing to
+        # a max-norm distance, and the copula's projection drops it); Z is embed's own copy.
+        first = 0 if history is None else history
+        for c, j in enumerate(data.cond_neurons):
+            Z[j, :, first + c] = 0.0
     return family_matrix(est, xs, ys, Z, n_jobs=plan.n_jobs, pairs=mask)
 
 

@@ -23,11 +23,12 @@ def _prepare(ex, inp: FlowInput, label, plan: Plan):
     """Submit the preparation of epoch `label` (the raw epoch is read by the task's executor)."""
     da = inp.da
     raw = ex.load(da.sel(epoch=label).data)
-    epoch_cond = inp.cond
+    epoch_cond, cond_neurons = inp.cond, ()
     if isinstance(inp.cond, tuple):  # input neurons of this very epoch
         epoch_cond = ex.load(da.sel(epoch=label).isel(neuron=inp.cond[1]).data)
+        cond_neurons = tuple(int(c) for c in inp.cond[1])
     return ex.submit(_engine.prepare_epoch, raw, epoch_cond, epoch_label=int(label), plan=plan,
-                     neuron_names=inp.names)
+                     neuron_names=inp.names, cond_neurons=cond_neurons)
 
 
 def _screen(ex, prep, plan: Plan, shifts: np.ndarray, n_neuron: int,
