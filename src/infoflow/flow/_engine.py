@@ -130,7 +130,7 @@ def _matrix(est: Estimator, data: EpochData, src: np.ndarray, lag: int, history:
     prep = data.prepared[est.method]
     cond = None if prep.cond is None else prep.cond[None]
     xs, ys, Z = embed(src[None], prep.x[None], cond, lag=lag, history=history)
-    if data.cond_neurons:
+    if data.cond_neurons and Z is not None:
         # an input neuron as target: its own present value is the value predicted, so conditioning on
         # it would leave nothing to explain (every CMI about it 0, or undefined). Its column is set to
         # a constant, which conditions that target on the other inputs only (a constant adds nothing to

@@ -506,7 +506,7 @@ def _include(plan: _Plan, s: _Series, y: np.ndarray, selected: list, pool: list,
     while pool:
         given = _Given(plan, y, _conditioning(s, selected))
         screen = None
-        if sc is not None and plan.screen_top is not None and len(pool) > plan.screen_top:
+        if sc is not None and yc is not None and plan.screen_top is not None and len(pool) > plan.screen_top:
             screen = _Screen(sc, yc, _conditioning(sc, selected), plan.screen_top)
         if screen is None:
             obs = given.many(s.cols(pool))

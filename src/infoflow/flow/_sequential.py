@@ -23,7 +23,8 @@ def _prepare(ex, inp: FlowInput, label, plan: Plan):
     """Submit the preparation of epoch `label` (the raw epoch is read by the task's executor)."""
     da = inp.da
     raw = ex.load(da.sel(epoch=label).data)
-    epoch_cond, cond_neurons = inp.cond, ()
+    epoch_cond = inp.cond
+    cond_neurons: tuple[int, ...] = ()
     if isinstance(inp.cond, tuple):  # input neurons of this very epoch
         epoch_cond = ex.load(da.sel(epoch=label).isel(neuron=inp.cond[1]).data)
         cond_neurons = tuple(int(c) for c in inp.cond[1])
