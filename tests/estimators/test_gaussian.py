@@ -135,12 +135,12 @@ def test_gaussian_pairwise_and_shared_cmi_match_the_closed_form(rng, dz):
     X = rng.standard_normal((n, n_src))
     Z = rng.standard_normal((n_tgt, n, dz))
     Y = 0.6 * X[:, :n_tgt] + 0.5 * Z[:, :, 0].T + rng.standard_normal((n, n_tgt))
-    if dz > 1:
-        Z[1, :, 1] = 3.0  # rank-deficient conditioning set of target 1
+    Z[1, :, dz - 1] = 3.0  # rank-deficient conditioning set of target 1 (dz = 1: a constant one)
     got = gaussian.pairwise_cmi(X, Y, Z)
     for j in range(n_tgt):
-        z = Z[j] if not (dz > 1 and j == 1) else np.delete(Z[j], 1, axis=1)
-        want = [gaussian.conditional_mutual_information(X[:, [i]], Y[:, [j]], z) for i in range(n_src)]
+        z = Z[j] if j != 1 else np.delete(Z[j], dz - 1, axis=1)
+        want = [gaussian.conditional_mutual_information(X[:, [i]], Y[:, [j]], z) if z.shape[1]
+                else gaussian.mutual_information(X[:, [i]], Y[:, [j]]) for i in range(n_src)]
         np.testing.assert_allclose(got[:, j], want, rtol=1e-9, atol=1e-12)
         if dz > 1:
             shared = gaussian.cmi_shared(X, gaussian.prepare_shared(Y[:, j], Z[j]))

@@ -124,6 +124,9 @@ def pairwise_cmi(X: np.ndarray, Y: np.ndarray, Z: np.ndarray, *, bias_correct: b
         zc = xc if zm.shape == X.shape and np.array_equal(zm, X) else _centre(zm)
         nx, ny = np.sqrt(np.einsum("ij,ij->j", xc, xc)), np.sqrt(np.einsum("ij,ij->j", yc, yc))
         nz = nx if zc is xc else np.sqrt(np.einsum("ij,ij->j", zc, zc))
+        # a constant conditioning column explains nothing: its correlations are 0 (not 0 / 0), so the
+        # pair's CMI is its MI, as the dz >= 2 path's rank test drops such a column
+        nz = np.where(nz > 0, nz, 1.0)
         with np.errstate(divide="ignore", invalid="ignore"):
             r_xy = (xc.T @ yc) / np.outer(nx, ny)
             r_xz = (xc.T @ zc) / np.outer(nx, nz)
