@@ -13,11 +13,12 @@ What runs by default, and why (budget: about ten minutes on two CPU cores)
   surrogates by default; ``flow_method="ksg"`` for KSG with screening), which the report's
   direction/layer answers rest on; epoch 0 is the reference (the untrained network already shows
   much of the pattern, because the output unit receives no input directly). A KSG test of every
-  pair with up to 100 surrogates at lags 1-3 costs minutes per epoch of this 1,752-step recording
-  on two cores (the flow command's KSG test of the last epoch's 992 pairs: 109 s with sequential
-  surrogates, 461 s with all 100 for every pair and the session 2 kernels), so by default KSG instead re-estimates
-  the last epoch's transfer-entropy matrix once (``ksg_check``), and the report states how well the
-  two estimators agree.
+  pair with up to 100 surrogates at lags 1-3 costs tens of seconds per epoch of this 1,752-step
+  recording on two cores (the last epoch's 992 pairs: 27 s with sequential surrogates, 2026-12-06;
+  11-18 s per epoch with the tracked flow's 50 surrogates, so about 10 minutes for the 39 tracked
+  epochs of 3 seeds, the whole run's budget), so by default KSG instead re-estimates the last
+  epoch's transfer-entropy matrix once (``ksg_check``), and the report states how well the two
+  estimators agree.
 * The other flow measure beside the run's (``measure="te"``: the seed's TDMI - MI in
   ``flow_tdmi.nc``/``structure_tdmi.json``), through the same estimator and significance path.
 * Untrained networks of the same architecture as the null of the direction and layer answers:
