@@ -383,67 +383,80 @@ def block_4_runs(gx, gy, s0, e0, s1, e1, s2, e2, qa1, qa2, sa, qb1, qb2, sb):
 # so each lane's four distances are bitwise those of :func:`block_4_pair`. Without JIT
 # (NUMBA_DISABLE_JIT) :func:`block_lanes` runs its Python body, the obviously correct twin.
 
+def _lanes_typed(D, L, args):
+    """Typing of a lane scan over ``D`` coordinates (:func:`_lanes_intrinsic`, :func:`_lanes3_intrinsic`):
+    ``args`` are the D grid coordinate arrays, ``s``, ``e``, the D query arrays, ``sp`` and ``T``;
+    returns (signature, codegen), or None for other types."""
+    f8 = types.Array(types.float64, 1, "C")
+    if not (all(a == f8 for a in args[:D] + args[D + 2:2 * D + 2]) and args[2 * D + 3] == f8
+            and args[2 * D + 2] == types.Array(types.int64, 1, "C")
+            and isinstance(args[D], types.Integer) and isinstance(args[D + 1], types.Integer)):
+        return None
+
+    def codegen(context, builder, signature, argv):
+        def data(i):
+            return context.make_array(signature.args[i])(context, builder, argv[i]).data
+
+        grid = [data(i) for i in range(D)]
+        s_ = context.cast(builder, argv[D], signature.args[D], types.int64)
+        e_ = context.cast(builder, argv[D + 1], signature.args[D + 1], types.int64)
+        pq = [data(D + 2 + i) for i in range(D)]
+        psp, pT = data(2 * D + 2), data(2 * D + 3)
+        i32, i64, f64 = ir.IntType(32), ir.IntType(64), ir.DoubleType()
+        vd, vi = ir.VectorType(f64, L), ir.VectorType(i64, L)
+
+        def vload(ptr, vt, row):
+            p = builder.gep(ptr, [ir.Constant(i64, row * L)])
+            return builder.load(builder.bitcast(p, vt.as_pointer()), align=8)
+
+        def splat(v, vt):
+            one = builder.insert_element(ir.Constant(vt, ir.Undefined), v, ir.Constant(i32, 0))
+            return builder.shuffle_vector(one, ir.Constant(vt, ir.Undefined),
+                                          ir.Constant(ir.VectorType(i32, L), [0] * L))
+
+        def vmin(a, b):  # numba's min(a, b): b if b < a else a
+            return builder.select(builder.fcmp_ordered("<", b, a), b, a)
+
+        def vmax(a, b):  # numba's max(a, b): b if b > a else a
+            return builder.select(builder.fcmp_ordered(">", b, a), b, a)
+
+        fabs = cgutils.get_or_insert_function(builder.module, ir.FunctionType(vd, [vd]), f"llvm.fabs.v{L}f64")
+        q = [vload(pq[c], vd, 0) for c in range(D)]
+        me = vload(psp, vi, 0)
+        inf = ir.Constant(vd, [float("inf")] * L)
+        t = [cgutils.alloca_once(builder, vd) for _ in range(4)]  # promoted to registers by LLVM
+        for r in range(4):
+            builder.store(vload(pT, vd, r), t[r])
+        count = builder.sub(e_, s_)
+        with cgutils.for_range(builder, count) as loop:
+            p = builder.add(s_, loop.index)
+            dist = [builder.call(fabs, [builder.fsub(splat(builder.load(builder.gep(grid[c], [p])), vd), q[c])])
+                    for c in range(D)]
+            # the scalar kernels' order: max(|x - q0|, |y - q1|) (MI), max(|x - q0|, max(|y - q1|, |z - q2|)) (TE)
+            d = dist[D - 1]
+            for c in range(D - 2, -1, -1):
+                d = vmax(dist[c], d)
+            d = builder.select(builder.icmp_signed("==", splat(p, vi), me), inf, d)
+            for r in range(3):  # _insert4, lane by lane
+                tr = builder.load(t[r])
+                builder.store(vmin(tr, d), t[r])
+                d = vmax(tr, d)
+            builder.store(vmin(builder.load(t[3]), d), t[3])
+        for r in range(4):
+            p = builder.gep(pT, [ir.Constant(i64, r * L)])
+            builder.store(builder.load(t[r]), builder.bitcast(p, vd.as_pointer()), align=8)
+        return context.get_dummy_value()
+
+    return types.void(*args), codegen
+
+
 def _lanes_intrinsic(L):
     """The numba intrinsic behind :func:`block_lanes` for ``L`` lanes (4 or 8): one loop over the grid
     positions ``s..e-1`` on <L x double> values, the state ``T`` loaded before and stored after it."""
 
     @intrinsic
     def scan(typingctx, gx, gy, s, e, qx, qy, sp, T):
-        f8 = types.Array(types.float64, 1, "C")
-        if not (gx == f8 and gy == f8 and qx == f8 and qy == f8 and T == f8
-                and sp == types.Array(types.int64, 1, "C")
-                and isinstance(s, types.Integer) and isinstance(e, types.Integer)):
-            return None
-        sig = types.void(gx, gy, s, e, qx, qy, sp, T)
-
-        def codegen(context, builder, signature, args):
-            s_, e_ = args[2], args[3]
-            pgx, pgy, pqx, pqy, psp, pT = (context.make_array(signature.args[i])(context, builder, args[i]).data
-                                           for i in (0, 1, 4, 5, 6, 7))
-            s_ = context.cast(builder, s_, signature.args[2], types.int64)
-            e_ = context.cast(builder, e_, signature.args[3], types.int64)
-            i32, i64, f64 = ir.IntType(32), ir.IntType(64), ir.DoubleType()
-            vd, vi = ir.VectorType(f64, L), ir.VectorType(i64, L)
-
-            def vload(ptr, vt, row):
-                p = builder.gep(ptr, [ir.Constant(i64, row * L)])
-                return builder.load(builder.bitcast(p, vt.as_pointer()), align=8)
-
-            def splat(v, vt):
-                one = builder.insert_element(ir.Constant(vt, ir.Undefined), v, ir.Constant(i32, 0))
-                return builder.shuffle_vector(one, ir.Constant(vt, ir.Undefined),
-                                              ir.Constant(ir.VectorType(i32, L), [0] * L))
-
-            def vmin(a, b):  # numba's min(a, b): b if b < a else a
-                return builder.select(builder.fcmp_ordered("<", b, a), b, a)
-
-            def vmax(a, b):  # numba's max(a, b): b if b > a else a
-                return builder.select(builder.fcmp_ordered(">", b, a), b, a)
-
-            fabs = cgutils.get_or_insert_function(builder.module, ir.FunctionType(vd, [vd]), f"llvm.fabs.v{L}f64")
-            q1, q2, me = vload(pqx, vd, 0), vload(pqy, vd, 0), vload(psp, vi, 0)
-            inf = ir.Constant(vd, [float("inf")] * L)
-            t = [cgutils.alloca_once(builder, vd) for _ in range(4)]  # promoted to registers by LLVM
-            for r in range(4):
-                builder.store(vload(pT, vd, r), t[r])
-            count = builder.sub(e_, s_)
-            with cgutils.for_range(builder, count) as loop:
-                p = builder.add(s_, loop.index)
-                x = splat(builder.load(builder.gep(pgx, [p])), vd)
-                y = splat(builder.load(builder.gep(pgy, [p])), vd)
-                d = vmax(builder.call(fabs, [builder.fsub(x, q1)]), builder.call(fabs, [builder.fsub(y, q2)]))
-                d = builder.select(builder.icmp_signed("==", splat(p, vi), me), inf, d)
-                for r in range(3):  # _insert4, lane by lane
-                    tr = builder.load(t[r])
-                    builder.store(vmin(tr, d), t[r])
-                    d = vmax(tr, d)
-                builder.store(vmin(builder.load(t[3]), d), t[3])
-            for r in range(4):
-                p = builder.gep(pT, [ir.Constant(i64, r * L)])
-                builder.store(builder.load(t[r]), builder.bitcast(p, vd.as_pointer()), align=8)
-            return context.get_dummy_value()
-
-        return sig, codegen
+        return _lanes_typed(2, L, (gx, gy, s, e, qx, qy, sp, T))
 
     return scan
 
@@ -1638,70 +1651,12 @@ def knn_box3s(i, w, k, reach, q, c0, c1, c2, G, bs, sx, sy, sz0, cs, gc, gidx, k
 # bitwise those of sorting the query's distances to the block.
 
 def _lanes3_intrinsic(L):
-    """The numba intrinsic behind :func:`block_lanes3` for ``L`` lanes (4 or 8): one loop over the grid
-    positions ``s..e-1`` on <L x double> values, the state ``T`` loaded before and stored after it."""
+    """The numba intrinsic behind :func:`block_lanes3` for ``L`` lanes (4 or 8): :func:`_lanes_intrinsic`
+    in three coordinates (the same code, :func:`_lanes_typed`)."""
 
     @intrinsic
     def scan(typingctx, gx, gy, gz, s, e, qx, qy, qz, sp, T):
-        f8 = types.Array(types.float64, 1, "C")
-        if not (gx == f8 and gy == f8 and gz == f8 and qx == f8 and qy == f8 and qz == f8 and T == f8
-                and sp == types.Array(types.int64, 1, "C")
-                and isinstance(s, types.Integer) and isinstance(e, types.Integer)):
-            return None
-        sig = types.void(gx, gy, gz, s, e, qx, qy, qz, sp, T)
-
-        def codegen(context, builder, signature, args):
-            pgx, pgy, pgz, pqx, pqy, pqz, psp, pT = (
-                context.make_array(signature.args[i])(context, builder, args[i]).data for i in (0, 1, 2, 5, 6, 7, 8, 9))
-            s_ = context.cast(builder, args[3], signature.args[3], types.int64)
-            e_ = context.cast(builder, args[4], signature.args[4], types.int64)
-            i32, i64, f64 = ir.IntType(32), ir.IntType(64), ir.DoubleType()
-            vd, vi = ir.VectorType(f64, L), ir.VectorType(i64, L)
-
-            def vload(ptr, vt, row):
-                p = builder.gep(ptr, [ir.Constant(i64, row * L)])
-                return builder.load(builder.bitcast(p, vt.as_pointer()), align=8)
-
-            def splat(v, vt):
-                one = builder.insert_element(ir.Constant(vt, ir.Undefined), v, ir.Constant(i32, 0))
-                return builder.shuffle_vector(one, ir.Constant(vt, ir.Undefined),
-                                              ir.Constant(ir.VectorType(i32, L), [0] * L))
-
-            def vmin(a, b):  # numba's min(a, b): b if b < a else a
-                return builder.select(builder.fcmp_ordered("<", b, a), b, a)
-
-            def vmax(a, b):  # numba's max(a, b): b if b > a else a
-                return builder.select(builder.fcmp_ordered(">", b, a), b, a)
-
-            fabs = cgutils.get_or_insert_function(builder.module, ir.FunctionType(vd, [vd]), f"llvm.fabs.v{L}f64")
-            q0, q1, q2 = vload(pqx, vd, 0), vload(pqy, vd, 0), vload(pqz, vd, 0)
-            me = vload(psp, vi, 0)
-            inf = ir.Constant(vd, [float("inf")] * L)
-            t = [cgutils.alloca_once(builder, vd) for _ in range(4)]  # promoted to registers by LLVM
-            for r in range(4):
-                builder.store(vload(pT, vd, r), t[r])
-            count = builder.sub(e_, s_)
-            with cgutils.for_range(builder, count) as loop:
-                p = builder.add(s_, loop.index)
-                x = splat(builder.load(builder.gep(pgx, [p])), vd)
-                y = splat(builder.load(builder.gep(pgy, [p])), vd)
-                z = splat(builder.load(builder.gep(pgz, [p])), vd)
-                dx = builder.call(fabs, [builder.fsub(x, q0)])
-                dy = builder.call(fabs, [builder.fsub(y, q1)])
-                dz = builder.call(fabs, [builder.fsub(z, q2)])
-                d = vmax(dx, vmax(dy, dz))  # cmi_pair's max(|x - q0|, max(|y - q1|, |z - q2|))
-                d = builder.select(builder.icmp_signed("==", splat(p, vi), me), inf, d)
-                for r in range(3):  # _insert4, lane by lane
-                    tr = builder.load(t[r])
-                    builder.store(vmin(tr, d), t[r])
-                    d = vmax(tr, d)
-                builder.store(vmin(builder.load(t[3]), d), t[3])
-            for r in range(4):
-                p = builder.gep(pT, [ir.Constant(i64, r * L)])
-                builder.store(builder.load(t[r]), builder.bitcast(p, vd.as_pointer()), align=8)
-            return context.get_dummy_value()
-
-        return sig, codegen
+        return _lanes_typed(3, L, (gx, gy, gz, s, e, qx, qy, qz, sp, T))
 
     return scan
 
