@@ -143,18 +143,24 @@ def test_two_query_block_selection_equals_sorting(rng, ties):
                 assert np.array_equal(np.array(vals), want)
 
 
+def _block_runs(rng, n, draws=40):
+    """Random blocks of up to three runs of grid positions in 0..n-1 (empty runs at a grid's edge, a
+    block two rows high 30% of the time): (the six run ends, the positions), empty blocks skipped."""
+    for _ in range(draws):
+        cuts = np.sort(rng.integers(0, n + 1, size=6))
+        if rng.random() < 0.3:
+            cuts[4] = cuts[5] = cuts[3]  # a block two rows high
+        runs = np.r_[np.arange(cuts[0], cuts[1]), np.arange(cuts[2], cuts[3]), np.arange(cuts[4], cuts[5])]
+        if runs.size:
+            yield cuts, runs
+
+
 @pytest.mark.parametrize("ties", [False, True])
 def test_block_selection_over_runs_equals_sorting(rng, ties):
     # block_4_runs reads up to three runs of grid positions in place (empty runs at the grid's edge)
     # and leaves out each query's own position: the same four smallest as sorting
     gx, gy = _data(rng, 60, 2, ties).T.copy()
-    for _ in range(40):
-        cuts = np.sort(rng.integers(0, 61, size=6))
-        if rng.random() < 0.3:
-            cuts[4] = cuts[5] = cuts[3]  # a block two rows high
-        runs = np.r_[np.arange(cuts[0], cuts[1]), np.arange(cuts[2], cuts[3]), np.arange(cuts[4], cuts[5])]
-        if runs.size == 0:
-            continue
+    for cuts, runs in _block_runs(rng, 60):
         sa, sb = rng.choice(runs, size=2)
         got = K.block_4_runs(gx, gy, *cuts, gx[sa], gy[sa], sa, gx[sb], gy[sb], sb)
         for s_, vals in zip((sa, sb), (got[:4], got[4:])):
@@ -172,13 +178,7 @@ def test_lane_block_selection_equals_sorting(rng, ties, L):
     # each leaving out its own grid position, over up to three runs (empty ones at the grid's edge):
     # each lane gets the four smallest distances of sorting, bitwise, also where lanes repeat a query
     gx, gy = _data(rng, 60, 2, ties).T.copy()
-    for _ in range(40):
-        cuts = np.sort(rng.integers(0, 61, size=6))
-        if rng.random() < 0.3:
-            cuts[4] = cuts[5] = cuts[3]  # a block two rows high
-        runs = np.r_[np.arange(cuts[0], cuts[1]), np.arange(cuts[2], cuts[3]), np.arange(cuts[4], cuts[5])]
-        if runs.size == 0:
-            continue
+    for cuts, runs in _block_runs(rng, 60):
         sp = rng.choice(runs, size=L)
         sp[L - 2:] = sp[L - 3]  # padded lanes repeat the last query
         T = np.full(4 * L, -1.0)

@@ -63,14 +63,19 @@ def test_var_network_parents_recovered(seed):
     assert (net["lag"].values[act.attrs["edge_source"], act.attrs["edge_target"]][found] == lags[found]).all()
 
 
+def _ar1_units(rng, n, m, a=0.5):
+    """m independent AR(1) units of n steps, coefficient a: no links at all."""
+    x = rng.standard_normal((n, m))
+    for t in range(1, n):
+        x[t] += a * x[t - 1]
+    return x
+
+
 def test_independent_units_get_few_links():
     """No coupling at all: every target's inclusion test is at alpha, then the FDR across targets."""
     false = 0
     for seed in range(6):
-        rng = np.random.default_rng(100 + seed)
-        x = rng.standard_normal((800, 6))
-        for t in range(1, 800):
-            x[t] += 0.5 * x[t - 1]
+        x = _ar1_units(np.random.default_rng(100 + seed), 800, 6)
         false += int(effective_network(x, method="gaussian_copula", surrogates=40, seed=seed)["significant"].sum())
     # 36 target searches; each adds a false parent with probability <= alpha before the FDR
     assert false <= 5
@@ -358,10 +363,7 @@ def test_screened_ksg_independent_units_get_few_links():
     level (36 target searches, each adds a false parent with probability <= alpha before the FDR)."""
     false = 0
     for seed in range(6):
-        rng = np.random.default_rng(200 + seed)
-        x = rng.standard_normal((600, 6))
-        for t in range(1, 600):
-            x[t] += 0.5 * x[t - 1]
+        x = _ar1_units(np.random.default_rng(200 + seed), 600, 6)
         false += int(effective_network(x, method="ksg", surrogates=40, seed=seed, screen_top=3)["selected"].sum())
     assert false <= 5
 
