@@ -306,7 +306,7 @@ def test_mi_grid_equals_build_grid(rng, n, G):
     # sorts) is build_grid's: the same cells, positions and coordinates
     a = _data(rng, n, 2, True)
     (s1, r1, o1), (_, r2, _) = _sorted(a[:, 0]), _sorted(a[:, 1])
-    assert np.array_equal(K._cell_of_rank(n, G), np.arange(n) * G // n)
+    assert np.array_equal(K.rank_cells(n, G), np.arange(n) * G // n)
     cells = np.empty(n, dtype=np.int64)
     K.grid_cells2(r1, r2, G, cells)
     assert np.array_equal(cells, ref.grid_cells(r1, r2, G))

@@ -1101,21 +1101,10 @@ def cell_widths(s, bs, G):
 
 
 @njit(cache=True, nogil=True)
-def _cell_of_rank(n, G):
-    """(n,) int64: the quantile cell ``r * G // n`` of each rank r, filled from :func:`cell_bounds`
-    (``bs[c] <= r < bs[c + 1]`` exactly when ``r * G // n == c``) instead of one division per point."""
-    bs = cell_bounds(n, G)
-    tab = np.empty(n, dtype=np.int64)
-    for c in range(G):
-        tab[bs[c]:bs[c + 1]] = c
-    return tab
-
-
-@njit(cache=True, nogil=True)
 def grid_cells2(rx, ry, G, cells):
     """Fills ``cells`` (n,) with each point's cell ``(rx * G // n) * G + ry * G // n`` in the ``G x G``
-    quantile grid of ranks ``rx``, ``ry``, from a table of ranks (:func:`_cell_of_rank`)."""
-    tab = _cell_of_rank(rx.shape[0], G)
+    quantile grid of ranks ``rx``, ``ry``, from a table of ranks (:func:`rank_cells`)."""
+    tab = rank_cells(rx.shape[0], G)
     for i in range(rx.shape[0]):
         cells[i] = tab[rx[i]] * G + tab[ry[i]]
 
