@@ -130,55 +130,19 @@ def test_block_selection_is_exact_or_declines(rng, w):
 
 
 @pytest.mark.parametrize("ties", [False, True])
-def test_two_query_block_selection_equals_sorting(rng, ties):
-    for mc in (1, 4, 5, 6, 37):
-        xv, yv = _data(rng, mc, 2, ties).T.copy()
-        for _ in range(10):
-            sa, sb = rng.integers(mc, size=2)
-            got = K.block_4_pair(xv, yv, xv[sa], yv[sa], sa, xv[sb], yv[sb], sb)
-            for s, vals in zip((sa, sb), (got[:4], got[4:])):
-                d = np.maximum(np.abs(xv - xv[s]), np.abs(yv - yv[s]))
-                d = np.sort(np.delete(d, s))  # the query's own position is left out, not its ties
-                want = np.concatenate([d[:4], np.full(4, np.inf)])[:4]
-                assert np.array_equal(np.array(vals), want)
-
-
-def _block_runs(rng, n, draws=40):
-    """Random blocks of up to three runs of grid positions in 0..n-1 (empty runs at a grid's edge, a
-    block two rows high 30% of the time): (the six run ends, the positions), empty blocks skipped."""
-    for _ in range(draws):
-        cuts = np.sort(rng.integers(0, n + 1, size=6))
-        if rng.random() < 0.3:
-            cuts[4] = cuts[5] = cuts[3]  # a block two rows high
-        runs = np.r_[np.arange(cuts[0], cuts[1]), np.arange(cuts[2], cuts[3]), np.arange(cuts[4], cuts[5])]
-        if runs.size:
-            yield cuts, runs
-
-
-@pytest.mark.parametrize("ties", [False, True])
-def test_block_selection_over_runs_equals_sorting(rng, ties):
-    # block_4_runs reads up to three runs of grid positions in place (empty runs at the grid's edge)
-    # and leaves out each query's own position: the same four smallest as sorting
-    gx, gy = _data(rng, 60, 2, ties).T.copy()
-    for cuts, runs in _block_runs(rng, 60):
-        sa, sb = rng.choice(runs, size=2)
-        got = K.block_4_runs(gx, gy, *cuts, gx[sa], gy[sa], sa, gx[sb], gy[sb], sb)
-        for s_, vals in zip((sa, sb), (got[:4], got[4:])):
-            d = np.maximum(np.abs(gx[runs] - gx[s_]), np.abs(gy[runs] - gy[s_]))
-            d = np.sort(d[runs != s_])
-            want = np.concatenate([d[:4], np.full(4, np.inf)])[:4]
-            assert np.array_equal(np.array(vals), want)
-
-
-
-@pytest.mark.parametrize("ties", [False, True])
 @pytest.mark.parametrize("L", [4, 8])
 def test_lane_block_selection_equals_sorting(rng, ties, L):
     # block_lanes_runs: L queries at once (compiled, one SIMD lane each; without JIT the Python body),
     # each leaving out its own grid position, over up to three runs (empty ones at the grid's edge):
     # each lane gets the four smallest distances of sorting, bitwise, also where lanes repeat a query
     gx, gy = _data(rng, 60, 2, ties).T.copy()
-    for cuts, runs in _block_runs(rng, 60):
+    for _ in range(40):
+        cuts = np.sort(rng.integers(0, 61, size=6))
+        if rng.random() < 0.3:
+            cuts[4] = cuts[5] = cuts[3]  # a block two rows high
+        runs = np.r_[np.arange(cuts[0], cuts[1]), np.arange(cuts[2], cuts[3]), np.arange(cuts[4], cuts[5])]
+        if runs.size == 0:
+            continue
         sp = rng.choice(runs, size=L)
         sp[L - 2:] = sp[L - 3]  # padded lanes repeat the last query
         T = np.full(4 * L, -1.0)
@@ -188,9 +152,6 @@ def test_lane_block_selection_equals_sorting(rng, ties, L):
             d = np.sort(d[runs != s_])
             want = np.concatenate([d[:4], np.full(4, np.inf)])[:4]
             assert np.array_equal(T[lane::L], want)
-        # the same four as the two-query pass of block_4_runs
-        got = K.block_4_runs(gx, gy, *cuts, gx[sp[0]], gy[sp[0]], sp[0], gx[sp[1]], gy[sp[1]], sp[1])
-        assert np.array_equal(np.r_[T[0::L], T[1::L]], np.array(got))
 
 
 @pytest.mark.parametrize("ties", [False, True])
@@ -281,51 +242,36 @@ def test_kth_smallest_equals_sorting(rng, k):
         assert K.kth_smallest(vals, cnt, k, topk) == np.sort(vals)[k - 1]
 
 
-@pytest.mark.parametrize("G", [1, 5, 12])
-def test_build_grid_puts_points_in_their_cells_in_first_coordinate_order(rng, G):
-    a = _data(rng, 200, 3, True)
-    (_, r1, o1), (_, r2, _) = _sorted(a[:, 0]), _sorted(a[:, 1])
-    cs = np.empty(G * G + 1, dtype=np.int64)
-    gc, gi = np.empty((200, 3)), np.empty(200, dtype=np.int64)
-    K.build_grid(r1, r2, o1, np.ascontiguousarray(a.T), G, cs, gc, gi)
-    cells = ref.grid_cells(r1, r2, G)
-    assert np.array_equal(np.diff(cs), np.bincount(cells, minlength=G * G))
-    assert sorted(gi) == list(range(200))
-    assert np.array_equal(gc, a[gi])
-    for c in range(G * G):
-        members = gi[cs[c]:cs[c + 1]]
-        assert np.all(cells[members] == c)
-        assert np.all(np.diff(r1[members]) > 0)  # sorted by the first coordinate within a cell
-    assert np.array_equal(K.cell_bounds(200, G), [(c * 200 + G - 1) // G for c in range(G + 1)])
-
-
-
-@pytest.mark.parametrize("n, G", [(200, 1), (200, 7), (203, 13), (1000, 50), (9, 3)])
-def test_mi_grid_equals_build_grid(rng, n, G):
+@pytest.mark.parametrize("n, G", [(200, 1), (200, 5), (200, 12), (203, 13), (1000, 50), (9, 3)])
+def test_mi_grid_puts_points_in_their_cells_in_x_order(rng, n, G):
     # the MI kernel's grid (cells from a table of ranks, no division; coordinates gathered as it
-    # sorts) is build_grid's: the same cells, positions and coordinates
+    # sorts): each point in its quantile cell, a cell's points in increasing x, coordinates gathered
     a = _data(rng, n, 2, True)
     (s1, r1, o1), (_, r2, _) = _sorted(a[:, 0]), _sorted(a[:, 1])
     assert np.array_equal(K.rank_cells(n, G), np.arange(n) * G // n)
+    assert np.array_equal(K.cell_bounds(n, G), [(c * n + G - 1) // G for c in range(G + 1)])
     cells = np.empty(n, dtype=np.int64)
     K.grid_cells2(r1, r2, G, cells)
     assert np.array_equal(cells, ref.grid_cells(r1, r2, G))
     cs, gi, gx, gy = K.grid2(a[:, 1].copy(), s1, o1, cells, G)
-    cs0 = np.empty(G * G + 1, dtype=np.int64)
-    gc0, gi0 = np.empty((n, 2)), np.empty(n, dtype=np.int64)
-    K.build_grid(r1, r2, o1, np.ascontiguousarray(a.T), G, cs0, gc0, gi0)
-    assert np.array_equal(cs, cs0) and np.array_equal(gi, gi0)
-    assert np.array_equal(gx, gc0[:, 0]) and np.array_equal(gy, gc0[:, 1])
+    assert np.array_equal(np.diff(cs), np.bincount(cells, minlength=G * G))
+    assert sorted(gi) == list(range(n))
+    assert np.array_equal(gx, a[gi, 0]) and np.array_equal(gy, a[gi, 1])
+    for c in range(G * G):
+        members = gi[cs[c]:cs[c + 1]]
+        assert np.all(cells[members] == c)
+        assert np.all(np.diff(r1[members]) > 0)  # sorted by the first coordinate within a cell
 
 
 def _grid_for(a, G):
-    """Grid on coordinates 0 and 1 of ``a`` (n, D), as the CMI kernel builds it."""
+    """Grid on coordinates 0 and 1 of ``a`` (n, D), as the MI kernel builds it (:func:`grid2`), with
+    every coordinate gathered by grid position (``gc`` (n, D))."""
     n = len(a)
     (s1, r1, o1), (s2, r2, _) = _sorted(a[:, 0]), _sorted(a[:, 1])
-    cs = np.empty(G * G + 1, dtype=np.int64)
-    gc, gi = np.empty_like(a), np.empty(n, dtype=np.int64)
-    K.build_grid(r1, r2, o1, np.ascontiguousarray(a.T), G, cs, gc, gi)
-    return s1, r1, s2, r2, cs, gc, gi, K.cell_bounds(n, G)
+    cells = np.empty(n, dtype=np.int64)
+    K.grid_cells2(r1, r2, G, cells)
+    cs, gi, _, _ = K.grid2(np.ascontiguousarray(a[:, 1]), s1, o1, cells, G)
+    return s1, r1, s2, r2, cs, np.ascontiguousarray(a[gi]), gi, K.cell_bounds(n, G)
 
 
 @pytest.mark.parametrize("ties", [False, True])

@@ -133,24 +133,6 @@ def sort_into_cells(cells, n_cells, order, cell_start, gidx):
 
 
 @njit(cache=True, nogil=True)
-def build_grid(r1, r2, order1, C, G, cell_start, gc, gidx):
-    """Counting-sort the points into a ``G x G`` grid on the ranks of two coordinates.
-
-    Parameters: ranks ``r1``, ``r2`` (n,) of the two grid coordinates; ``order1`` (n,) the sort order of
-    the first, so points sit in a cell in increasing first coordinate; ``C`` (D, n) all coordinates.
-    Fills ``cell_start`` (G*G + 1,), the gathered coordinates ``gc`` (n, D) and original indices ``gidx``.
-    """
-    n = r1.shape[0]
-    cells = np.empty(n, dtype=np.int64)
-    for i in range(n):
-        cells[i] = (r1[i] * G // n) * G + r2[i] * G // n
-    sort_into_cells(cells, G * G, order1, cell_start, gidx)
-    for p in range(n):
-        for dd in range(C.shape[0]):
-            gc[p, dd] = C[dd, gidx[p]]
-
-
-@njit(cache=True, nogil=True)
 def _cell_gap(c, ci, q, s, bs):
     """Lower bound of the distance from value ``q`` (in cell ``ci``) to any point of cell ``c``."""
     if c < ci:
@@ -316,72 +298,16 @@ def block_kth(dist, self_pos, biv, i, w, k, bound, prev, kept, topk):
     return _INF
 
 
-@njit(cache=True, nogil=True)
-def block_4_pair(xv, yv, qa1, qa2, sa, qb1, qb2, sb):
-    """The four smallest max-norm distances, in increasing order, from each of two queries (a, b)
-    to the block points ``(xv, yv)``, leaving out each query's own block position ``sa`` / ``sb``
-    (inf where the block holds fewer than five points): ``a0..a3, b0..b3``. Two independent
-    insertion chains per block point: the two queries' selections overlap in the pipeline, which
-    one query's dependent chain cannot (k = 4, no Theiler window: the MI fast path). A query whose
-    4th distance is not exact starts its wider search from all four (:func:`knn_box2_rest`)."""
-    a0 = _INF
-    a1 = _INF
-    a2 = _INF
-    a3 = _INF
-    b0 = _INF
-    b1 = _INF
-    b2 = _INF
-    b3 = _INF
-    for u in range(xv.shape[0]):
-        x = xv[u]
-        y = yv[u]
-        da = max(abs(x - qa1), abs(y - qa2))
-        db = max(abs(x - qb1), abs(y - qb2))
-        da = _INF if u == sa else da
-        db = _INF if u == sb else db
-        a0, a1, a2, a3 = _insert4(a0, a1, a2, a3, da)
-        b0, b1, b2, b3 = _insert4(b0, b1, b2, b3, db)
-    return a0, a1, a2, a3, b0, b1, b2, b3
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _pair_run(xs, ys, off, qa1, qa2, sa, qb1, qb2, sb, a0, a1, a2, a3, b0, b1, b2, b3):
-    """:func:`block_4_pair`'s two insertion chains over one run of grid positions ``off..`` (points
-    ``xs``, ``ys``), leaving out the queries' own positions ``sa`` / ``sb``."""
-    for u in range(xs.shape[0]):
-        x = xs[u]
-        y = ys[u]
-        da = max(abs(x - qa1), abs(y - qa2))
-        db = max(abs(x - qb1), abs(y - qb2))
-        da = _INF if off + u == sa else da
-        db = _INF if off + u == sb else db
-        a0, a1, a2, a3 = _insert4(a0, a1, a2, a3, da)
-        b0, b1, b2, b3 = _insert4(b0, b1, b2, b3, db)
-    return a0, a1, a2, a3, b0, b1, b2, b3
-
-
-@njit(cache=True, nogil=True)
-def block_4_runs(gx, gy, s0, e0, s1, e1, s2, e2, qa1, qa2, sa, qb1, qb2, sb):
-    """:func:`block_4_pair` over the grid's own arrays ``gx``, ``gy``: the block is up to three runs
-    of consecutive grid positions (``s0:e0``, ``s1:e1``, ``s2:e2``, one per row of cells; an empty
-    run where the block meets the grid's edge), and ``sa`` / ``sb`` are the queries' own grid
-    positions. Reads the points where they are instead of gathering a copy of the block per cell."""
-    a0, a1, a2, a3, b0, b1, b2, b3 = _pair_run(gx[s0:e0], gy[s0:e0], s0, qa1, qa2, sa, qb1, qb2, sb,
-                                               _INF, _INF, _INF, _INF, _INF, _INF, _INF, _INF)
-    a0, a1, a2, a3, b0, b1, b2, b3 = _pair_run(gx[s1:e1], gy[s1:e1], s1, qa1, qa2, sa, qb1, qb2, sb,
-                                               a0, a1, a2, a3, b0, b1, b2, b3)
-    return _pair_run(gx[s2:e2], gy[s2:e2], s2, qa1, qa2, sa, qb1, qb2, sb, a0, a1, a2, a3, b0, b1, b2, b3)
-
-
 # ----------------------------------------------------------------------------- lane-parallel block scan
 # The queries of one grid cell share their 3 x 3 block: the block's points are read once for up to
 # eight of them at a time, each query a lane of a SIMD vector. numba has no vector type and LLVM did
 # not vectorise the scalar forms (four queries written out, or the lanes as small arrays: their state
-# went through memory each point, 1.07x slower than block_4_pair), so the loop is emitted as LLVM IR
-# (numba's ``intrinsic``) on <L x double> values; the arithmetic is the scalar code's, lane by lane
-# (the same subtraction, fabs, and min/max as numba's ``min``/``max``: select on an ordered compare),
-# so each lane's four distances are bitwise those of :func:`block_4_pair`. Without JIT
-# (NUMBA_DISABLE_JIT) :func:`block_lanes` runs its Python body, the obviously correct twin.
+# went through memory each point, 1.07x slower than the two-query scalar pass it replaced), so the
+# loop is emitted as LLVM IR (numba's ``intrinsic``) on <L x double> values; the arithmetic is the
+# scalar code's, lane by lane (the same subtraction, fabs, and min/max as numba's ``min``/``max``:
+# select on an ordered compare), so each lane's four distances are bitwise those of the scalar
+# insertion (:func:`_insert4`). Without JIT (NUMBA_DISABLE_JIT) :func:`block_lanes` runs its Python
+# body, the obviously correct twin.
 
 def _lanes_typed(D, L, args):
     """Typing of a lane scan over ``D`` coordinates (:func:`_lanes_intrinsic`, :func:`_lanes3_intrinsic`):
@@ -469,9 +395,8 @@ def block_lanes(gx, gy, s, e, qx, qy, sp, T):
     """Insert the max-norm distances from each of L queries (``qx``, ``qy`` (L,), L = 4 or 8) to the
     points at grid positions ``s..e-1`` (``gx``, ``gy``) into each query's four smallest, leaving out
     the query's own position ``sp`` (L,): ``T`` (4L,) holds them, ``T[r * L + l]`` the r-th smallest of
-    lane l, sorted, updated in place (start from inf). The lanes of :func:`block_4_runs`' two-query
-    pass, four or eight at a time: compiled, a vector loop (:func:`_lanes_intrinsic`); this Python
-    body is what runs without JIT."""
+    lane l, sorted, updated in place (start from inf). Compiled, a vector loop over four or eight
+    queries at a time (:func:`_lanes_intrinsic`); this Python body is what runs without JIT."""
     L = qx.shape[0]
     for lane in range(L):
         t0, t1, t2, t3 = T[lane], T[L + lane], T[2 * L + lane], T[3 * L + lane]
@@ -492,12 +417,12 @@ def _block_lanes_jit(gx, gy, s, e, qx, qy, sp, T):
     return impl
 
 
-
 @njit(cache=True, nogil=True)
 def block_lanes_runs(gx, gy, s0, e0, s1, e1, s2, e2, qx, qy, sp, T):
-    """:func:`block_4_runs` for the L queries ``qx``, ``qy``, ``sp`` (L,) at once (:func:`block_lanes`):
-    ``T`` (4L,) gets each query's four smallest distances to the points of the three runs of grid
-    positions ``s0:e0``, ``s1:e1``, ``s2:e2``, ``T[r * L + l]`` the r-th of lane l."""
+    """The four smallest distances of the L queries ``qx``, ``qy``, ``sp`` (L,) at once (:func:`block_lanes`)
+    to a cell's 3 x 3 block read in place: ``T`` (4L,) gets each query's four smallest distances to the
+    points of the block's three runs of grid positions ``s0:e0``, ``s1:e1``, ``s2:e2`` (one per row of
+    cells; empty where the block meets the grid's edge), ``T[r * L + l]`` the r-th of lane l."""
     T[:] = _INF
     block_lanes(gx, gy, s0, e0, qx, qy, sp, T)
     block_lanes(gx, gy, s1, e1, qx, qy, sp, T)
@@ -906,7 +831,7 @@ def _cell_span(s, bs, c, G, q, reach):
 def knn_box2(i, w, k, reach, q1, q2, c1, c2, G, bs, sx, sy, cs, gx, gy, gidx, kept, topk):
     """k-th max-norm distance from point ``i`` at ``(q1, q2)`` to the other points outside the Theiler
     window, when it is at most ``reach`` (an upper bound: the k-th distance within a subset of the
-    points). Scans once the rectangle of cells of the 2-D quantile grid (:func:`build_grid`) that
+    points). Scans once the rectangle of cells of the 2-D quantile grid (:func:`grid2`) that
     holds every point within ``reach`` on both axes (:func:`_cell_span` from the query's cell
     ``(c1, c2)``). The rectangle follows the local aspect of the data (long where a marginal is
     crowded), which the square rings of :func:`knn_grid` do not. ``kept`` (n,) is scratch for k != 4."""
@@ -959,7 +884,7 @@ def _scan4(p0, p1, q1, q2, gx, gy, t0, t1, t2, t3):
 def knn_box2_rest(t0, t1, t2, t3, q1, q2, c1, c2, ba1, bb1, ba2, bb2, G, bs, sx, sy, cs, gx, gy):
     """:func:`knn_box2` for k = 4 and no Theiler window, given the four smallest distances
     ``t0..t3`` from the query to the points of its block of cells ``ba1..bb1`` x ``ba2..bb2``
-    (:func:`block_4_pair`): scans only the cells of the rectangle within ``t3`` that lie outside
+    (:func:`block_lanes_runs`): scans only the cells of the rectangle within ``t3`` that lie outside
     the block, since the block's points are already in the selection (about half of the
     rectangle's points on crowded marginals)."""
     a1, b1 = _cell_span(sx, bs, c1, G, q1, t3)
@@ -1111,7 +1036,8 @@ def grid_cells2(rx, ry, G, cells):
 
 @njit(cache=True, nogil=True)
 def grid2(y, sx, ox, cells, G):
-    """The MI kernel's ``G x G`` quantile grid, as :func:`build_grid` on (x, y) with sort order ``ox``,
+    """The MI kernel's ``G x G`` quantile grid on the ranks of (x, y) (a counting sort, as
+    :func:`sort_into_cells`, that also gathers the coordinates), with sort order ``ox``,
     from each point's cell ``cells`` (:func:`grid_cells2`): returns the first grid position of each
     cell ``cs`` (G*G + 1,), the sample at each position ``gidx`` and its coordinates ``gx``, ``gy``
     (n,), points within a cell in increasing x (read in sorted order, ``sx``)."""
@@ -1886,19 +1812,6 @@ def cmi_pair(cx, cy, cz, k, w, psi, G, local):
                     reach = T[3 * L + j - g_lo]
                     if reach < bound:
                         eps = reach
-                    scanned = eps == _INF
-                    if scanned:
-                        if reach < _INF:
-                            eps, fb = knn_box3s(i, w, k, reach, q, c0, c1, c2, G, bs, sx, sy, sz0, cs, gc, gidx,
-                                                wide, topk)
-                        else:
-                            reach = bound
-                            while True:
-                                eps, fb = knn_box3s(i, w, k, reach, q, c0, c1, c2, G, bs, sx, sy, sz0, cs, gc,
-                                                    gidx, wide, topk)
-                                if eps < _INF or fb == _INF:
-                                    break
-                                reach = max(2.0 * reach, fb)
                 else:
                     # distances to every block point (a loop that vectorises), then the selection in block_kth
                     if D == 3:
@@ -1911,23 +1824,25 @@ def cmi_pair(cx, cy, cz, k, w, psi, G, local):
                                 d = max(d, abs(bv[dd, u] - q[dd]))
                             dist[u] = d
                     eps = block_kth(dist, self0 + j, biv, i, w, k, bound, prev, kept, topk)
-                    scanned = eps == _INF
-                    if scanned:
-                        # the k-th distance within the block bounds the true one: scan once the cells
-                        # within that reach (block_kth set the excluded points' distances to inf); with
-                        # fewer than k admissible points in the block, widen a box from the block's faces
-                        reach = kth_smallest(dist, mc, k, topk) if mc >= k else _INF
-                        if reach < _INF:
-                            eps, fb = knn_box3s(i, w, k, reach, q, c0, c1, c2, G, bs, sx, sy, sz0, cs, gc, gidx, wide,
-                                                topk)
-                        else:
-                            reach = bound
-                            while True:
-                                eps, fb = knn_box3s(i, w, k, reach, q, c0, c1, c2, G, bs, sx, sy, sz0, cs, gc, gidx,
-                                                    wide, topk)
-                                if eps < _INF or fb == _INF:
-                                    break
-                                reach = max(2.0 * reach, fb)
+                    # (where it is not exact) the block's k-th distance, block_kth having set the excluded
+                    # points' distances to inf
+                    reach = kth_smallest(dist, mc, k, topk) if eps == _INF and mc >= k else _INF
+                scanned = eps == _INF
+                if scanned:
+                    # the k-th distance within the block bounds the true one: scan once the cells within
+                    # that reach; with fewer than k admissible points in the block, widen a box from the
+                    # block's faces
+                    if reach < _INF:
+                        eps, fb = knn_box3s(i, w, k, reach, q, c0, c1, c2, G, bs, sx, sy, sz0, cs, gc, gidx, wide,
+                                            topk)
+                    else:
+                        reach = bound
+                        while True:
+                            eps, fb = knn_box3s(i, w, k, reach, q, c0, c1, c2, G, bs, sx, sy, sz0, cs, gc, gidx,
+                                                wide, topk)
+                            if eps < _INF or fb == _INF:
+                                break
+                            reach = max(2.0 * reach, fb)
             prev = eps
             t = np.nextafter(eps, 0.0)
             # one pass over the z0 range of the box gives all three counts (self included)
