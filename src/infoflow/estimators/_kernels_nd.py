@@ -192,16 +192,15 @@ def _counts_z0(r, t, Xz, Cz, iz, w):
 
 
 @njit(cache=True, nogil=True)
-def cmi_one(X, rx, ox, ry, rz0, C, Cz, iz, yz_idx, yz_dist, z_idx, z_dist, k, w, psi, G, local):
+def cmi_one(X, rz0, C, Cz, iz, yz_idx, yz_dist, z_idx, z_dist, k, w, psi, local):
     """Frenzel-Pompe I(x; y | Z) for one source ``X`` (dx, n) against the prepared target.
 
     ``C`` (1 + dz, n): y then the rows of Z; ``Cz`` the same columns in increasing z0 and ``iz`` the
     sample index of each. ``yz_idx``/``yz_dist`` (n, L): each point's nearest points in the (y, Z)
     space with their exact distances, increasing (the point itself may be among them);
-    ``z_idx``/``z_dist`` likewise in the Z space. For scalar x (dx = 1), ``rx``, ``ox`` its ranks and
-    sort order and ``ry``, ``rz0`` the ranks of y and of Z's first row give the summation order of
-    :func:`._kernels.cmi_pair` on a grid of ``G`` cells per axis (so the two agree bitwise); for
-    dx > 1 the terms are summed in sample order. Local values go to ``local`` when it has n elements.
+    ``z_idx``/``z_dist`` likewise in the Z space; ``rz0`` the ranks of Z's first row. The terms are
+    summed in sample order (scalar sources: :func:`cmi_scalar_columns`, in the grid kernel's order).
+    Local values go to ``local`` when it has n elements.
     """
     n = X.shape[1]
     Ly = yz_idx.shape[1]
@@ -252,19 +251,10 @@ def cmi_one(X, rx, ox, ry, rz0, C, Cz, iz, yz_idx, yz_dist, z_idx, z_dist, k, w,
                 nz += 1
                 nxz += _dx(X, j, i) <= t
         v[i] = psi[nxz + 1] + psi[nyz + 1] - psi[nz + 1]
-    if X.shape[0] == 1:
-        # sum in cmi_pair's order: its (x, y, z0) grid cells, then increasing x within a cell
-        G = refine_grid3(rx, ry, rz0, G)
-        cs = np.empty(G * G * G + 1, dtype=np.int64)
-        gidx = np.empty(n, dtype=np.int64)
-        sort_into_cells(cells3(rx, ry, rz0, G), G * G * G, ox, cs, gidx)
-    else:
-        gidx = np.arange(n)
     want_local = local.shape[0] == n
     base = psi[k]
     acc = 0.0
-    for p in range(n):
-        i = gidx[p]
+    for i in range(n):
         acc += v[i]
         if want_local:
             local[i] = base - v[i]
@@ -272,10 +262,157 @@ def cmi_one(X, rx, ox, ry, rz0, C, Cz, iz, yz_idx, yz_dist, z_idx, z_dist, k, w,
 
 
 @njit(cache=True, parallel=True)
-def cmi_columns(Xt, RX, OX, ry, rz0, C, Cz, iz, yz_idx, yz_dist, z_idx, z_dist, k, w, psi, G, out):
-    """:func:`cmi_one` of every source ``Xt[c]`` (N, dx, n) (ranks ``RX``, orders ``OX`` (N, n) of its
-    first row) into ``out`` (N,),
-    the sources spread over threads (each writes only its own cell: bitwise the same for any count)."""
+def cmi_columns(Xt, rz0, C, Cz, iz, yz_idx, yz_dist, z_idx, z_dist, k, w, psi, out):
+    """:func:`cmi_one` of every multivariate source ``Xt[c]`` (N, dx, n) into ``out`` (N,), the sources
+    spread over threads (each writes only its own cell: bitwise the same for any count). Scalar
+    sources go through :func:`cmi_scalar_columns`."""
     empty = np.empty(0)
     for c in prange(Xt.shape[0]):
-        out[c] = cmi_one(Xt[c], RX[c], OX[c], ry, rz0, C, Cz, iz, yz_idx, yz_dist, z_idx, z_dist, k, w, psi, G, empty)
+        out[c] = cmi_one(Xt[c], rz0, C, Cz, iz, yz_idx, yz_dist, z_idx, z_dist, k, w, psi, empty)
+
+
+LANES = 8
+"""Scalar sources walked together by :func:`cmi_block` (one list walk per query serves this many)."""
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _insert_at(topk, off, k, d):
+    """:func:`_insert` into the ``k`` entries of ``topk`` from ``off``."""
+    m = k - 1
+    while m > 0 and topk[off + m - 1] > d:
+        topk[off + m] = topk[off + m - 1]
+        m -= 1
+    topk[off + m] = d
+
+
+@njit(cache=True, nogil=True)
+def cmi_block(Xb, rz0, Cz, iz, yz_idx, yz_dist, z_idx, z_dist, k, w, psi, V):
+    """Per-sample terms ``V[b, i] = psi(n_xz + 1) + psi(n_yz + 1) - psi(n_z + 1)`` of :func:`cmi_one` for
+    :data:`LANES` scalar sources at once, ``Xb`` (n, LANES) (source b in column b), every query's lists
+    walked once for all of them.
+
+    Each lane's arithmetic is :func:`cmi_one`'s (the same subtractions, ``max`` and ``<=``), so its
+    terms are bitwise that kernel's. The k-th-distance walk goes on until the (y, Z) distance reaches
+    the largest lane's k-th: past its own stop a lane's candidates are ``max(|dx|, d_yz) >= d_yz >=``
+    its k-th and never enter. The count walks go to the largest lane's ``t`` and count each entry
+    only in the lanes whose ``t`` it is within. Lanes whose lists end too soon take :func:`cmi_one`'s
+    z0-order fallbacks on their own."""
+    n = Xb.shape[0]
+    Ly = yz_idx.shape[1]
+    Lz = z_idx.shape[1]
+    B = LANES
+    topk = np.empty(B * k)
+    one = np.empty(k)
+    kth = np.empty(B)
+    t = np.empty(B)
+    xi = np.empty(B)
+    nyz = np.zeros(B, dtype=np.int64)
+    nz = np.zeros(B, dtype=np.int64)
+    nxz = np.zeros(B, dtype=np.int64)
+    slow = np.zeros(B, dtype=np.bool_)
+    Xz = np.empty((B, 1, n))
+    for u in range(n):
+        for b in range(B):
+            Xz[b, 0, u] = Xb[iz[u], b]
+    for i in range(n):
+        for b in range(B):
+            xi[b] = Xb[i, b]
+            kth[b] = _INF
+        for m in range(B * k):
+            topk[m] = _INF
+        Ry = yz_dist[i, Ly - 1] if Ly < n else _INF
+        kmax = _INF
+        for m in range(Ly):
+            dyz = yz_dist[i, m]
+            if dyz >= kmax:
+                break
+            j = yz_idx[i, m]
+            if abs(j - i) <= w:
+                continue
+            changed = False
+            for b in range(B):
+                d = max(abs(Xb[j, b] - xi[b]), dyz)
+                if d < kth[b]:
+                    _insert_at(topk, b * k, k, d)
+                    kth[b] = topk[b * k + k - 1]
+                    changed = True
+            if changed:
+                kmax = kth[0]
+                for b in range(1, B):
+                    kmax = max(kmax, kth[b])
+        Rz = z_dist[i, Lz - 1] if Lz < n else _INF
+        tmax = -_INF
+        for b in range(B):
+            if kth[b] > Ry:
+                kth[b] = _kth_z0(rz0[i], Xz[b], Cz, iz, w, k, one)
+            t[b] = np.nextafter(kth[b], 0.0)
+            slow[b] = t[b] >= Ry or t[b] >= Rz
+            if not slow[b]:
+                tmax = max(tmax, t[b])
+            nyz[b] = 0
+            nz[b] = 0
+            nxz[b] = 0
+        for m in range(Ly):
+            dyz = yz_dist[i, m]
+            if dyz > tmax:
+                break
+            if abs(yz_idx[i, m] - i) <= w:
+                continue
+            for b in range(B):
+                nyz[b] += dyz <= t[b]
+        for m in range(Lz):
+            dz = z_dist[i, m]
+            if dz > tmax:
+                break
+            j = z_idx[i, m]
+            if abs(j - i) <= w:
+                continue
+            for b in range(B):
+                inb = dz <= t[b]
+                nz[b] += inb
+                nxz[b] += inb & (abs(Xb[j, b] - xi[b]) <= t[b])
+        for b in range(B):
+            if slow[b]:
+                nxz[b], nyz[b], nz[b] = _counts_z0(rz0[i], t[b], Xz[b], Cz, iz, w)
+            V[b, i] = psi[nxz[b] + 1] + psi[nyz[b] + 1] - psi[nz[b] + 1]
+
+
+@njit(cache=True, nogil=True)
+def _grid_sum(v, x, ry, rz0, k, G, psi):
+    """``psi(k) - mean(v)`` summed in :func:`._kernels.cmi_pair`'s order for the scalar source ``x``
+    (its (x, y, z0) grid cells, then increasing x within a cell; x's order by a stable sort)."""
+    n = x.shape[0]
+    ox = np.argsort(x, kind="mergesort")
+    rx = np.empty(n, dtype=np.int64)
+    for r in range(n):
+        rx[ox[r]] = r
+    G = refine_grid3(rx, ry, rz0, G)
+    cs = np.empty(G * G * G + 1, dtype=np.int64)
+    gidx = np.empty(n, dtype=np.int64)
+    sort_into_cells(cells3(rx, ry, rz0, G), G * G * G, ox, cs, gidx)
+    acc = 0.0
+    for p in range(n):
+        acc += v[gidx[p]]
+    return psi[k] - acc / n
+
+
+@njit(cache=True, parallel=True)
+def cmi_scalar_columns(X, ry, rz0, Cz, iz, yz_idx, yz_dist, z_idx, z_dist, k, w, psi, G, out):
+    """:func:`cmi_one` of every scalar source ``X[:, c]`` (n, N) into ``out`` (N,), bitwise: blocks of
+    :data:`LANES` sources through :func:`cmi_block` (the last block padded with copies of its first
+    source), each summed by :func:`_grid_sum`; blocks spread over threads (each writes only its own
+    cells: bitwise the same for any count)."""
+    n, N = X.shape
+    B = LANES
+    nblocks = (N + B - 1) // B
+    for blk in prange(nblocks):
+        c0 = blk * B
+        nb = min(B, N - c0)
+        Xb = np.empty((n, B))
+        for i in range(n):
+            for b in range(B):
+                Xb[i, b] = X[i, c0 + (b if b < nb else 0)]
+        V = np.empty((B, n))
+        cmi_block(Xb, rz0, Cz, iz, yz_idx, yz_dist, z_idx, z_dist, k, w, psi, V)
+        for b in range(nb):
+            out[c0 + b] = _grid_sum(V[b], X[:, c0 + b], ry, rz0, k, G, psi)

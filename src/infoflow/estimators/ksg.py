@@ -477,13 +477,18 @@ def cmi_shared(X: np.ndarray, target: SharedTarget, *, n_jobs: int | None = None
         network's candidates and their surrogates).
     """
     X = np.asarray(X, dtype=np.float64)
-    Xt = np.ascontiguousarray(X.T[:, None, :] if X.ndim == 2 else np.transpose(X, (0, 2, 1)))
-    out = np.empty(Xt.shape[0])
-    if Xt.shape[0] == 0:
+    if X.ndim == 3 and X.shape[2] == 1:
+        X = X[:, :, 0].T
+    out = np.empty(X.shape[1] if X.ndim == 2 else X.shape[0])
+    if out.shape[0] == 0:
         return out
-    _, RX, OX = _sort_rows(np.ascontiguousarray(Xt[:, 0, :]))
     t = target
     with _threads(n_jobs):
-        _run_parallel(_kernels_nd.cmi_columns, Xt, RX, OX, t.ry, t.rz0, t.C, t.Cz, t.iz, t.yz_idx, t.yz_dist,
-                      t.z_idx, t.z_dist, t.k, t.theiler, t.psi, t.G, out)
+        if X.ndim == 2:  # scalar sources: walked LANES at a time, summed in the grid kernel's order
+            _run_parallel(_kernels_nd.cmi_scalar_columns, np.ascontiguousarray(X), t.ry, t.rz0, t.Cz, t.iz,
+                          t.yz_idx, t.yz_dist, t.z_idx, t.z_dist, t.k, t.theiler, t.psi, t.G, out)
+        else:
+            Xt = np.ascontiguousarray(np.transpose(X, (0, 2, 1)))
+            _run_parallel(_kernels_nd.cmi_columns, Xt, t.rz0, t.C, t.Cz, t.iz, t.yz_idx, t.yz_dist,
+                          t.z_idx, t.z_dist, t.k, t.theiler, t.psi, out)
     return out
