@@ -95,3 +95,21 @@ def test_brute_force_lists_equal_the_kd_tree_lists(rng, monkeypatch, ties, dz):
             assert set(brute.z_idx[i][below]) == set(tree.z_idx[i][tree.z_dist[i] < tree.z_dist[i, -1]])
         np.testing.assert_array_equal(ksg.cmi_shared(X, brute), ksg.cmi_shared(X, tree))
         np.testing.assert_array_equal(ksg.cmi_shared(Xs, brute), ksg.cmi_shared(Xs, tree))
+
+
+@pytest.mark.parametrize("ties", [False, True])
+@pytest.mark.parametrize("dz,w", [(2, 0), (3, 1)])
+def test_many_scalar_sources_in_lane_blocks(rng, monkeypatch, ties, dz, w):
+    """More sources than one lane block holds (``_kernels_nd.LANES``), a last block padded, shifted
+    copies of one source (the surrogates' case: equal values in every column, so ties stay ties):
+    each bitwise equal to ``conditional_mutual_information``, with lists long enough to settle most
+    queries and short enough to send many lanes to the z0-order fallbacks."""
+    y, Z, X = _system(rng, 230, dz, ties)
+    cols = np.column_stack([X] + [np.roll(X[:, -1], s) for s in (3, 17, 40, 41, 99, 150, 200, 7, 60, 61, 120)])
+    assert cols.shape[1] > 2 * ksg._kernels_nd.LANES - 2 and cols.shape[1] % ksg._kernels_nd.LANES
+    want = np.array([ksg.conditional_mutual_information(c, y, Z, theiler=w) for c in cols.T])
+    for length in (8, 300):
+        got = ksg.cmi_shared(cols, ksg.prepare_shared(y, Z, theiler=w, list_length=length))
+        np.testing.assert_array_equal(got, want)
+    # the (N, n, 1) form is the same scalar path
+    np.testing.assert_array_equal(ksg.cmi_shared(cols.T[:, :, None], ksg.prepare_shared(y, Z, theiler=w)), want)

@@ -378,11 +378,34 @@ def cmi_block(Xb, rz0, Cz, iz, yz_idx, yz_dist, z_idx, z_dist, k, w, psi, V):
 
 
 @njit(cache=True, nogil=True)
-def _grid_sum(v, x, ry, rz0, k, G, psi):
-    """``psi(k) - mean(v)`` summed in :func:`._kernels.cmi_pair`'s order for the scalar source ``x``
-    (its (x, y, z0) grid cells, then increasing x within a cell; x's order by a stable sort)."""
+def stable_order(x, ox):
+    """Make ``ox``, any order that sorts ``x``, the stable one (ties by increasing index), in place:
+    each run of equal values is insertion-sorted by index. O(n) without ties. (numpy's default
+    argsort is several times faster than its stable one or numba's sorts: measured 9 against 39 and
+    46-48 us for 997 values; the runs are all that can differ.)"""
     n = x.shape[0]
-    ox = np.argsort(x, kind="mergesort")
+    a = 0
+    while a < n:
+        b = a + 1
+        while b < n and x[ox[b]] == x[ox[a]]:
+            b += 1
+        for p in range(a + 1, b):
+            o = ox[p]
+            q = p
+            while q > a and ox[q - 1] > o:
+                ox[q] = ox[q - 1]
+                q -= 1
+            ox[q] = o
+        a = b
+
+
+@njit(cache=True, nogil=True)
+def _grid_sum(v, x, ox, ry, rz0, k, G, psi):
+    """``psi(k) - mean(v)`` summed in :func:`._kernels.cmi_pair`'s order for the scalar source ``x``
+    (its (x, y, z0) grid cells, then increasing x within a cell): ``ox`` an order that sorts ``x``,
+    made stable here."""
+    n = x.shape[0]
+    stable_order(x, ox)
     rx = np.empty(n, dtype=np.int64)
     for r in range(n):
         rx[ox[r]] = r
@@ -397,22 +420,24 @@ def _grid_sum(v, x, ry, rz0, k, G, psi):
 
 
 @njit(cache=True, parallel=True)
-def cmi_scalar_columns(X, ry, rz0, Cz, iz, yz_idx, yz_dist, z_idx, z_dist, k, w, psi, G, out):
-    """:func:`cmi_one` of every scalar source ``X[:, c]`` (n, N) into ``out`` (N,), bitwise: blocks of
+def cmi_scalar_columns(Xt, OX, ry, rz0, Cz, iz, yz_idx, yz_dist, z_idx, z_dist, k, w, psi, G, out):
+    """:func:`cmi_one` of every scalar source ``Xt[c]`` (N, n) into ``out`` (N,), bitwise: blocks of
     :data:`LANES` sources through :func:`cmi_block` (the last block padded with copies of its first
-    source), each summed by :func:`_grid_sum`; blocks spread over threads (each writes only its own
-    cells: bitwise the same for any count)."""
-    n, N = X.shape
+    source), each summed by :func:`_grid_sum` (``OX`` (N, n): orders that sort each source, any
+    order among ties; made stable there, in place); blocks spread over threads (each writes only its
+    own cells: bitwise the same for any count)."""
+    N, n = Xt.shape
     B = LANES
     nblocks = (N + B - 1) // B
     for blk in prange(nblocks):
         c0 = blk * B
         nb = min(B, N - c0)
         Xb = np.empty((n, B))
-        for i in range(n):
-            for b in range(B):
-                Xb[i, b] = X[i, c0 + (b if b < nb else 0)]
+        for b in range(B):
+            c = c0 + (b if b < nb else 0)
+            for i in range(n):
+                Xb[i, b] = Xt[c, i]
         V = np.empty((B, n))
         cmi_block(Xb, rz0, Cz, iz, yz_idx, yz_dist, z_idx, z_dist, k, w, psi, V)
         for b in range(nb):
-            out[c0 + b] = _grid_sum(V[b], X[:, c0 + b], ry, rz0, k, G, psi)
+            out[c0 + b] = _grid_sum(V[b], Xt[c0 + b], OX[c0 + b], ry, rz0, k, G, psi)
