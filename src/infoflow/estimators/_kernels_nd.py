@@ -40,7 +40,10 @@ two return bitwise-equal results.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from llvmlite import ir  # type: ignore[import-untyped]  # numba's own dependency, no stubs
+from numba import njit, prange, types
+from numba.core import cgutils
+from numba.extending import intrinsic, overload
 
 from infoflow.estimators._kernels import _above_from, _within_from, cells3, refine_grid3, sort_into_cells
 
@@ -271,25 +274,276 @@ def cmi_columns(Xt, rz0, C, Cz, iz, yz_idx, yz_dist, z_idx, z_dist, k, w, psi, o
         out[c] = cmi_one(Xt[c], rz0, C, Cz, iz, yz_idx, yz_dist, z_idx, z_dist, k, w, psi, empty)
 
 
+# ----------------------------------------------------------------------------- lane walks
+# cmi_block's two list walks, one query against LANES sources (the lanes): the k-th-distance walk
+# along the (y, Z) list and the count walk along a list up to the lanes' radii. Written as plain loops
+# (``_kth_walk_body``, ``_count_walk_body``: what runs without JIT, and compiled for any k or lane
+# count), and for k = 4 and 8 lanes as one LLVM loop on <8 x double> values (numba's ``intrinsic``;
+# LLVM did not vectorise the loops, whose lane state went through memory every entry), with the
+# loops' arithmetic lane by lane: the same subtractions, fabs, and numba's min/max (select on an
+# ordered compare), so bitwise the same values.
+
+def _kth_walk_body(dist, idx, m_end, i, w, X, xi, T, k):
+    """Walk the list ``dist``/``idx`` (distances increasing) of query ``i`` for the lanes' k smallest
+    ``max(|X[j * B + b] - xi[b]|, dist[m])`` (B = ``xi.shape[0]`` lanes, ``X`` (n * B,) lane-minor),
+    entries within the Theiler window ``w`` left out: ``T`` (k * B,) holds them, ``T[r * B + b]`` the
+    r-th smallest of lane b, sorted (a min/max network: the same values as an insertion), updated in
+    place. Stops at the first entry whose distance reaches every lane's k-th (no later entry can enter)."""
+    B = xi.shape[0]
+    kmax = T[(k - 1) * B]
+    for b in range(1, B):
+        kmax = max(kmax, T[(k - 1) * B + b])
+    for m in range(m_end):
+        d0 = dist[m]
+        if d0 >= kmax:
+            break
+        j = idx[m]
+        if abs(j - i) <= w:
+            continue
+        for b in range(B):
+            c = max(abs(X[j * B + b] - xi[b]), d0)
+            for r in range(k):
+                tr = T[r * B + b]
+                T[r * B + b] = min(tr, c)
+                c = max(tr, c)
+        kmax = T[(k - 1) * B]
+        for b in range(1, B):
+            kmax = max(kmax, T[(k - 1) * B + b])
+
+
+def _count_walk_body(dist, idx, m_end, i, w, X, xi, t, tmax, cnt, with_x):
+    """Count, per lane b, the entries of the list ``dist``/``idx`` of query ``i`` (outside the Theiler
+    window ``w``) with ``dist[m] <= t[b]`` into ``cnt[b]``, and (``with_x``) those also with
+    ``|X[j * B + b] - xi[b]| <= t[b]`` into ``cnt[B + b]``; the walk stops at the first entry beyond
+    ``tmax``. ``cnt`` (2B,) int64 is added to."""
+    B = xi.shape[0]
+    for m in range(m_end):
+        d0 = dist[m]
+        if d0 > tmax:
+            break
+        j = idx[m]
+        if abs(j - i) <= w:
+            continue
+        for b in range(B):
+            inb = d0 <= t[b]
+            cnt[b] += inb
+            if with_x:
+                cnt[B + b] += inb & (abs(X[j * B + b] - xi[b]) <= t[b])
+
+
+_kth_walk_any = njit(cache=True, nogil=True)(_kth_walk_body)
+_count_walk_any = njit(cache=True, nogil=True)(_count_walk_body)
+
+_F8 = types.Array(types.float64, 1, "C")
+_I8 = types.Array(types.int64, 1, "C")
+
+
+def _lane_loop(builder, m_end, body):
+    """``for m in range(m_end)`` with an early exit: ``body(m, stop, next_)`` emits one entry and
+    ends by branching to ``stop`` (leave the loop) or ``next_`` (the next entry)."""
+    i64 = ir.IntType(64)
+    slot = cgutils.alloca_once_value(builder, ir.Constant(i64, 0))
+    head = builder.append_basic_block("head")
+    work = builder.append_basic_block("work")
+    step = builder.append_basic_block("step")
+    done = builder.append_basic_block("done")
+    builder.branch(head)
+    builder.position_at_end(head)
+    m = builder.load(slot)
+    builder.cbranch(builder.icmp_signed("<", m, m_end), work, done)
+    builder.position_at_end(work)
+    body(m, done, step)
+    builder.position_at_end(step)
+    builder.store(builder.add(m, ir.Constant(i64, 1)), slot)
+    builder.branch(head)
+    builder.position_at_end(done)
+
+
+def _lane_tools(context, builder, signature, argv, L):
+    i32, i64, f64 = ir.IntType(32), ir.IntType(64), ir.DoubleType()
+    vd = ir.VectorType(f64, L)
+
+    def data(a):
+        return context.make_array(signature.args[a])(context, builder, argv[a]).data
+
+    def integer(a):
+        return context.cast(builder, argv[a], signature.args[a], types.int64)
+
+    def vload(ptr, index, vt=vd):
+        p = builder.gep(ptr, [index])
+        return builder.load(builder.bitcast(p, vt.as_pointer()), align=8)
+
+    def vstore(v, ptr, index):
+        p = builder.gep(ptr, [index])
+        builder.store(v, builder.bitcast(p, v.type.as_pointer()), align=8)
+
+    def splat(v):
+        one = builder.insert_element(ir.Constant(vd, ir.Undefined), v, ir.Constant(i32, 0))
+        return builder.shuffle_vector(one, ir.Constant(vd, ir.Undefined), ir.Constant(ir.VectorType(i32, L), [0] * L))
+
+    def outside(j, i, w):  # abs(j - i) > w, as the scalar loops test it (the window's complement)
+        dj = builder.sub(j, i)
+        neg = builder.icmp_signed("<", dj, ir.Constant(i64, 0))
+        aj = builder.select(neg, builder.sub(ir.Constant(i64, 0), dj), dj)
+        return builder.icmp_signed(">", aj, w)
+
+    fabs = cgutils.get_or_insert_function(builder.module, ir.FunctionType(vd, [vd]), f"llvm.fabs.v{L}f64")
+    return data, integer, vload, vstore, splat, outside, fabs, vd
+
+
+def _kth8_typed(args):
+    """Typing of :func:`_kth_walk_body` for k = 4 and 8 lanes as one vector loop (None for other types)."""
+    dist, idx, m_end, i, w, X, xi, T = args
+    if not (dist == _F8 and idx == _I8 and X == _F8 and xi == _F8 and T == _F8
+            and all(isinstance(a, types.Integer) for a in (m_end, i, w))):
+        return None
+    L = 8
+
+    def codegen(context, builder, signature, argv):
+        data, integer, vload, vstore, splat, outside, fabs, vd = _lane_tools(context, builder, signature, argv, L)
+        i64 = ir.IntType(64)
+        pdist, pidx, pX, pxi, pT = data(0), data(1), data(5), data(6), data(7)
+        m_end_, i_, w_ = integer(2), integer(3), integer(4)
+        xi_ = vload(pxi, ir.Constant(i64, 0))
+        t = [cgutils.alloca_once(builder, vd) for _ in range(4)]  # promoted to registers by LLVM
+        for r in range(4):
+            builder.store(vload(pT, ir.Constant(i64, r * L)), t[r])
+
+        def body(m, stop, next_):
+            d0 = builder.load(builder.gep(pdist, [m]))
+            # stop once d0 >= every lane's k-th (d0 >= their maximum)
+            reached = builder.fcmp_ordered(">=", splat(d0), builder.load(t[3]))
+            mask = ir.IntType(L)
+            every = builder.icmp_unsigned("==", builder.bitcast(reached, mask), ir.Constant(mask, (1 << L) - 1))
+            go = builder.append_basic_block("go")
+            builder.cbranch(every, stop, go)
+            builder.position_at_end(go)
+            j = builder.load(builder.gep(pidx, [m]))
+            enter = builder.append_basic_block("enter")
+            builder.cbranch(outside(j, i_, w_), enter, next_)
+            builder.position_at_end(enter)
+            xv = vload(pX, builder.mul(j, ir.Constant(i64, L)))
+            a = builder.call(fabs, [builder.fsub(xv, xi_)])
+            b = splat(d0)
+            c = builder.select(builder.fcmp_ordered(">", b, a), b, a)  # numba's max(a, b)
+            for r in range(4):
+                tr = builder.load(t[r])
+                builder.store(builder.select(builder.fcmp_ordered("<", c, tr), c, tr), t[r])  # min(tr, c)
+                c = builder.select(builder.fcmp_ordered(">", c, tr), c, tr)  # max(tr, c)
+            builder.branch(next_)
+
+        _lane_loop(builder, m_end_, body)
+        for r in range(4):
+            vstore(builder.load(t[r]), pT, ir.Constant(i64, r * L))
+        return context.get_dummy_value()
+
+    return types.void(*args), codegen
+
+
+@intrinsic
+def _kth8(typingctx, dist, idx, m_end, i, w, X, xi, T):
+    return _kth8_typed((dist, idx, m_end, i, w, X, xi, T))
+
+
+def _count8_typed(args, with_x):
+    """Typing of :func:`_count_walk_body` for 8 lanes as one vector loop (None for other types)."""
+    dist, idx, m_end, i, w, X, xi, t, tmax, cnt = args
+    if not (dist == _F8 and idx == _I8 and X == _F8 and xi == _F8 and t == _F8 and cnt == _I8
+            and isinstance(tmax, types.Float) and all(isinstance(a, types.Integer) for a in (m_end, i, w))):
+        return None
+    L = 8
+
+    def codegen(context, builder, signature, argv):
+        data, integer, vload, vstore, splat, outside, fabs, vd = _lane_tools(context, builder, signature, argv, L)
+        i64 = ir.IntType(64)
+        vi = ir.VectorType(i64, L)
+        pdist, pidx, pX, pxi, pt, pcnt = data(0), data(1), data(5), data(6), data(7), data(9)
+        m_end_, i_, w_ = integer(2), integer(3), integer(4)
+        tmax_ = context.cast(builder, argv[8], signature.args[8], types.float64)
+        xi_ = vload(pxi, ir.Constant(i64, 0))
+        tv = vload(pt, ir.Constant(i64, 0))
+        cz = cgutils.alloca_once(builder, vi)
+        cx = cgutils.alloca_once(builder, vi)
+        builder.store(vload(pcnt, ir.Constant(i64, 0), vi), cz)
+        builder.store(vload(pcnt, ir.Constant(i64, L), vi), cx)
+
+        def body(m, stop, next_):
+            d0 = builder.load(builder.gep(pdist, [m]))
+            go = builder.append_basic_block("go")
+            builder.cbranch(builder.fcmp_ordered(">", d0, tmax_), stop, go)
+            builder.position_at_end(go)
+            j = builder.load(builder.gep(pidx, [m]))
+            enter = builder.append_basic_block("enter")
+            builder.cbranch(outside(j, i_, w_), enter, next_)
+            builder.position_at_end(enter)
+            inb = builder.fcmp_ordered("<=", splat(d0), tv)
+            builder.store(builder.add(builder.load(cz), builder.zext(inb, vi)), cz)
+            if with_x:
+                xv = vload(pX, builder.mul(j, ir.Constant(i64, L)))
+                inx = builder.fcmp_ordered("<=", builder.call(fabs, [builder.fsub(xv, xi_)]), tv)
+                builder.store(builder.add(builder.load(cx), builder.zext(builder.and_(inb, inx), vi)), cx)
+            builder.branch(next_)
+
+        _lane_loop(builder, m_end_, body)
+        vstore(builder.load(cz), pcnt, ir.Constant(i64, 0))
+        vstore(builder.load(cx), pcnt, ir.Constant(i64, L))
+        return context.get_dummy_value()
+
+    return types.void(*args), codegen
+
+
+@intrinsic
+def _count8_x(typingctx, dist, idx, m_end, i, w, X, xi, t, tmax, cnt):
+    return _count8_typed((dist, idx, m_end, i, w, X, xi, t, tmax, cnt), True)
+
+
+@intrinsic
+def _count8_plain(typingctx, dist, idx, m_end, i, w, X, xi, t, tmax, cnt):
+    return _count8_typed((dist, idx, m_end, i, w, X, xi, t, tmax, cnt), False)
+
+
+def kth_lanes(dist, idx, m_end, i, w, X, xi, T, k):
+    """:func:`_kth_walk_body`; compiled, one vector loop for k = 4 and 8 lanes (:func:`_kth8`)."""
+    _kth_walk_body(dist, idx, m_end, i, w, X, xi, T, k)
+
+
+@overload(kth_lanes, jit_options={"nogil": True})
+def _kth_lanes_jit(dist, idx, m_end, i, w, X, xi, T, k):
+    def impl(dist, idx, m_end, i, w, X, xi, T, k):
+        if k == 4 and xi.shape[0] == 8:
+            _kth8(dist, idx, m_end, i, w, X, xi, T)
+        else:
+            _kth_walk_any(dist, idx, m_end, i, w, X, xi, T, k)
+    return impl
+
+
+def count_lanes(dist, idx, m_end, i, w, X, xi, t, tmax, cnt, with_x):
+    """:func:`_count_walk_body`; compiled, one vector loop for 8 lanes (:func:`_count8_x`)."""
+    _count_walk_body(dist, idx, m_end, i, w, X, xi, t, tmax, cnt, with_x)
+
+
+@overload(count_lanes, jit_options={"nogil": True})
+def _count_lanes_jit(dist, idx, m_end, i, w, X, xi, t, tmax, cnt, with_x):
+    def impl(dist, idx, m_end, i, w, X, xi, t, tmax, cnt, with_x):
+        if xi.shape[0] == 8:
+            if with_x:
+                _count8_x(dist, idx, m_end, i, w, X, xi, t, tmax, cnt)
+            else:
+                _count8_plain(dist, idx, m_end, i, w, X, xi, t, tmax, cnt)
+        else:
+            _count_walk_any(dist, idx, m_end, i, w, X, xi, t, tmax, cnt, with_x)
+    return impl
+
+
 LANES = 8
 """Scalar sources walked together by :func:`cmi_block` (one list walk per query serves this many)."""
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _insert_at(topk, off, k, d):
-    """:func:`_insert` into the ``k`` entries of ``topk`` from ``off``."""
-    m = k - 1
-    while m > 0 and topk[off + m - 1] > d:
-        topk[off + m] = topk[off + m - 1]
-        m -= 1
-    topk[off + m] = d
 
 
 @njit(cache=True, nogil=True)
 def cmi_block(Xb, rz0, Cz, iz, yz_idx, yz_dist, z_idx, z_dist, k, w, psi, V):
     """Per-sample terms ``V[b, i] = psi(n_xz + 1) + psi(n_yz + 1) - psi(n_z + 1)`` of :func:`cmi_one` for
-    :data:`LANES` scalar sources at once, ``Xb`` (n, LANES) (source b in column b), every query's lists
-    walked once for all of them.
+    ``B = V.shape[0]`` scalar sources at once, ``Xb`` (n * B,) (source b's sample j at ``j * B + b``),
+    every query's lists walked once for all of them (:func:`kth_lanes`, :func:`count_lanes`).
 
     Each lane's arithmetic is :func:`cmi_one`'s (the same subtractions, ``max`` and ``<=``), so its
     terms are bitwise that kernel's. The k-th-distance walk goes on until the (y, Z) distance reaches
@@ -297,84 +551,47 @@ def cmi_block(Xb, rz0, Cz, iz, yz_idx, yz_dist, z_idx, z_dist, k, w, psi, V):
     its k-th and never enter. The count walks go to the largest lane's ``t`` and count each entry
     only in the lanes whose ``t`` it is within. Lanes whose lists end too soon take :func:`cmi_one`'s
     z0-order fallbacks on their own."""
-    n = Xb.shape[0]
+    B, n = V.shape
     Ly = yz_idx.shape[1]
     Lz = z_idx.shape[1]
-    B = LANES
-    topk = np.empty(B * k)
+    T = np.empty(B * k)
     one = np.empty(k)
     kth = np.empty(B)
     t = np.empty(B)
     xi = np.empty(B)
-    nyz = np.zeros(B, dtype=np.int64)
-    nz = np.zeros(B, dtype=np.int64)
-    nxz = np.zeros(B, dtype=np.int64)
+    cy = np.zeros(2 * B, dtype=np.int64)
+    cz = np.zeros(2 * B, dtype=np.int64)
     slow = np.zeros(B, dtype=np.bool_)
     Xz = np.empty((B, 1, n))
     for u in range(n):
         for b in range(B):
-            Xz[b, 0, u] = Xb[iz[u], b]
+            Xz[b, 0, u] = Xb[iz[u] * B + b]
     for i in range(n):
         for b in range(B):
-            xi[b] = Xb[i, b]
-            kth[b] = _INF
-        for m in range(B * k):
-            topk[m] = _INF
-        Ry = yz_dist[i, Ly - 1] if Ly < n else _INF
-        kmax = _INF
-        for m in range(Ly):
-            dyz = yz_dist[i, m]
-            if dyz >= kmax:
-                break
-            j = yz_idx[i, m]
-            if abs(j - i) <= w:
-                continue
-            changed = False
-            for b in range(B):
-                d = max(abs(Xb[j, b] - xi[b]), dyz)
-                if d < kth[b]:
-                    _insert_at(topk, b * k, k, d)
-                    kth[b] = topk[b * k + k - 1]
-                    changed = True
-            if changed:
-                kmax = kth[0]
-                for b in range(1, B):
-                    kmax = max(kmax, kth[b])
+            xi[b] = Xb[i * B + b]
+        T[:] = _INF
+        kth_lanes(yz_dist[i], yz_idx[i], Ly, i, w, Xb, xi, T, k)
+        Ry = yz_dist[i, Ly - 1] if Ly < n else _INF  # every point not listed is at least this far
         Rz = z_dist[i, Lz - 1] if Lz < n else _INF
         tmax = -_INF
         for b in range(B):
+            kth[b] = T[(k - 1) * B + b]
             if kth[b] > Ry:
                 kth[b] = _kth_z0(rz0[i], Xz[b], Cz, iz, w, k, one)
             t[b] = np.nextafter(kth[b], 0.0)
             slow[b] = t[b] >= Ry or t[b] >= Rz
             if not slow[b]:
                 tmax = max(tmax, t[b])
-            nyz[b] = 0
-            nz[b] = 0
-            nxz[b] = 0
-        for m in range(Ly):
-            dyz = yz_dist[i, m]
-            if dyz > tmax:
-                break
-            if abs(yz_idx[i, m] - i) <= w:
-                continue
-            for b in range(B):
-                nyz[b] += dyz <= t[b]
-        for m in range(Lz):
-            dz = z_dist[i, m]
-            if dz > tmax:
-                break
-            j = z_idx[i, m]
-            if abs(j - i) <= w:
-                continue
-            for b in range(B):
-                inb = dz <= t[b]
-                nz[b] += inb
-                nxz[b] += inb & (abs(Xb[j, b] - xi[b]) <= t[b])
+        cy[:] = 0
+        cz[:] = 0
+        count_lanes(yz_dist[i], yz_idx[i], Ly, i, w, Xb, xi, t, tmax, cy, False)
+        count_lanes(z_dist[i], z_idx[i], Lz, i, w, Xb, xi, t, tmax, cz, True)
         for b in range(B):
             if slow[b]:
-                nxz[b], nyz[b], nz[b] = _counts_z0(rz0[i], t[b], Xz[b], Cz, iz, w)
-            V[b, i] = psi[nxz[b] + 1] + psi[nyz[b] + 1] - psi[nz[b] + 1]
+                nxz, nyz, nz = _counts_z0(rz0[i], t[b], Xz[b], Cz, iz, w)
+            else:
+                nxz, nyz, nz = cz[B + b], cy[b], cz[b]
+            V[b, i] = psi[nxz + 1] + psi[nyz + 1] - psi[nz + 1]
 
 
 @njit(cache=True, nogil=True)
@@ -432,11 +649,11 @@ def cmi_scalar_columns(Xt, OX, ry, rz0, Cz, iz, yz_idx, yz_dist, z_idx, z_dist, 
     for blk in prange(nblocks):
         c0 = blk * B
         nb = min(B, N - c0)
-        Xb = np.empty((n, B))
+        Xb = np.empty(n * B)
         for b in range(B):
             c = c0 + (b if b < nb else 0)
             for i in range(n):
-                Xb[i, b] = Xt[c, i]
+                Xb[i * B + b] = Xt[c, i]
         V = np.empty((B, n))
         cmi_block(Xb, rz0, Cz, iz, yz_idx, yz_dist, z_idx, z_dist, k, w, psi, V)
         for b in range(nb):
