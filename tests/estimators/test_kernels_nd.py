@@ -113,3 +113,27 @@ def test_many_scalar_sources_in_lane_blocks(rng, monkeypatch, ties, dz, w):
         np.testing.assert_array_equal(got, want)
     # the (N, n, 1) form is the same scalar path
     np.testing.assert_array_equal(ksg.cmi_shared(cols.T[:, :, None], ksg.prepare_shared(y, Z, theiler=w)), want)
+
+
+@pytest.mark.parametrize("case", ["spread", "ties", "outlier", "constant"])
+@pytest.mark.parametrize("first,L", [(0, 9), (1, 40), (0, 150)])
+def test_brute_lists_are_each_points_nearest_sorted_ties_by_index(rng, case, first, L):
+    """``_kernels_nd.brute_lists`` (a bucket sort per point) gives exactly a stable sort's first L of every
+    point's max-norm distances over rows ``first..``: spread values, many ties (rounded), one far
+    outlier (nearly every point in the first bucket: the large-bucket paths) and all distances zero."""
+    from infoflow.estimators import _kernels_nd
+
+    C = rng.standard_normal((3, 150))
+    if case == "ties":
+        C = np.round(C, 1)
+    elif case == "outlier":
+        C[:, 7] = 1e6
+    elif case == "constant":
+        C[:] = 0.5
+    D = np.max(np.abs(C[first:, None, :] - C[first:, :, None]), axis=0)  # D[i, j]
+    want = np.argsort(D, axis=1, kind="stable")[:, :L]
+    idx = np.empty((150, L), dtype=np.int64)
+    dist = np.empty((150, L))
+    _kernels_nd.brute_lists(np.ascontiguousarray(C), first, idx, dist)
+    np.testing.assert_array_equal(idx, want)
+    np.testing.assert_array_equal(dist, np.take_along_axis(D, want, axis=1))

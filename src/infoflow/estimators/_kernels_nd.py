@@ -73,16 +73,87 @@ def exact_lists(C, first, idx, dist):
             dist[i, :] = dist[i, o]
 
 
+@njit(cache=True, nogil=True)
+def _insertion_sort(idx, dist, a, b):
+    """Sort ``dist[a:b]`` increasingly, carrying ``idx``; stable (equal distances keep their order)."""
+    for p in range(a + 1, b):
+        v = dist[p]
+        o = idx[p]
+        q = p
+        while q > a and dist[q - 1] > v:
+            dist[q] = dist[q - 1]
+            idx[q] = idx[q - 1]
+            q -= 1
+        dist[q] = v
+        idx[q] = o
+
+
+@njit(cache=True, nogil=True)
+def nearest_sorted(d, idx, dist):
+    """The ``L = idx.shape[0]`` smallest of the distances ``d`` (n,) >= 0 into ``dist``, increasing, ties
+    by index, their indices into ``idx``: a bucket sort on ``d`` scaled to n equal buckets (a monotone
+    map, so every bucket's values lie below the next one's), buckets below the one holding the L-th
+    smallest gathered in index order and insertion-sorted (stable) in place, that bucket's values
+    sorted and cut at L. O(n) for spread distances; measured 4-5x faster than numba's ``np.partition``
+    and a stable argsort of the L (n = 6,000, L = 513)."""
+    n = d.shape[0]
+    L = idx.shape[0]
+    top = 0.0
+    for j in range(n):
+        top = max(top, d[j])
+    nb = n
+    scale = nb / top if top > 0.0 else 0.0
+    cnt = np.zeros(nb + 1, dtype=np.int64)
+    bk = np.empty(n, dtype=np.int64)
+    for j in range(n):
+        b = min(int(d[j] * scale), nb - 1)
+        bk[j] = b
+        cnt[b + 1] += 1
+    for b in range(nb):
+        cnt[b + 1] += cnt[b]
+    # the bucket holding the L-th smallest: cnt[last] < L <= cnt[last + 1]
+    last = 0
+    while cnt[last + 1] < L:
+        last += 1
+    below = cnt[last]
+    fill = cnt[:last + 1].copy()
+    tail_idx = np.empty(cnt[last + 1] - below, dtype=np.int64)
+    tail = np.empty(cnt[last + 1] - below)
+    m = 0
+    for j in range(n):
+        b = bk[j]
+        if b < last:
+            p = fill[b]
+            fill[b] = p + 1
+            idx[p] = j
+            dist[p] = d[j]
+        elif b == last:
+            tail_idx[m] = j
+            tail[m] = d[j]
+            m += 1
+    for b in range(last):
+        if cnt[b + 1] - cnt[b] > 1:
+            _insertion_sort(idx, dist, cnt[b], cnt[b + 1])
+    if m > 32:
+        o = np.argsort(tail, kind="mergesort")
+        tail_idx = tail_idx[o]
+        tail = tail[o]
+    else:
+        _insertion_sort(tail_idx, tail, 0, m)
+    for p in range(L - below):
+        idx[below + p] = tail_idx[p]
+        dist[below + p] = tail[p]
+
+
 @njit(cache=True, parallel=True)
 def brute_lists(C, first, idx, dist):
     """Each point's ``L = idx.shape[1]`` nearest points by max-norm distance over rows ``first..`` of ``C``
     (D, n), by brute force: ``idx[i]`` their indices, ``dist[i]`` their distances (the kernels' own
     subtraction, as :func:`exact_lists` recomputes them), increasing, ties by index (the point itself is
-    among them). Any L nearest serve the kernels (they trust a list only below its last distance), so
-    this and the k-d tree's lists give the same estimates. O(n^2 D): below a k-d tree in 4-12
-    dimensions at a few thousand points, where a tree prunes little."""
+    among them; :func:`nearest_sorted`). Any L nearest serve the kernels (they trust a list only below
+    its last distance), so this and the k-d tree's lists give the same estimates. O(n^2 D): below a k-d
+    tree in 4-12 dimensions at a few thousand points, where a tree prunes little."""
     D, n = C.shape
-    L = idx.shape[1]
     for i in prange(n):
         d = np.zeros(n)
         for dd in range(first, D):
@@ -91,23 +162,7 @@ def brute_lists(C, first, idx, dist):
                 v = abs(C[dd, j] - ci)
                 if v > d[j]:
                     d[j] = v
-        t = np.partition(d, L - 1)[L - 1]  # the L-th smallest distance
-        sel = np.empty(L, dtype=np.int64)
-        c = 0
-        for j in range(n):
-            if d[j] < t:
-                sel[c] = j
-                c += 1
-        for j in range(n):
-            if c == L:
-                break
-            if d[j] == t:
-                sel[c] = j
-                c += 1
-        o = np.argsort(d[sel], kind="mergesort")
-        for m in range(L):
-            idx[i, m] = sel[o[m]]
-            dist[i, m] = d[sel[o[m]]]
+        nearest_sorted(d, idx[i], dist[i])
 
 
 @njit(cache=True, nogil=True)
