@@ -137,3 +137,24 @@ def test_brute_lists_are_each_points_nearest_sorted_ties_by_index(rng, case, fir
     _kernels_nd.brute_lists(np.ascontiguousarray(C), first, idx, dist)
     np.testing.assert_array_equal(idx, want)
     np.testing.assert_array_equal(dist, np.take_along_axis(D, want, axis=1))
+
+
+@pytest.mark.parametrize("ties", [False, True])
+@pytest.mark.parametrize("dx,k,w,length", [(2, 4, 0, 300), (3, 4, 1, 8), (2, 3, 0, 8), (4, 4, 2, 60)])
+def test_multivariate_lane_blocks_equal_the_one_source_kernel(rng, ties, dx, k, w, length):
+    """Multivariate sources walked in lane blocks (``cmi_columns``: more sources than a block, the last
+    padded) give bitwise what ``_kernels_nd.cmi_one`` gives source by source (the same counts summed in
+    sample order), for k = 4 (the vector loop) and k = 3, with lists short enough for the fallbacks."""
+    from infoflow.estimators import _kernels_nd
+
+    y, Z, X = _system(rng, 220, 2, ties)
+    cols = np.column_stack([X] + [np.roll(X, s, axis=0) for s in (5, 50, 90)])
+    Xs = np.stack([cols[:, c:c + dx] for c in range(cols.shape[1] - dx + 1)])  # (N, n, dx)
+    assert Xs.shape[0] > _kernels_nd.LANES and Xs.shape[0] % _kernels_nd.LANES
+    t = ksg.prepare_shared(y, Z, k=k, theiler=w, list_length=length)
+    got = ksg.cmi_shared(Xs, t)
+    want = [_kernels_nd.cmi_one(np.ascontiguousarray(x.T), t.rz0, t.C, t.Cz, t.iz, t.yz_idx, t.yz_dist,
+                                t.z_idx, t.z_dist, k, w, t.psi, np.empty(0)) for x in Xs]
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_allclose(got, [ksg.conditional_mutual_information(x, y, Z, k=k, theiler=w) for x in Xs],
+                               rtol=0, atol=1e-12)

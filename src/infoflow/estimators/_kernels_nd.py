@@ -319,16 +319,6 @@ def cmi_one(X, rz0, C, Cz, iz, yz_idx, yz_dist, z_idx, z_dist, k, w, psi, local)
     return base - acc / n
 
 
-@njit(cache=True, parallel=True)
-def cmi_columns(Xt, rz0, C, Cz, iz, yz_idx, yz_dist, z_idx, z_dist, k, w, psi, out):
-    """:func:`cmi_one` of every multivariate source ``Xt[c]`` (N, dx, n) into ``out`` (N,), the sources
-    spread over threads (each writes only its own cell: bitwise the same for any count). Scalar
-    sources go through :func:`cmi_scalar_columns`."""
-    empty = np.empty(0)
-    for c in prange(Xt.shape[0]):
-        out[c] = cmi_one(Xt[c], rz0, C, Cz, iz, yz_idx, yz_dist, z_idx, z_dist, k, w, psi, empty)
-
-
 # ----------------------------------------------------------------------------- lane walks
 # cmi_block's two list walks, one query against LANES sources (the lanes): the k-th-distance walk
 # along the (y, Z) list and the count walk along a list up to the lanes' radii. Written as plain loops
@@ -338,13 +328,24 @@ def cmi_columns(Xt, rz0, C, Cz, iz, yz_idx, yz_dist, z_idx, z_dist, k, w, psi, o
 # loops' arithmetic lane by lane: the same subtractions, fabs, and numba's min/max (select on an
 # ordered compare), so bitwise the same values.
 
-def _kth_walk_body(dist, idx, m_end, i, w, X, xi, T, k):
+@njit(cache=True, nogil=True, inline="always")
+def _lane_dx(X, xi, j, b, B, dx):
+    """Lane b's max-norm x distance from the query (``xi`` (dx * B,)) to point j of ``X`` (n * dx * B,),
+    lane-minor: :func:`_dx`'s order (the first coordinate, then ``max`` with each next one)."""
+    c = abs(X[j * dx * B + b] - xi[b])
+    for dd in range(1, dx):
+        c = max(c, abs(X[(j * dx + dd) * B + b] - xi[dd * B + b]))
+    return c
+
+
+def _kth_walk_body(dist, idx, m_end, i, w, X, xi, T, k, dx):
     """Walk the list ``dist``/``idx`` (distances increasing) of query ``i`` for the lanes' k smallest
-    ``max(|X[j * B + b] - xi[b]|, dist[m])`` (B = ``xi.shape[0]`` lanes, ``X`` (n * B,) lane-minor),
-    entries within the Theiler window ``w`` left out: ``T`` (k * B,) holds them, ``T[r * B + b]`` the
-    r-th smallest of lane b, sorted (a min/max network: the same values as an insertion), updated in
-    place. Stops at the first entry whose distance reaches every lane's k-th (no later entry can enter)."""
-    B = xi.shape[0]
+    ``max(dx_b(j), dist[m])`` (:func:`_lane_dx`; B = ``xi.shape[0] // dx`` lanes of dx-dimensional
+    sources, ``X`` (n * dx * B,) lane-minor), entries within the Theiler window ``w`` left out: ``T``
+    (k * B,) holds them, ``T[r * B + b]`` the r-th smallest of lane b, sorted (a min/max network: the
+    same values as an insertion), updated in place. Stops at the first entry whose distance reaches
+    every lane's k-th (no later entry can enter)."""
+    B = xi.shape[0] // dx
     kmax = T[(k - 1) * B]
     for b in range(1, B):
         kmax = max(kmax, T[(k - 1) * B + b])
@@ -356,7 +357,7 @@ def _kth_walk_body(dist, idx, m_end, i, w, X, xi, T, k):
         if abs(j - i) <= w:
             continue
         for b in range(B):
-            c = max(abs(X[j * B + b] - xi[b]), d0)
+            c = max(_lane_dx(X, xi, j, b, B, dx), d0)
             for r in range(k):
                 tr = T[r * B + b]
                 T[r * B + b] = min(tr, c)
@@ -366,12 +367,12 @@ def _kth_walk_body(dist, idx, m_end, i, w, X, xi, T, k):
             kmax = max(kmax, T[(k - 1) * B + b])
 
 
-def _count_walk_body(dist, idx, m_end, i, w, X, xi, t, tmax, cnt, with_x):
+def _count_walk_body(dist, idx, m_end, i, w, X, xi, t, tmax, cnt, with_x, dx):
     """Count, per lane b, the entries of the list ``dist``/``idx`` of query ``i`` (outside the Theiler
     window ``w``) with ``dist[m] <= t[b]`` into ``cnt[b]``, and (``with_x``) those also with
-    ``|X[j * B + b] - xi[b]| <= t[b]`` into ``cnt[B + b]``; the walk stops at the first entry beyond
-    ``tmax``. ``cnt`` (2B,) int64 is added to."""
-    B = xi.shape[0]
+    x distance (:func:`_lane_dx`) ``<= t[b]`` into ``cnt[B + b]``; the walk stops at the first entry
+    beyond ``tmax``. ``cnt`` (2B,) int64 is added to."""
+    B = xi.shape[0] // dx
     for m in range(m_end):
         d0 = dist[m]
         if d0 > tmax:
@@ -383,7 +384,7 @@ def _count_walk_body(dist, idx, m_end, i, w, X, xi, t, tmax, cnt, with_x):
             inb = d0 <= t[b]
             cnt[b] += inb
             if with_x:
-                cnt[B + b] += inb & (abs(X[j * B + b] - xi[b]) <= t[b])
+                cnt[B + b] += inb & (_lane_dx(X, xi, j, b, B, dx) <= t[b])
 
 
 _kth_walk_any = njit(cache=True, nogil=True)(_kth_walk_body)
@@ -446,11 +447,33 @@ def _lane_tools(context, builder, signature, argv, L):
     return data, integer, vload, vstore, splat, outside, fabs, vd
 
 
+def _lane_xdist(builder, vload, fabs, pX, pxi, xi0, L):
+    """Emitter of :func:`_lane_dx` for all L lanes: ``xdist(j, dx)`` is the <L x double> max-norm
+    distance from the queries ``xi`` to point j (the first coordinate, then numba's ``max`` with each
+    next one, as the scalar loop takes them)."""
+    i64 = ir.IntType(64)
+
+    def xdist(j, dx):
+        row = builder.mul(j, dx)
+        first = builder.call(fabs, [builder.fsub(vload(pX, builder.mul(row, ir.Constant(i64, L))), xi0)])
+        acc = cgutils.alloca_once_value(builder, first)
+        with cgutils.for_range(builder, builder.sub(dx, ir.Constant(i64, 1))) as loop:
+            dd = builder.add(loop.index, ir.Constant(i64, 1))
+            xv = vload(pX, builder.mul(builder.add(row, dd), ir.Constant(i64, L)))
+            q = vload(pxi, builder.mul(dd, ir.Constant(i64, L)))
+            nxt = builder.call(fabs, [builder.fsub(xv, q)])
+            cur = builder.load(acc)
+            builder.store(builder.select(builder.fcmp_ordered(">", nxt, cur), nxt, cur), acc)  # max(cur, nxt)
+        return builder.load(acc)
+
+    return xdist
+
+
 def _kth8_typed(args):
     """Typing of :func:`_kth_walk_body` for k = 4 and 8 lanes as one vector loop (None for other types)."""
-    dist, idx, m_end, i, w, X, xi, T = args
+    dist, idx, m_end, i, w, X, xi, T, dx = args
     if not (dist == _F8 and idx == _I8 and X == _F8 and xi == _F8 and T == _F8
-            and all(isinstance(a, types.Integer) for a in (m_end, i, w))):
+            and all(isinstance(a, types.Integer) for a in (m_end, i, w, dx))):
         return None
     L = 8
 
@@ -458,8 +481,9 @@ def _kth8_typed(args):
         data, integer, vload, vstore, splat, outside, fabs, vd = _lane_tools(context, builder, signature, argv, L)
         i64 = ir.IntType(64)
         pdist, pidx, pX, pxi, pT = data(0), data(1), data(5), data(6), data(7)
-        m_end_, i_, w_ = integer(2), integer(3), integer(4)
+        m_end_, i_, w_, dx_ = integer(2), integer(3), integer(4), integer(8)
         xi_ = vload(pxi, ir.Constant(i64, 0))
+        xdist = _lane_xdist(builder, vload, fabs, pX, pxi, xi_, L)
         t = [cgutils.alloca_once(builder, vd) for _ in range(4)]  # promoted to registers by LLVM
         for r in range(4):
             builder.store(vload(pT, ir.Constant(i64, r * L)), t[r])
@@ -477,8 +501,7 @@ def _kth8_typed(args):
             enter = builder.append_basic_block("enter")
             builder.cbranch(outside(j, i_, w_), enter, next_)
             builder.position_at_end(enter)
-            xv = vload(pX, builder.mul(j, ir.Constant(i64, L)))
-            a = builder.call(fabs, [builder.fsub(xv, xi_)])
+            a = xdist(j, dx_)
             b = splat(d0)
             c = builder.select(builder.fcmp_ordered(">", b, a), b, a)  # numba's max(a, b)
             for r in range(4):
@@ -496,15 +519,15 @@ def _kth8_typed(args):
 
 
 @intrinsic
-def _kth8(typingctx, dist, idx, m_end, i, w, X, xi, T):
-    return _kth8_typed((dist, idx, m_end, i, w, X, xi, T))
+def _kth8(typingctx, dist, idx, m_end, i, w, X, xi, T, dx):
+    return _kth8_typed((dist, idx, m_end, i, w, X, xi, T, dx))
 
 
 def _count8_typed(args, with_x):
     """Typing of :func:`_count_walk_body` for 8 lanes as one vector loop (None for other types)."""
-    dist, idx, m_end, i, w, X, xi, t, tmax, cnt = args
+    dist, idx, m_end, i, w, X, xi, t, tmax, cnt, dx = args
     if not (dist == _F8 and idx == _I8 and X == _F8 and xi == _F8 and t == _F8 and cnt == _I8
-            and isinstance(tmax, types.Float) and all(isinstance(a, types.Integer) for a in (m_end, i, w))):
+            and isinstance(tmax, types.Float) and all(isinstance(a, types.Integer) for a in (m_end, i, w, dx))):
         return None
     L = 8
 
@@ -513,9 +536,10 @@ def _count8_typed(args, with_x):
         i64 = ir.IntType(64)
         vi = ir.VectorType(i64, L)
         pdist, pidx, pX, pxi, pt, pcnt = data(0), data(1), data(5), data(6), data(7), data(9)
-        m_end_, i_, w_ = integer(2), integer(3), integer(4)
+        m_end_, i_, w_, dx_ = integer(2), integer(3), integer(4), integer(10)
         tmax_ = context.cast(builder, argv[8], signature.args[8], types.float64)
         xi_ = vload(pxi, ir.Constant(i64, 0))
+        xdist = _lane_xdist(builder, vload, fabs, pX, pxi, xi_, L)
         tv = vload(pt, ir.Constant(i64, 0))
         cz = cgutils.alloca_once(builder, vi)
         cx = cgutils.alloca_once(builder, vi)
@@ -534,8 +558,7 @@ def _count8_typed(args, with_x):
             inb = builder.fcmp_ordered("<=", splat(d0), tv)
             builder.store(builder.add(builder.load(cz), builder.zext(inb, vi)), cz)
             if with_x:
-                xv = vload(pX, builder.mul(j, ir.Constant(i64, L)))
-                inx = builder.fcmp_ordered("<=", builder.call(fabs, [builder.fsub(xv, xi_)]), tv)
+                inx = builder.fcmp_ordered("<=", xdist(j, dx_), tv)
                 builder.store(builder.add(builder.load(cx), builder.zext(builder.and_(inb, inx), vi)), cx)
             builder.branch(next_)
 
@@ -548,45 +571,45 @@ def _count8_typed(args, with_x):
 
 
 @intrinsic
-def _count8_x(typingctx, dist, idx, m_end, i, w, X, xi, t, tmax, cnt):
-    return _count8_typed((dist, idx, m_end, i, w, X, xi, t, tmax, cnt), True)
+def _count8_x(typingctx, dist, idx, m_end, i, w, X, xi, t, tmax, cnt, dx):
+    return _count8_typed((dist, idx, m_end, i, w, X, xi, t, tmax, cnt, dx), True)
 
 
 @intrinsic
-def _count8_plain(typingctx, dist, idx, m_end, i, w, X, xi, t, tmax, cnt):
-    return _count8_typed((dist, idx, m_end, i, w, X, xi, t, tmax, cnt), False)
+def _count8_plain(typingctx, dist, idx, m_end, i, w, X, xi, t, tmax, cnt, dx):
+    return _count8_typed((dist, idx, m_end, i, w, X, xi, t, tmax, cnt, dx), False)
 
 
-def kth_lanes(dist, idx, m_end, i, w, X, xi, T, k):
+def kth_lanes(dist, idx, m_end, i, w, X, xi, T, k, dx):
     """:func:`_kth_walk_body`; compiled, one vector loop for k = 4 and 8 lanes (:func:`_kth8`)."""
-    _kth_walk_body(dist, idx, m_end, i, w, X, xi, T, k)
+    _kth_walk_body(dist, idx, m_end, i, w, X, xi, T, k, dx)
 
 
 @overload(kth_lanes, jit_options={"nogil": True})
-def _kth_lanes_jit(dist, idx, m_end, i, w, X, xi, T, k):
-    def impl(dist, idx, m_end, i, w, X, xi, T, k):
-        if k == 4 and xi.shape[0] == 8:
-            _kth8(dist, idx, m_end, i, w, X, xi, T)
+def _kth_lanes_jit(dist, idx, m_end, i, w, X, xi, T, k, dx):
+    def impl(dist, idx, m_end, i, w, X, xi, T, k, dx):
+        if k == 4 and xi.shape[0] == 8 * dx:
+            _kth8(dist, idx, m_end, i, w, X, xi, T, dx)
         else:
-            _kth_walk_any(dist, idx, m_end, i, w, X, xi, T, k)
+            _kth_walk_any(dist, idx, m_end, i, w, X, xi, T, k, dx)
     return impl
 
 
-def count_lanes(dist, idx, m_end, i, w, X, xi, t, tmax, cnt, with_x):
+def count_lanes(dist, idx, m_end, i, w, X, xi, t, tmax, cnt, with_x, dx):
     """:func:`_count_walk_body`; compiled, one vector loop for 8 lanes (:func:`_count8_x`)."""
-    _count_walk_body(dist, idx, m_end, i, w, X, xi, t, tmax, cnt, with_x)
+    _count_walk_body(dist, idx, m_end, i, w, X, xi, t, tmax, cnt, with_x, dx)
 
 
 @overload(count_lanes, jit_options={"nogil": True})
-def _count_lanes_jit(dist, idx, m_end, i, w, X, xi, t, tmax, cnt, with_x):
-    def impl(dist, idx, m_end, i, w, X, xi, t, tmax, cnt, with_x):
-        if xi.shape[0] == 8:
+def _count_lanes_jit(dist, idx, m_end, i, w, X, xi, t, tmax, cnt, with_x, dx):
+    def impl(dist, idx, m_end, i, w, X, xi, t, tmax, cnt, with_x, dx):
+        if xi.shape[0] == 8 * dx:
             if with_x:
-                _count8_x(dist, idx, m_end, i, w, X, xi, t, tmax, cnt)
+                _count8_x(dist, idx, m_end, i, w, X, xi, t, tmax, cnt, dx)
             else:
-                _count8_plain(dist, idx, m_end, i, w, X, xi, t, tmax, cnt)
+                _count8_plain(dist, idx, m_end, i, w, X, xi, t, tmax, cnt, dx)
         else:
-            _count_walk_any(dist, idx, m_end, i, w, X, xi, t, tmax, cnt, with_x)
+            _count_walk_any(dist, idx, m_end, i, w, X, xi, t, tmax, cnt, with_x, dx)
     return impl
 
 
@@ -597,8 +620,9 @@ LANES = 8
 @njit(cache=True, nogil=True)
 def cmi_block(Xb, rz0, Cz, iz, yz_idx, yz_dist, z_idx, z_dist, k, w, psi, V):
     """Per-sample terms ``V[b, i] = psi(n_xz + 1) + psi(n_yz + 1) - psi(n_z + 1)`` of :func:`cmi_one` for
-    ``B = V.shape[0]`` scalar sources at once, ``Xb`` (n * B,) (source b's sample j at ``j * B + b``),
-    every query's lists walked once for all of them (:func:`kth_lanes`, :func:`count_lanes`).
+    ``B = V.shape[0]`` sources of ``dx`` dimensions at once, ``Xb`` (n * dx * B,) (coordinate dd of
+    source b's sample j at ``(j * dx + dd) * B + b``), every query's lists walked once for all of them
+    (:func:`kth_lanes`, :func:`count_lanes`).
 
     Each lane's arithmetic is :func:`cmi_one`'s (the same subtractions, ``max`` and ``<=``), so its
     terms are bitwise that kernel's. The k-th-distance walk goes on until the (y, Z) distance reaches
@@ -607,25 +631,27 @@ def cmi_block(Xb, rz0, Cz, iz, yz_idx, yz_dist, z_idx, z_dist, k, w, psi, V):
     only in the lanes whose ``t`` it is within. Lanes whose lists end too soon take :func:`cmi_one`'s
     z0-order fallbacks on their own."""
     B, n = V.shape
+    dx = Xb.shape[0] // (n * B)
     Ly = yz_idx.shape[1]
     Lz = z_idx.shape[1]
     T = np.empty(B * k)
     one = np.empty(k)
     kth = np.empty(B)
     t = np.empty(B)
-    xi = np.empty(B)
+    xi = np.empty(dx * B)
     cy = np.zeros(2 * B, dtype=np.int64)
     cz = np.zeros(2 * B, dtype=np.int64)
     slow = np.zeros(B, dtype=np.bool_)
-    Xz = np.empty((B, 1, n))
+    Xz = np.empty((B, dx, n))  # each source in z0 order, for the fallbacks
     for u in range(n):
-        for b in range(B):
-            Xz[b, 0, u] = Xb[iz[u] * B + b]
+        for dd in range(dx):
+            for b in range(B):
+                Xz[b, dd, u] = Xb[(iz[u] * dx + dd) * B + b]
     for i in range(n):
-        for b in range(B):
-            xi[b] = Xb[i * B + b]
+        for m in range(dx * B):
+            xi[m] = Xb[i * dx * B + m]
         T[:] = _INF
-        kth_lanes(yz_dist[i], yz_idx[i], Ly, i, w, Xb, xi, T, k)
+        kth_lanes(yz_dist[i], yz_idx[i], Ly, i, w, Xb, xi, T, k, dx)
         Ry = yz_dist[i, Ly - 1] if Ly < n else _INF  # every point not listed is at least this far
         Rz = z_dist[i, Lz - 1] if Lz < n else _INF
         tmax = -_INF
@@ -639,8 +665,8 @@ def cmi_block(Xb, rz0, Cz, iz, yz_idx, yz_dist, z_idx, z_dist, k, w, psi, V):
                 tmax = max(tmax, t[b])
         cy[:] = 0
         cz[:] = 0
-        count_lanes(yz_dist[i], yz_idx[i], Ly, i, w, Xb, xi, t, tmax, cy, False)
-        count_lanes(z_dist[i], z_idx[i], Lz, i, w, Xb, xi, t, tmax, cz, True)
+        count_lanes(yz_dist[i], yz_idx[i], Ly, i, w, Xb, xi, t, tmax, cy, False, dx)
+        count_lanes(z_dist[i], z_idx[i], Lz, i, w, Xb, xi, t, tmax, cz, True, dx)
         for b in range(B):
             if slow[b]:
                 nxz, nyz, nz = _counts_z0(rz0[i], t[b], Xz[b], Cz, iz, w)
@@ -713,3 +739,32 @@ def cmi_scalar_columns(Xt, OX, ry, rz0, Cz, iz, yz_idx, yz_dist, z_idx, z_dist, 
         cmi_block(Xb, rz0, Cz, iz, yz_idx, yz_dist, z_idx, z_dist, k, w, psi, V)
         for b in range(nb):
             out[c0 + b] = _grid_sum(V[b], Xt[c0 + b], OX[c0 + b], ry, rz0, k, G, psi)
+
+
+@njit(cache=True, parallel=True)
+def cmi_columns(Xt, rz0, Cz, iz, yz_idx, yz_dist, z_idx, z_dist, k, w, psi, out):
+    """:func:`cmi_one` of every multivariate source ``Xt[c]`` (N, dx, n) into ``out`` (N,), bitwise: blocks
+    of :data:`LANES` sources through :func:`cmi_block` (the last padded with copies of its first
+    source), each lane's terms summed in sample order as :func:`cmi_one` sums them; blocks spread over
+    threads (each writes only its own cells: bitwise the same for any count). Scalar sources go
+    through :func:`cmi_scalar_columns` (summed in the grid kernel's order)."""
+    N, dx, n = Xt.shape
+    B = LANES
+    nblocks = (N + B - 1) // B
+    for blk in prange(nblocks):
+        c0 = blk * B
+        nb = min(B, N - c0)
+        Xb = np.empty(n * dx * B)
+        for b in range(B):
+            c = c0 + (b if b < nb else 0)
+            for i in range(n):
+                for dd in range(dx):
+                    Xb[(i * dx + dd) * B + b] = Xt[c, dd, i]
+        V = np.empty((B, n))
+        cmi_block(Xb, rz0, Cz, iz, yz_idx, yz_dist, z_idx, z_dist, k, w, psi, V)
+        base = psi[k]
+        for b in range(nb):
+            acc = 0.0
+            for i in range(n):
+                acc += V[b, i]
+            out[c0 + b] = base - acc / n

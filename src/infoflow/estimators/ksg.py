@@ -495,6 +495,6 @@ def cmi_shared(X: np.ndarray, target: SharedTarget, *, n_jobs: int | None = None
                           t.yz_idx, t.yz_dist, t.z_idx, t.z_dist, t.k, t.theiler, t.psi, t.G, out)
         else:
             Xt = np.ascontiguousarray(np.transpose(X, (0, 2, 1)))
-            _run_parallel(_kernels_nd.cmi_columns, Xt, t.rz0, t.C, t.Cz, t.iz, t.yz_idx, t.yz_dist,
+            _run_parallel(_kernels_nd.cmi_columns, Xt, t.rz0, t.Cz, t.iz, t.yz_idx, t.yz_dist,
                           t.z_idx, t.z_dist, t.k, t.theiler, t.psi, out)
     return out
