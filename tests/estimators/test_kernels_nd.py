@@ -95,3 +95,66 @@ def test_brute_force_lists_equal_the_kd_tree_lists(rng, monkeypatch, ties, dz):
             assert set(brute.z_idx[i][below]) == set(tree.z_idx[i][tree.z_dist[i] < tree.z_dist[i, -1]])
         np.testing.assert_array_equal(ksg.cmi_shared(X, brute), ksg.cmi_shared(X, tree))
         np.testing.assert_array_equal(ksg.cmi_shared(Xs, brute), ksg.cmi_shared(Xs, tree))
+
+
+@pytest.mark.parametrize("ties", [False, True])
+@pytest.mark.parametrize("dz,w", [(2, 0), (3, 1)])
+def test_many_scalar_sources_in_lane_blocks(rng, monkeypatch, ties, dz, w):
+    """More sources than one lane block holds (``_kernels_nd.LANES``), a last block padded, shifted
+    copies of one source (the surrogates' case: equal values in every column, so ties stay ties):
+    each bitwise equal to ``conditional_mutual_information``, with lists long enough to settle most
+    queries and short enough to send many lanes to the z0-order fallbacks."""
+    y, Z, X = _system(rng, 230, dz, ties)
+    cols = np.column_stack([X] + [np.roll(X[:, -1], s) for s in (3, 17, 40, 41, 99, 150, 200, 7, 60, 61, 120)])
+    assert cols.shape[1] > 2 * ksg._kernels_nd.LANES - 2 and cols.shape[1] % ksg._kernels_nd.LANES
+    want = np.array([ksg.conditional_mutual_information(c, y, Z, theiler=w) for c in cols.T])
+    for length in (8, 300):
+        got = ksg.cmi_shared(cols, ksg.prepare_shared(y, Z, theiler=w, list_length=length))
+        np.testing.assert_array_equal(got, want)
+    # the (N, n, 1) form is the same scalar path
+    np.testing.assert_array_equal(ksg.cmi_shared(cols.T[:, :, None], ksg.prepare_shared(y, Z, theiler=w)), want)
+
+
+@pytest.mark.parametrize("case", ["spread", "ties", "outlier", "constant"])
+@pytest.mark.parametrize("first,L", [(0, 9), (1, 40), (0, 150)])
+def test_brute_lists_are_each_points_nearest_sorted_ties_by_index(rng, case, first, L):
+    """``_kernels_nd.brute_lists`` (a bucket sort per point) gives exactly a stable sort's first L of every
+    point's max-norm distances over rows ``first..``: spread values, many ties (rounded), one far
+    outlier (nearly every point in the first bucket: the large-bucket paths) and all distances zero."""
+    from infoflow.estimators import _kernels_nd
+
+    C = rng.standard_normal((3, 150))
+    if case == "ties":
+        C = np.round(C, 1)
+    elif case == "outlier":
+        C[:, 7] = 1e6
+    elif case == "constant":
+        C[:] = 0.5
+    D = np.max(np.abs(C[first:, None, :] - C[first:, :, None]), axis=0)  # D[i, j]
+    want = np.argsort(D, axis=1, kind="stable")[:, :L]
+    idx = np.empty((150, L), dtype=np.int64)
+    dist = np.empty((150, L))
+    _kernels_nd.brute_lists(np.ascontiguousarray(C), first, idx, dist)
+    np.testing.assert_array_equal(idx, want)
+    np.testing.assert_array_equal(dist, np.take_along_axis(D, want, axis=1))
+
+
+@pytest.mark.parametrize("ties", [False, True])
+@pytest.mark.parametrize("dx,k,w,length", [(2, 4, 0, 300), (3, 4, 1, 8), (2, 3, 0, 8), (4, 4, 2, 60)])
+def test_multivariate_lane_blocks_equal_the_one_source_kernel(rng, ties, dx, k, w, length):
+    """Multivariate sources walked in lane blocks (``cmi_columns``: more sources than a block, the last
+    padded) give bitwise what ``_kernels_nd.cmi_one`` gives source by source (the same counts summed in
+    sample order), for k = 4 (the vector loop) and k = 3, with lists short enough for the fallbacks."""
+    from infoflow.estimators import _kernels_nd
+
+    y, Z, X = _system(rng, 220, 2, ties)
+    cols = np.column_stack([X] + [np.roll(X, s, axis=0) for s in (5, 50, 90)])
+    Xs = np.stack([cols[:, c:c + dx] for c in range(cols.shape[1] - dx + 1)])  # (N, n, dx)
+    assert Xs.shape[0] > _kernels_nd.LANES and Xs.shape[0] % _kernels_nd.LANES
+    t = ksg.prepare_shared(y, Z, k=k, theiler=w, list_length=length)
+    got = ksg.cmi_shared(Xs, t)
+    want = [_kernels_nd.cmi_one(np.ascontiguousarray(x.T), t.rz0, t.C, t.Cz, t.iz, t.yz_idx, t.yz_dist,
+                                t.z_idx, t.z_dist, k, w, t.psi, np.empty(0)) for x in Xs]
+    np.testing.assert_array_equal(got, want)
+    np.testing.assert_allclose(got, [ksg.conditional_mutual_information(x, y, Z, k=k, theiler=w) for x in Xs],
+                               rtol=0, atol=1e-12)

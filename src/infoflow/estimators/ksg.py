@@ -402,15 +402,18 @@ gave no more than 512 and 2,048 was slower (memory); preparation 0.3-0.6 s with 
 
 
 BRUTE_MIN_DIM = 5
-BRUTE_ANY_DIM_N = 3000
+BRUTE_ANY_DIM_N = 12000
 BRUTE_MAX_N = 20000
 """:func:`prepare_shared` lists neighbours by brute force (:func:`._kernels_nd.brute_lists`) up to
 :data:`BRUTE_ANY_DIM_N` points, and up to :data:`BRUTE_MAX_N` in spaces of at least
 :data:`BRUTE_MIN_DIM` dimensions (where a k-d tree prunes little); else by scipy's k-d tree. The
-same lists either way (the same distances; any L nearest give the same estimates). Measured per list
-(one process, load 1.6, 2 threads): n = 1,728: 9 dims, 256 listed, brute 65 ms against the tree's
-1,317 ms; 4 dims 63 / 70 ms; 3 dims, 512 listed, 88 / 104 ms. n = 6,000: 9 dims 480 / 709 ms; 4 dims
-409 / 318 ms; 3 dims, 512 listed, 497 / 468 ms."""
+same lists either way (the same distances; any L nearest give the same estimates). Measured per
+preparation (both lists; one process, load 7-9, 2 threads, brute force with its bucket sort,
+:func:`._kernels_nd.nearest_sorted`), brute against the tree: n = 6,000, dz = 1 / 2, 512 listed,
+513 / 486 against 1,164 / 1,144 ms; dz = 3 / 4, 256 listed, 431 / 482 against 622 / 798 ms;
+n = 3,000, dz = 2: 181 against 457 ms; n = 12,000, dz = 2: 1,692 against 2,125 ms. (Before the
+bucket sort, with ``np.partition`` and a stable argsort per point, the tree won at n = 6,000 in 3-4
+dimensions and the limit for any dimension was 3,000.)"""
 
 
 class SharedTarget:
@@ -477,13 +480,21 @@ def cmi_shared(X: np.ndarray, target: SharedTarget, *, n_jobs: int | None = None
         network's candidates and their surrogates).
     """
     X = np.asarray(X, dtype=np.float64)
-    Xt = np.ascontiguousarray(X.T[:, None, :] if X.ndim == 2 else np.transpose(X, (0, 2, 1)))
-    out = np.empty(Xt.shape[0])
-    if Xt.shape[0] == 0:
+    if X.ndim == 3 and X.shape[2] == 1:
+        X = X[:, :, 0].T
+    out = np.empty(X.shape[1] if X.ndim == 2 else X.shape[0])
+    if out.shape[0] == 0:
         return out
-    _, RX, OX = _sort_rows(np.ascontiguousarray(Xt[:, 0, :]))
     t = target
     with _threads(n_jobs):
-        _run_parallel(_kernels_nd.cmi_columns, Xt, RX, OX, t.ry, t.rz0, t.C, t.Cz, t.iz, t.yz_idx, t.yz_dist,
-                      t.z_idx, t.z_dist, t.k, t.theiler, t.psi, t.G, out)
+        if X.ndim == 2:  # scalar sources: walked LANES at a time, summed in the grid kernel's order
+            Xt = np.ascontiguousarray(X.T)
+            # numpy's default sort (several times faster than a stable one); the kernel orders ties
+            OX = np.argsort(Xt, axis=1)
+            _run_parallel(_kernels_nd.cmi_scalar_columns, Xt, OX, t.ry, t.rz0, t.Cz, t.iz,
+                          t.yz_idx, t.yz_dist, t.z_idx, t.z_dist, t.k, t.theiler, t.psi, t.G, out)
+        else:
+            Xt = np.ascontiguousarray(np.transpose(X, (0, 2, 1)))
+            _run_parallel(_kernels_nd.cmi_columns, Xt, t.rz0, t.Cz, t.iz, t.yz_idx, t.yz_dist,
+                          t.z_idx, t.z_dist, t.k, t.theiler, t.psi, out)
     return out
