@@ -322,7 +322,8 @@ def test_screen_score_is_the_gaussian_cmi_of_the_score_and_its_square():
     assert linear[1] < 0.01 < 0.05 < got[1]      # the even parent: linear score ~0, the screen sees it
     assert got[0] > 0.05 and got[2:].max() < 0.01  # the linear parent; the unrelated ones stay low
     # top(): the two parents, best first, under no shift
-    top = screen.top([(2, 0), (3, 0), (4, 0), (5, 0)], np.zeros((1, 7), dtype=np.int64))[0]
+    cands = [(2, 0), (3, 0), (4, 0), (5, 0)]
+    top = screen.top(cands, s.cols(cands))[0]
     assert sorted(top.tolist()) == [0, 1] and got[top[0]] >= got[top[1]]
     const = screen.scores(np.ones((n, 1)))
     assert const[0] == -np.inf  # a constant candidate is never screened in
