@@ -123,9 +123,9 @@ def main(argv: list[str] | None = None) -> None:
         if a.chain_draws:
             _chain_table(a)
         return
-    print("| system | samples | method | surrogate | precision (pooled, +- s.e.) | recall | targets with a false parent | "
-          "s per target | surrogates per target | IDTxl precision / recall (its targets) | IDTxl s per target "
-          "| ratio |")
+    print("| system | samples | method | surrogate | precision (pooled, +- s.e.) | recall | "
+          "targets with a false parent | s per target | surrogates per target | "
+          "IDTxl precision / recall (its targets) | IDTxl s per target | ratio |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for kind in a.kinds.split(","):
         for n in (int(v) for v in a.samples.split(",")):

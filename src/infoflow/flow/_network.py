@@ -10,7 +10,9 @@ greedy algorithm of Lizier & Rubinov (2012) with the hierarchical tests of Novel
 2. **inclusion**: among the candidates (source, lag), the one with the largest CMI with the
    target's next value given everything selected so far is tested against the maximum, over all
    candidates, of the same CMI with every source circularly shifted (one shift per source and
-   surrogate, so each source keeps its autocorrelation); it joins if significant, else the search stops.
+   surrogate, so each source keeps its autocorrelation; or, with ``surrogate="local"``, all candidates
+   permuted by one local permutation within the conditioning set's neighbourhoods, :class:`_LocalDraws`);
+   it joins if significant, else the search stops.
    With KSG and more than ``screen_top`` candidates, KSG is computed for the ``screen_top`` candidates a
    Gaussian-copula score ranks best, in the observed data and in each surrogate alike (:class:`_Screen`);
 3. **pruning**: the selected source variable with the smallest CMI given all others is tested
@@ -775,7 +777,7 @@ def effective_network(activity: Any, /, *, lags: int | Sequence[int] = DEFAULT_L
         Source lags considered (steps from the source sample to the target's next value).
     method : {"ksg", "gaussian_copula"}, default="ksg"
     surrogates : int, default=100
-        Circular-shift surrogates per test (at least 19; a test stops early once its answer is certain).
+        Surrogates per test (at least 19; a test stops early once its answer is certain).
     alpha : float, default=0.05
         Level of every test and the FDR level across targets.
     max_history : int, default=3
@@ -797,6 +799,16 @@ def effective_network(activity: Any, /, *, lags: int | Sequence[int] = DEFAULT_L
         uses the largest KSG CMI among them, every surrogate screening its own shifted candidates the
         same way (so the test keeps its level; see docs/concepts.md). None: KSG for every candidate.
         Ignored by the copula (which scores every candidate anyway).
+    surrogate : {"shift", "local"}, default="shift"
+        How each test's surrogates are made. "shift": every source neuron circularly shifted in time (one
+        shift per neuron and surrogate), which keeps its autocorrelation and breaks its ties to the
+        target and to everything conditioned on. "local": the tested sources' samples permuted among
+        samples with nearby values of the test's conditioning set (each sample's 10 nearest, by the
+        max-norm, none within ``max(lags, max_history) + theiler`` steps; Runge 2018's restricted
+        permutation, one permutation of all candidates per surrogate), which keeps the sources' ties
+        to the conditioning set and breaks their autocorrelation. Both are calibrated on the families
+        in docs/concepts.md ("Surrogates of the effective network"), which also gives the measured
+        figures behind the default.
     epochs : "all", "last", int or list of int, default="last"
         Epoch labels to analyse, each on its own.
     roles : list of str or None, default=None
@@ -859,6 +871,8 @@ def effective_network(activity: Any, /, *, lags: int | Sequence[int] = DEFAULT_L
     cond = input_condition(dataset, da, n_time, func=FUNC) if condition_on_input else None
     n_cond = 0 if cond is None else (len(cond[1]) if isinstance(cond, tuple) else cond.shape[1])
     need = (est.k + 1 + 2 * theiler) if est.k is not None else 3  # KSG: k neighbours outside the Theiler window
+    if surrogate == "local":
+        need = max(need, LOCAL_NEIGHBOURS + 2 * _local_window(lags, max_history, theiler) + 2)
     if usable < max(need, 20):
         raise ValueError(f"{FUNC}: each epoch has {usable} usable samples after lags up to {start}; at least "
                          f"{max(need, 20)} are needed. Lower the lags or max_history, or record longer epochs.")
@@ -907,10 +921,10 @@ def effective_network(activity: Any, /, *, lags: int | Sequence[int] = DEFAULT_L
                 # draws at most that many, and a recording too short for any p-value at or below alpha is refused
                 distinct = sig.distinct_shifts(n_time, shift_min)
                 if (distinct + 1) * alpha < 1:
-                    raise ValueError(f"{FUNC}: epoch {label} has {n_time} time steps; with min_shift={shift_min} "
-                                     f"only {distinct} distinct circular shifts exist, so no p-value can be at or below "
-                                     f"alpha={alpha}. Record at least {2 * shift_min + math.ceil(1 / alpha) - 1} "
-                                     "steps, or use surrogate='local'.")
+                    raise ValueError(f"{FUNC}: epoch {label} has {n_time} time steps; with "
+                                     f"min_shift={shift_min} only {distinct} distinct circular shifts exist, so no "
+                                     f"p-value can be at or below alpha={alpha}. Record at least "
+                                     f"{2 * shift_min + math.ceil(1 / alpha) - 1} steps, or use surrogate='local'.")
                 n_surr = min(surrogates, distinct)
                 if n_surr < surrogates:
                     warnings.warn(f"{FUNC}: epoch {label} admits only {distinct} distinct circular shifts "
