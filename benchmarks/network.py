@@ -86,6 +86,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--null-draws", type=int, default=20, help="networks per null family (0: skip)")
     ap.add_argument("--null-units", type=int, default=6, help="units per null network")
     ap.add_argument("--null-phis", default="0.0,0.5,0.9", help="AR(1) coefficients of the null families")
+    ap.add_argument("--null-first", type=int, default=0, help="first draw of the null families (fresh networks: "
+                    "another range than an earlier run's)")
     ap.add_argument("--layers", type=int, default=6000, help="samples of the 17-unit five-layer system (0: skip)")
     ap.add_argument("--airport", default="", help="run folder of `infoflow run` (its seed_0 recording's last epoch), "
                     "or one seed's folder holding recording.zarr")
@@ -245,7 +247,7 @@ def _null_table(a) -> None:
         for method, scheme in ((m, sch) for m in a.methods.split(",") for sch in a.surrogate.split(",")):
             hits = total = 0
             t0 = time.perf_counter()
-            for draw in range(a.null_draws):
+            for draw in range(a.null_first, a.null_first + a.null_draws):
                 rng = np.random.default_rng(1000 + draw)
                 x = rng.standard_normal((n, a.null_units))
                 for t in range(1, n):

@@ -479,6 +479,12 @@ def test_local_surrogates_independent_units_get_few_links():
     assert false <= 5
 
 
+def test_local_surrogates_warn_on_slow_units():
+    x = _ar1_units(np.random.default_rng(5), 600, 3, a=0.97)
+    with pytest.warns(InfoflowWarning, match="autocorrelation time"):
+        effective_network(x, method="gaussian_copula", surrogates=19, surrogate="local", lags=(1,), max_history=1)
+
+
 def test_local_surrogate_bad_input_is_named():
     x = np.random.default_rng(0).standard_normal((26, 3))
     with pytest.raises(InvalidParameterError, match="surrogate"):

@@ -130,6 +130,14 @@ LOCAL_NEIGHBOURS = 10
 nearest samples in the conditioning space (max-norm on the standardised columns the KSG uses). Runge
 (2018) found 5-10 a good compromise between level (small) and power (large); see docs/concepts.md."""
 
+LOCAL_SLOW_TAU = 20
+"""``surrogate="local"`` warns when the slowest neuron's autocorrelation time (first lag below 1/e) is at
+least this many steps: a local permutation keeps a source's tie to the conditioning set but not its
+autocorrelation, and with slow units the estimate's null spread comes from that autocorrelation.
+Measured (KSG, 6 independent AR(1) units, 1,000 samples, 48 targets per row; benchmarks/README.md):
+false parents 1 / 48 at coefficient 0.9 (autocorrelation time about 15) but 7 / 48 at 0.95 (about 28),
+against 0 and 3 / 48 with shifts."""
+
 
 def _local_window(lags: tuple[int, ...], max_history: int, theiler: int) -> int:
     """Samples within this many steps of a sample are never its local-permutation neighbours: its own
@@ -910,6 +918,12 @@ def effective_network(activity: Any, /, *, lags: int | Sequence[int] = DEFAULT_L
             x = prepped[0][0]
             c = prepped[1][0] if len(prepped) > 1 else None
             tau = int(autocorr_times(x).max())
+            if surrogate == "local" and tau >= LOCAL_SLOW_TAU:
+                warnings.warn(f"{FUNC}: epoch {label}: the slowest neuron's autocorrelation time is {tau} steps; local "
+                              "permutations keep the sources' ties to the conditioning set but not their "
+                              "autocorrelation, and on units this slow they gave too many false parents (7 of 48 "
+                              "targets at alpha 0.05, AR(1) coefficient 0.95). Use surrogate='shift' here.",
+                              InfoflowWarning, stacklevel=2)
             shift_min = sig.choose_min_shift(tau, lags=lags, history=max_history, theiler=theiler) \
                 if min_shift is None else int(min_shift)
             if surrogate == "local":
