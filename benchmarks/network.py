@@ -77,6 +77,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--samples", default="300,1000,3000,6000")
     ap.add_argument("--nodes", type=int, default=10)
     ap.add_argument("--seeds", type=int, default=2)
+    ap.add_argument("--first-seed", type=int, default=0, help="first network seed of the precision / recall table")
     ap.add_argument("--surrogates", type=int, default=100)
     ap.add_argument("--methods", default="gaussian_copula,ksg")
     ap.add_argument("--idtxl-targets", type=int, default=1)
@@ -133,7 +134,7 @@ def main(argv: list[str] | None = None) -> None:
         for n in (int(v) for v in a.samples.split(",")):
             for method, scheme in ((m, sch) for m in a.methods.split(",") for sch in a.surrogate.split(",")):
                 prec, rec, secs, false_t, drawn = [], [], [], 0, []
-                for seed in range(a.seeds):
+                for seed in range(a.first_seed, a.first_seed + a.seeds):
                     act = parents_network(n, a.nodes, n_parents=2, kind=kind, seed=seed)
                     t0 = time.perf_counter()
                     net = effective_network(act, method=method, surrogates=a.surrogates, seed=seed,
