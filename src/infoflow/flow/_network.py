@@ -682,7 +682,7 @@ def _include(plan: _Plan, s: _Series, y: np.ndarray, selected: list, pool: list,
             obs = given.many(s.cols(pool))
             best = int(np.argmax(obs))
         else:
-            top = screen.top(pool, sc.cols(pool))[0]
+            top = screen.top(pool, screen.sc.cols(pool))[0]
             obs = given.many(s.cols([pool[i] for i in top]))
             best = int(top[int(np.argmax(obs))])
         p, n = _max_test(plan, s, given, pool, obs, rng, n_neuron, screen)
