@@ -239,6 +239,10 @@ class _ShiftDraws:
         """(b, n, len(variables)): the same, one multivariate source per surrogate (the omnibus)."""
         return np.stack([s.cols(variables, self.shifts[start + r]) for r in range(b)])
 
+    def pick(self, s: _Series, cands: list, top: np.ndarray, start: int) -> np.ndarray:
+        """(n, b * m): surrogate start + r of the candidates ``top[r]`` (b, m) only (the screened ones)."""
+        return np.column_stack([s.cols([cands[i] for i in top[r]], self.shifts[start + r]) for r in range(len(top))])
+
 
 class _LocalDraws:
     """One test's surrogates as local permutations of the sample rows (:func:`_local_permutations`)
@@ -271,6 +275,9 @@ class _LocalDraws:
     def stack(self, s: _Series, variables: list, start: int, b: int) -> np.ndarray:
         X = s.cols(variables)
         return np.stack([X[self.perm(start + r)] for r in range(b)])
+
+    def pick(self, s: _Series, cands: list, top: np.ndarray, start: int) -> np.ndarray:
+        return np.column_stack([s.cols([cands[i] for i in top[r]])[self.perm(start + r)] for r in range(len(top))])
 
 
 @dataclass(frozen=True)
@@ -530,9 +537,7 @@ def _max_test(plan: _Plan, s: _Series, given: _Given, cands: list, obs: np.ndarr
     else:
         def draw(start: int, b: int) -> np.ndarray:
             top = screen.top(cands, surr.block(screen.sc, cands, start, b))
-            Xall = surr.block(s, cands, start, b).reshape(s.n, b, len(cands))
-            X = np.column_stack([Xall[:, r, top[r]] for r in range(b)])
-            return given.many(X).reshape(b, top.shape[1])
+            return given.many(surr.pick(s, cands, top, start)).reshape(b, top.shape[1])
 
         # the columns in the screen's rank order (every one drawn in every surrogate): each is one
         # candidate's CMI under the null, as the per-candidate columns are without a screen
