@@ -77,6 +77,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--samples", default="300,1000,3000,6000")
     ap.add_argument("--nodes", type=int, default=10)
     ap.add_argument("--seeds", type=int, default=2)
+    ap.add_argument("--first-seed", type=int, default=0, help="first network seed of the precision / recall table")
     ap.add_argument("--surrogates", type=int, default=100)
     ap.add_argument("--methods", default="gaussian_copula,ksg")
     ap.add_argument("--idtxl-targets", type=int, default=1)
@@ -85,11 +86,19 @@ def main(argv: list[str] | None = None) -> None:
                          "1,897 s at 6,000)")
     ap.add_argument("--null-draws", type=int, default=20, help="networks per null family (0: skip)")
     ap.add_argument("--null-units", type=int, default=6, help="units per null network")
+    ap.add_argument("--null-phis", default="0.0,0.5,0.9", help="AR(1) coefficients of the null families")
+    ap.add_argument("--null-first", type=int, default=0, help="first draw of the null families (fresh networks: "
+                    "another range than an earlier run's)")
     ap.add_argument("--layers", type=int, default=6000, help="samples of the 17-unit five-layer system (0: skip)")
     ap.add_argument("--airport", default="", help="run folder of `infoflow run` (its seed_0 recording's last epoch), "
                     "or one seed's folder holding recording.zarr")
     ap.add_argument("--screen-top", default="16", help="effective_network's screen_top for KSG ('none': KSG for "
                     "every candidate, the behaviour before the copula screen)")
+    ap.add_argument("--surrogate", default="shift", help="effective_network's surrogate scheme(s), comma-separated "
+                    "('shift,local': both on the same data, one row each)")
+    ap.add_argument("--kinds", default="var,logistic", help="systems of the precision / recall table")
+    ap.add_argument("--chain-draws", type=int, default=0, help="networks of the dependent-source null (a chain with a "
+                    "common driver: every grandparent is tied to a parent it drives, and is no parent); 0: skip")
     ap.add_argument("--only-extra", action="store_true", help="only the five-layer system and the airport net")
     ap.add_argument("--only-null", action="store_true", help="only the null families")
     ap.add_argument("--quick", action="store_true")
@@ -114,20 +123,22 @@ def main(argv: list[str] | None = None) -> None:
         return
     if a.only_null:
         _null_table(a)
+        if a.chain_draws:
+            _chain_table(a)
         return
-    print("| system | samples | method | precision (pooled, +- s.e.) | recall | targets with a false parent | "
-          "s per target | surrogates per target | IDTxl precision / recall (its targets) | IDTxl s per target "
-          "| ratio |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
-    for kind in ("var", "logistic"):
+    print("| system | samples | method | surrogate | precision (pooled, +- s.e.) | recall | "
+          "targets with a false parent | s per target | surrogates per target | "
+          "IDTxl precision / recall (its targets) | IDTxl s per target | ratio |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for kind in a.kinds.split(","):
         for n in (int(v) for v in a.samples.split(",")):
-            for method in a.methods.split(","):
+            for method, scheme in ((m, sch) for m in a.methods.split(",") for sch in a.surrogate.split(",")):
                 prec, rec, secs, false_t, drawn = [], [], [], 0, []
-                for seed in range(a.seeds):
+                for seed in range(a.first_seed, a.first_seed + a.seeds):
                     act = parents_network(n, a.nodes, n_parents=2, kind=kind, seed=seed)
                     t0 = time.perf_counter()
                     net = effective_network(act, method=method, surrogates=a.surrogates, seed=seed,
-                                          screen_top=a.screen_top)
+                                            screen_top=a.screen_top, surrogate=scheme)
                     secs.append((time.perf_counter() - t0) / a.nodes)
                     drawn.append(float(net["surrogates_drawn"].mean()))
                     sig, true = net["significant"].values, _truth(act)
@@ -135,7 +146,7 @@ def main(argv: list[str] | None = None) -> None:
                     prec.append((int((sig & true).sum()), int(sig.sum())))  # (true positives, links found)
                     rec.append((int((sig & true).sum()), int(true.sum())))
                 peer, peer_acc, ratio = "", "", ""
-                if method == "ksg" and a.idtxl_targets and n <= a.idtxl_max_samples:
+                if method == "ksg" and scheme == "shift" and a.idtxl_targets and n <= a.idtxl_max_samples:
                     act = parents_network(n, a.nodes, n_parents=2, kind=kind, seed=0)
                     got = [_idtxl_target(act.values[0], j, a.surrogates) for j in range(a.idtxl_targets)]
                     if all(g is not None for g in got):
@@ -146,11 +157,13 @@ def main(argv: list[str] | None = None) -> None:
                         peer_acc = "{:.2f} / {:.2f}".format(*_score(sig, true))
                         peer_s = float(np.mean([g[1] for g in got]))
                         peer, ratio = f"{peer_s:.1f}", f"{peer_s / np.mean(secs):.1f}x"
-                print(f"| {kind} | {n} | {method} | {_pooled(prec)} | {_pooled(rec)} | "
+                print(f"| {kind} | {n} | {method} | {scheme} | {_pooled(prec)} | {_pooled(rec)} | "
                       f"{false_t} / {a.seeds * a.nodes} | {np.mean(secs):.2f} | {np.mean(drawn):.0f} "
                       f"| {peer_acc} | {peer} | {ratio} |", flush=True)
     if a.null_draws:
         _null_table(a)
+    if a.chain_draws:
+        _chain_table(a)
     print(f"\npeak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
 
 
@@ -227,24 +240,70 @@ def _null_table(a) -> None:
     from infoflow.flow import effective_network
 
     print("\nNo edges at all: share of targets given a false parent (should be <= alpha = 0.05)\n")
-    print("| units | samples | AR(1) coefficient | method | targets | with a false parent | rate | MC s.e. |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| units | samples | AR(1) coefficient | method | surrogate | targets | with a false parent | rate | MC s.e. "
+          "| s per target |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     n = int(a.samples.split(",")[0])
-    for phi in (0.0, 0.5, 0.9):
-        for method in a.methods.split(","):
+    for phi in (float(v) for v in a.null_phis.split(",")):
+        for method, scheme in ((m, sch) for m in a.methods.split(",") for sch in a.surrogate.split(",")):
             hits = total = 0
-            for draw in range(a.null_draws):
+            t0 = time.perf_counter()
+            for draw in range(a.null_first, a.null_first + a.null_draws):
                 rng = np.random.default_rng(1000 + draw)
                 x = rng.standard_normal((n, a.null_units))
                 for t in range(1, n):
                     x[t] += phi * x[t - 1]
-                net = effective_network(x, method=method, surrogates=a.surrogates, seed=draw, screen_top=a.screen_top)
+                net = effective_network(x, method=method, surrogates=a.surrogates, seed=draw, screen_top=a.screen_top,
+                                        surrogate=scheme)
                 hits += int(net["selected"].values.any(axis=0).sum())
                 total += a.null_units
             rate = hits / total
             mc_se = np.sqrt(0.05 * 0.95 / total)
-            print(f"| {a.null_units} | {n} | {phi} | {method} | {total} | {hits} | {rate:.3f} | {mc_se:.3f} |",
-                  flush=True)
+            secs = (time.perf_counter() - t0) / total
+            print(f"| {a.null_units} | {n} | {phi} | {method} | {scheme} | {total} | {hits} | {rate:.3f} | {mc_se:.3f} "
+                  f"| {secs:.2f} |", flush=True)
+
+
+def chain_network(n_time: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The dependent-source null: a VAR chain 0 -> 1 -> 2 -> 3 (lag 1, weight 0.5) whose units 1 and 3 share
+    a common driver 4 (lags 1 and 2, weight 0.4), self-coupling 0.3, unit noise. Units 0 and 4 are
+    grandparents of 2 (through 1), 1 and 4 (again) of 3 (through 2): each is tied to the parent it drives,
+    which the test conditions on, and is no parent itself. Returns the activity and the true parents."""
+    rng = np.random.default_rng(seed)
+    w = np.zeros((5, 5, 3))  # (source, target, lag - 1)
+    w[0, 1, 0] = w[1, 2, 0] = w[2, 3, 0] = 0.5
+    w[4, 1, 0] = w[4, 3, 1] = 0.4
+    x = np.zeros((n_time + 200, 5))
+    e = rng.standard_normal(x.shape)
+    for t in range(3, x.shape[0]):
+        x[t] = 0.3 * x[t - 1] + sum(x[t - 1 - lag] @ w[:, :, lag] for lag in range(3)) + e[t]
+    return x[200:], w.any(axis=2)
+
+
+def _chain_table(a) -> None:
+    """Targets given a false parent on the dependent-source null (:func:`chain_network`)."""
+    from infoflow.flow import effective_network
+
+    print("\nChain with a common driver (grandparents tied to the parents they drive): targets with a false "
+          "parent, and recall\n")
+    print("| samples | method | surrogate | targets | with a false parent | rate | MC s.e. | recall | s per target |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for n in (int(v) for v in a.samples.split(",")):
+        for method, scheme in ((m, sch) for m in a.methods.split(",") for sch in a.surrogate.split(",")):
+            hits = total = found = wires = 0
+            t0 = time.perf_counter()
+            for draw in range(a.chain_draws):
+                x, true = chain_network(n, 2000 + draw)
+                net = effective_network(x, method=method, surrogates=a.surrogates, seed=draw, screen_top=a.screen_top,
+                                        surrogate=scheme)
+                sig = net["significant"].values
+                hits += int((sig & ~true).any(axis=0).sum())
+                total += 5
+                found += int((sig & true).sum())
+                wires += int(true.sum())
+            rate = hits / total
+            print(f"| {n} | {method} | {scheme} | {total} | {hits} | {rate:.3f} | {np.sqrt(0.05 * 0.95 / total):.3f} "
+                  f"| {found}/{wires} | {(time.perf_counter() - t0) / total:.2f} |", flush=True)
 
 
 if __name__ == "__main__":

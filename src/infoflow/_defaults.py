@@ -26,6 +26,14 @@ DEFAULT_SCREEN_TOP = 16
 computes KSG for this many candidates only, the best by a quadratic Gaussian-copula score, in the
 observed data and in every surrogate alike (docs/concepts.md, "Copula screening of the candidates")."""
 
+NETWORK_SURROGATES = ("shift", "local")
+"""Surrogate schemes of ``effective_network(surrogate=)`` (and ``infoflow network --surrogate``): circular
+time shifts of each source, or local permutations of the sources among samples with nearby
+conditioning values (Runge 2018; docs/concepts.md, "Surrogates of the effective network")."""
+
+DEFAULT_NETWORK_SURROGATE = "shift"
+"""The effective network's default surrogate scheme (docs/concepts.md says why)."""
+
 FLOW_METHODS = ("ksg", "gaussian_copula")
 """Estimators of ``information_flow`` and ``effective_network`` (and of the CLI's ``--method``)."""
 

@@ -322,7 +322,8 @@ def test_screen_score_is_the_gaussian_cmi_of_the_score_and_its_square():
     assert linear[1] < 0.01 < 0.05 < got[1]      # the even parent: linear score ~0, the screen sees it
     assert got[0] > 0.05 and got[2:].max() < 0.01  # the linear parent; the unrelated ones stay low
     # top(): the two parents, best first, under no shift
-    top = screen.top([(2, 0), (3, 0), (4, 0), (5, 0)], np.zeros((1, 7), dtype=np.int64))[0]
+    cands = [(2, 0), (3, 0), (4, 0), (5, 0)]
+    top = screen.top(cands, s.cols(cands))[0]
     assert sorted(top.tolist()) == [0, 1] and got[top[0]] >= got[top[1]]
     const = screen.scores(np.ones((n, 1)))
     assert const[0] == -np.inf  # a constant candidate is never screened in
@@ -384,3 +385,110 @@ def test_input_neuron_as_target_is_conditioned_on_the_other_inputs_not_itself(me
     sig = net["significant"].values
     assert sig[0, 1] and sig[1, 2]
     assert sig.sum() <= 3  # at most one false parent among the 3 targets
+
+
+# --------------------------------------------------------------------------- local-permutation surrogates
+def test_local_neighbours_are_the_nearest_outside_the_window():
+    """_z_neighbours: each sample's k_perm nearest samples by the max-norm, never itself nor a sample
+    within the window (checked against brute force)."""
+    from infoflow.flow import _network as net
+
+    rng = np.random.default_rng(0)
+    z = rng.standard_normal((400, 3))
+    nb = net._z_neighbours(z, 6, 2)
+    assert nb.shape == (400, 6)
+    assert (np.abs(nb - np.arange(400)[:, None]) > 2).all()
+    for i in (0, 1, 57, 399):
+        d = np.abs(z - z[i]).max(axis=1)
+        d[max(0, i - 2):i + 3] = np.inf
+        np.testing.assert_array_equal(np.sort(nb[i]), np.sort(np.argsort(d, kind="stable")[:6]))
+    with pytest.raises(ValueError, match="local-permutation neighbours"):
+        net._z_neighbours(z[:10], 6, 2)
+
+
+def test_local_permutation_stays_within_neighbours_nearly_a_permutation_and_is_seeded():
+    """Runge's restricted scheme: every sample takes a neighbour's source value, each used once where the
+    neighbourhoods allow (a repeat only when all of a sample's neighbours are taken); same seed, same draws."""
+    from infoflow.flow import _network as net
+
+    z = np.random.default_rng(1).standard_normal((3000, 2))
+    perms = net._local_permutations(np.random.default_rng(2), 4, z, 10, 3)
+    nb = net._z_neighbours(z, 10, 3)
+    assert perms.shape == (4, 3000)
+    for p in perms:
+        assert (nb == p[:, None]).any(axis=1).all()          # within each sample's neighbours
+        assert np.unique(p).size > 0.85 * 3000                # nearly a permutation (measured ~0.92)
+    assert not np.array_equal(perms[0], perms[1])
+    np.testing.assert_array_equal(perms, net._local_permutations(np.random.default_rng(2), 4, z, 10, 3))
+    # no conditioning set: plain permutations
+    plain = net._local_permutations(np.random.default_rng(2), 2, np.empty((50, 0)), 10, 3)
+    assert all(np.array_equal(np.sort(p), np.arange(50)) for p in plain)
+
+
+def test_local_surrogate_keeps_the_source_tie_to_the_conditioning_set_and_a_shift_breaks_it():
+    """What the local scheme is for: a source that depends on z keeps that dependence in its surrogates
+    (correlation with z near the original's), while breaking its tie to the target given z."""
+    from infoflow.flow import _network as net
+
+    rng = np.random.default_rng(3)
+    n = 2000
+    z = rng.standard_normal(n)
+    src = z + 0.3 * rng.standard_normal(n)                   # tied to z (corr ~0.96)
+    y = src + 0.3 * rng.standard_normal(n)                   # and to the target beyond z
+    perms = net._local_permutations(np.random.default_rng(4), 5, z[:, None], 10, 3)
+    for p in perms:
+        s = src[p]
+        assert np.corrcoef(s, z)[0, 1] > 0.9
+        # the part of the source beyond z no longer predicts the target's part beyond z
+        r_s, r_y = s - z, y - z
+        assert abs(np.corrcoef(r_s, r_y)[0, 1]) < 0.1
+    assert np.corrcoef(src - z, y - z)[0, 1] > 0.6          # while the original does (0.71)
+    shifted = np.roll(src, 500)
+    assert abs(np.corrcoef(shifted, z)[0, 1]) < 0.1          # a circular shift breaks the tie to z
+
+
+@pytest.mark.parametrize("method", ["gaussian_copula", "ksg"])
+def test_local_surrogates_find_the_direct_links(method):
+    """The common driver and the indirect path are left out, the three wires found (KSG: the screen's
+    path too, with 5 candidates kept of 7)."""
+    a = effective_network(_driver_chain(1500, seed=2), lags=(1, 2), method=method, surrogates=40, seed=0,
+                          surrogate="local", screen_top=5)
+    np.testing.assert_array_equal(a["significant"].values, DRIVER_TRUTH)
+    assert a.attrs["surrogate_scheme"] == "local" and "local permutation" in a.attrs["surrogate"]
+
+
+def test_local_surrogates_are_seeded():
+    import xarray as xr
+
+    x = _driver_chain(800, seed=2)
+    kw = dict(lags=(1, 2), method="gaussian_copula", surrogates=40, seed=0, surrogate="local")
+    a = effective_network(x, **kw)
+    xr.testing.assert_identical(a, effective_network(x, **kw, scheduler="inprocess"))
+    b = effective_network(x, **{**kw, "seed": 1})
+    assert not np.array_equal(a["pvalue_omnibus"].values, b["pvalue_omnibus"].values)
+
+
+def test_local_surrogates_independent_units_get_few_links():
+    """No coupling: 36 target searches (6 networks of 6 AR(1) units, coefficients 0-0.9), each adds a false
+    parent with probability <= alpha under the local scheme too."""
+    false = 0
+    for seed in range(6):
+        x = _ar1_units(np.random.default_rng(100 + seed), 800, 6, a=(0.0, 0.5, 0.9)[seed % 3])
+        false += int(effective_network(x, method="gaussian_copula", surrogates=40, seed=seed,
+                                       surrogate="local")["selected"].any(axis=0).sum())
+    assert false <= 5
+
+
+def test_local_surrogates_warn_on_slow_units():
+    x = _ar1_units(np.random.default_rng(5), 600, 3, a=0.97)
+    with pytest.warns(InfoflowWarning, match="autocorrelation time"):
+        effective_network(x, method="gaussian_copula", surrogates=19, surrogate="local", lags=(1,), max_history=1)
+
+
+def test_local_surrogate_bad_input_is_named():
+    x = np.random.default_rng(0).standard_normal((26, 3))
+    with pytest.raises(InvalidParameterError, match="surrogate"):
+        effective_network(x, surrogate="permute")
+    # 23 usable samples: enough for the KSG Theiler window of 5, too few for 10 neighbours outside 8 steps
+    with pytest.raises(ValueError, match="usable samples"):
+        effective_network(x, surrogate="local", theiler=5)

@@ -9,11 +9,18 @@ writes ``flow.nc`` (the run folder, or ``<file>_infoflow/`` beside a file), opti
 from __future__ import annotations
 
 import time
+from enum import Enum
 from pathlib import Path
 
 import typer
 
-from infoflow._defaults import DEFAULT_ALPHA, DEFAULT_SCREEN_TOP, DEFAULT_SURROGATES
+from infoflow._defaults import (
+    DEFAULT_ALPHA,
+    DEFAULT_NETWORK_SURROGATE,
+    DEFAULT_SCREEN_TOP,
+    DEFAULT_SURROGATES,
+    NETWORK_SURROGATES,
+)
 from infoflow.cli._common import (
     LAGS_TEXT,
     app,
@@ -26,6 +33,8 @@ from infoflow.cli._common import (
 from infoflow.cli.cmd_flow import Method, read_input, save_result
 from infoflow.cli.cmd_train import Fill
 
+Surrogate = Enum("Surrogate", {s: s for s in NETWORK_SURROGATES}, type=str)  # type: ignore[misc]
+
 
 @app.command("network")
 @handle_errors
@@ -36,7 +45,10 @@ def network(
                                   help="Estimator: ksg (nonlinear) or gaussian_copula (fast, linear/monotone)."),
     lags: str = typer.Option(LAGS_TEXT, help="Source-to-target lags considered, comma-separated."),
     max_history: int = typer.Option(3, min=1, help="Largest lag of each target's own past considered."),
-    surrogates: int = typer.Option(DEFAULT_SURROGATES, min=19, help="Circular time-shift surrogates per test."),
+    surrogates: int = typer.Option(DEFAULT_SURROGATES, min=19, help="Surrogates per test, at most."),
+    surrogate: Surrogate = typer.Option(Surrogate[DEFAULT_NETWORK_SURROGATE],
+                                        help="Surrogate scheme: shift (circular time shifts of each source) or local "
+                                             "(sources permuted among samples with nearby conditioning values)."),
     alpha: float = typer.Option(DEFAULT_ALPHA, help="Level of every test and FDR level across targets."),
     epochs: str = typer.Option("last", help="Epochs: 'last', 'all' or labels like '0,5,10'."),
     scheduler: str = typer.Option("auto", help="'auto', 'inprocess', 'local' (2-process LocalCluster) or tcp://host:port."),
@@ -64,7 +76,7 @@ def network(
         ds = effective_network(inp.recording, lags=inp.lags, method=method.value, surrogates=surrogates, alpha=alpha,
                                max_history=max_history, condition_on_input=condition_on_input, epochs=inp.epochs,
                                roles=inp.roles_arg, seed=seed, scheduler=inp.scheduler_arg, callback=callback,
-                               screen_top=screen_top or None)
+                               screen_top=screen_top or None, surrogate=surrogate.value)
     messages, target, written = save_result(ds, inp, caught, graphml=graphml)
     sig = ds["significant"]
     n = ds.sizes["source"]
@@ -76,8 +88,8 @@ def network(
         "estimator": ds.attrs["estimator"] + (f" (k={ds.attrs['k']})" if ds.attrs.get("k") != "none" else ""),
         "candidates per target": f"{n - 1} sources x lags {', '.join(str(v) for v in inp.lags)}; own past up to "
                                  f"{max_history}",
-        "surrogates": f"{surrogates} per test at most; {float(ds['surrogates_drawn'].mean()):.0f} drawn per target "
-                      "on average",
+        "surrogates": f"{surrogate.value}, {surrogates} per test at most; "
+                      f"{float(ds['surrogates_drawn'].mean()):.0f} drawn per target on average",
         f"direct links (tests at {alpha}, FDR across targets)": links,
         "conditioned on input": "yes" if condition_on_input else "no",
         "warnings": f"{len(messages)} (listed above; saved in network.nc)" if messages else "none",

@@ -10,7 +10,9 @@ greedy algorithm of Lizier & Rubinov (2012) with the hierarchical tests of Novel
 2. **inclusion**: among the candidates (source, lag), the one with the largest CMI with the
    target's next value given everything selected so far is tested against the maximum, over all
    candidates, of the same CMI with every source circularly shifted (one shift per source and
-   surrogate, so each source keeps its autocorrelation); it joins if significant, else the search stops.
+   surrogate, so each source keeps its autocorrelation; or, with ``surrogate="local"``, all candidates
+   permuted by one local permutation within the conditioning set's neighbourhoods, :class:`_LocalDraws`);
+   it joins if significant, else the search stops.
    With KSG and more than ``screen_top`` candidates, KSG is computed for the ``screen_top`` candidates a
    Gaussian-copula score ranks best, in the observed data and in each surrogate alike (:class:`_Screen`);
 3. **pruning**: the selected source variable with the smallest CMI given all others is tested
@@ -56,10 +58,12 @@ from infoflow._defaults import (
     DEFAULT_ALPHA,
     DEFAULT_JITTER,
     DEFAULT_LAGS,
+    DEFAULT_NETWORK_SURROGATE,
     DEFAULT_SCREEN_TOP,
     DEFAULT_SEED,
     DEFAULT_SURROGATES,
     FLOW_METHODS,
+    NETWORK_SURROGATES,
 )
 from infoflow._validation import (
     SEED_CONSTRAINTS,
@@ -121,6 +125,161 @@ many candidates' surrogates then has a wide spread (weak tests), and each select
 conditioning space, where KSG's bias grows and a copula covariance becomes unstable."""
 
 
+LOCAL_NEIGHBOURS = 10
+"""k_perm of the local permutation: each sample's source value is exchanged with one of its this many
+nearest samples in the conditioning space (max-norm on the standardised columns the KSG uses). Runge
+(2018) found 5-10 a good compromise between level (small) and power (large); see docs/concepts.md."""
+
+LOCAL_SLOW_TAU = 20
+"""``surrogate="local"`` warns when the slowest neuron's autocorrelation time (first lag below 1/e) is at
+least this many steps: a local permutation keeps a source's tie to the conditioning set but not its
+autocorrelation, and with slow units the estimate's null spread comes from that autocorrelation.
+Measured (KSG, 6 independent AR(1) units, 1,000 samples; benchmarks/README.md): targets with a false
+parent 1 / 48 at coefficient 0.9 (autocorrelation time about 15), 15 / 96 at 0.95 (about 28), 14 / 48
+at 0.98 (about 54), against 0 / 48, 7 / 96 and 1 / 48 with shifts."""
+
+
+def _local_window(lags: tuple[int, ...], max_history: int, theiler: int) -> int:
+    """Samples within this many steps of a sample are never its local-permutation neighbours: its own
+    lagged windows (a neighbour one step away would hand it nearly its own source value back, which
+    only weakens the test), and the KSG Theiler window."""
+    return max(max(lags), max_history) + int(theiler)
+
+
+def _z_neighbours(z: np.ndarray, k_perm: int, window: int) -> np.ndarray:
+    """(n, k_perm) the k_perm nearest samples of each sample in the conditioning space z (n, dz) by the
+    max-norm, excluding itself and samples within ``window`` steps (scipy's k-d tree: it returns the
+    nearest k_perm + 2 window + 1, of which at most 2 window + 1 are excluded), nearest first (ties
+    by index). z with no columns (nothing conditioned on): any k_perm samples at random is then
+    the plain permutation test, so a uniform draw over all rows is used instead (see
+    :func:`_local_permutations`)."""
+    from scipy.spatial import cKDTree
+
+    n = z.shape[0]
+    q = min(n, k_perm + 2 * window + 1)
+    _, idx = cKDTree(z).query(z, k=q, p=np.inf)
+    idx = np.asarray(idx, dtype=np.int64).reshape(n, q)
+    far = np.abs(idx - np.arange(n)[:, None]) > window
+    # the first k_perm admissible entries of each row (every row has at least k_perm when n > q)
+    order = np.argsort(~far, axis=1, kind="stable")[:, :k_perm]
+    out = np.take_along_axis(idx, order, axis=1)
+    if not np.take_along_axis(far, order, axis=1).all():
+        raise ValueError(f"{FUNC}: too few samples ({n}) for {k_perm} local-permutation neighbours outside a "
+                         f"window of {window} steps; use surrogate='shift' or record longer epochs.")
+    return np.ascontiguousarray(out)
+
+
+def _restricted_permutation(neighbours: np.ndarray, order: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """Runge's (2018) restricted local permutation, one draw: samples are visited in ``order``; each takes
+    the not-yet-used one of its ``neighbours`` with the smallest random key (``keys`` (n, k_perm): a
+    uniformly random unused neighbour), or, when all are used, its neighbour with the smallest key
+    (a repeat). Returns ``perm`` (n,): sample i's surrogate source value is the source at ``perm[i]``.
+    Written for numba (:func:`_restricted_kernel`): a sequential greedy assignment has no array form."""
+    return _restricted_kernel()(neighbours, order, keys)
+
+
+_KERNEL: list = []
+
+
+def _restricted_kernel():
+    if not _KERNEL:
+        from numba import njit
+
+        @njit(cache=True)
+        def kernel(neighbours, order, keys):
+            n, k = neighbours.shape
+            used = np.zeros(n, dtype=np.bool_)
+            perm = np.empty(n, dtype=np.int64)
+            for i in order:
+                best, best_key, first, first_key = -1, 2.0, -1, 2.0
+                for m in range(k):
+                    j = neighbours[i, m]
+                    key = keys[i, m]
+                    if key < first_key:
+                        first, first_key = j, key
+                    if not used[j] and key < best_key:
+                        best, best_key = j, key
+                if best < 0:
+                    best = first
+                used[best] = True
+                perm[i] = best
+            return perm
+
+        _KERNEL.append(kernel)
+    return _KERNEL[0]
+
+
+def _local_permutations(rng: np.random.Generator, n_surrogate: int, z: np.ndarray, k_perm: int,
+                        window: int) -> np.ndarray:
+    """(n_surrogate, n) restricted local permutations (:func:`_restricted_permutation`) of the rows of z's
+    samples within their ``k_perm`` nearest neighbours in z (:func:`_z_neighbours`). Without a
+    conditioning set, plain random permutations."""
+    n = z.shape[0]
+    if z.shape[1] == 0:
+        return np.stack([rng.permutation(n) for _ in range(n_surrogate)]) if n_surrogate else np.empty((0, n), np.int64)
+    nb = _z_neighbours(z, k_perm, window)
+    out = np.empty((n_surrogate, n), dtype=np.int64)
+    for r in range(n_surrogate):
+        out[r] = _restricted_permutation(nb, rng.permutation(n), rng.random(nb.shape))
+    return out
+
+
+class _ShiftDraws:
+    """One test's surrogates as circular shifts (S, n_neuron): every neuron shifted by its own draw, all
+    lags of a neuron by the same one (the target's next value stays in place)."""
+
+    def __init__(self, shifts: np.ndarray):
+        self.shifts = shifts
+
+    def block(self, s: _Series, variables: list, start: int, b: int) -> np.ndarray:
+        """(n, b * len(variables)): surrogates start..start+b of the variables, surrogate-major."""
+        return np.column_stack([s.cols(variables, self.shifts[start + r]) for r in range(b)])
+
+    def stack(self, s: _Series, variables: list, start: int, b: int) -> np.ndarray:
+        """(b, n, len(variables)): the same, one multivariate source per surrogate (the omnibus)."""
+        return np.stack([s.cols(variables, self.shifts[start + r]) for r in range(b)])
+
+    def pick(self, s: _Series, cands: list, top: np.ndarray, start: int) -> np.ndarray:
+        """(n, b * m): surrogate start + r of the candidates ``top[r]`` (b, m) only (the screened ones)."""
+        return np.column_stack([s.cols([cands[i] for i in top[r]], self.shifts[start + r]) for r in range(len(top))])
+
+
+class _LocalDraws:
+    """One test's surrogates as local permutations of the sample rows (:func:`_local_permutations`)
+    within each sample's nearest neighbours in the test's conditioning set ``z``: surrogate r gives
+    every tested column the same row permutation (so the candidates of a max test keep their joint
+    structure and their tie to z), while the target and z stay in place. Drawn lazily, in order, from
+    a child stream of the target's generator (one draw of it per test, whatever the test uses)."""
+
+    def __init__(self, rng: np.random.Generator, z: np.ndarray, k_perm: int, window: int):
+        self.rng = np.random.default_rng(int(rng.integers(0, 2**63 - 1)))
+        self.z, self.k_perm, self.window = z, int(k_perm), int(window)
+        self.nb: np.ndarray | None = None
+        self.perms: list[np.ndarray] = []
+
+    def perm(self, r: int) -> np.ndarray:
+        n = self.z.shape[0]
+        while len(self.perms) <= r:
+            if self.z.shape[1] == 0:
+                self.perms.append(self.rng.permutation(n))
+                continue
+            if self.nb is None:
+                self.nb = _z_neighbours(self.z, self.k_perm, self.window)
+            self.perms.append(_restricted_permutation(self.nb, self.rng.permutation(n), self.rng.random(self.nb.shape)))
+        return self.perms[r]
+
+    def block(self, s: _Series, variables: list, start: int, b: int) -> np.ndarray:
+        X = s.cols(variables)
+        return np.column_stack([X[self.perm(start + r)] for r in range(b)])
+
+    def stack(self, s: _Series, variables: list, start: int, b: int) -> np.ndarray:
+        X = s.cols(variables)
+        return np.stack([X[self.perm(start + r)] for r in range(b)])
+
+    def pick(self, s: _Series, cands: list, top: np.ndarray, start: int) -> np.ndarray:
+        return np.column_stack([s.cols([cands[i] for i in top[r]])[self.perm(start + r)] for r in range(len(top))])
+
+
 @dataclass(frozen=True)
 class _Plan:
     """The options every target's search shares (hashable, cheap to ship to a worker)."""
@@ -138,6 +297,15 @@ class _Plan:
     n_jobs: int | None
     screen_top: int | None = None  # KSG candidates per inclusion round (copula-screened); None: all
     cond_neurons: tuple[int, ...] = ()  # the neurons whose present values are the conditioned-on input
+    surrogate: str = "shift"  # NETWORK_SURROGATES
+    local_window: int = 0  # local permutation: no neighbour within this many steps (_local_window)
+
+
+def _draws(plan: _Plan, s, z: np.ndarray, rng: np.random.Generator, n_neuron: int):
+    """The surrogates of one test whose conditioning set is ``z`` (n, dz)."""
+    if plan.surrogate == "local":
+        return _LocalDraws(rng, z, LOCAL_NEIGHBOURS, plan.local_window)
+    return _ShiftDraws(sig.draw_shifts(rng, plan.surrogates, n_neuron, s.x.shape[0], plan.min_shift, "analysed"))
 
 
 # --------------------------------------------------------------------------- estimates
@@ -359,19 +527,17 @@ def _max_test(plan: _Plan, s: _Series, given: _Given, cands: list, obs: np.ndarr
     candidates the screen ranks best (:class:`_Screen`): each surrogate ranks its own shifted
     candidates, exactly as the observed ``obs`` (the screened candidates' CMIs) were obtained.
     """
-    shifts = sig.draw_shifts(rng, plan.surrogates, n_neuron, s.x.shape[0], plan.min_shift, "analysed")
+    surr = _draws(plan, s, given.z, rng, n_neuron)
 
     if screen is None:
         def draw(start: int, b: int) -> np.ndarray:
-            X = np.column_stack([s.cols(cands, shifts[start + r]) for r in range(b)])
-            return given.many(X).reshape(b, len(cands))
+            return given.many(surr.block(s, cands, start, b)).reshape(b, len(cands))
 
         groups = np.array([c[0] for c in cands])
     else:
         def draw(start: int, b: int) -> np.ndarray:
-            top = screen.top(cands, shifts[start:start + b])
-            X = np.column_stack([s.cols([cands[i] for i in top[r]], shifts[start + r]) for r in range(b)])
-            return given.many(X).reshape(b, top.shape[1])
+            top = screen.top(cands, surr.block(screen.sc, cands, start, b))
+            return given.many(surr.pick(s, cands, top, start)).reshape(b, top.shape[1])
 
         # the columns in the screen's rank order (every one drawn in every surrogate): each is one
         # candidate's CMI under the null, as the per-candidate columns are without a screen
@@ -430,11 +596,12 @@ class _Screen:
             out = -0.5 * np.log1p(-np.clip(r2, 0.0, 1.0 - 1e-15))
         return np.where(np.isfinite(out), out, -np.inf)
 
-    def top(self, cands: list, shifts: np.ndarray) -> np.ndarray:
-        """(b, m) indices into ``cands`` of the m best-scored candidates under each of the b neuron
-        shifts ``shifts`` (b, n_neuron) (all zeros: the observed data), best first (ties: lower index)."""
-        b, c = shifts.shape[0], len(cands)
-        X = np.column_stack([self.sc.cols(cands, shifts[r]) for r in range(b)])
+    def top(self, cands: list, X: np.ndarray) -> np.ndarray:
+        """(b, m) indices into ``cands`` of the m best-scored candidates in each of b copies of their
+        normal-score columns, ``X`` (n, b * len(cands)) surrogate-major (``sc.cols(cands)``: the observed
+        data; a surrogate scheme's ``block(sc, ...)``: its surrogates), best first (ties: lower index)."""
+        c = len(cands)
+        b = X.shape[1] // c
         score = self.scores(X).reshape(b, c)
         return np.argsort(-score, axis=1, kind="stable")[:, :min(self.m, c)]
 
@@ -462,13 +629,21 @@ def _prune(plan: _Plan, s: _Series, y: np.ndarray, own: list, chosen: list, rng,
         else:
             obs = _cmi_each(plan, s.cols(chosen), y, Z)
         weakest = int(np.argmin(obs))
-        shifts = sig.draw_shifts(rng, plan.surrogates, n_neuron, s.x.shape[0], plan.min_shift, "analysed")
+        if plan.surrogate == "local":
+            # each variable permuted within its own conditioning set's neighbourhoods (the others + own past)
+            perms = [_draws(plan, s, Z[i], rng, n_neuron) for i in range(len(chosen))]
 
-        def draw(start: int, b: int) -> np.ndarray:
-            # one call per variable: its b shifted copies share its conditioning set (one QR / one sort of it)
-            # noqa below: draw and the lambda are called within this iteration, so they see its values
-            return np.column_stack([givens[i].many(s.copies(c, shifts[start:start + b, c[0]]))  # noqa: B023
-                                    for i, c in enumerate(chosen)])  # noqa: B023
+            def draw(start: int, b: int) -> np.ndarray:
+                return np.column_stack([givens[i].many(perms[i].block(s, [c], start, b))  # noqa: B023
+                                        for i, c in enumerate(chosen)])  # noqa: B023
+        else:
+            shifts = sig.draw_shifts(rng, plan.surrogates, n_neuron, s.x.shape[0], plan.min_shift, "analysed")
+
+            def draw(start: int, b: int) -> np.ndarray:
+                # one call per variable: its b shifted copies share its conditioning set (one QR / one sort of it)
+                # noqa below: draw and the lambda are called within this iteration, so they see its values
+                return np.column_stack([givens[i].many(s.copies(c, shifts[start:start + b, c[0]]))  # noqa: B023
+                                        for i, c in enumerate(chosen)])  # noqa: B023
 
         groups = np.array([c[0] for c in chosen])
         p_weak, _, null = _sequential(plan, draw, float(obs[weakest]), lambda v: v[:, weakest],  # noqa: B023
@@ -486,10 +661,10 @@ def _omnibus(plan: _Plan, s: _Series, y: np.ndarray, own: list, chosen: list, rn
     sources (fitted tail; the FDR across targets needs p-values below 1/(surrogates + 1))."""
     given = _Given(plan, y, _conditioning(s, own))
     obs = float(given.joint(s.cols(chosen)[None])[0])
-    shifts = sig.draw_shifts(rng, plan.surrogates, n_neuron, s.x.shape[0], plan.min_shift, "analysed")
+    surr = _draws(plan, s, given.z, rng, n_neuron)
 
     def draw(start: int, b: int) -> np.ndarray:
-        return given.joint(np.stack([s.cols(chosen, shifts[start + r]) for r in range(b)]))
+        return given.joint(surr.stack(s, chosen, start, b))
 
     p, _, _ = _sequential(plan, draw, obs, lambda v: v[:, 0], pool=None if shape is None else lambda v: shape)
     return obs, p
@@ -512,7 +687,7 @@ def _include(plan: _Plan, s: _Series, y: np.ndarray, selected: list, pool: list,
             obs = given.many(s.cols(pool))
             best = int(np.argmax(obs))
         else:
-            top = screen.top(pool, np.zeros((1, n_neuron), dtype=np.int64))[0]
+            top = screen.top(pool, screen.sc.cols(pool))[0]
             obs = given.many(s.cols([pool[i] for i in top]))
             best = int(top[int(np.argmax(obs))])
         p, n = _max_test(plan, s, given, pool, obs, rng, n_neuron, screen)
@@ -584,6 +759,7 @@ def _search_target(x: np.ndarray, cond: np.ndarray | None, j: int, plan: _Plan, 
     "theiler": [Interval(int, 0, None)],
     "min_shift": [Interval(int, 1, None), NoneOK()],
     "screen_top": [Interval(int, 1, None), NoneOK()],
+    "surrogate": [Options(*NETWORK_SURROGATES)],
     "epochs": [Anything()],
     "roles": [Anything(), NoneOK()],
     "seed": SEED_CONSTRAINTS,
@@ -595,7 +771,7 @@ def effective_network(activity: Any, /, *, lags: int | Sequence[int] = DEFAULT_L
                       surrogates: int = DEFAULT_SURROGATES, alpha: float = DEFAULT_ALPHA, max_history: int = 3,
                       condition_on_input: bool = False, k: int | None = None, theiler: int = 0,
                       min_shift: int | None = None, screen_top: int | None = DEFAULT_SCREEN_TOP,
-                      epochs: Any = "last", roles: Any = None,
+                      surrogate: str = DEFAULT_NETWORK_SURROGATE, epochs: Any = "last", roles: Any = None,
                       seed: Seed = DEFAULT_SEED, jitter: float = DEFAULT_JITTER, scheduler: Any = None,
                       callback: Callable[[int, int], Any] | None = None) -> xr.Dataset:
     """Effective network: each target's direct parents by multivariate transfer entropy, in nats.
@@ -614,7 +790,7 @@ def effective_network(activity: Any, /, *, lags: int | Sequence[int] = DEFAULT_L
         Source lags considered (steps from the source sample to the target's next value).
     method : {"ksg", "gaussian_copula"}, default="ksg"
     surrogates : int, default=100
-        Circular-shift surrogates per test (at least 19; a test stops early once its answer is certain).
+        Surrogates per test (at least 19; a test stops early once its answer is certain).
     alpha : float, default=0.05
         Level of every test and the FDR level across targets.
     max_history : int, default=3
@@ -636,6 +812,16 @@ def effective_network(activity: Any, /, *, lags: int | Sequence[int] = DEFAULT_L
         uses the largest KSG CMI among them, every surrogate screening its own shifted candidates the
         same way (so the test keeps its level; see docs/concepts.md). None: KSG for every candidate.
         Ignored by the copula (which scores every candidate anyway).
+    surrogate : {"shift", "local"}, default="shift"
+        How each test's surrogates are made. "shift": every source neuron circularly shifted in time (one
+        shift per neuron and surrogate), which keeps its autocorrelation and breaks its ties to the
+        target and to everything conditioned on. "local": the tested sources' samples permuted among
+        samples with nearby values of the test's conditioning set (each sample's 10 nearest, by the
+        max-norm, none within ``max(lags, max_history) + theiler`` steps; Runge 2018's restricted
+        permutation, one permutation of all candidates per surrogate), which keeps the sources' ties
+        to the conditioning set and breaks their autocorrelation. Both are calibrated on the families
+        in docs/concepts.md ("Surrogates of the effective network"), which also gives the measured
+        figures behind the default.
     epochs : "all", "last", int or list of int, default="last"
         Epoch labels to analyse, each on its own.
     roles : list of str or None, default=None
@@ -698,6 +884,8 @@ def effective_network(activity: Any, /, *, lags: int | Sequence[int] = DEFAULT_L
     cond = input_condition(dataset, da, n_time, func=FUNC) if condition_on_input else None
     n_cond = 0 if cond is None else (len(cond[1]) if isinstance(cond, tuple) else cond.shape[1])
     need = (est.k + 1 + 2 * theiler) if est.k is not None else 3  # KSG: k neighbours outside the Theiler window
+    if surrogate == "local":
+        need = max(need, LOCAL_NEIGHBOURS + 2 * _local_window(lags, max_history, theiler) + 2)
     if usable < max(need, 20):
         raise ValueError(f"{FUNC}: each epoch has {usable} usable samples after lags up to {start}; at least "
                          f"{max(need, 20)} are needed. Lower the lags or max_history, or record longer epochs.")
@@ -735,27 +923,39 @@ def effective_network(activity: Any, /, *, lags: int | Sequence[int] = DEFAULT_L
             x = prepped[0][0]
             c = prepped[1][0] if len(prepped) > 1 else None
             tau = int(autocorr_times(x).max())
+            if surrogate == "local" and tau >= LOCAL_SLOW_TAU:
+                warnings.warn(f"{FUNC}: epoch {label}: the slowest neuron's autocorrelation time is {tau} steps; local "
+                              "permutations keep the sources' ties to the conditioning set but not their "
+                              "autocorrelation, and on units this slow they gave too many false parents (16 % of "
+                              "targets at alpha 0.05 with AR(1) coefficient 0.95, 29 % at 0.98). Use "
+                              "surrogate='shift' here.",
+                              InfoflowWarning, stacklevel=2)
             shift_min = sig.choose_min_shift(tau, lags=lags, history=max_history, theiler=theiler) \
                 if min_shift is None else int(min_shift)
-            if n_time - 2 * shift_min < 1:
+            if surrogate == "local":
+                n_surr = surrogates  # permutations: no short-recording limit on their number
+            elif n_time - 2 * shift_min < 1:
                 sig.draw_shifts(np.random.default_rng(0), 1, 1, n_time, shift_min, label)  # raises, naming the fix
-            # a short recording admits few distinct shifts: a repeated shift is no new evidence, so each test
-            # draws at most that many, and a recording too short for any p-value at or below alpha is refused
-            distinct = sig.distinct_shifts(n_time, shift_min)
-            if (distinct + 1) * alpha < 1:
-                raise ValueError(f"{FUNC}: epoch {label} has {n_time} time steps; with min_shift={shift_min} only "
-                                 f"{distinct} distinct circular shifts exist, so no p-value can be at or below "
-                                 f"alpha={alpha}. Record at least {2 * shift_min + math.ceil(1 / alpha) - 1} steps.")
-            n_surr = min(surrogates, distinct)
-            if n_surr < surrogates:
-                warnings.warn(f"{FUNC}: epoch {label} admits only {distinct} distinct circular shifts "
-                              f"(min_shift={shift_min}); each test draws at most {n_surr} surrogates instead of "
-                              f"{surrogates}.", InfoflowWarning, stacklevel=2)
+            if surrogate == "shift":
+                # a short recording admits few distinct shifts: a repeated shift is no new evidence, so each test
+                # draws at most that many, and a recording too short for any p-value at or below alpha is refused
+                distinct = sig.distinct_shifts(n_time, shift_min)
+                if (distinct + 1) * alpha < 1:
+                    raise ValueError(f"{FUNC}: epoch {label} has {n_time} time steps; with "
+                                     f"min_shift={shift_min} only {distinct} distinct circular shifts exist, so no "
+                                     f"p-value can be at or below alpha={alpha}. Record at least "
+                                     f"{2 * shift_min + math.ceil(1 / alpha) - 1} steps, or use surrogate='local'.")
+                n_surr = min(surrogates, distinct)
+                if n_surr < surrogates:
+                    warnings.warn(f"{FUNC}: epoch {label} admits only {distinct} distinct circular shifts "
+                                  f"(min_shift={shift_min}); each test draws at most {n_surr} surrogates instead of "
+                                  f"{surrogates}.", InfoflowWarning, stacklevel=2)
             plan = _Plan(method=method, est_kwargs=tuple(sorted(est.kwargs().items())), lags=lags,
                          max_history=max_history, surrogates=n_surr, alpha=alpha,
                          marks=tuple(sig.checkpoints(n_surr, True)), min_shift=shift_min, seed=seed, start=start,
                          n_jobs=n_jobs, screen_top=screen_top if method == "ksg" else None,
-                         cond_neurons=tuple(int(v) for v in cond[1]) if isinstance(cond, tuple) else ())
+                         cond_neurons=tuple(int(v) for v in cond[1]) if isinstance(cond, tuple) else (),
+                         surrogate=surrogate, local_window=_local_window(lags, max_history, theiler))
             futures = [executor.submit(search_target, x, c, j, plan, int(label), count=True) for j in range(n_neuron)]
             results.append((label, shift_min, executor.gather(futures)))
     finally:
@@ -769,7 +969,10 @@ def effective_network(activity: Any, /, *, lags: int | Sequence[int] = DEFAULT_L
         "algorithm": ALGORITHM,
         "tests": "maximum statistic (inclusion), the weakest parent against its own surrogates (pruning), omnibus "
                  "(per target; fitted-tail p-value), Benjamini-Hochberg across targets",
-        "surrogate": "circular time shift of each source, one shift per source and surrogate",
+        "surrogate": ("circular time shift of each source, one shift per source and surrogate" if surrogate == "shift"
+                      else f"local permutation of the tested sources among each sample's {LOCAL_NEIGHBOURS} nearest "
+                           "samples in the test's conditioning set (Runge 2018), one permutation per surrogate"),
+        "surrogate_scheme": surrogate,
         "surrogates": int(surrogates), "alpha": float(alpha), "lags": list(lags), "max_history": int(max_history),
         "condition_on_input": int(condition_on_input), "min_shift": [int(m) for _, m, _ in results],
         "screen_top": int(screen_top) if method == "ksg" and screen_top is not None else 0,
