@@ -813,6 +813,29 @@ def _count_near(s, lo, scale, cw, q, t):
     return _above_from(s, j, q, t) - _within_from(s, h, q, t)
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _range_near(s, sp, tab, lo, scale, q, t):
+    """``(_rank_within(..), _rank_above(..))`` of sorted ``s`` (bucket table ``tab``, ``lo``,
+    ``scale``): the range of values within ``t`` of ``q``, each end placed without branches where
+    the window of four values after its bucket's start decides it (as :func:`_count_near` does
+    with the crowded-value index; ``sp`` is ``s`` padded by :func:`_pad_sorted`), else by the
+    galloping searches from those starts."""
+    B = tab.shape[0] - 1
+    j = np.int64(tab[_bucket(q + t, lo, scale, B)])
+    h = np.int64(tab[_bucket(q - t, lo, scale, B)])
+    u = sp[j:j + 6]  # s[j - 2 .. j + 3]
+    v = sp[h:h + 6]
+    a = (j - 1 + np.int64(u[1] - q <= t) + np.int64(u[2] - q <= t) + np.int64(u[3] - q <= t)
+         + np.int64(u[4] - q <= t))
+    b = (h - 1 + np.int64(q - v[1] > t) + np.int64(q - v[2] > t) + np.int64(q - v[3] > t)
+         + np.int64(q - v[4] > t))
+    if not ((u[0] - q <= t) & (u[5] - q > t)):
+        a = _above_from(s, j, q, t)
+    if not ((q - v[0] > t) & (q - v[5] <= t)):
+        b = _within_from(s, h, q, t)
+    return b, a
+
+
 @njit(cache=True, nogil=True)
 def _cell_span(s, bs, c, G, q, reach):
     """First and last cell of the quantile axis (sorted values ``s``, cell bounds ``bs``) holding a
@@ -1711,6 +1734,11 @@ def cmi_pair(cx, cy, cz, k, w, psi, G, local):
     want_local = local.shape[0] == n
     base = psi[k]
     acc = 0.0
+    # the counts with one conditioning row and no Theiler window: after the search, query by query in
+    # z0 order (neighbouring queries read neighbouring ranges: 0.89x the time per estimate on the
+    # airport job's calls), from each query's threshold tq; summed in the grid's order as before
+    zorder = dz == 1 and w == 0
+    tq = np.empty(n if zorder else 0)
     for cell in range(G * G * G):
         p0 = cs[cell]
         mq = cs[cell + 1] - p0
@@ -1845,6 +1873,9 @@ def cmi_pair(cx, cy, cz, k, w, psi, G, local):
                             reach = max(2.0 * reach, fb)
             prev = eps
             t = np.nextafter(eps, 0.0)
+            if zorder:
+                tq[i] = t
+                continue
             # one pass over the z0 range of the box gives all three counts (self included)
             lo = _rank_within(sz0, tabz, loz, scz, q[2], t)
             hi = _rank_above(sz0, tabz, loz, scz, q[2], t) - 1
@@ -1882,6 +1913,29 @@ def cmi_pair(cx, cy, cz, k, w, psi, G, local):
             acc += v
             if want_local:
                 local[i] = base - v
+    if zorder:
+        vals = np.empty(n)
+        zp = np.empty(n + 6)
+        _pad_sorted(sz0, zp)
+        for r in range(n):  # z0 order: neighbouring queries read neighbouring ranges
+            t = tq[oz0[r]]
+            qz = sz0[r]
+            lo, hi = _range_near(sz0, zp, tabz, loz, scz, qz, t)
+            qx = xz[r]
+            qy = yz[r]
+            xs = xz[lo:hi]
+            ys = yz[lo:hi]
+            ncx = 0
+            ncy = 0
+            for u in range(xs.shape[0]):
+                ncx += abs(xs[u] - qx) <= t
+                ncy += abs(ys[u] - qy) <= t
+            vals[oz0[r]] = psi[ncx] + psi[ncy] - psi[hi - lo]  # psi[n_xz + 1] + psi[n_yz + 1] - psi[n_z + 1]
+        for p in range(n):  # the grid's order, as the scalar pass sums
+            v = vals[gidx[p]]
+            acc += v
+            if want_local:
+                local[gidx[p]] = base - v
     return base - acc / n
 
 
