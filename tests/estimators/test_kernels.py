@@ -155,7 +155,7 @@ def test_lane_block_selection_equals_sorting(rng, ties, L):
 
 
 @pytest.mark.parametrize("ties", [False, True])
-@pytest.mark.parametrize("L", [4, 8])
+@pytest.mark.parametrize("L", [4, 8, 16])
 def test_3d_lane_block_selection_equals_sorting(rng, ties, L):
     # block_lanes3_cells: L queries at once over the cells a0..b0 x a1..b1 x a2..b2 of a 3-D grid
     # (compiled, one SIMD lane each; without JIT the Python body), each leaving out its own grid

@@ -1589,7 +1589,7 @@ def knn_box3s(i, w, k, reach, q, c0, c1, c2, G, bs, sx, sy, sz0, cs, gc, gidx, k
 # bitwise those of sorting the query's distances to the block.
 
 def _lanes3_intrinsic(L):
-    """The numba intrinsic behind :func:`block_lanes3` for ``L`` lanes (4 or 8): :func:`_lanes_intrinsic`
+    """The numba intrinsic behind :func:`block_lanes3` for ``L`` lanes (4, 8 or 16): :func:`_lanes_intrinsic`
     in three coordinates (the same code, :func:`_lanes_typed`)."""
 
     @intrinsic
@@ -1601,10 +1601,11 @@ def _lanes3_intrinsic(L):
 
 _scan3_lanes4 = _lanes3_intrinsic(4)
 _scan3_lanes8 = _lanes3_intrinsic(8)
+_scan3_lanes16 = _lanes3_intrinsic(16)
 
 
 def block_lanes3(gx, gy, gz, s, e, qx, qy, qz, sp, T):
-    """Insert the max-norm distances from each of L queries (``qx``, ``qy``, ``qz`` (L,), L = 4 or 8) to
+    """Insert the max-norm distances from each of L queries (``qx``, ``qy``, ``qz`` (L,), L = 4, 8 or 16) to
     the points at grid positions ``s..e-1`` (``gx``, ``gy``, ``gz``) into each query's four smallest,
     leaving out the query's own position ``sp`` (L,): ``T`` (4L,) holds them, ``T[r * L + l]`` the
     r-th smallest of lane l, sorted, updated in place (start from inf). :func:`block_lanes` in three
@@ -1623,7 +1624,9 @@ def block_lanes3(gx, gy, gz, s, e, qx, qy, qz, sp, T):
 @overload(block_lanes3, jit_options={"nogil": True})
 def _block_lanes3_jit(gx, gy, gz, s, e, qx, qy, qz, sp, T):
     def impl(gx, gy, gz, s, e, qx, qy, qz, sp, T):
-        if qx.shape[0] == 8:
+        if qx.shape[0] == 16:
+            _scan3_lanes16(gx, gy, gz, s, e, qx, qy, qz, sp, T)
+        elif qx.shape[0] == 8:
             _scan3_lanes8(gx, gy, gz, s, e, qx, qy, qz, sp, T)
         else:
             _scan3_lanes4(gx, gy, gz, s, e, qx, qy, qz, sp, T)
@@ -1642,6 +1645,142 @@ def block_lanes3_cells(gx, gy, gz, cs, G, a0, b0, a1, b1, a2, b2, qx, qy, qz, sp
         for u1 in range(a1, b1 + 1):
             row = (u0 * G + u1) * G
             block_lanes3(gx, gy, gz, cs[row + a2], cs[row + b2 + 1], qx, qy, qz, sp, T)
+
+
+_SPAN = 99  # _lanes_search: a lane group holds the queries of at most _SPAN + 1 neighbouring cells
+
+
+@njit(cache=True, nogil=True)
+def _lanes_group(G, bs, cs, gc, gidx, sx, sy, sz0, c0, c1, ca, cb, g, lc, lx, ly, lz, lp, T, q, wide, topk, tq):
+    """The k-th distances (k = 4) of the ``g`` queries of one lane group of :func:`_lanes_search`: grid
+    positions ``lp``, coordinates ``lx``, ``ly``, ``lz``, cells ``(c0, c1, lc[m])`` with
+    ``ca <= lc[m] <= cb``; the lanes from ``g`` on repeat the last query. The block of cells
+    ``c0-1..c0+1 x c1-1..c1+1 x ca-1..cb+1`` (clipped to the grid) is read once for all of them
+    (:func:`block_lanes3_cells`); a lane's 4th smallest distance is exact when it is below the query's
+    distance to that block's faces (every point outside is at least that far), else it bounds the
+    true one and is the reach of :func:`knn_box3s` (inf where the block holds fewer than four other
+    points: a box widened from the faces, as in :func:`cmi_pair`). ``tq[i]`` gets the k-th distance
+    of each query ``i``."""
+    L = lx.shape[0]
+    for m in range(g, L):
+        lx[m] = lx[g - 1]
+        ly[m] = ly[g - 1]
+        lz[m] = lz[g - 1]
+        lp[m] = lp[g - 1]
+    a0 = max(c0 - 1, 0)
+    b0 = min(c0 + 1, G - 1)
+    a1 = max(c1 - 1, 0)
+    b1 = min(c1 + 1, G - 1)
+    a2 = max(ca - 1, 0)
+    b2 = min(cb + 1, G - 1)
+    block_lanes3_cells(gc[0], gc[1], gc[2], cs, G, a0, b0, a1, b1, a2, b2, lx, ly, lz, lp, T)
+    xlo = sx[bs[a0] - 1] if a0 > 0 else -_INF
+    xhi = sx[bs[b0 + 1]] if b0 < G - 1 else _INF
+    ylo = sy[bs[a1] - 1] if a1 > 0 else -_INF
+    yhi = sy[bs[b1 + 1]] if b1 < G - 1 else _INF
+    zlo = sz0[bs[a2] - 1] if a2 > 0 else -_INF
+    zhi = sz0[bs[b2 + 1]] if b2 < G - 1 else _INF
+    for m in range(g):
+        i = gidx[lp[m]]
+        q0 = lx[m]
+        q1 = ly[m]
+        q2 = lz[m]
+        bound = min(min(q0 - xlo, xhi - q0), min(min(q1 - ylo, yhi - q1), min(q2 - zlo, zhi - q2)))
+        eps = T[3 * L + m]
+        if not eps < bound:
+            q[0] = q0
+            q[1] = q1
+            q[2] = q2
+            reach = eps
+            if reach < _INF:
+                eps, fb = knn_box3s(i, 0, 4, reach, q, c0, c1, lc[m], G, bs, sx, sy, sz0, cs, gc, gidx, wide, topk)
+            else:
+                reach = bound
+                while True:
+                    eps, fb = knn_box3s(i, 0, 4, reach, q, c0, c1, lc[m], G, bs, sx, sy, sz0, cs, gc, gidx, wide,
+                                        topk)
+                    if eps < _INF or fb == _INF:
+                        break
+                    reach = max(2.0 * reach, fb)
+        tq[i] = eps
+
+
+@njit(cache=True, nogil=True)
+def _lanes_search(G, bs, cs, gc, gidx, sx, sy, sz0, span, tq):
+    """The k-th (k = 4, no Theiler window) max-norm distance of every point of the 3-D grid of
+    :func:`cmi_pair` into ``tq`` (by sample index), eight (or four) queries at a time on SIMD lanes
+    (:func:`_lanes_group`). A group takes consecutive queries of one column of cells (fixed x and y
+    cells), from at most ``span + 1`` neighbouring z0 cells, and reads their common block once: a
+    cell's own few queries would leave most lanes idle (the airport net's cells hold about 3 points),
+    and a neighbour's queries cost the block one more layer of cells (a third more points) rather
+    than a second pass. Each distance is the exact k-th distance, so the values are those of the
+    per-cell groups bitwise."""
+    n = gidx.shape[0]
+    q = np.empty(3)
+    topk = np.empty(4)
+    wide = np.empty(n)
+    lc = np.empty(16, dtype=np.int64)
+    lx16 = np.empty(16)
+    ly16 = np.empty(16)
+    lz16 = np.empty(16)
+    lp16 = np.empty(16, dtype=np.int64)
+    T16 = np.empty(64)
+    lx4 = np.empty(4)
+    ly4 = np.empty(4)
+    lz4 = np.empty(4)
+    lp4 = np.empty(4, dtype=np.int64)
+    T4 = np.empty(16)
+    lx8 = np.empty(8)
+    ly8 = np.empty(8)
+    lz8 = np.empty(8)
+    lp8 = np.empty(8, dtype=np.int64)
+    T8 = np.empty(32)
+    g0 = gc[0]
+    g1 = gc[1]
+    g2 = gc[2]
+    for col in range(G * G):
+        c0 = col // G
+        c1 = col % G
+        base = col * G
+        c2 = 0
+        p = cs[base]
+        end = cs[base + G]
+        while p < end:
+            # the group: queries p.. of cells ca..cb, at most eight, cb - ca <= span
+            while cs[base + c2 + 1] <= p:
+                c2 += 1
+            ca = c2
+            g = 0
+            while g < 16 and p < end:
+                while cs[base + c2 + 1] <= p:
+                    c2 += 1
+                if c2 - ca > span:
+                    break
+                lc[g] = c2
+                lx16[g] = g0[p]
+                ly16[g] = g1[p]
+                lz16[g] = g2[p]
+                lp16[g] = p
+                g += 1
+                p += 1
+            cb = lc[g - 1]
+            if g <= 4:
+                lx4[:g] = lx16[:g]
+                ly4[:g] = ly16[:g]
+                lz4[:g] = lz16[:g]
+                lp4[:g] = lp16[:g]
+                _lanes_group(G, bs, cs, gc, gidx, sx, sy, sz0, c0, c1, ca, cb, g, lc, lx4, ly4, lz4, lp4, T4, q,
+                             wide, topk, tq)
+            elif g <= 8:
+                lx8[:g] = lx16[:g]
+                ly8[:g] = ly16[:g]
+                lz8[:g] = lz16[:g]
+                lp8[:g] = lp16[:g]
+                _lanes_group(G, bs, cs, gc, gidx, sx, sy, sz0, c0, c1, ca, cb, g, lc, lx8, ly8, lz8, lp8, T8, q,
+                             wide, topk, tq)
+            else:
+                _lanes_group(G, bs, cs, gc, gidx, sx, sy, sz0, c0, c1, ca, cb, g, lc, lx16, ly16, lz16, lp16, T16, q,
+                             wide, topk, tq)
 
 
 @njit(cache=True, nogil=True)
@@ -1715,22 +1854,9 @@ def cmi_pair(cx, cy, cz, k, w, psi, G, local):
     buf = np.empty(cap)
     kept = np.empty(cap)
     wide = np.empty(n)  # knn_box3s's scratch
-    # the lane-parallel block selection (block_lanes3_cells) covers one conditioning row, k = 4 and no
-    # Theiler window: the cell's queries four or eight at a time, the block read in place
+    # the lane-parallel search (_lanes_search) covers one conditioning row, k = 4 and no Theiler window:
+    # up to sixteen queries of a column of cells at a time, their block read in place
     lanes = D == 3 and k == 4 and w == 0
-    g0 = gc[0]
-    g1 = gc[1]
-    g2 = gc[2]
-    lx4 = np.empty(4)
-    ly4 = np.empty(4)
-    lz4 = np.empty(4)
-    lp4 = np.empty(4, dtype=np.int64)
-    T4 = np.empty(16)
-    lx8 = np.empty(8)
-    ly8 = np.empty(8)
-    lz8 = np.empty(8)
-    lp8 = np.empty(8, dtype=np.int64)
-    T8 = np.empty(32)
     want_local = local.shape[0] == n
     base = psi[k]
     acc = 0.0
@@ -1739,7 +1865,9 @@ def cmi_pair(cx, cy, cz, k, w, psi, G, local):
     # airport job's calls), from each query's threshold tq; summed in the grid's order as before
     zorder = dz == 1 and w == 0
     tq = np.empty(n if zorder else 0)
-    for cell in range(G * G * G):
+    if lanes:
+        _lanes_search(G, bs, cs, gc, gidx, sx, sy, sz0, _SPAN, tq)
+    for cell in range(0 if lanes else G * G * G):
         p0 = cs[cell]
         mq = cs[cell + 1] - p0
         if mq == 0:
@@ -1754,13 +1882,11 @@ def cmi_pair(cx, cy, cz, k, w, psi, G, local):
         a2 = max(c2 - 1, 0)
         b2 = min(c2 + 1, G - 1)
         # gather the 3 x 3 x 3 block once for all queries of the cell, each coordinate contiguous
-        # (not for the lanes, which read it in place)
         mc = 0
-        if not lanes:
-            for u0 in range(a0, b0 + 1):
-                for u1 in range(a1, b1 + 1):
-                    row = (u0 * G + u1) * G
-                    mc += cs[row + b2 + 1] - cs[row + a2]
+        for u0 in range(a0, b0 + 1):
+            for u1 in range(a1, b1 + 1):
+                row = (u0 * G + u1) * G
+                mc += cs[row + b2 + 1] - cs[row + a2]
         if mc > cap:
             cap = 2 * mc
             bv = np.empty((D, cap))
@@ -1768,7 +1894,7 @@ def cmi_pair(cx, cy, cz, k, w, psi, G, local):
             buf = np.empty(cap)
             kept = np.empty(cap)
         mc = 0
-        for u0 in range(a0, a0 if lanes else b0 + 1):
+        for u0 in range(a0, b0 + 1):
             for u1 in range(a1, b1 + 1):
                 row = (u0 * G + u1) * G
                 if u0 == c0 and u1 == c1:
@@ -1797,17 +1923,13 @@ def cmi_pair(cx, cy, cz, k, w, psi, G, local):
         dist = buf[:mc]
         prev = 0.0
         scanned = False  # did the previous query of this cell need the box scan?
-        g_lo = 0  # the lanes hold the queries g_lo <= j < g_hi
-        g_hi = 0
-        L = 8
-        T = T8
         for j in range(mq):
             p = p0 + j
             i = gidx[p]
             for dd in range(D):
                 q[dd] = gc[dd, p]
             eps = _INF
-            if scanned and not lanes:
+            if scanned:
                 # its cell-mate needed the scan: most likely this query does too, so try the scan
                 # alone first (exact when it settles, else the block decides as usual)
                 eps, fb = knn_box3s(i, w, k, 1.5 * prev, q, c0, c1, c2, G, bs, sx, sy, sz0, cs, gc, gidx, wide, topk)
@@ -1816,45 +1938,20 @@ def cmi_pair(cx, cy, cz, k, w, psi, G, local):
                 q1 = q[1]
                 q2 = q[2]
                 bound = min(min(q0 - xlo, xhi - q0), min(min(q1 - ylo, yhi - q1), min(q2 - zlo, zhi - q2)))
-                if lanes:
-                    # the block's four smallest for this query and up to seven cell-mates after it, one
-                    # lane each (block_lanes3_cells); lanes past the cell's last query repeat it
-                    if j >= g_hi:
-                        L = 4 if mq - j <= 4 else 8
-                        lx = lx4 if L == 4 else lx8
-                        ly = ly4 if L == 4 else ly8
-                        lz = lz4 if L == 4 else lz8
-                        lp = lp4 if L == 4 else lp8
-                        T = T4 if L == 4 else T8
-                        for m in range(L):
-                            pm = p0 + min(j + m, mq - 1)
-                            lx[m] = g0[pm]
-                            ly[m] = g1[pm]
-                            lz[m] = g2[pm]
-                            lp[m] = pm
-                        block_lanes3_cells(g0, g1, g2, cs, G, a0, b0, a1, b1, a2, b2, lx, ly, lz, lp, T)
-                        g_lo = j
-                        g_hi = j + L
-                    # block_kth's decision, whatever its threshold: the block's k-th smallest is exact
-                    # when below the face bound, else it is the reach of the scan
-                    reach = T[3 * L + j - g_lo]
-                    if reach < bound:
-                        eps = reach
+                # distances to every block point (a loop that vectorises), then the selection in block_kth
+                if D == 3:
+                    for u in range(mc):
+                        dist[u] = max(abs(b0v[u] - q0), max(abs(b1v[u] - q1), abs(b2v[u] - q2)))
                 else:
-                    # distances to every block point (a loop that vectorises), then the selection in block_kth
-                    if D == 3:
-                        for u in range(mc):
-                            dist[u] = max(abs(b0v[u] - q0), max(abs(b1v[u] - q1), abs(b2v[u] - q2)))
-                    else:
-                        for u in range(mc):
-                            d = 0.0
-                            for dd in range(D):
-                                d = max(d, abs(bv[dd, u] - q[dd]))
-                            dist[u] = d
-                    eps = block_kth(dist, self0 + j, biv, i, w, k, bound, prev, kept, topk)
-                    # (where it is not exact) the block's k-th distance, block_kth having set the excluded
-                    # points' distances to inf
-                    reach = kth_smallest(dist, mc, k, topk) if eps == _INF and mc >= k else _INF
+                    for u in range(mc):
+                        d = 0.0
+                        for dd in range(D):
+                            d = max(d, abs(bv[dd, u] - q[dd]))
+                        dist[u] = d
+                eps = block_kth(dist, self0 + j, biv, i, w, k, bound, prev, kept, topk)
+                # (where it is not exact) the block's k-th distance, block_kth having set the excluded
+                # points' distances to inf
+                reach = kth_smallest(dist, mc, k, topk) if eps == _INF and mc >= k else _INF
                 scanned = eps == _INF
                 if scanned:
                     # the k-th distance within the block bounds the true one: scan once the cells within
@@ -1913,6 +2010,9 @@ def cmi_pair(cx, cy, cz, k, w, psi, G, local):
             acc += v
             if want_local:
                 local[i] = base - v
+    if lanes:
+        for u in range(n):
+            tq[u] = np.nextafter(tq[u], 0.0)
     if zorder:
         vals = np.empty(n)
         zp = np.empty(n + 6)
