@@ -40,8 +40,9 @@ Design of the all-pairs engine (why it is fast):
   it declines and the block decides); grid cells are looked up by rank (:func:`rank_cells`)
   rather than divided out; the block's face values and row slices are taken once per cell. With one
   conditioning row, k = 4 and no Theiler window (the flow's TE with history 1) the block is read in
-  place once for up to eight of a cell's queries, one SIMD lane each (:func:`block_lanes3`), and
-  every query starts there (the scan-first rule is for the other cases).
+  place once for up to sixteen consecutive queries of a column of cells, one SIMD lane each
+  (:func:`block_lanes3`, :func:`_lanes_search`), and every query starts there (the scan-first rule
+  is for the other cases); its counts then run in z0 order, after the search.
 * Inner loops index through slices: numba adds a negative-index check to ``a[j]`` when it cannot
   prove ``j >= 0``, which stops LLVM from vectorising the loop (measured 5x slower).
 * Pairs are spread over threads with ``prange`` and each writes only its own output cell, so results
@@ -1801,15 +1802,18 @@ def cmi_pair(cx, cy, cz, k, w, psi, G, local):
     need that scan: a query whose cell-mate before it did tries the scan alone first, with 1.5x that
     query's k-th distance as the reach (exact where it settles, by the box's face bound), and goes
     through the block only where it does not (20% less time on saturated and pinned units at
-    n = 10^4, docs/design.md). With one conditioning row, k = 4 and no Theiler window the block is
-    not gathered: its points are read in place once for up to eight of the cell's queries, one SIMD
-    lane each (:func:`block_lanes3_cells`), which keeps each query's four smallest distances;
-    ``block_kth``'s decision on them is "exact when the 4th is below the face bound, else it is the
-    scan's reach" (whatever its threshold), so the k-th distances are bitwise the same. That pass
-    is cheap enough that every query starts there (no scan-first).
+    n = 10^4, docs/design.md). With one conditioning row, k = 4 and no Theiler window the blocks are
+    not gathered: :func:`_lanes_search` reads the block of up to sixteen consecutive queries of a
+    column of cells in place once, one SIMD lane each (:func:`block_lanes3_cells`), keeping each
+    query's four smallest distances; the 4th is exact when below the query's distance to that
+    block's faces, else it is the box scan's reach. Every k-th distance is the exact one, so the
+    values are bitwise those of the per-cell blocks.
     Counts: the points within ``t`` of the query on z0 are one contiguous range of the z0-sorted
     order (found in its bucket table, as in :func:`mi_pair`); one branch-free pass over that range,
-    with x, y and the other Z rows gathered into z0 order, gives n_z, n_xz and n_yz together.
+    with x, y and the other Z rows gathered into z0 order, gives n_z, n_xz and n_yz together. With
+    one conditioning row and no Theiler window the counts follow the search, the queries taken in z0
+    order (neighbouring ranges stay in cache; ends by :func:`_range_near`), and the per-query terms
+    are summed afterwards in the grid's order, as the query loop sums them.
     """
     x, sx, rx, ox = cx.x, cx.s, cx.r, cx.o  # fields to locals once, outside the query loop
     y, sy, ry = cy.x, cy.s, cy.r
