@@ -155,7 +155,7 @@ def test_lane_block_selection_equals_sorting(rng, ties, L):
 
 
 @pytest.mark.parametrize("ties", [False, True])
-@pytest.mark.parametrize("L", [4, 8])
+@pytest.mark.parametrize("L", [4, 8, 16])
 def test_3d_lane_block_selection_equals_sorting(rng, ties, L):
     # block_lanes3_cells: L queries at once over the cells a0..b0 x a1..b1 x a2..b2 of a 3-D grid
     # (compiled, one SIMD lane each; without JIT the Python body), each leaving out its own grid
@@ -186,6 +186,26 @@ def test_3d_lane_block_selection_equals_sorting(rng, ties, L):
             d = np.sort(d[inside != s_])
             want = np.concatenate([d[:4], np.full(4, np.inf)])[:4]
             assert np.array_equal(T[lane::L], want)
+
+
+@pytest.mark.parametrize("ties", [False, True])
+def test_count_pass_equals_brute_force(rng, ties):
+    # count_pass (compiled: 512-bit vectors, the last one masked; without JIT the Python body): the points
+    # of s..e-1 within t of qx on xs and of qy on ys, for ranges of every length mod 8, also empty ones
+    # and ones reaching the arrays' end (their padding is read and left out)
+    n = 101
+    a = _data(rng, n, 2, ties)
+    xs = np.r_[a[:, 0], np.full(8, 7.0)]
+    ys = np.r_[a[:, 1], np.full(8, -7.0)]
+    N = np.empty(2, dtype=np.int64)
+    for _ in range(200):
+        s = int(rng.integers(0, n + 1))
+        e = int(rng.integers(s, n + 1))
+        qx, qy = a[rng.integers(0, n)]
+        t = float(rng.choice([0.0, 0.1, 0.5, 2.0, np.inf]))
+        K.count_pass(xs, ys, s, e, qx, qy, t, N)
+        assert N[0] == np.sum(np.abs(xs[s:e] - qx) <= t)
+        assert N[1] == np.sum(np.abs(ys[s:e] - qy) <= t)
 
 
 def test_channel_records_hold_each_channel_and_its_bucket_table(rng):

@@ -40,8 +40,9 @@ Design of the all-pairs engine (why it is fast):
   it declines and the block decides); grid cells are looked up by rank (:func:`rank_cells`)
   rather than divided out; the block's face values and row slices are taken once per cell. With one
   conditioning row, k = 4 and no Theiler window (the flow's TE with history 1) the block is read in
-  place once for up to eight of a cell's queries, one SIMD lane each (:func:`block_lanes3`), and
-  every query starts there (the scan-first rule is for the other cases).
+  place once for up to sixteen consecutive queries of a column of cells, one SIMD lane each
+  (:func:`block_lanes3`, :func:`_lanes_search`), and every query starts there (the scan-first rule
+  is for the other cases); its counts then run in z0 order, after the search.
 * Inner loops index through slices: numba adds a negative-index check to ``a[j]`` when it cannot
   prove ``j >= 0``, which stops LLVM from vectorising the loop (measured 5x slower).
 * Pairs are spread over threads with ``prange`` and each writes only its own output cell, so results
@@ -813,6 +814,29 @@ def _count_near(s, lo, scale, cw, q, t):
     return _above_from(s, j, q, t) - _within_from(s, h, q, t)
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _range_near(s, sp, tab, lo, scale, q, t):
+    """``(_rank_within(..), _rank_above(..))`` of sorted ``s`` (bucket table ``tab``, ``lo``,
+    ``scale``): the range of values within ``t`` of ``q``, each end placed without branches where
+    the window of four values after its bucket's start decides it (as :func:`_count_near` does
+    with the crowded-value index; ``sp`` is ``s`` padded by :func:`_pad_sorted`), else by the
+    galloping searches from those starts."""
+    B = tab.shape[0] - 1
+    j = np.int64(tab[_bucket(q + t, lo, scale, B)])
+    h = np.int64(tab[_bucket(q - t, lo, scale, B)])
+    u = sp[j:j + 6]  # s[j - 2 .. j + 3]
+    v = sp[h:h + 6]
+    a = (j - 1 + np.int64(u[1] - q <= t) + np.int64(u[2] - q <= t) + np.int64(u[3] - q <= t)
+         + np.int64(u[4] - q <= t))
+    b = (h - 1 + np.int64(q - v[1] > t) + np.int64(q - v[2] > t) + np.int64(q - v[3] > t)
+         + np.int64(q - v[4] > t))
+    if not ((u[0] - q <= t) & (u[5] - q > t)):
+        a = _above_from(s, j, q, t)
+    if not ((q - v[0] > t) & (q - v[5] <= t)):
+        b = _within_from(s, h, q, t)
+    return b, a
+
+
 @njit(cache=True, nogil=True)
 def _cell_span(s, bs, c, G, q, reach):
     """First and last cell of the quantile axis (sorted values ``s``, cell bounds ``bs``) holding a
@@ -1566,7 +1590,7 @@ def knn_box3s(i, w, k, reach, q, c0, c1, c2, G, bs, sx, sy, sz0, cs, gc, gidx, k
 # bitwise those of sorting the query's distances to the block.
 
 def _lanes3_intrinsic(L):
-    """The numba intrinsic behind :func:`block_lanes3` for ``L`` lanes (4 or 8): :func:`_lanes_intrinsic`
+    """The numba intrinsic behind :func:`block_lanes3` for ``L`` lanes (4, 8 or 16): :func:`_lanes_intrinsic`
     in three coordinates (the same code, :func:`_lanes_typed`)."""
 
     @intrinsic
@@ -1578,10 +1602,11 @@ def _lanes3_intrinsic(L):
 
 _scan3_lanes4 = _lanes3_intrinsic(4)
 _scan3_lanes8 = _lanes3_intrinsic(8)
+_scan3_lanes16 = _lanes3_intrinsic(16)
 
 
 def block_lanes3(gx, gy, gz, s, e, qx, qy, qz, sp, T):
-    """Insert the max-norm distances from each of L queries (``qx``, ``qy``, ``qz`` (L,), L = 4 or 8) to
+    """Insert the max-norm distances from each of L queries (``qx``, ``qy``, ``qz`` (L,), L = 4, 8 or 16) to
     the points at grid positions ``s..e-1`` (``gx``, ``gy``, ``gz``) into each query's four smallest,
     leaving out the query's own position ``sp`` (L,): ``T`` (4L,) holds them, ``T[r * L + l]`` the
     r-th smallest of lane l, sorted, updated in place (start from inf). :func:`block_lanes` in three
@@ -1600,7 +1625,9 @@ def block_lanes3(gx, gy, gz, s, e, qx, qy, qz, sp, T):
 @overload(block_lanes3, jit_options={"nogil": True})
 def _block_lanes3_jit(gx, gy, gz, s, e, qx, qy, qz, sp, T):
     def impl(gx, gy, gz, s, e, qx, qy, qz, sp, T):
-        if qx.shape[0] == 8:
+        if qx.shape[0] == 16:
+            _scan3_lanes16(gx, gy, gz, s, e, qx, qy, qz, sp, T)
+        elif qx.shape[0] == 8:
             _scan3_lanes8(gx, gy, gz, s, e, qx, qy, qz, sp, T)
         else:
             _scan3_lanes4(gx, gy, gz, s, e, qx, qy, qz, sp, T)
@@ -1621,6 +1648,236 @@ def block_lanes3_cells(gx, gy, gz, cs, G, a0, b0, a1, b1, a2, b2, qx, qy, qz, sp
             block_lanes3(gx, gy, gz, cs[row + a2], cs[row + b2 + 1], qx, qy, qz, sp, T)
 
 
+# ----------------------------------------------------------------------------- counting pass (TE), 512-bit
+_PASS_LANES = 8  # doubles per vector of count_pass; its arrays hold this many more entries than n
+
+
+def _count_pass_typed(args):
+    """Typing of :func:`_count_pass_intrinsic`: ``xs``, ``ys`` (float64 arrays), ``s``, ``e``
+    (integers), ``qx``, ``qy``, ``t`` (floats), ``N`` (int64 array); returns (signature, codegen)."""
+    f8 = types.Array(types.float64, 1, "C")
+    if not (args[0] == f8 and args[1] == f8 and isinstance(args[2], types.Integer)
+            and isinstance(args[3], types.Integer) and all(isinstance(a, types.Float) for a in args[4:7])
+            and args[7] == types.Array(types.int64, 1, "C")):
+        return None
+    L = _PASS_LANES
+
+    def codegen(context, builder, signature, argv):
+        def data(i):
+            return context.make_array(signature.args[i])(context, builder, argv[i]).data
+
+        i32, i64, f64 = ir.IntType(32), ir.IntType(64), ir.DoubleType()
+        vd, vi = ir.VectorType(f64, L), ir.VectorType(i64, L)
+        px, py, pN = data(0), data(1), data(7)
+        s_ = context.cast(builder, argv[2], signature.args[2], types.int64)
+        e_ = context.cast(builder, argv[3], signature.args[3], types.int64)
+        qx, qy, t = (context.cast(builder, argv[j], signature.args[j], types.float64) for j in (4, 5, 6))
+
+        def splat(v, vt):
+            one = builder.insert_element(ir.Constant(vt, ir.Undefined), v, ir.Constant(i32, 0))
+            return builder.shuffle_vector(one, ir.Constant(vt, ir.Undefined),
+                                          ir.Constant(ir.VectorType(i32, L), [0] * L))
+
+        def vload(ptr, at):
+            return builder.load(builder.bitcast(builder.gep(ptr, [at]), vd.as_pointer()), align=8)
+
+        fabs = cgutils.get_or_insert_function(builder.module, ir.FunctionType(vd, [vd]), f"llvm.fabs.v{L}f64")
+        vqx, vqy, vt = splat(qx, vd), splat(qy, vd), splat(t, vd)
+        iota = ir.Constant(vi, list(range(L)))
+        acc = [cgutils.alloca_once(builder, vi) for _ in range(2)]  # promoted to registers by LLVM
+        for r in range(2):
+            builder.store(ir.Constant(vi, [0] * L), acc[r])
+
+        def body(at, valid):
+            for r, (p, vq) in enumerate(((px, vqx), (py, vqy))):
+                h = builder.fcmp_ordered("<=", builder.call(fabs, [builder.fsub(vload(p, at), vq)]), vt)
+                if valid is not None:
+                    h = builder.and_(h, valid)
+                builder.store(builder.add(builder.load(acc[r]), builder.zext(h, vi)), acc[r])
+
+        span = builder.sub(e_, s_)
+        full = builder.sdiv(span, ir.Constant(i64, L))
+        with cgutils.for_range(builder, full) as loop:
+            body(builder.add(s_, builder.mul(loop.index, ir.Constant(i64, L))), None)
+        done = builder.mul(full, ir.Constant(i64, L))
+        rest = builder.sub(span, done)
+        with builder.if_then(builder.icmp_signed(">", rest, ir.Constant(i64, 0))):
+            body(builder.add(s_, done), builder.icmp_signed("<", iota, splat(rest, vi)))  # positions past e: left out
+        for r in range(2):
+            v = builder.load(acc[r])
+            tot = builder.extract_element(v, ir.Constant(i32, 0))
+            for lane in range(1, L):
+                tot = builder.add(tot, builder.extract_element(v, ir.Constant(i32, lane)))
+            builder.store(tot, builder.gep(pN, [ir.Constant(i64, r)]))
+        return context.get_dummy_value()
+
+    return types.void(*args), codegen
+
+
+@intrinsic
+def _count_pass_intrinsic(typingctx, xs, ys, s, e, qx, qy, t, N):
+    """The numba intrinsic behind :func:`count_pass` (:func:`_count_pass_typed`)."""
+    return _count_pass_typed((xs, ys, s, e, qx, qy, t, N))
+
+
+def count_pass(xs, ys, s, e, qx, qy, t, N):
+    """``N[0]`` = positions ``u`` in ``s..e-1`` with ``|xs[u] - qx| <= t``, ``N[1]`` = those with
+    ``|ys[u] - qy| <= t``; ``xs`` and ``ys`` hold :data:`_PASS_LANES` entries more than ``e`` (read, left
+    out). Compiled, one loop over eight positions at a time on 512-bit vectors
+    (:func:`_count_pass_intrinsic`); this Python body is what runs without JIT."""
+    c1 = 0
+    c2 = 0
+    for u in range(s, e):
+        c1 += abs(xs[u] - qx) <= t
+        c2 += abs(ys[u] - qy) <= t
+    N[0] = c1
+    N[1] = c2
+
+
+@overload(count_pass, jit_options={"nogil": True})
+def _count_pass_jit(xs, ys, s, e, qx, qy, t, N):
+    def impl(xs, ys, s, e, qx, qy, t, N):
+        _count_pass_intrinsic(xs, ys, s, e, qx, qy, t, N)
+    return impl
+
+
+
+_SPAN = 99  # _lanes_search: a lane group holds the queries of at most _SPAN + 1 neighbouring cells
+
+
+@njit(cache=True, nogil=True)
+def _lanes_group(G, bs, cs, gc, gidx, sx, sy, sz0, c0, c1, ca, cb, g, lc, lx, ly, lz, lp, T, q, wide, topk, tq):
+    """The k-th distances (k = 4) of the ``g`` queries of one lane group of :func:`_lanes_search`: grid
+    positions ``lp``, coordinates ``lx``, ``ly``, ``lz``, cells ``(c0, c1, lc[m])`` with
+    ``ca <= lc[m] <= cb``; the lanes from ``g`` on repeat the last query. The block of cells
+    ``c0-1..c0+1 x c1-1..c1+1 x ca-1..cb+1`` (clipped to the grid) is read once for all of them
+    (:func:`block_lanes3_cells`); a lane's 4th smallest distance is exact when it is below the query's
+    distance to that block's faces (every point outside is at least that far), else it bounds the
+    true one and is the reach of :func:`knn_box3s` (inf where the block holds fewer than four other
+    points: a box widened from the faces, as in :func:`cmi_pair`). ``tq[i]`` gets the k-th distance
+    of each query ``i``."""
+    L = lx.shape[0]
+    for m in range(g, L):
+        lx[m] = lx[g - 1]
+        ly[m] = ly[g - 1]
+        lz[m] = lz[g - 1]
+        lp[m] = lp[g - 1]
+    a0 = max(c0 - 1, 0)
+    b0 = min(c0 + 1, G - 1)
+    a1 = max(c1 - 1, 0)
+    b1 = min(c1 + 1, G - 1)
+    a2 = max(ca - 1, 0)
+    b2 = min(cb + 1, G - 1)
+    block_lanes3_cells(gc[0], gc[1], gc[2], cs, G, a0, b0, a1, b1, a2, b2, lx, ly, lz, lp, T)
+    xlo = sx[bs[a0] - 1] if a0 > 0 else -_INF
+    xhi = sx[bs[b0 + 1]] if b0 < G - 1 else _INF
+    ylo = sy[bs[a1] - 1] if a1 > 0 else -_INF
+    yhi = sy[bs[b1 + 1]] if b1 < G - 1 else _INF
+    zlo = sz0[bs[a2] - 1] if a2 > 0 else -_INF
+    zhi = sz0[bs[b2 + 1]] if b2 < G - 1 else _INF
+    for m in range(g):
+        i = gidx[lp[m]]
+        q0 = lx[m]
+        q1 = ly[m]
+        q2 = lz[m]
+        bound = min(min(q0 - xlo, xhi - q0), min(min(q1 - ylo, yhi - q1), min(q2 - zlo, zhi - q2)))
+        eps = T[3 * L + m]
+        if not eps < bound:
+            q[0] = q0
+            q[1] = q1
+            q[2] = q2
+            reach = eps
+            if reach < _INF:
+                eps, fb = knn_box3s(i, 0, 4, reach, q, c0, c1, lc[m], G, bs, sx, sy, sz0, cs, gc, gidx, wide, topk)
+            else:
+                reach = bound
+                while True:
+                    eps, fb = knn_box3s(i, 0, 4, reach, q, c0, c1, lc[m], G, bs, sx, sy, sz0, cs, gc, gidx, wide,
+                                        topk)
+                    if eps < _INF or fb == _INF:
+                        break
+                    reach = max(2.0 * reach, fb)
+        tq[i] = eps
+
+
+@njit(cache=True, nogil=True)
+def _lanes_search(G, bs, cs, gc, gidx, sx, sy, sz0, span, tq):
+    """The k-th (k = 4, no Theiler window) max-norm distance of every point of the 3-D grid of
+    :func:`cmi_pair` into ``tq`` (by sample index), eight (or four) queries at a time on SIMD lanes
+    (:func:`_lanes_group`). A group takes consecutive queries of one column of cells (fixed x and y
+    cells), from at most ``span + 1`` neighbouring z0 cells, and reads their common block once: a
+    cell's own few queries would leave most lanes idle (the airport net's cells hold about 3 points),
+    and a neighbour's queries cost the block one more layer of cells (a third more points) rather
+    than a second pass. Each distance is the exact k-th distance, so the values are those of the
+    per-cell groups bitwise."""
+    n = gidx.shape[0]
+    q = np.empty(3)
+    topk = np.empty(4)
+    wide = np.empty(n)
+    lc = np.empty(16, dtype=np.int64)
+    lx16 = np.empty(16)
+    ly16 = np.empty(16)
+    lz16 = np.empty(16)
+    lp16 = np.empty(16, dtype=np.int64)
+    T16 = np.empty(64)
+    lx4 = np.empty(4)
+    ly4 = np.empty(4)
+    lz4 = np.empty(4)
+    lp4 = np.empty(4, dtype=np.int64)
+    T4 = np.empty(16)
+    lx8 = np.empty(8)
+    ly8 = np.empty(8)
+    lz8 = np.empty(8)
+    lp8 = np.empty(8, dtype=np.int64)
+    T8 = np.empty(32)
+    g0 = gc[0]
+    g1 = gc[1]
+    g2 = gc[2]
+    for col in range(G * G):
+        c0 = col // G
+        c1 = col % G
+        base = col * G
+        c2 = 0
+        p = cs[base]
+        end = cs[base + G]
+        while p < end:
+            # the group: queries p.. of cells ca..cb, at most eight, cb - ca <= span
+            while cs[base + c2 + 1] <= p:
+                c2 += 1
+            ca = c2
+            g = 0
+            while g < 16 and p < end:
+                while cs[base + c2 + 1] <= p:
+                    c2 += 1
+                if c2 - ca > span:
+                    break
+                lc[g] = c2
+                lx16[g] = g0[p]
+                ly16[g] = g1[p]
+                lz16[g] = g2[p]
+                lp16[g] = p
+                g += 1
+                p += 1
+            cb = lc[g - 1]
+            if g <= 4:
+                lx4[:g] = lx16[:g]
+                ly4[:g] = ly16[:g]
+                lz4[:g] = lz16[:g]
+                lp4[:g] = lp16[:g]
+                _lanes_group(G, bs, cs, gc, gidx, sx, sy, sz0, c0, c1, ca, cb, g, lc, lx4, ly4, lz4, lp4, T4, q,
+                             wide, topk, tq)
+            elif g <= 8:
+                lx8[:g] = lx16[:g]
+                ly8[:g] = ly16[:g]
+                lz8[:g] = lz16[:g]
+                lp8[:g] = lp16[:g]
+                _lanes_group(G, bs, cs, gc, gidx, sx, sy, sz0, c0, c1, ca, cb, g, lc, lx8, ly8, lz8, lp8, T8, q,
+                             wide, topk, tq)
+            else:
+                _lanes_group(G, bs, cs, gc, gidx, sx, sy, sz0, c0, c1, ca, cb, g, lc, lx16, ly16, lz16, lp16, T16, q,
+                             wide, topk, tq)
+
+
 @njit(cache=True, nogil=True)
 def cmi_pair(cx, cy, cz, k, w, psi, G, local):
     """Frenzel-Pompe conditional MI I(x; y | Z) for scalar ``x``, ``y`` and ``Z`` (dz, n).
@@ -1639,15 +1896,18 @@ def cmi_pair(cx, cy, cz, k, w, psi, G, local):
     need that scan: a query whose cell-mate before it did tries the scan alone first, with 1.5x that
     query's k-th distance as the reach (exact where it settles, by the box's face bound), and goes
     through the block only where it does not (20% less time on saturated and pinned units at
-    n = 10^4, docs/design.md). With one conditioning row, k = 4 and no Theiler window the block is
-    not gathered: its points are read in place once for up to eight of the cell's queries, one SIMD
-    lane each (:func:`block_lanes3_cells`), which keeps each query's four smallest distances;
-    ``block_kth``'s decision on them is "exact when the 4th is below the face bound, else it is the
-    scan's reach" (whatever its threshold), so the k-th distances are bitwise the same. That pass
-    is cheap enough that every query starts there (no scan-first).
+    n = 10^4, docs/design.md). With one conditioning row, k = 4 and no Theiler window the blocks are
+    not gathered: :func:`_lanes_search` reads the block of up to sixteen consecutive queries of a
+    column of cells in place once, one SIMD lane each (:func:`block_lanes3_cells`), keeping each
+    query's four smallest distances; the 4th is exact when below the query's distance to that
+    block's faces, else it is the box scan's reach. Every k-th distance is the exact one, so the
+    values are bitwise those of the per-cell blocks.
     Counts: the points within ``t`` of the query on z0 are one contiguous range of the z0-sorted
     order (found in its bucket table, as in :func:`mi_pair`); one branch-free pass over that range,
-    with x, y and the other Z rows gathered into z0 order, gives n_z, n_xz and n_yz together.
+    with x, y and the other Z rows gathered into z0 order, gives n_z, n_xz and n_yz together. With
+    one conditioning row and no Theiler window the counts follow the search, the queries taken in z0
+    order (neighbouring ranges stay in cache; ends by :func:`_range_near`), and the per-query terms
+    are summed afterwards in the grid's order, as the query loop sums them.
     """
     x, sx, rx, ox = cx.x, cx.s, cx.r, cx.o  # fields to locals once, outside the query loop
     y, sy, ry = cy.x, cy.s, cy.r
@@ -1692,26 +1952,21 @@ def cmi_pair(cx, cy, cz, k, w, psi, G, local):
     buf = np.empty(cap)
     kept = np.empty(cap)
     wide = np.empty(n)  # knn_box3s's scratch
-    # the lane-parallel block selection (block_lanes3_cells) covers one conditioning row, k = 4 and no
-    # Theiler window: the cell's queries four or eight at a time, the block read in place
+    # the lane-parallel search (_lanes_search) covers one conditioning row, k = 4 and no Theiler window:
+    # up to sixteen queries of a column of cells at a time, their block read in place
     lanes = D == 3 and k == 4 and w == 0
-    g0 = gc[0]
-    g1 = gc[1]
-    g2 = gc[2]
-    lx4 = np.empty(4)
-    ly4 = np.empty(4)
-    lz4 = np.empty(4)
-    lp4 = np.empty(4, dtype=np.int64)
-    T4 = np.empty(16)
-    lx8 = np.empty(8)
-    ly8 = np.empty(8)
-    lz8 = np.empty(8)
-    lp8 = np.empty(8, dtype=np.int64)
-    T8 = np.empty(32)
     want_local = local.shape[0] == n
     base = psi[k]
     acc = 0.0
-    for cell in range(G * G * G):
+    # the counts with one conditioning row and no Theiler window: after the search, query by query in
+    # z0 order (neighbouring queries read neighbouring ranges: 0.89x the time per estimate on the
+    # airport job's calls), from each query's threshold tq, each pass on 512-bit vectors (count_pass);
+    # summed in the grid's order as before
+    zorder = dz == 1 and w == 0
+    tq = np.empty(n if zorder else 0)
+    if lanes:
+        _lanes_search(G, bs, cs, gc, gidx, sx, sy, sz0, _SPAN, tq)
+    for cell in range(0 if lanes else G * G * G):
         p0 = cs[cell]
         mq = cs[cell + 1] - p0
         if mq == 0:
@@ -1726,13 +1981,11 @@ def cmi_pair(cx, cy, cz, k, w, psi, G, local):
         a2 = max(c2 - 1, 0)
         b2 = min(c2 + 1, G - 1)
         # gather the 3 x 3 x 3 block once for all queries of the cell, each coordinate contiguous
-        # (not for the lanes, which read it in place)
         mc = 0
-        if not lanes:
-            for u0 in range(a0, b0 + 1):
-                for u1 in range(a1, b1 + 1):
-                    row = (u0 * G + u1) * G
-                    mc += cs[row + b2 + 1] - cs[row + a2]
+        for u0 in range(a0, b0 + 1):
+            for u1 in range(a1, b1 + 1):
+                row = (u0 * G + u1) * G
+                mc += cs[row + b2 + 1] - cs[row + a2]
         if mc > cap:
             cap = 2 * mc
             bv = np.empty((D, cap))
@@ -1740,7 +1993,7 @@ def cmi_pair(cx, cy, cz, k, w, psi, G, local):
             buf = np.empty(cap)
             kept = np.empty(cap)
         mc = 0
-        for u0 in range(a0, a0 if lanes else b0 + 1):
+        for u0 in range(a0, b0 + 1):
             for u1 in range(a1, b1 + 1):
                 row = (u0 * G + u1) * G
                 if u0 == c0 and u1 == c1:
@@ -1769,17 +2022,13 @@ def cmi_pair(cx, cy, cz, k, w, psi, G, local):
         dist = buf[:mc]
         prev = 0.0
         scanned = False  # did the previous query of this cell need the box scan?
-        g_lo = 0  # the lanes hold the queries g_lo <= j < g_hi
-        g_hi = 0
-        L = 8
-        T = T8
         for j in range(mq):
             p = p0 + j
             i = gidx[p]
             for dd in range(D):
                 q[dd] = gc[dd, p]
             eps = _INF
-            if scanned and not lanes:
+            if scanned:
                 # its cell-mate needed the scan: most likely this query does too, so try the scan
                 # alone first (exact when it settles, else the block decides as usual)
                 eps, fb = knn_box3s(i, w, k, 1.5 * prev, q, c0, c1, c2, G, bs, sx, sy, sz0, cs, gc, gidx, wide, topk)
@@ -1788,45 +2037,20 @@ def cmi_pair(cx, cy, cz, k, w, psi, G, local):
                 q1 = q[1]
                 q2 = q[2]
                 bound = min(min(q0 - xlo, xhi - q0), min(min(q1 - ylo, yhi - q1), min(q2 - zlo, zhi - q2)))
-                if lanes:
-                    # the block's four smallest for this query and up to seven cell-mates after it, one
-                    # lane each (block_lanes3_cells); lanes past the cell's last query repeat it
-                    if j >= g_hi:
-                        L = 4 if mq - j <= 4 else 8
-                        lx = lx4 if L == 4 else lx8
-                        ly = ly4 if L == 4 else ly8
-                        lz = lz4 if L == 4 else lz8
-                        lp = lp4 if L == 4 else lp8
-                        T = T4 if L == 4 else T8
-                        for m in range(L):
-                            pm = p0 + min(j + m, mq - 1)
-                            lx[m] = g0[pm]
-                            ly[m] = g1[pm]
-                            lz[m] = g2[pm]
-                            lp[m] = pm
-                        block_lanes3_cells(g0, g1, g2, cs, G, a0, b0, a1, b1, a2, b2, lx, ly, lz, lp, T)
-                        g_lo = j
-                        g_hi = j + L
-                    # block_kth's decision, whatever its threshold: the block's k-th smallest is exact
-                    # when below the face bound, else it is the reach of the scan
-                    reach = T[3 * L + j - g_lo]
-                    if reach < bound:
-                        eps = reach
+                # distances to every block point (a loop that vectorises), then the selection in block_kth
+                if D == 3:
+                    for u in range(mc):
+                        dist[u] = max(abs(b0v[u] - q0), max(abs(b1v[u] - q1), abs(b2v[u] - q2)))
                 else:
-                    # distances to every block point (a loop that vectorises), then the selection in block_kth
-                    if D == 3:
-                        for u in range(mc):
-                            dist[u] = max(abs(b0v[u] - q0), max(abs(b1v[u] - q1), abs(b2v[u] - q2)))
-                    else:
-                        for u in range(mc):
-                            d = 0.0
-                            for dd in range(D):
-                                d = max(d, abs(bv[dd, u] - q[dd]))
-                            dist[u] = d
-                    eps = block_kth(dist, self0 + j, biv, i, w, k, bound, prev, kept, topk)
-                    # (where it is not exact) the block's k-th distance, block_kth having set the excluded
-                    # points' distances to inf
-                    reach = kth_smallest(dist, mc, k, topk) if eps == _INF and mc >= k else _INF
+                    for u in range(mc):
+                        d = 0.0
+                        for dd in range(D):
+                            d = max(d, abs(bv[dd, u] - q[dd]))
+                        dist[u] = d
+                eps = block_kth(dist, self0 + j, biv, i, w, k, bound, prev, kept, topk)
+                # (where it is not exact) the block's k-th distance, block_kth having set the excluded
+                # points' distances to inf
+                reach = kth_smallest(dist, mc, k, topk) if eps == _INF and mc >= k else _INF
                 scanned = eps == _INF
                 if scanned:
                     # the k-th distance within the block bounds the true one: scan once the cells within
@@ -1845,6 +2069,9 @@ def cmi_pair(cx, cy, cz, k, w, psi, G, local):
                             reach = max(2.0 * reach, fb)
             prev = eps
             t = np.nextafter(eps, 0.0)
+            if zorder:
+                tq[i] = t
+                continue
             # one pass over the z0 range of the box gives all three counts (self included)
             lo = _rank_within(sz0, tabz, loz, scz, q[2], t)
             hi = _rank_above(sz0, tabz, loz, scz, q[2], t) - 1
@@ -1882,6 +2109,33 @@ def cmi_pair(cx, cy, cz, k, w, psi, G, local):
             acc += v
             if want_local:
                 local[i] = base - v
+    if lanes:
+        for u in range(n):
+            tq[u] = np.nextafter(tq[u], 0.0)
+    if zorder:
+        vals = np.empty(n)
+        zp = np.empty(n + 6)
+        _pad_sorted(sz0, zp)
+        xzp = np.empty(n + _PASS_LANES)  # x and y in z0 order, padded for count_pass's last vector
+        yzp = np.empty(n + _PASS_LANES)
+        xzp[:n] = xz
+        yzp[:n] = yz
+        xzp[n:] = 0.0
+        yzp[n:] = 0.0
+        NC = np.empty(2, dtype=np.int64)
+        for r in range(n):  # z0 order: neighbouring queries read neighbouring ranges
+            t = tq[oz0[r]]
+            qz = sz0[r]
+            lo, hi = _range_near(sz0, zp, tabz, loz, scz, qz, t)
+            count_pass(xzp, yzp, lo, hi, xz[r], yz[r], t, NC)
+            ncx = NC[0]
+            ncy = NC[1]
+            vals[oz0[r]] = psi[ncx] + psi[ncy] - psi[hi - lo]  # psi[n_xz + 1] + psi[n_yz + 1] - psi[n_z + 1]
+        for p in range(n):  # the grid's order, as the scalar pass sums
+            v = vals[gidx[p]]
+            acc += v
+            if want_local:
+                local[gidx[p]] = base - v
     return base - acc / n
 
 
