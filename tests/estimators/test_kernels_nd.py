@@ -158,3 +158,24 @@ def test_multivariate_lane_blocks_equal_the_one_source_kernel(rng, ties, dx, k, 
     np.testing.assert_array_equal(got, want)
     np.testing.assert_allclose(got, [ksg.conditional_mutual_information(x, y, Z, k=k, theiler=w) for x in Xs],
                                rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("shape", [(7,), (5, 300), (2, 3, 64)])
+@pytest.mark.parametrize("case", ["spread", "ties", "signed zeros", "constant"])
+def test_sort_rows_equals_numpys_stable_sort(rng, shape, case):
+    """ksg._sort_rows (default argsort made stable in the kernel) gives exactly the stable argsort's
+    order, sorted values and ranks: ties (and -0.0 == 0.0) by increasing index."""
+    x = rng.standard_normal(shape)
+    if case == "ties":
+        x = np.round(x * 2) / 2
+    elif case == "signed zeros":
+        x = np.where(rng.random(shape) < 0.5, 0.0, -0.0) * (rng.random(shape) < 0.8) + (rng.random(shape) < 0.2)
+    elif case == "constant":
+        x = np.full(shape, 0.25)
+    svals, ranks, order = ksg._sort_rows(x)
+    want = np.argsort(x, axis=-1, kind="stable")
+    np.testing.assert_array_equal(order, want)
+    assert np.array_equal(svals, np.take_along_axis(x, want, axis=-1))
+    assert np.array_equal(np.signbit(svals), np.signbit(np.take_along_axis(x, want, axis=-1)))
+    np.testing.assert_array_equal(np.take_along_axis(ranks, want, axis=-1),
+                                  np.broadcast_to(np.arange(shape[-1]), shape))

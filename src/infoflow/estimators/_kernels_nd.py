@@ -704,6 +704,23 @@ def stable_order(x, ox):
         a = b
 
 
+@njit(cache=True, parallel=True)
+def sort_rows(rows, order, svals, ranks):
+    """Each row's stable sort order, sorted values and ranks (rows, order, svals, ranks all (m, n)) from
+    ``order`` any order that sorts each row (numpy's default argsort, several times faster than its
+    stable one: 1.4 against 7.8 ms for 96 x 1,752 values), made stable in place (:func:`stable_order`);
+    one row per thread. The same three arrays as numpy's stable argsort, take_along_axis and
+    put_along_axis give (:func:`infoflow.estimators.ksg._sort_rows`)."""
+    m, n = rows.shape
+    for r in prange(m):
+        x = rows[r]
+        ox = order[r]
+        stable_order(x, ox)
+        for p in range(n):
+            svals[r, p] = x[ox[p]]
+            ranks[r, ox[p]] = p
+
+
 @njit(cache=True, nogil=True)
 def _grid_sum(v, x, ox, ry, rz0, k, G, psi):
     """``psi(k) - mean(v)`` summed in :func:`._kernels.cmi_pair`'s order for the scalar source ``x``

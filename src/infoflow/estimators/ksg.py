@@ -58,11 +58,13 @@ def _psi_table(n: int) -> np.ndarray:
 def _sort_rows(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Sorted values, ranks and sort order of each row of ``rows`` (..., n), computed once per
     channel and shared by every pair that channel is part of."""
-    order = np.argsort(rows, axis=-1, kind="stable")
-    svals = np.ascontiguousarray(np.take_along_axis(rows, order, axis=-1))
-    ranks = np.empty_like(order)
-    np.put_along_axis(ranks, order, np.broadcast_to(np.arange(rows.shape[-1]), rows.shape), axis=-1)
-    return svals, np.ascontiguousarray(ranks), np.ascontiguousarray(order)
+    # numpy's default argsort made stable by _kernels_nd.sort_rows (ties by index): the same three
+    # arrays as a stable argsort, its gather and its scatter, about 5x faster and on every thread
+    flat = np.ascontiguousarray(rows, dtype=np.float64).reshape(-1, rows.shape[-1])
+    order = np.argsort(flat, axis=-1).astype(np.int64, copy=False)
+    svals, ranks = np.empty_like(flat), np.empty_like(order)
+    _kernels_nd.sort_rows(flat, order, svals, ranks)
+    return svals.reshape(rows.shape), ranks.reshape(rows.shape), order.reshape(rows.shape)
 
 
 def _grid_mi(n: int) -> int:
