@@ -13,10 +13,13 @@ What runs by default, and why (budget: about ten minutes on two CPU cores)
   surrogates by default; ``flow_method="ksg"`` for KSG with screening), which the report's
   direction/layer answers rest on; epoch 0 is the reference (the untrained network already shows
   much of the pattern, because the output unit receives no input directly). A KSG test of every
-  pair with up to 100 surrogates at lags 1-3 costs tens of seconds per epoch of this 1,752-step
-  recording on two cores (the last epoch's 992 pairs: 27 s with sequential surrogates, 2026-12-06;
-  11-18 s per epoch with the tracked flow's 50 surrogates, so about 10 minutes for the 39 tracked
-  epochs of 3 seeds, the whole run's budget), so by default KSG instead re-estimates the last
+  pair with up to 100 surrogates at lags 1-3 costs 10-20 s per epoch of this 1,752-step
+  recording on two cores (the last epoch's 992 pairs: 19.6-19.9 s with sequential surrogates,
+  2026-12-06, commit d30aec4; 8.5, 13.2 and 13.3 s at epochs 0, 30 and 60 with the tracked flow's 50
+  surrogates, so about 7.6 minutes for the 39 tracked epochs of 3 seeds on top of the run's other
+  2.5 minutes, and the 20 untrained networks' flows, which use the tracked estimator, would move to
+  KSG too: over the run's 10-minute budget, estimated from these figures, not run), so by
+  default KSG instead re-estimates the last
   epoch's transfer-entropy matrix once (``ksg_check``), and the report states how well the two
   estimators agree.
 * The other flow measure beside the run's (``measure="te"``: the seed's TDMI - MI in
