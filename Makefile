@@ -22,7 +22,7 @@ test: $(STAMP)
 	$(VENV)/bin/lint-imports
 	$(PY) -m pytest -q
 	# the numba kernels once more as plain Python, so their bodies are exercised against the twins
-	NUMBA_DISABLE_JIT=1 $(PY) -m pytest -q -p no:cacheprovider tests/estimators/test_kernels.py
+	NUMBA_DISABLE_JIT=1 $(PY) -m pytest -q -p no:cacheprovider tests/estimators/test_kernels.py tests/estimators/test_kernels_nd.py
 
 # the benchmarks' peers (optional; the package never imports them). IDTxl comes as `idtxl-uv` and runs JIDT
 # through JPype (Java needed); its mpi4py dependency is dropped where no MPI library loads, as IDTxl
