@@ -1800,6 +1800,16 @@ def _lanes_group(G, bs, cs, gc, gidx, sx, sy, sz0, c0, c1, ca, cb, g, lc, lx, ly
         tq[i] = eps
 
 
+@njit(cache=True, nogil=True, inline="always")
+def _narrow_lanes(g, lx, ly, lz, lp, nx, ny, nz, np_):
+    """The first ``g`` queries of a 16-lane group (cell coordinates and points) into the buffers of a
+    narrower lane width (each width's vectors are typed from its own fixed-size buffers)."""
+    nx[:g] = lx[:g]
+    ny[:g] = ly[:g]
+    nz[:g] = lz[:g]
+    np_[:g] = lp[:g]
+
+
 @njit(cache=True, nogil=True)
 def _lanes_search(G, bs, cs, gc, gidx, sx, sy, sz0, span, tq):
     """The k-th (k = 4, no Theiler window) max-norm distance of every point of the 3-D grid of
@@ -1860,17 +1870,11 @@ def _lanes_search(G, bs, cs, gc, gidx, sx, sy, sz0, span, tq):
                 p += 1
             cb = lc[g - 1]
             if g <= 4:
-                lx4[:g] = lx16[:g]
-                ly4[:g] = ly16[:g]
-                lz4[:g] = lz16[:g]
-                lp4[:g] = lp16[:g]
+                _narrow_lanes(g, lx16, ly16, lz16, lp16, lx4, ly4, lz4, lp4)
                 _lanes_group(G, bs, cs, gc, gidx, sx, sy, sz0, c0, c1, ca, cb, g, lc, lx4, ly4, lz4, lp4, T4, q,
                              wide, topk, tq)
             elif g <= 8:
-                lx8[:g] = lx16[:g]
-                ly8[:g] = ly16[:g]
-                lz8[:g] = lz16[:g]
-                lp8[:g] = lp16[:g]
+                _narrow_lanes(g, lx16, ly16, lz16, lp16, lx8, ly8, lz8, lp8)
                 _lanes_group(G, bs, cs, gc, gidx, sx, sy, sz0, c0, c1, ca, cb, g, lc, lx8, ly8, lz8, lp8, T8, q,
                              wide, topk, tq)
             else:
