@@ -406,36 +406,43 @@ def test_local_neighbours_are_the_nearest_outside_the_window():
         net._z_neighbours(z[:10], 6, 2)
 
 
+def _local_perms(seed: int, n_surrogate: int, z: np.ndarray, k_perm: int, window: int) -> np.ndarray:
+    """The first n_surrogate permutations of one test's local surrogates (_network._LocalDraws)."""
+    from infoflow.flow import _network as net
+
+    draws = net._LocalDraws(np.random.default_rng(seed), z, k_perm, window)
+    return np.stack([draws.perm(r) for r in range(n_surrogate)])
+
+
 def test_local_permutation_stays_within_neighbours_nearly_a_permutation_and_is_seeded():
     """Runge's restricted scheme: every sample takes a neighbour's source value, each used once where the
     neighbourhoods allow (a repeat only when all of a sample's neighbours are taken); same seed, same draws."""
     from infoflow.flow import _network as net
 
     z = np.random.default_rng(1).standard_normal((3000, 2))
-    perms = net._local_permutations(np.random.default_rng(2), 4, z, 10, 3)
+    perms = _local_perms(2, 4, z, 10, 3)
     nb = net._z_neighbours(z, 10, 3)
     assert perms.shape == (4, 3000)
     for p in perms:
         assert (nb == p[:, None]).any(axis=1).all()          # within each sample's neighbours
         assert np.unique(p).size > 0.85 * 3000                # nearly a permutation (measured ~0.92)
     assert not np.array_equal(perms[0], perms[1])
-    np.testing.assert_array_equal(perms, net._local_permutations(np.random.default_rng(2), 4, z, 10, 3))
+    np.testing.assert_array_equal(perms, _local_perms(2, 4, z, 10, 3))
     # no conditioning set: plain permutations
-    plain = net._local_permutations(np.random.default_rng(2), 2, np.empty((50, 0)), 10, 3)
+    plain = _local_perms(2, 2, np.empty((50, 0)), 10, 3)
     assert all(np.array_equal(np.sort(p), np.arange(50)) for p in plain)
 
 
 def test_local_surrogate_keeps_the_source_tie_to_the_conditioning_set_and_a_shift_breaks_it():
     """What the local scheme is for: a source that depends on z keeps that dependence in its surrogates
     (correlation with z near the original's), while breaking its tie to the target given z."""
-    from infoflow.flow import _network as net
 
     rng = np.random.default_rng(3)
     n = 2000
     z = rng.standard_normal(n)
     src = z + 0.3 * rng.standard_normal(n)                   # tied to z (corr ~0.96)
     y = src + 0.3 * rng.standard_normal(n)                   # and to the target beyond z
-    perms = net._local_permutations(np.random.default_rng(4), 5, z[:, None], 10, 3)
+    perms = _local_perms(4, 5, z[:, None], 10, 3)
     for p in perms:
         s = src[p]
         assert np.corrcoef(s, z)[0, 1] > 0.9

@@ -722,6 +722,33 @@ def sort_rows(rows, order, svals, ranks):
 
 
 @njit(cache=True, nogil=True)
+def restricted_permutation(neighbours, order, keys):
+    """Runge's (2018) restricted local permutation, one draw (the effective network's local surrogates):
+    samples are visited in ``order``; each takes the not-yet-used one of its ``neighbours`` (n, k_perm)
+    with the smallest random key (``keys`` (n, k_perm): a uniformly random unused neighbour), or, when
+    all are used, its neighbour with the smallest key (a repeat). Returns ``perm`` (n,): sample i's
+    surrogate source value is the source at ``perm[i]``. A sequential greedy assignment has no array
+    form, hence a kernel."""
+    n, k = neighbours.shape
+    used = np.zeros(n, dtype=np.bool_)
+    perm = np.empty(n, dtype=np.int64)
+    for i in order:
+        best, best_key, first, first_key = -1, 2.0, -1, 2.0
+        for m in range(k):
+            j = neighbours[i, m]
+            key = keys[i, m]
+            if key < first_key:
+                first, first_key = j, key
+            if not used[j] and key < best_key:
+                best, best_key = j, key
+        if best < 0:
+            best = first
+        used[best] = True
+        perm[i] = best
+    return perm
+
+
+@njit(cache=True, nogil=True)
 def _grid_sum(v, x, ox, ry, rz0, k, G, psi):
     """``psi(k) - mean(v)`` summed in :func:`._kernels.cmi_pair`'s order for the scalar source ``x``
     (its (x, y, z0) grid cells, then increasing x within a cell): ``ox`` an order that sorts ``x``,

@@ -159,7 +159,7 @@ def _z_neighbours(z: np.ndarray, k_perm: int, window: int) -> np.ndarray:
     nearest k_perm + 2 window + 1, of which at most 2 window + 1 are excluded), nearest first (ties
     by index). z with no columns (nothing conditioned on): any k_perm samples at random is then
     the plain permutation test, so a uniform draw over all rows is used instead (see
-    :func:`_local_permutations`)."""
+    :class:`_LocalDraws`)."""
     from scipy.spatial import cKDTree
 
     n = z.shape[0]
@@ -174,61 +174,6 @@ def _z_neighbours(z: np.ndarray, k_perm: int, window: int) -> np.ndarray:
         raise ValueError(f"{FUNC}: too few samples ({n}) for {k_perm} local-permutation neighbours outside a "
                          f"window of {window} steps; use surrogate='shift' or record longer epochs.")
     return np.ascontiguousarray(out)
-
-
-def _restricted_permutation(neighbours: np.ndarray, order: np.ndarray, keys: np.ndarray) -> np.ndarray:
-    """Runge's (2018) restricted local permutation, one draw: samples are visited in ``order``; each takes
-    the not-yet-used one of its ``neighbours`` with the smallest random key (``keys`` (n, k_perm): a
-    uniformly random unused neighbour), or, when all are used, its neighbour with the smallest key
-    (a repeat). Returns ``perm`` (n,): sample i's surrogate source value is the source at ``perm[i]``.
-    Written for numba (:func:`_restricted_kernel`): a sequential greedy assignment has no array form."""
-    return _restricted_kernel()(neighbours, order, keys)
-
-
-_KERNEL: list = []
-
-
-def _restricted_kernel():
-    if not _KERNEL:
-        from numba import njit
-
-        @njit(cache=True)
-        def kernel(neighbours, order, keys):
-            n, k = neighbours.shape
-            used = np.zeros(n, dtype=np.bool_)
-            perm = np.empty(n, dtype=np.int64)
-            for i in order:
-                best, best_key, first, first_key = -1, 2.0, -1, 2.0
-                for m in range(k):
-                    j = neighbours[i, m]
-                    key = keys[i, m]
-                    if key < first_key:
-                        first, first_key = j, key
-                    if not used[j] and key < best_key:
-                        best, best_key = j, key
-                if best < 0:
-                    best = first
-                used[best] = True
-                perm[i] = best
-            return perm
-
-        _KERNEL.append(kernel)
-    return _KERNEL[0]
-
-
-def _local_permutations(rng: np.random.Generator, n_surrogate: int, z: np.ndarray, k_perm: int,
-                        window: int) -> np.ndarray:
-    """(n_surrogate, n) restricted local permutations (:func:`_restricted_permutation`) of the rows of z's
-    samples within their ``k_perm`` nearest neighbours in z (:func:`_z_neighbours`). Without a
-    conditioning set, plain random permutations."""
-    n = z.shape[0]
-    if z.shape[1] == 0:
-        return np.stack([rng.permutation(n) for _ in range(n_surrogate)]) if n_surrogate else np.empty((0, n), np.int64)
-    nb = _z_neighbours(z, k_perm, window)
-    out = np.empty((n_surrogate, n), dtype=np.int64)
-    for r in range(n_surrogate):
-        out[r] = _restricted_permutation(nb, rng.permutation(n), rng.random(nb.shape))
-    return out
 
 
 class _ShiftDraws:
@@ -252,8 +197,10 @@ class _ShiftDraws:
 
 
 class _LocalDraws:
-    """One test's surrogates as local permutations of the sample rows (:func:`_local_permutations`)
-    within each sample's nearest neighbours in the test's conditioning set ``z``: surrogate r gives
+    """One test's surrogates as Runge's (2018) restricted local permutations of the sample rows
+    (:func:`infoflow.estimators._kernels_nd.restricted_permutation`) within each sample's ``k_perm``
+    nearest neighbours in the test's conditioning set ``z`` (:func:`_z_neighbours`; without a
+    conditioning set, plain random permutations): surrogate r gives
     every tested column the same row permutation (so the candidates of a max test keep their joint
     structure and their tie to z), while the target and z stay in place. Drawn lazily, in order, from
     a child stream of the target's generator (one draw of it per test, whatever the test uses)."""
@@ -272,7 +219,10 @@ class _LocalDraws:
                 continue
             if self.nb is None:
                 self.nb = _z_neighbours(self.z, self.k_perm, self.window)
-            self.perms.append(_restricted_permutation(self.nb, self.rng.permutation(n), self.rng.random(self.nb.shape)))
+            from infoflow.estimators import _kernels_nd
+
+            self.perms.append(_kernels_nd.restricted_permutation(self.nb, self.rng.permutation(n),
+                                                                 self.rng.random(self.nb.shape)))
         return self.perms[r]
 
     def block(self, s: _Series, variables: list, start: int, b: int) -> np.ndarray:
