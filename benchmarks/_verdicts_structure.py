@@ -217,6 +217,87 @@ def _coupled(rng: np.random.Generator, seed: int, n_time: int = 400) -> tuple[bo
     return bool(_flow(x, seed)["significant"].values[0, 1]), False
 
 
+# --------------------------------------------------------------------------- the tracked KSG flow
+def _independent_units(rng: np.random.Generator, n_time: int, phi: tuple[float, float], gain: float | None,
+                       n_unit: int = 8, coupling: float = 0.0, square: bool = False) -> np.ndarray:
+    """AR(1) units (coefficients drawn in `phi`), unit 0 driving unit 1 with `coupling` when given
+    (through its square minus its variance when `square`: a non-monotone link that rank
+    correlations do not see), through tanh(gain .) when `gain` (saturated units, as trained tanh
+    networks produce)."""
+    a = rng.uniform(*phi, n_unit)
+    x = np.zeros((n_time + 200, n_unit))
+    e = rng.standard_normal(x.shape)
+    var0 = 1.0 / (1.0 - a[0] ** 2)
+    for t in range(1, x.shape[0]):
+        x[t] = a * x[t - 1] + e[t]
+        x[t, 1] += coupling * ((x[t - 1, 0] ** 2 - var0) / np.sqrt(2.0) / var0 if square else x[t - 1, 0])
+    x = x[200:] / x[200:].std(axis=0)
+    return np.tanh(gain * x) if gain else x
+
+
+def _tracked_flow(x: np.ndarray, seed: int, method: str, surrogates: int):
+    """``infoflow run``'s tracked flow (its lags and alpha) with `method` and `surrogates`."""
+    from infoflow.flow import information_flow
+    from infoflow.pipeline import RunOptions
+
+    o = RunOptions()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return information_flow(x, method=method, lags=o.lags, surrogates=surrogates, alpha=o.alpha,
+                                scheduler="inprocess", seed=seed)
+
+
+KSG_FAMILIES = {
+    "independent AR(1) units (phi 0.3-0.9), 8 x 800": (lambda r: _independent_units(r, 800, (0.3, 0.9), None), False),
+    "independent saturated units tanh(3 AR(1)), 8 x 800":
+        (lambda r: _independent_units(r, 800, (0.3, 0.9), 3.0), False),
+    "independent slow saturated units tanh(2.5 AR(0.95-0.98)), 8 x 1500":
+        (lambda r: _independent_units(r, 1500, (0.95, 0.98), 2.5), False),
+    "unit 0 drives unit 1 (0.5), AR(1) units, 8 x 2000":
+        (lambda r: _independent_units(r, 2000, (0.3, 0.9), None, coupling=0.5), True),
+    "unit 0 drives unit 1 (0.3), AR(1) units, 8 x 2000":
+        (lambda r: _independent_units(r, 2000, (0.3, 0.9), None, coupling=0.3), True),
+    "unit 0 drives unit 1 (0.5), saturated tanh(3 .), 8 x 2000":
+        (lambda r: _independent_units(r, 2000, (0.3, 0.9), 3.0, coupling=0.5), True),
+    "unit 0 drives unit 1 through its square (0.7, non-monotone), AR(1) units, 8 x 2000":
+        (lambda r: _independent_units(r, 2000, (0.3, 0.9), None, coupling=0.7, square=True), True),
+}
+"""Families of the tracked-flow rows: null ones (is any pair significant?) and one known link (is it?).
+The links are on 2,000 steps: a circular-shift p-value is at least 1 / (distinct shifts + 1), and on
+800 steps that floor (about 1/740) is above what BH needs for one link among 56 pairs (0.05 / 56),
+at any number of surrogates and with either estimator (docs/concepts.md, "Resolution arithmetic")."""
+
+
+def _tracked_rows(n_draws: int, seed: int) -> list[dict]:
+    """The tracked flow's verdicts with the run's default estimator and surrogates, with KSG at 50
+    surrogates and with the Gaussian copula at 50 (the tracked default before issue 17) beside them."""
+    from infoflow.pipeline import RunOptions
+
+    o = RunOptions()
+    settings = [(o.track_method, o.track_surrogates), ("ksg", 50), ("gaussian_copula", 50)]
+    rows = []
+    for fam, (make, effect) in KSG_FAMILIES.items():
+        g = np.random.default_rng([seed, sum(map(ord, fam))])
+        systems = [make(g) for _ in range(n_draws)]
+        for method, surr in dict.fromkeys(settings):
+            yes = used = false = 0
+            for d, x in enumerate(systems):
+                ds = _tracked_flow(x, d, method, surr)
+                sig = ds["significant"].values
+                yes += bool(sig[0, 1]) if effect else bool(sig.any())
+                false += int(sig.sum() - sig[0, 1]) if effect else 0
+                used += int(ds["n_surrogates"].values.sum()) if "n_surrogates" in ds else 0
+            n_pair = x.shape[1] * (x.shape[1] - 1)
+            drawn = f"{used / (n_draws * n_pair):.1f} surrogates per pair" if used else "every surrogate"
+            default = (method, surr) == settings[0]
+            rows.append(_row("tracked flow: link 0 -> 1 significant" if effect else
+                             "tracked flow: any pair significant", fam, effect, n_draws, yes, ALPHA,
+                             f"information_flow, {'KSG' if method == 'ksg' else 'copula'}, lags 1-3, {surr} "
+                             f"surrogates{' (the run default)' if default else ''}, BH at alpha; {drawn}"
+                             + (f"; {false} of {n_draws * (n_pair - 1)} unlinked pairs significant" if effect else "")))
+    return rows
+
+
 TAIL_NULLS = {
     "normal": lambda r, s: r.standard_normal(s),
     "chi-square(1)": lambda r, s: r.chisquare(1, s),
@@ -377,6 +458,10 @@ def calibrate(n_draws: int = 100, seed: int = 0, callback: Callable[[str], None]
         if callback is not None:
             callback(_table(rows[-1:]).splitlines()[-1])
     rows.extend(_tail_rows(n_draws, np.random.default_rng([seed, 7])))
+    for row in _tracked_rows(n_draws, seed):
+        rows.append(row)
+        if callback is not None:
+            callback(_table([row]).splitlines()[-1])
     return rows
 
 

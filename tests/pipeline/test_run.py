@@ -135,6 +135,51 @@ def test_untrained_ensemble_and_both_measures(tiny_run, tiny_options):
         assert "transient_dropped" not in ds.attrs, name
         assert ds.attrs["n_samples"] == rec.sizes["time"], name
     assert load_dataset(out / "seed_0/flow_tdmi.nc").attrs["measure"] == "flow"
+    # the tracked flows and the untrained networks' flows use the run's tracked estimator (KSG by default)
+    for name in ("seed_0/flow_epochs.nc", "seed_1/flow_epochs.nc", "untrained_flow.nc"):
+        assert load_dataset(out / name).attrs["estimator"] == RunOptions().track_method == "ksg", name
+
+
+def _units(seed: int, square: float = 0.0, gain: float | None = None, n_time: int = 2000):
+    """8 AR(1) units; unit 0 drives unit 1 through its square (non-monotone) with weight `square`."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    a = rng.uniform(0.3, 0.9, 8)
+    x = np.zeros((n_time + 200, 8))
+    e = rng.standard_normal(x.shape)
+    for t in range(1, x.shape[0]):
+        x[t] = a * x[t - 1] + e[t]
+        x[t, 1] += square * (x[t - 1, 0] ** 2 * (1 - a[0] ** 2) - 1)
+    x = x[200:] / x[200:].std(axis=0)
+    return np.tanh(gain * x) if gain else x
+
+
+def test_tracked_default_finds_a_non_monotone_link_and_no_link_among_independent_units():
+    """The run's tracked flow (its estimator, lags, alpha and surrogates) finds a link through a square,
+    which the Gaussian copula cannot see, and nothing among independent saturated units
+    (benchmarks/verdicts.py runs the full families: "tracked flow" rows)."""
+    import warnings
+
+    from infoflow.flow import information_flow
+
+    o = RunOptions()
+    kw = dict(lags=o.lags, alpha=o.alpha, scheduler="inprocess")
+    found = copula = false = 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for seed in range(3):
+            x = _units(seed, square=0.5)
+            sig = information_flow(x, method=o.track_method, surrogates=o.track_surrogates, seed=seed,
+                                   **kw)["significant"].values
+            found += bool(sig[0, 1])
+            false += int(sig.sum() - sig[0, 1])
+            copula += bool(information_flow(x, method="gaussian_copula", surrogates=o.track_surrogates, seed=seed,
+                                            **kw)["significant"].values[0, 1])
+            false += int(information_flow(_units(seed + 10, gain=3.0, n_time=800), method=o.track_method,
+                                          surrogates=o.track_surrogates, seed=seed, **kw)["significant"].values.sum())
+    assert found == 3 and copula == 0
+    assert false == 0
 
 
 def test_n_untrained_validation():
@@ -182,11 +227,14 @@ def test_run_options_hold_a_train_config_and_round_trip(tmp_path):
 
 
 def test_old_run_options_json_still_loads_and_keeps_the_train_stage_up_to_date():
+    import dataclasses
     import json
 
     old = json.loads(OLD_RUN_OPTIONS_JSON)
-    assert RunOptions.from_dict(old) == RunOptions()
-    assert RunOptions().to_dict().items() >= old.items()  # the new file holds every old key, same values
+    # the tracked flow's defaults changed since (issue 17: KSG with 20 surrogates); the file keeps the old ones
+    then = dataclasses.replace(RunOptions(), track_method="gaussian_copula", track_surrogates=50)
+    assert RunOptions.from_dict(old) == then != RunOptions()
+    assert then.to_dict().items() >= old.items()  # the new file holds every old key, same values
     # the train stage's record is what it was, so a re-run of an old folder does not train again
     stage = RunOptions().train_options()
     assert list(stage) == list(old)[:12]
