@@ -11,9 +11,11 @@ What runs by default, and why (budget: about ten minutes on two CPU cores)
   surrogates tested sequentially (up to ``track_surrogates``): it traces how direction and layering
   change over training, and the untrained networks' flows (below) use the same estimator. Measured
   on this machine's two cores (2026-12-06): 7.7 s per epoch with 20 surrogates (13 epochs of seed
-  0 in 100 s; the whole run 8 min), against 13.0 s with 50 (the run 11.7 min, over the budget);
-  20 find 97-99 % of the pairs 50 do (849 against 864 at the last epoch, 833 in both). The
-  sequential rule at 20 surrogates is calibrated in ``benchmarks/verdicts.py`` (KSG rows).
+  0 in 100 s; the whole run 476 s), against 13.0 s with 50 (the run 701 s, over the budget);
+  20 keep 94.6-100 % of the pairs 50 find, epoch by epoch (833 of 864 at the last epoch). The
+  tracked flow is calibrated in ``benchmarks/verdicts.py`` ("tracked flow" rows, docs/concepts.md:
+  no false alarm among independent units; less power than 50 surrogates for a lone link among many
+  null pairs).
   ``track_method="gaussian_copula"`` is the fast choice (the quick mode's).
 * For seed 0, the significance-tested flow at epoch 0 and the last epoch (Gaussian copula with 100
   surrogates by default; ``flow_method="ksg"`` for KSG with screening), which the report's
