@@ -500,6 +500,21 @@ def channel_row(stack, c):
 
 
 @njit(cache=True, nogil=True, inline="always")
+def around(lo, hi, G):
+    """The cells ``lo - 1 .. hi + 1`` of one axis of a G-cell quantile grid, clipped to the grid: the
+    block of neighbouring cells the kernels read around a query's cell (``lo == hi``) or a run of cells."""
+    return max(lo - 1, 0), min(hi + 1, G - 1)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def faces(s, bs, a, b, G):
+    """The faces on one axis of the block of cells ``a .. b`` (sorted values ``s``, cell bounds ``bs``):
+    the largest value below cell ``a`` and the smallest above cell ``b`` (-inf and inf at the grid's
+    edges). Every point outside the block is at least ``min(q - lo, hi - q)`` from a query ``q`` in it."""
+    return (s[bs[a] - 1] if a > 0 else -_INF), (s[bs[b + 1]] if b < G - 1 else _INF)
+
+
+@njit(cache=True, nogil=True, inline="always")
 def gather_cells(p0, p1, gx, gy, gidx, w, bx, by, bi, mc):
     """Append the points at grid positions ``p0:p1`` (a run of consecutive cells of a quantile grid)
     to the gathered block: their coordinates ``gx``, ``gy`` into ``bx``, ``by`` and, with a Theiler
@@ -1270,10 +1285,8 @@ def mi_pair_crowd(cx, cy, crx, cry, k, w, psi, G, local):
                 nys[p] = ny
                 ts[p] = t
             continue
-        a1 = max(c1 - 1, 0)
-        b1 = min(c1 + 1, G - 1)
-        a2 = max(c2 - 1, 0)
-        b2 = min(c2 + 1, G - 1)
+        a1, b1 = around(c1, c1, G)
+        a2, b2 = around(c2, c2, G)
         # the queries of one cell share their 3 x 3 block: for k = 4 without a Theiler window its
         # three runs of grid positions (one per row of cells) are read in place; else the block is
         # gathered once, contiguously
@@ -1302,10 +1315,8 @@ def mi_pair_crowd(cx, cy, crx, cry, k, w, psi, G, local):
                 if c == c1:
                     self0 = mc + cs[cell] - cs[c * G + a2]  # block position of the cell's first query
                 mc = gather_cells(cs[c * G + a2], cs[c * G + b2 + 1], gx, gy, gidx, w, bxv, byv, biv, mc)
-        xlo = sx[bs[a1] - 1] if a1 > 0 else -_INF
-        xhi = sx[bs[b1 + 1]] if b1 < G - 1 else _INF
-        ylo = sy[bs[a2] - 1] if a2 > 0 else -_INF
-        yhi = sy[bs[b2 + 1]] if b2 < G - 1 else _INF
+        xlo, xhi = faces(sx, bs, a1, b1, G)
+        ylo, yhi = faces(sy, bs, a2, b2, G)
         prev = 0.0
         xv = bxv[:mc]
         yv = byv[:mc]
@@ -1762,19 +1773,13 @@ def _lanes_group(G, bs, cs, gc, gidx, sx, sy, sz0, c0, c1, ca, cb, g, lc, lx, ly
         ly[m] = ly[g - 1]
         lz[m] = lz[g - 1]
         lp[m] = lp[g - 1]
-    a0 = max(c0 - 1, 0)
-    b0 = min(c0 + 1, G - 1)
-    a1 = max(c1 - 1, 0)
-    b1 = min(c1 + 1, G - 1)
-    a2 = max(ca - 1, 0)
-    b2 = min(cb + 1, G - 1)
+    a0, b0 = around(c0, c0, G)
+    a1, b1 = around(c1, c1, G)
+    a2, b2 = around(ca, cb, G)
     block_lanes3_cells(gc[0], gc[1], gc[2], cs, G, a0, b0, a1, b1, a2, b2, lx, ly, lz, lp, T)
-    xlo = sx[bs[a0] - 1] if a0 > 0 else -_INF
-    xhi = sx[bs[b0 + 1]] if b0 < G - 1 else _INF
-    ylo = sy[bs[a1] - 1] if a1 > 0 else -_INF
-    yhi = sy[bs[b1 + 1]] if b1 < G - 1 else _INF
-    zlo = sz0[bs[a2] - 1] if a2 > 0 else -_INF
-    zhi = sz0[bs[b2 + 1]] if b2 < G - 1 else _INF
+    xlo, xhi = faces(sx, bs, a0, b0, G)
+    ylo, yhi = faces(sy, bs, a1, b1, G)
+    zlo, zhi = faces(sz0, bs, a2, b2, G)
     for m in range(g):
         i = gidx[lp[m]]
         q0 = lx[m]
@@ -1978,12 +1983,9 @@ def cmi_pair(cx, cy, cz, k, w, psi, G, local):
         c0 = cell // (G * G)
         c1 = (cell // G) % G
         c2 = cell % G
-        a0 = max(c0 - 1, 0)
-        b0 = min(c0 + 1, G - 1)
-        a1 = max(c1 - 1, 0)
-        b1 = min(c1 + 1, G - 1)
-        a2 = max(c2 - 1, 0)
-        b2 = min(c2 + 1, G - 1)
+        a0, b0 = around(c0, c0, G)
+        a1, b1 = around(c1, c1, G)
+        a2, b2 = around(c2, c2, G)
         # gather the 3 x 3 x 3 block once for all queries of the cell, each coordinate contiguous
         mc = 0
         for u0 in range(a0, b0 + 1):
@@ -2013,13 +2015,9 @@ def cmi_pair(cx, cy, cz, k, w, psi, G, local):
                     if w > 0:  # sample indices are only needed for a Theiler window
                         biv[mc] = gidx[pp]
                     mc += 1
-        # the block's faces: every point outside it is at least min(q - lo, hi - q) away on an axis
-        xlo = sx[bs[a0] - 1] if a0 > 0 else -_INF
-        xhi = sx[bs[b0 + 1]] if b0 < G - 1 else _INF
-        ylo = sy[bs[a1] - 1] if a1 > 0 else -_INF
-        yhi = sy[bs[b1 + 1]] if b1 < G - 1 else _INF
-        zlo = sz0[bs[a2] - 1] if a2 > 0 else -_INF
-        zhi = sz0[bs[b2 + 1]] if b2 < G - 1 else _INF
+        xlo, xhi = faces(sx, bs, a0, b0, G)
+        ylo, yhi = faces(sy, bs, a1, b1, G)
+        zlo, zhi = faces(sz0, bs, a2, b2, G)
         b0v = bv[0, :mc]
         b1v = bv[1, :mc]
         b2v = bv[2, :mc]
